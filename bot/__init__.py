@@ -1,0 +1,1 @@
+"""Persona Bot core: platform-neutral commands, features and answering."""

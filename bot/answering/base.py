@@ -1,0 +1,54 @@
+"""The answer shape shared by every answerer, and the Answerer protocol."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from persona_store.views import PersonaView
+
+Stance = Literal["support", "oppose", "mixed", "unknown"]
+STANCES: tuple[str, ...] = ("support", "oppose", "mixed", "unknown")
+
+MAX_QUESTION_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason, grounded in the persona's own profile lines (`cites` are LineView.key)."""
+
+    text: str
+    cites: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Answer:
+    persona_slug: str
+    stance: Stance
+    summary: str  # one line
+    reasons: tuple[Reason, ...] = ()
+    concerns: tuple[Reason, ...] = ()
+    win_over: tuple[str, ...] = ()  # what would win them over
+    confidence: float = 0.0  # 0..1
+    out_of_scope: bool = False  # the profile does not cover the question
+    source: Literal["llm", "offline"] = "offline"
+    fallback_reason: str | None = None  # why an LLM answer fell back to offline
+    meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def cited_keys(self) -> tuple[str, ...]:
+        keys: list[str] = []
+        for r in (*self.reasons, *self.concerns):
+            for k in r.cites:
+                if k not in keys:
+                    keys.append(k)
+        return tuple(keys)
+
+
+class Answerer(Protocol):
+    """Answers one question for one persona, in isolation. Must never raise for ordinary
+    failures (timeouts, bad model output): fall back and say so in `fallback_reason`."""
+
+    name: str
+
+    async def answer(self, persona: PersonaView, question: str) -> Answer: ...

@@ -1,0 +1,214 @@
+"""Command registry and dispatch.
+
+Features register commands (`/persona ask …`, typed text in Teams, the playground box) and
+actions (button clicks, by `action_id`) on a `Registry`. `Core.handle` turns one `Inbound`
+into the list of `Reply` objects to send; adapters do the sending.
+
+Dispatch order (documented, like python-telegram-bot's):
+1. `action` inbounds go to the action whose id equals `action_id` or is its prefix up to ':'
+   (`survey.vote:42` -> `survey.vote`).
+2. Text is stripped of a leading `/persona`, then matched against natural phrasings
+   ("what would Maya think about …?"), then against the first word (command name or alias).
+3. Anything else gets a short hint pointing at `help`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from bot.deps import Deps
+from bot.messages import Inbound, Reply, error_reply
+
+log = logging.getLogger(__name__)
+
+MAX_INPUT_CHARS = 4000
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a handler gets: the inbound, the text after the command name, and deps."""
+
+    inbound: Inbound
+    args: str
+    deps: Deps
+    workspace_id: int
+    command: str = ""
+
+    @property
+    def user_id(self) -> str:
+        return self.inbound.user_id
+
+    @property
+    def author(self) -> str:
+        return f"{self.inbound.address.platform}:{self.inbound.user_id}"
+
+
+HandlerResult = Reply | list[Reply]
+Handler = Callable[[Context], Awaitable[HandlerResult]]
+Progress = Callable[[Context], Awaitable[Reply | None]]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    handler: Handler
+    summary: str
+    usage: str
+    examples: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    # For slow commands (LLM answers) adapters show this placeholder at once, then replace it.
+    progress: Progress | None = None
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    action_id: str
+    handler: Handler
+    progress: Progress | None = None
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A natural-language pattern; its named groups become `args` (joined by a tab)."""
+
+    pattern: re.Pattern[str]
+    command: str
+
+
+@dataclass
+class Registry:
+    commands: dict[str, CommandSpec] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    actions: dict[str, ActionSpec] = field(default_factory=dict)
+    phrases: list[Phrase] = field(default_factory=list)
+
+    def command(
+        self,
+        name: str,
+        *,
+        summary: str,
+        usage: str,
+        examples: tuple[str, ...] = (),
+        aliases: tuple[str, ...] = (),
+        progress: Progress | None = None,
+        hidden: bool = False,
+    ) -> Callable[[Handler], Handler]:
+        def decorate(fn: Handler) -> Handler:
+            for key in (name, *aliases):
+                if key in self.commands or key in self.aliases:
+                    raise ValueError(f"command {key!r} is registered twice")
+            self.commands[name] = CommandSpec(
+                name, fn, summary, usage, examples, aliases, progress, hidden
+            )
+            for alias in aliases:
+                self.aliases[alias] = name
+            return fn
+
+        return decorate
+
+    def action(
+        self, action_id: str, *, progress: Progress | None = None
+    ) -> Callable[[Handler], Handler]:
+        def decorate(fn: Handler) -> Handler:
+            if action_id in self.actions:
+                raise ValueError(f"action {action_id!r} is registered twice")
+            self.actions[action_id] = ActionSpec(action_id, fn, progress)
+            return fn
+
+        return decorate
+
+    def phrase(self, pattern: str, command: str) -> None:
+        self.phrases.append(Phrase(re.compile(pattern, re.IGNORECASE | re.DOTALL), command))
+
+    def find_command(self, name: str) -> CommandSpec | None:
+        name = name.lower()
+        return self.commands.get(self.aliases.get(name, name))
+
+    def find_action(self, action_id: str) -> ActionSpec | None:
+        return self.actions.get(action_id) or self.actions.get(action_id.split(":", 1)[0])
+
+    def parse(self, text: str) -> tuple[CommandSpec, str] | None:
+        """Match typed text to (command, args). None when nothing matches."""
+        text = strip_command_prefix(text)
+        for phrase in self.phrases:
+            m = phrase.pattern.fullmatch(text)
+            if m:
+                spec = self.commands[phrase.command]
+                groups = [g.strip() for g in m.groups() if g is not None]
+                return spec, "\t".join(groups)
+        head, _, rest = text.partition(" ")
+        spec = self.find_command(head) if head else None
+        if spec is None:
+            return None
+        return spec, rest.strip()
+
+
+def strip_command_prefix(text: str) -> str:
+    text = re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
+    return re.sub(r"^/?persona\b\s*", "", text, flags=re.IGNORECASE)
+
+
+class Core:
+    """Turns Inbounds into Replies. Platform-neutral; adapters call `progress` then `handle`."""
+
+    def __init__(self, deps: Deps, registry: Registry) -> None:
+        self.deps = deps
+        self.registry = registry
+
+    async def _context(self, inbound: Inbound) -> tuple[Handler, Progress | None, Context] | Reply:
+        if len(inbound.text) > MAX_INPUT_CHARS:
+            return error_reply(
+                f"That message is {len(inbound.text):,} characters long; I read at most "
+                f"{MAX_INPUT_CHARS:,}. Could you shorten it?"
+            )
+        ws = await self.deps.db(
+            self.deps.workspace_id, inbound.address.platform, inbound.address.workspace
+        )
+        if inbound.kind == "action":
+            spec = self.registry.find_action(inbound.action_id or "")
+            if spec is None:
+                log.warning("no handler for action %r", inbound.action_id)
+                return error_reply("That button no longer does anything. Try `help`.")
+            ctx = Context(inbound, inbound.value or "", self.deps, ws, spec.action_id)
+            return spec.handler, spec.progress, ctx
+        parsed = self.registry.parse(inbound.text)
+        if parsed is None:
+            return self._not_understood(inbound.text)
+        command, args = parsed
+        ctx = Context(inbound, args, self.deps, ws, command.name)
+        return command.handler, command.progress, ctx
+
+    def _not_understood(self, text: str) -> Reply:
+        if not strip_command_prefix(text):
+            spec = self.registry.find_command("help")
+            if spec is not None:
+                return error_reply("Type `help` to see what I can do.")
+        head = strip_command_prefix(text).split(" ")[0][:40]
+        return error_reply(
+            f"I don't know the command '{head}'. Try `help`, or ask "
+            '"what would Maya think about …?"'
+        )
+
+    async def progress(self, inbound: Inbound) -> Reply | None:
+        """A placeholder ("Asking Maya…") for slow work, or None when the answer is quick."""
+        found = await self._context(inbound)
+        if isinstance(found, Reply):
+            return None
+        _, progress, ctx = found
+        return await progress(ctx) if progress else None
+
+    async def handle(self, inbound: Inbound) -> list[Reply]:
+        found = await self._context(inbound)
+        if isinstance(found, Reply):
+            return [found]
+        handler, _, ctx = found
+        try:
+            result = await handler(ctx)
+        except Exception:
+            log.exception("handler %s failed for %r", ctx.command, inbound.text[:200])
+            return [error_reply("Sorry, something went wrong on my side. Please try again.")]
+        return result if isinstance(result, list) else [result]

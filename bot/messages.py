@@ -1,0 +1,124 @@
+"""Platform-neutral message model: what a person did (Inbound) and what the bot says (Reply).
+
+Every string in these dataclasses is *plain text*. Renderers (Block Kit, Adaptive Cards, HTML)
+are responsible for escaping it for their markup, so nothing a user or the model wrote can be
+interpreted as markup (mentions, links) on any platform.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+Platform = Literal["slack", "teams", "web", "cli"]
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a reply goes; stored for proactive sends."""
+
+    platform: str  # "slack" | "teams" | "web" | "cli"
+    workspace: str  # Slack team_id / Teams tenant id / "local"
+    conversation_id: str
+    thread_id: str | None = None
+    service_url: str | None = None  # Teams only
+
+    def in_thread(self, thread_id: str | None) -> Address:
+        return replace(self, thread_id=thread_id)
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One thing a person did: a command, a message, or a click on a button."""
+
+    kind: Literal["command", "message", "action"]
+    text: str
+    user_id: str
+    address: Address
+    action_id: str | None = None
+    value: str | None = None
+    user_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Field:
+    """A label/value pair (Block Kit section field, Adaptive Card FactSet fact)."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button; `action_id` routes the click back to a core `@action` handler."""
+
+    label: str
+    action_id: str
+    value: str = ""
+    style: Literal["primary", "danger"] | None = None
+    url: str | None = None  # link buttons open a URL instead of calling back
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a micro-survey, with its live count (None while results are hidden)."""
+
+    label: str
+    value: str
+    count: int | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled block of body text and/or bullet lines inside a card."""
+
+    title: str | None = None
+    text: str | None = None
+    bullets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Card:
+    """One rich card. Renderers map each part to the platform's native element."""
+
+    title: str
+    subtitle: str | None = None
+    text: str | None = None
+    image_url: str | None = None
+    initials: str | None = None  # avatar fallback when there is no photo
+    fields: tuple[Field, ...] = ()
+    sections: tuple[Section, ...] = ()
+    choices: tuple[Choice, ...] = ()  # survey options (rendered as buttons + tally bars)
+    context: tuple[str, ...] = ()  # small print: freshness badge, evidence count, "offline"
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the bot says. `text` is always a complete plain-text version (notification
+    fallback, terminal output, screen readers)."""
+
+    text: str
+    cards: tuple[Card, ...] = ()
+    ephemeral: bool = False  # only the person who asked sees it (Slack ephemeral)
+    shareable: bool = False  # offer a "Share in channel" button
+    is_error: bool = False  # a friendly refusal: nothing was changed
+    meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+
+def text_reply(text: str, *, ephemeral: bool = False, is_error: bool = False) -> Reply:
+    return Reply(text=text, ephemeral=ephemeral, is_error=is_error)
+
+
+def error_reply(text: str) -> Reply:
+    """A friendly refusal. Shown only to the asker where the platform allows it."""
+    return Reply(text=text, ephemeral=True, is_error=True)
+
+
+def initials(name: str) -> str:
+    parts = [p for p in name.replace("-", " ").split() if p[:1].isalpha()]
+    if not parts:
+        return "?"
+    if len(parts) == 1:
+        return parts[0][:2].upper()
+    return (parts[0][0] + parts[-1][0]).upper()

@@ -1,0 +1,34 @@
+"""What the core needs from the outside world. Adapters implement these; the core receives
+them by injection and never imports an adapter."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from aiohttp import web
+
+from bot.messages import Address, Reply
+
+
+@runtime_checkable
+class ChatAdapter(Protocol):
+    """One chat platform. `send` returns the platform's message id (Slack ts, Teams activity
+    id) so the message can be updated later, e.g. a live survey tally."""
+
+    platform: str
+
+    def routes(self) -> list[web.RouteDef]: ...
+
+    async def send(self, address: Address, reply: Reply) -> str: ...
+
+    async def update(self, address: Address, message_id: str, reply: Reply) -> None: ...
+
+
+class DeliveryError(Exception):
+    """A send failed for a reason that will not go away by retrying (channel gone, bot
+    removed, user blocked the bot). The clock disables the target and carries on."""
+
+    def __init__(self, reason: str, *, permanent: bool = True) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent

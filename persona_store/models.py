@@ -1,0 +1,162 @@
+"""SQLAlchemy 2 models of the persona store.
+
+Every table that holds organisation data carries `workspace_id` (directly or through its
+persona) and every query in `persona_store` filters on it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+PERSONA_KINDS = ("primary", "secondary", "negative")
+LINE_KINDS = ("goal", "pain", "motivation", "behavior", "objection", "channel")
+EVIDENCE_SOURCES = ("survey", "interview", "analytics", "support", "manual")
+OWNER_PLATFORMS = ("slack", "teams", "email")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Workspace(Base):
+    """An organisation. Slack teams and Teams tenants are linked onto one (WorkspaceLink)."""
+
+    __tablename__ = "workspaces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    admin_channel: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WorkspaceLink(Base):
+    """Maps a platform's organisation id (Slack team_id, Teams tenant id) to a workspace."""
+
+    __tablename__ = "workspace_links"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(128))
+
+
+class Persona(Base):
+    __tablename__ = "personas"
+    __table_args__ = (UniqueConstraint("workspace_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
+    slug: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16), default="primary")
+    role: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    photo_url: Mapped[str | None] = mapped_column(Text)
+    quote: Mapped[str] = mapped_column(Text, default="")
+    segment: Mapped[str] = mapped_column(String(200), default="")
+    review_every_days: Mapped[int] = mapped_column(Integer, default=90)
+    last_reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    home_channel: Mapped[str | None] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    lines: Mapped[list[ProfileLine]] = relationship(
+        back_populates="persona",
+        cascade="all, delete-orphan",
+        order_by="ProfileLine.position",
+    )
+    owners: Mapped[list[Owner]] = relationship(
+        back_populates="persona", cascade="all, delete-orphan", order_by="Owner.id"
+    )
+    evidence: Mapped[list[Evidence]] = relationship(
+        back_populates="persona", cascade="all, delete-orphan", order_by="Evidence.id"
+    )
+
+
+class ProfileLine(Base):
+    """One line of a persona's profile. `key` (e.g. `pain-2`) is stable across edits and
+    re-imports and is what answers cite."""
+
+    __tablename__ = "profile_lines"
+    __table_args__ = (UniqueConstraint("persona_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    persona_id: Mapped[int] = mapped_column(
+        ForeignKey("personas.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    persona: Mapped[Persona] = relationship(back_populates="lines")
+
+
+class Owner(Base):
+    __tablename__ = "owners"
+    __table_args__ = (UniqueConstraint("persona_id", "platform", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    persona_id: Mapped[int] = mapped_column(
+        ForeignKey("personas.id", ondelete="CASCADE"), index=True
+    )
+    platform: Mapped[str] = mapped_column(String(16))  # slack | teams | email
+    user_id: Mapped[str] = mapped_column(String(200))
+
+    persona: Mapped[Persona] = relationship(back_populates="owners")
+
+
+class Evidence(Base):
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    persona_id: Mapped[int] = mapped_column(
+        ForeignKey("personas.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[str] = mapped_column(Text)
+    n: Mapped[int | None] = mapped_column(Integer)
+    collected_at: Mapped[date | None] = mapped_column(Date)
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("profile_lines.id", ondelete="SET NULL"))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # e.g. survey counts
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    persona: Mapped[Persona] = relationship(back_populates="evidence")
+
+
+class PersonaRevision(Base):
+    """A full snapshot of a persona, written on every change."""
+
+    __tablename__ = "persona_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    persona_id: Mapped[int] = mapped_column(
+        ForeignKey("personas.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    author: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
