@@ -1,0 +1,73 @@
+"""The one aiohttp Application of the web process: every adapter's routes plus /healthz."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from aiohttp import web
+
+from bot.commands import Core
+from bot.deps import Deps
+from bot.tasks import BackgroundTasks
+
+log = logging.getLogger(__name__)
+
+CORE_KEY = web.AppKey("core", Core)
+DEPS_KEY = web.AppKey("deps", Deps)
+TASKS_KEY = web.AppKey("tasks", BackgroundTasks)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    deps = request.app[DEPS_KEY]
+    try:
+        ok = await deps.db(deps.store.ping)
+        detail = "ok" if ok else "unexpected result"
+    except Exception as exc:  # the point of a health check is to report, not raise
+        ok, detail = False, f"{type(exc).__name__}: {exc}"[:300]
+    adapters = request.app.get("adapter_names", [])
+    body = {
+        "status": "ok" if ok else "error",
+        "database": {
+            "ok": ok,
+            "detail": detail,
+            "backend": deps.settings.database_url.split(":")[0],
+        },
+        "adapters": adapters,
+        "answerer": deps.answerer.name,
+    }
+    return web.json_response(body, status=200 if ok else 503)
+
+
+def build_app(
+    deps: Deps, core: Core, adapters: Sequence[Any], tasks: BackgroundTasks | None = None
+) -> web.Application:
+    """Mount every adapter's routes. An adapter may define `async start()`/`async close()`,
+    called on the application's startup/cleanup."""
+    app = web.Application(client_max_size=2 * 1024 * 1024)
+    app[CORE_KEY] = core
+    app[DEPS_KEY] = deps
+    app[TASKS_KEY] = tasks or BackgroundTasks()
+    app["adapter_names"] = [a.platform for a in adapters]
+    app.router.add_get("/healthz", healthz)
+    for adapter in adapters:
+        app.router.add_routes(adapter.routes())
+
+    async def on_startup(_: web.Application) -> None:
+        for adapter in adapters:
+            start = getattr(adapter, "start", None)
+            if start is not None:
+                await start()
+
+    async def on_cleanup(app_: web.Application) -> None:
+        await app_[TASKS_KEY].drain()
+        for adapter in adapters:
+            close = getattr(adapter, "close", None)
+            if close is not None:
+                await close()
+        deps.executor.shutdown(wait=False, cancel_futures=True)
+
+    app.on_startup.append(on_startup)
+    app.on_cleanup.append(on_cleanup)
+    return app

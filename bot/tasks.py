@@ -1,0 +1,47 @@
+"""Tracked background tasks: slow work (LLM answers) runs after the platform's ack.
+
+Every task is kept until it finishes, its failure is logged, and `drain()` awaits the rest
+on shutdown, so no answer is silently dropped when the web process stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class BackgroundTasks:
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            log.warning("background task %s was cancelled", task.get_name())
+        elif (exc := task.exception()) is not None:
+            log.error("background task %s failed", task.get_name(), exc_info=exc)
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait for running tasks (on shutdown); cancel whatever is left after `timeout`."""
+        if not self._tasks:
+            return
+        pending = set(self._tasks)
+        log.info("waiting for %d background task(s) to finish", len(pending))
+        _, still = await asyncio.wait(pending, timeout=timeout)
+        for task in still:
+            task.cancel()
+        if still:
+            await asyncio.gather(*still, return_exceptions=True)
