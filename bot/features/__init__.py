@@ -1,0 +1,14 @@
+"""Features: one module per job. `build_registry()` wires them all into one Registry."""
+
+from __future__ import annotations
+
+from bot.commands import Registry
+
+
+def build_registry() -> Registry:
+    from bot.features import ask, help, panel, personas
+
+    registry = Registry()
+    for module in (help, personas, ask, panel):
+        module.register(registry)
+    return registry

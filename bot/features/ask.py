@@ -1,0 +1,101 @@
+"""`ask PERSONA QUESTION` and "what would Maya think about …?"."""
+
+from __future__ import annotations
+
+import re
+
+from bot.answering.base import MAX_QUESTION_CHARS
+from bot.commands import Context, Registry
+from bot.features.answer_card import answer_reply
+from bot.features.resolve import resolve_persona
+from bot.messages import Reply, error_reply, text_reply
+from persona_store.views import PersonaView
+
+# "what would Maya think about X?", "What does Sam Okafor think of X", "how would maya feel about X"
+NATURAL_ASK = (
+    r"(?:hey\s+|so\s+)?(?:what|how)\s+(?:would|does|do|might|will|could)\s+"
+    r"(.+?)\s+(?:think|feel|say)(?:\s+(?:about|of|to|on))?\s*[:,]?\s*(.*?)[\s?]*"
+)
+USAGE = 'ask PERSONA QUESTION, e.g. ask maya "Should we drop the free tier?"'
+
+
+def clean_question(text: str) -> str:
+    text = text.strip().strip("\u201c\u201d\"'").strip()
+    return re.sub(r"\s+", " ", text)
+
+
+async def split_args(ctx: Context) -> tuple[str, str]:
+    """(persona name, question) from the command's args.
+
+    Natural phrasing arrives as "name<TAB>question"; `ask` arrives as "name question…",
+    where the name may be two words ("Maya Chen") when that is a persona's full name."""
+    if "\t" in ctx.args:
+        name, _, question = ctx.args.partition("\t")
+        return name.strip(), clean_question(question)
+    words = ctx.args.replace(":", " ", 1).split(" ")
+    if len(words) >= 3:
+        two = " ".join(words[:2]).lower()
+        personas = await ctx.deps.db(ctx.deps.store.list_personas, ctx.workspace_id)
+        if any(p.name.lower() == two for p in personas):
+            return " ".join(words[:2]), clean_question(" ".join(words[2:]))
+    return words[0], clean_question(" ".join(words[1:]))
+
+
+def check_question(persona: PersonaView, question: str) -> Reply | None:
+    if not question:
+        return error_reply(
+            f"What should I ask {persona.first_name}? Try: "
+            f"ask {persona.slug} Should we drop the free tier?"
+        )
+    if len(question) > MAX_QUESTION_CHARS:
+        return error_reply(
+            f"That question is {len(question):,} characters long. Please keep it under "
+            f"{MAX_QUESTION_CHARS:,} characters; a sentence or two works best."
+        )
+    return None
+
+
+async def ask_progress(ctx: Context) -> Reply | None:
+    name, question = await split_args(ctx)
+    persona = await resolve_persona(ctx, name)
+    if isinstance(persona, Reply) or check_question(persona, question):
+        return None
+    return text_reply(f"Asking {persona.first_name}…")
+
+
+async def ask(ctx: Context) -> Reply:
+    name, question = await split_args(ctx)
+    persona = await resolve_persona(ctx, name)
+    if isinstance(persona, Reply):
+        return persona
+    problem = check_question(persona, question)
+    if problem:
+        return problem
+    answer = await ctx.deps.answerer.answer(persona, question)
+    return answer_reply(persona, answer, question, ctx.deps.now())
+
+
+async def ask_again(ctx: Context) -> Reply:
+    persona = await resolve_persona(ctx, ctx.args)
+    if isinstance(persona, Reply):
+        return persona
+    return text_reply(
+        f"Ask {persona.first_name} anything: type `ask {persona.slug} <your question>` or "
+        f"\u201cwhat would {persona.first_name} think about …?\u201d",
+        ephemeral=True,
+    )
+
+
+def register(registry: Registry) -> None:
+    registry.command(
+        "ask",
+        summary="What would this persona think? Answer grounded in their profile, with citations.",
+        usage=USAGE,
+        examples=(
+            'ask maya "Should we drop the free tier?"',
+            "what would Maya think about a 20% price rise?",
+        ),
+        progress=ask_progress,
+    )(ask)
+    registry.phrase(NATURAL_ASK, "ask")
+    registry.action("ask.again")(ask_again)

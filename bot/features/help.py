@@ -1,0 +1,39 @@
+"""`help`: every registered command with its usage and an example."""
+
+from __future__ import annotations
+
+from bot.commands import Context, Registry
+from bot.messages import Card, Reply, Section
+
+
+def help_reply(registry: Registry) -> Reply:
+    sections = []
+    lines = ["Persona Bot keeps your customer personas in the conversation.", ""]
+    for spec in sorted(registry.commands.values(), key=lambda s: s.name):
+        if spec.hidden:
+            continue
+        bullets = (f"Usage: {spec.usage}", *(f"Example: {e}" for e in spec.examples[:2]))
+        sections.append(Section(title=f"{spec.name} — {spec.summary}", bullets=bullets))
+        lines.append(f"{spec.name}: {spec.summary}")
+        lines += [f"    {b}" for b in bullets]
+    return Reply(
+        text="\n".join(lines),
+        cards=(
+            Card(
+                title="Persona Bot help",
+                text="Ask what a persona would think, compare personas, keep them fresh.",
+                sections=tuple(sections),
+                context=('Tip: just write "what would Maya think about …?"',),
+            ),
+        ),
+        ephemeral=True,
+    )
+
+
+def register(registry: Registry) -> None:
+    async def show_help(ctx: Context) -> Reply:
+        return help_reply(registry)
+
+    registry.command("help", summary="What I can do.", usage="help", aliases=("?", "hi", "hello"))(
+        show_help
+    )

@@ -1,0 +1,64 @@
+"""`panel PROPOSAL`: every persona answers on its own, concurrently (bounded), side by side."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.answering.base import MAX_QUESTION_CHARS, Answer
+from bot.commands import Context, Registry
+from bot.features.answer_card import panel_reply
+from bot.features.ask import clean_question
+from bot.messages import Reply, error_reply, text_reply
+from persona_store.views import PersonaView
+
+
+async def run_panel(ctx: Context, personas: list[PersonaView], proposal: str) -> list[Answer]:
+    """Each persona is asked in isolation (never one shared prompt); at most
+    `deps.panel_concurrency` answers run at once."""
+    gate = asyncio.Semaphore(ctx.deps.panel_concurrency)
+
+    async def one(persona: PersonaView) -> Answer:
+        async with gate:
+            return await ctx.deps.answerer.answer(persona, proposal)
+
+    return list(await asyncio.gather(*(one(p) for p in personas)))
+
+
+def check_proposal(proposal: str) -> Reply | None:
+    if not proposal:
+        return error_reply('What should the panel react to? Try: panel "Drop the free tier"')
+    if len(proposal) > MAX_QUESTION_CHARS:
+        return error_reply(
+            f"That proposal is {len(proposal):,} characters long. Please keep it under "
+            f"{MAX_QUESTION_CHARS:,} characters."
+        )
+    return None
+
+
+async def panel_progress(ctx: Context) -> Reply | None:
+    if check_proposal(clean_question(ctx.args)):
+        return None
+    count = await ctx.deps.db(ctx.deps.store.count, ctx.workspace_id)
+    return text_reply(f"Asking the panel ({count} personas)…") if count else None
+
+
+async def panel(ctx: Context) -> Reply:
+    proposal = clean_question(ctx.args)
+    problem = check_proposal(proposal)
+    if problem:
+        return problem
+    personas = await ctx.deps.db(ctx.deps.store.list_personas, ctx.workspace_id)
+    if not personas:
+        return error_reply("There are no personas in this workspace yet.")
+    answers = await run_panel(ctx, personas, proposal)
+    return panel_reply(proposal, list(zip(personas, answers, strict=True)), ctx.deps.now())
+
+
+def register(registry: Registry) -> None:
+    registry.command(
+        "panel",
+        summary="Every persona reacts to a proposal, side by side.",
+        usage="panel PROPOSAL",
+        examples=('panel "Drop the free tier and add a 14-day trial"',),
+        progress=panel_progress,
+    )(panel)

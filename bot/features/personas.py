@@ -1,0 +1,79 @@
+"""`list` and `show NAME`: the persona store, read from chat."""
+
+from __future__ import annotations
+
+from bot.commands import Context, Registry
+from bot.features.cards import KIND_LABELS, evidence_badge, freshness, persona_card
+from bot.features.resolve import resolve_persona
+from bot.messages import Card, Reply, Section
+
+KIND_ORDER = ("primary", "secondary", "negative")
+
+
+async def list_personas(ctx: Context) -> Reply:
+    personas = await ctx.deps.db(ctx.deps.store.list_personas, ctx.workspace_id)
+    if not personas:
+        return Reply(
+            text="No personas yet. Import a file with `persona-bot personas import FILE`.",
+            ephemeral=True,
+        )
+    now = ctx.deps.now()
+    sections = []
+    lines = [f"Personas ({len(personas)}):"]
+    for kind in KIND_ORDER:
+        group = [p for p in personas if p.kind == kind]
+        if not group:
+            continue
+        bullets = tuple(
+            f"{p.name} ({p.slug}) — {p.role or 'no role yet'} · {freshness(p, now)}" for p in group
+        )
+        sections.append(Section(title=KIND_LABELS[kind], bullets=bullets))
+        lines += [f"{KIND_LABELS[kind]}:", *(f"  • {b}" for b in bullets)]
+    return Reply(
+        text="\n".join(lines),
+        cards=(
+            Card(
+                title=f"Personas ({len(personas)})",
+                sections=tuple(sections),
+                context=("Type `show NAME` for a profile, or `ask NAME QUESTION`.",),
+            ),
+        ),
+        ephemeral=True,
+    )
+
+
+async def show(ctx: Context) -> Reply:
+    persona = await resolve_persona(ctx, ctx.args)
+    if isinstance(persona, Reply):
+        return persona
+    now = ctx.deps.now()
+    card = persona_card(
+        persona,
+        now,
+        kinds=("goal", "pain", "motivation", "behavior", "objection", "channel"),
+        limit=10,
+    )
+    text = [persona.name, persona.role]
+    if persona.quote:
+        text.append(f"\u201c{persona.quote}\u201d")
+    for section in card.sections:
+        text += [f"{section.title}:", *(f"  • {b}" for b in section.bullets)]
+    text.append(f"{freshness(persona, now)} · {evidence_badge(persona)}")
+    return Reply(text="\n".join(t for t in text if t), cards=(card,), ephemeral=True)
+
+
+def register(registry: Registry) -> None:
+    registry.command(
+        "list",
+        summary="All personas in this workspace, with how fresh each one is.",
+        usage="list",
+        aliases=("personas",),
+    )(list_personas)
+    registry.command(
+        "show",
+        summary="One persona's profile: goals, pains, objections, owners, evidence.",
+        usage="show NAME",
+        examples=("show maya",),
+        aliases=("profile",),
+    )(show)
+    registry.action("persona.show")(show)
