@@ -1,0 +1,284 @@
+"""`persona-bot` command line: serve, clock, ask, personas, db, manifest.
+
+This is the entry point and so the one place in bot/ allowed to import adapters: it builds
+the web server and the clock with the concrete adapters the settings enable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bot.settings import Settings
+
+log = logging.getLogger("persona_bot")
+
+
+def _setup_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+    for noisy in ("aiohttp.access", "sqlalchemy.engine", "httpx", "httpx2", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password, for logs."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}" if ":" in creds else f"{scheme}://{user}@{host}"
+    return url
+
+
+def open_store(settings: Settings, *, migrate: bool = True):  # type: ignore[no-untyped-def]
+    from persona_store import Store, create_engine_for, session_factory
+    from persona_store.migrate import upgrade
+
+    engine = create_engine_for(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    return Store(session_factory(engine))
+
+
+def load_samples(store: Any, *, quiet: bool = False) -> int:
+    """Load the sample personas into an empty default workspace, and say so."""
+    from persona_store.files import load_samples_if_empty
+
+    ws = store.default_workspace_id()
+    loaded = load_samples_if_empty(store, ws)
+    if loaded and not quiet:
+        print(
+            f"The persona store was empty, so I loaded {loaded} sample personas "
+            "(import your own with `persona-bot personas import FILE`).",
+            file=sys.stderr,
+        )
+    return loaded
+
+
+def build_core(settings: Settings, store: Any):  # type: ignore[no-untyped-def]
+    from bot.answering.factory import build_answerer
+    from bot.commands import Core
+    from bot.deps import Deps
+    from bot.features import build_registry
+
+    deps = Deps(store=store, answerer=build_answerer(settings), settings=settings)
+    return deps, Core(deps, build_registry())
+
+
+def build_adapters(settings: Settings, core: Any, deps: Any, tasks: Any) -> list[Any]:
+    """Every adapter the settings enable. The web playground is always on."""
+    from adapters.slack.app import SlackAdapter
+    from adapters.teams.app import TeamsAdapter
+    from adapters.web.app import WebAdapter
+
+    adapters: list[Any] = [WebAdapter.from_settings(settings, core, deps, tasks)]
+    for cls in (SlackAdapter, TeamsAdapter):
+        adapter = cls.from_settings(settings, core, deps, tasks)
+        if adapter is not None:
+            adapters.append(adapter)
+    return adapters
+
+
+# -- commands ----------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from aiohttp import web
+
+    from adapters.server import build_app
+    from bot.tasks import BackgroundTasks
+
+    log.info("database: %s", _safe_url(settings.database_url))
+    store = open_store(settings)
+    load_samples(store)
+    deps, core = build_core(settings, store)
+    tasks = BackgroundTasks()
+    adapters = build_adapters(settings, core, deps, tasks)
+    log.info("answerer: %s", deps.answerer.name)
+    app = build_app(deps, core, adapters, tasks)
+    port = args.port or settings.port
+    shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    print(f"Persona Bot is running: playground http://{shown}:{port}/  (Ctrl+C to stop)")
+    web.run_app(app, host=args.host, port=port, print=None, access_log=None)
+    return 0
+
+
+def cmd_clock(args: argparse.Namespace, settings: Settings) -> int:
+    store = open_store(settings)
+    deps, core = build_core(settings, store)
+    try:
+        from bot.clock import run_clock
+    except ImportError:
+        print("Clock started: nothing scheduled yet. Stopping.")
+        return 0
+    return run_clock(settings, deps, core) or 0
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.messages import Address, Inbound
+
+    store = open_store(settings)
+    load_samples(store)
+    _, core = build_core(settings, store)
+    question = " ".join(args.question)
+    inbound = Inbound(
+        kind="command",
+        text=f'ask {args.persona} "{question}"',
+        user_id="cli",
+        address=Address(platform="cli", workspace="local", conversation_id="terminal"),
+    )
+    replies = asyncio.run(core.handle(inbound))
+    for reply in replies:
+        print(reply.text, file=sys.stderr if reply.is_error else sys.stdout)
+    return 1 if any(r.is_error for r in replies) else 0
+
+
+def cmd_personas(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.features.cards import freshness
+    from bot.messages import Address, Inbound
+    from persona_store import files
+
+    store = open_store(settings)
+    ws = store.default_workspace_id()
+    if args.action in ("list", "show"):
+        load_samples(store)
+    if args.action == "list":
+        from datetime import datetime, timezone
+
+        now = datetime.now(timezone.utc)
+        personas = store.list_personas(ws)
+        if not personas:
+            print("No personas yet. Import some with `persona-bot personas import FILE`.")
+        for p in personas:
+            print(f"{p.slug:<12} {p.name:<24} {p.kind:<10} {freshness(p, now)}")
+        return 0
+    if args.action == "show":
+        _, core = build_core(settings, store)
+        inbound = Inbound(
+            kind="command",
+            text=f"show {args.name}",
+            user_id="cli",
+            address=Address(platform="cli", workspace="local", conversation_id="terminal"),
+        )
+        replies = asyncio.run(core.handle(inbound))
+        for reply in replies:
+            print(reply.text, file=sys.stderr if reply.is_error else sys.stdout)
+        return 1 if any(r.is_error for r in replies) else 0
+    if args.action == "import":
+        try:
+            specs = files.load_file(Path(args.file))
+            result = store.import_specs(ws, specs, author="cli:import")
+        except files.PersonaFileError as exc:
+            print(f"Import failed, nothing was changed.\n{exc}", file=sys.stderr)
+            return 2
+        except OSError as exc:
+            print(f"Cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        print(
+            f"Imported {len(specs)} personas from {args.file}: {len(result.created)} created, "
+            f"{len(result.updated)} updated, {len(result.unchanged)} unchanged."
+        )
+        return 0
+    if args.action == "export":
+        from persona_store.store import spec_of
+
+        specs = [spec_of(p) for p in store.list_personas(ws)]
+        dump = {"yaml": files.dump_yaml, "json": files.dump_json, "md": files.dump_markdown}
+        text = dump[args.format](specs)
+        if args.out:
+            Path(args.out).write_text(text, encoding="utf-8")
+            print(f"Exported {len(specs)} personas to {args.out}.", file=sys.stderr)
+        else:
+            sys.stdout.write(text)
+        return 0
+    return 2
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    from persona_store import create_engine_for
+    from persona_store.migrate import upgrade
+
+    upgrade(create_engine_for(settings.database_url))
+    print(f"Database is up to date ({_safe_url(settings.database_url)}).")
+    return 0
+
+
+def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
+    if args.platform == "slack":
+        from adapters.slack.manifest import slack_manifest
+
+        sys.stdout.write(slack_manifest(args.url))
+        return 0
+    from adapters.teams.manifest import write_app_package
+
+    out = write_app_package(args.app_id, Path(args.out))
+    print(f"Wrote the Teams app package to {out}. Upload it in Teams: Apps > Manage your apps.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="persona-bot",
+        description="Keeps customer personas in the conversation (Slack, Teams, web playground).",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the web process (Slack, Teams, playground, health)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (default $PORT or 3000)")
+    serve.set_defaults(func=cmd_serve)
+
+    clock = sub.add_parser("clock", help="run the one scheduler process (digests, reminders)")
+    clock.set_defaults(func=cmd_clock)
+
+    ask = sub.add_parser("ask", help="ask one persona a question in the terminal")
+    ask.add_argument("persona", help="name, slug or unique prefix, e.g. maya")
+    ask.add_argument("question", nargs="+", help="the question")
+    ask.set_defaults(func=cmd_ask)
+
+    personas = sub.add_parser("personas", help="manage the persona store")
+    psub = personas.add_subparsers(dest="action", required=True, metavar="ACTION")
+    psub.add_parser("list", help="list personas")
+    show = psub.add_parser("show", help="show one persona")
+    show.add_argument("name")
+    imp = psub.add_parser("import", help="import a YAML or JSON persona file (all or nothing)")
+    imp.add_argument("file")
+    exp = psub.add_parser("export", help="export every persona")
+    exp.add_argument("--format", choices=("yaml", "json", "md"), default="yaml")
+    exp.add_argument("--out", help="write to this file instead of standard output")
+    personas.set_defaults(func=cmd_personas)
+
+    db = sub.add_parser("db", help="database maintenance")
+    dsub = db.add_subparsers(dest="action", required=True, metavar="ACTION")
+    dsub.add_parser("upgrade", help="apply migrations")
+    db.set_defaults(func=cmd_db)
+
+    manifest = sub.add_parser("manifest", help="app manifests to install the bot")
+    msub = manifest.add_subparsers(dest="platform", required=True, metavar="PLATFORM")
+    ms = msub.add_parser("slack", help="print a Slack app manifest (YAML)")
+    ms.add_argument("--url", required=True, help="public base URL, e.g. https://bot.example.com")
+    mt = msub.add_parser("teams", help="write a Teams app package (.zip)")
+    mt.add_argument("--app-id", required=True, help="the Azure Bot's Microsoft App ID")
+    mt.add_argument("--out", default="persona-bot.zip", help="output .zip path")
+    manifest.set_defaults(func=cmd_manifest)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose)
+    settings = Settings.from_env()
+    try:
+        return int(args.func(args, settings) or 0)
+    except KeyboardInterrupt:
+        return 130
