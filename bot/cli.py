@@ -11,6 +11,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -151,9 +152,9 @@ def cmd_personas(args: argparse.Namespace, settings: Settings) -> int:
     if args.action in ("list", "show"):
         load_samples(store)
     if args.action == "list":
-        from datetime import datetime, timezone
+        from datetime import datetime
 
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         personas = store.list_personas(ws)
         if not personas:
             print("No personas yet. Import some with `persona-bot personas import FILE`.")
