@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 CORE_KEY = web.AppKey("core", Core)
 DEPS_KEY = web.AppKey("deps", Deps)
 TASKS_KEY = web.AppKey("tasks", BackgroundTasks)
+ADAPTER_NAMES_KEY = web.AppKey("adapter_names", list)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -26,7 +27,7 @@ async def healthz(request: web.Request) -> web.Response:
         detail = "ok" if ok else "unexpected result"
     except Exception as exc:  # the point of a health check is to report, not raise
         ok, detail = False, f"{type(exc).__name__}: {exc}"[:300]
-    adapters = request.app.get("adapter_names", [])
+    adapters = request.app[ADAPTER_NAMES_KEY]
     body = {
         "status": "ok" if ok else "error",
         "database": {
@@ -49,7 +50,7 @@ def build_app(
     app[CORE_KEY] = core
     app[DEPS_KEY] = deps
     app[TASKS_KEY] = tasks or BackgroundTasks()
-    app["adapter_names"] = [a.platform for a in adapters]
+    app[ADAPTER_NAMES_KEY] = [a.platform for a in adapters]
     app.router.add_get("/healthz", healthz)
     for adapter in adapters:
         app.router.add_routes(adapter.routes())
