@@ -1,0 +1,90 @@
+"""The `persona-bot` console script, run as a real subprocess on a fresh SQLite file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+
+@pytest.fixture
+def run(tmp_path: Path):  # type: ignore[no-untyped-def]
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SLACK_", "MICROSOFT_"))
+    }
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'cli.db'}"
+
+    def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    return run_cli
+
+
+def test_ask_loads_samples_and_prints_a_grounded_answer(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("ask", "maya", "Should we drop the free tier?")
+    assert result.returncode == 0, result.stderr
+    assert "loaded 4 sample personas" in result.stderr
+    assert "Maya Chen" in result.stdout
+    assert "Offline answer" in result.stdout
+    # Every cited line is quoted verbatim from Maya's own profile.
+    shown = run("personas", "show", "maya").stdout
+    cited = [ln.strip() for ln in result.stdout.splitlines() if ln.strip().startswith("[")]
+    assert cited, result.stdout
+    for line in cited:
+        key, _, text = line.partition("] ")
+        assert f"{text} [{key[1:]}]" in shown
+
+
+def test_unknown_persona_exits_nonzero_with_suggestion(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("ask", "Mya", "Is this fine?")
+    assert result.returncode == 1
+    assert "did you mean Maya Chen?" in result.stderr
+
+
+def test_import_is_all_or_nothing_and_export_round_trips(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    good = tmp_path / "good.yaml"
+    good.write_text(
+        yaml.safe_dump(
+            {"personas": [{"name": "Ada Park", "kind": "secondary", "pains": ["Too many tabs"]}]}
+        )
+    )
+    assert run("personas", "import", str(good)).returncode == 0
+    before = run("personas", "export", "--format", "json").stdout
+    assert "Ada Park" in before and "Maya" not in before  # import never adds the samples
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "personas:\n"
+        "  - name: Bo Lind\n"
+        "    pains: [Slow exports]\n"
+        "  - name: Ada Park\n"
+        "    kind: primry\n"
+    )
+    result = run("personas", "import", str(bad))
+    assert result.returncode != 0
+    assert "bad.yaml" in result.stderr and "kind" in result.stderr and "Ada Park" in result.stderr
+    assert run("personas", "export", "--format", "json").stdout == before
+
+    exported = tmp_path / "export.yaml"
+    assert run("personas", "export", "--format", "yaml", "--out", str(exported)).returncode == 0
+    again = run("personas", "import", str(exported))
+    assert again.returncode == 0 and "1 unchanged" in again.stdout
+    assert run("personas", "export", "--format", "json").stdout == before
+
+
+def test_db_upgrade_and_help(run) -> None:  # type: ignore[no-untyped-def]
+    assert run("db", "upgrade").returncode == 0
+    result = run("--help")
+    for word in ("serve", "clock", "ask", "personas", "manifest"):
+        assert word in result.stdout
