@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.deps import Deps
-from bot.messages import Inbound, Reply, error_reply
+from bot.messages import Address, Inbound, Reply, error_reply
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,9 @@ class Context:
 HandlerResult = Reply | list[Reply]
 Handler = Callable[[Context], Awaitable[HandlerResult]]
 Progress = Callable[[Context], Awaitable[Reply | None]]
+# Called after an adapter posted a Reply carrying meta["track"] = "KIND:REF" (e.g. "survey:42"):
+# (deps, workspace_id, ref, address, message_id). Lets features remember platform message ids.
+PostedHook = Callable[[Deps, int, str, Address, str], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ class Registry:
     aliases: dict[str, str] = field(default_factory=dict)
     actions: dict[str, ActionSpec] = field(default_factory=dict)
     phrases: list[Phrase] = field(default_factory=list)
+    posted_hooks: dict[str, PostedHook] = field(default_factory=dict)
 
     def command(
         self,
@@ -117,6 +121,15 @@ class Registry:
             if action_id in self.actions:
                 raise ValueError(f"action {action_id!r} is registered twice")
             self.actions[action_id] = ActionSpec(action_id, fn, progress)
+            return fn
+
+        return decorate
+
+    def on_posted(self, kind: str) -> Callable[[PostedHook], PostedHook]:
+        def decorate(fn: PostedHook) -> PostedHook:
+            if kind in self.posted_hooks:
+                raise ValueError(f"posted hook {kind!r} is registered twice")
+            self.posted_hooks[kind] = fn
             return fn
 
         return decorate
@@ -212,3 +225,22 @@ class Core:
             log.exception("handler %s failed for %r", ctx.command, inbound.text[:200])
             return [error_reply("Sorry, something went wrong on my side. Please try again.")]
         return result if isinstance(result, list) else [result]
+
+    async def posted(self, reply: Reply, address: Address, message_id: str) -> None:
+        """Adapters call this after `send` for every reply with `meta["track"]`, passing the
+        platform message id (Slack ts, Teams activity id), so e.g. a survey's live tally
+        can later `update` that message. Never raises."""
+        track = reply.meta.get("track")
+        if not track or not message_id:
+            return
+        kind, _, ref = track.partition(":")
+        hook = self.registry.posted_hooks.get(kind)
+        if hook is None:
+            return
+        try:
+            ws = await self.deps.db(
+                self.deps.workspace_id, address.platform, address.workspace
+            )
+            await hook(self.deps, ws, ref, address, message_id)
+        except Exception:
+            log.exception("posted hook %s failed for %r", kind, ref)

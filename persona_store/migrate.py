@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from persona_store.models import Base
+from persona_store.models_all import Base
 
 
 def upgrade(engine: Engine) -> None:

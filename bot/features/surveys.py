@@ -1,0 +1,387 @@
+"""Micro-surveys: `survey PERSONA "Question?" A | B | C [--anonymous] [--closes 48h]`,
+`survey close ID`, `survey results ID`, `survey vote ID N` and the vote buttons.
+
+Message ids: the create handler returns a Reply with `meta["track"] = "survey:ID"`; adapters
+call `await core.posted(reply, address, message_id)` after sending it, and the hook below
+stores the id so tally updates can `adapter.update(address, message_id, reply)`.
+Live tally: a vote returns the re-rendered card (meta `update_message_id`) only when this
+process wins the 2-second slot in the database; otherwise the message stays dirty and the
+clock's tally flush updates it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.commands import Context, Registry
+from bot.deps import Deps
+from bot.features.resolve import resolve_persona
+from bot.features.survey_render import (
+    RESULTS_ACTION,
+    TRACK_KIND,
+    VOTE_ACTION,
+    results_reply,
+    survey_reply,
+    tally_update,
+    vote_ack,
+)
+from bot.messages import Address, Reply, error_reply
+from persona_store.spec import EvidenceSpec
+from persona_store.surveys import SurveyError, SurveyPlace, SurveyStore, SurveyView
+
+log = logging.getLogger(__name__)
+
+USAGE = 'survey PERSONA "Question?" A | B | C [--anonymous] [--closes 48h] [--line pain-2]'
+PREDICTION_TIMEOUT = 15.0
+_QUOTES = {"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'"}
+_DURATION = re.compile(r"^(\d+)\s*(m|min|h|d|w)$", re.IGNORECASE)
+_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def surveys(deps: Deps) -> SurveyStore:
+    return SurveyStore.of(deps.store)
+
+
+def place_of(address: Address) -> SurveyPlace:
+    return SurveyPlace(
+        address.platform,
+        address.workspace,
+        address.conversation_id,
+        address.thread_id,
+        address.service_url,
+    )
+
+
+def address_of(place: SurveyPlace) -> Address:
+    return Address(
+        platform=place.platform,
+        workspace=place.ext_workspace,
+        conversation_id=place.conversation_id,
+        thread_id=place.thread_id,
+        service_url=place.service_url,
+    )
+
+
+# -- parsing ---------------------------------------------------------------------------------
+
+
+def parse_when(value: str, now: datetime, tz: str = "UTC") -> datetime:
+    """`48h`, `2d`, `90m`, `1w`, or an ISO date/time (in `tz` when it has no offset)."""
+    value = value.strip()
+    m = _DURATION.match(value)
+    if m:
+        return now + timedelta(**{_UNITS[m.group(2).lower()]: int(m.group(1))})
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise SurveyError(
+            f"I can't read the close time '{value[:30]}'. Use e.g. `--closes 48h`, `--closes 2d` "
+            "or `--closes 2026-12-01T17:00`."
+        ) from exc
+    return when if when.tzinfo else when.replace(tzinfo=ZoneInfo(tz))
+
+
+def parse_create(args: str, now: datetime, tz: str = "UTC") -> dict:
+    """Split the create command into persona, question, options and flags."""
+    for fancy, plain in _QUOTES.items():
+        args = args.replace(fancy, plain)
+    flags: dict = {"anonymous": False, "closes_at": None, "line_key": None}
+    args = " " + args
+    if re.search(r"\s--anon(ymous)?\b", args):
+        flags["anonymous"] = True
+        args = re.sub(r"\s--anon(ymous)?\b", " ", args)
+    for name, value in re.findall(r"\s--(\w+)\s+([^\s|]+)", args):
+        if name.lower() == "closes":
+            flags["closes_at"] = parse_when(value, now, tz)
+        elif name.lower() == "line":
+            flags["line_key"] = value
+        else:
+            raise SurveyError(f"Unknown option --{name}. Usage: {USAGE}")
+    args = re.sub(r"\s--(closes|line)\s+[^\s|]+", " ", args, flags=re.IGNORECASE)
+    stray = re.search(r"\s--(\w+)", args)
+    if stray:
+        raise SurveyError(f"Unknown or incomplete option --{stray.group(1)}. Usage: {USAGE}")
+    args = args.strip()
+    persona, _, rest = args.partition(" ")
+    rest = rest.strip()
+    if not persona:
+        raise SurveyError(f"Usage: {USAGE}")
+    quoted = re.match(r'^(["\'])(.+?)\1\s*(.*)$', rest, re.DOTALL)
+    if quoted:
+        question, tail = quoted.group(2), quoted.group(3)
+    elif "?" in rest:
+        question, _, tail = rest.partition("?")
+        question += "?"
+    else:
+        raise SurveyError(f"Put the question in quotes, then the options. Usage: {USAGE}")
+    options = [o for o in tail.split("|")] if tail.strip() else []
+    return {"persona": persona, "question": question.strip(), "options": options, **flags}
+
+
+# -- prediction ------------------------------------------------------------------------------
+
+_YES = ("yes", "agree", "true", "definitely", "still", "support", "more")
+_NO = ("no", "disagree", "false", "not", "never", "less", "oppose")
+
+
+def pick_option(stance: str, text: str, options: tuple[str, ...]) -> int | None:
+    """Map an answer (stance + wording) to one survey option; None when nothing fits."""
+    words = set(re.findall(r"[a-z0-9]+", text.lower()))
+    best, best_score = None, 0.0
+    for i, option in enumerate(options):
+        tokens = re.findall(r"[a-z0-9]+", option.lower())
+        score = sum(1 for t in tokens if t in words and len(t) > 2) / (len(tokens) or 1)
+        first = tokens[0] if tokens else ""
+        if stance == "support" and first in _YES and not any(t in _NO for t in tokens[1:]):
+            score += 1
+        if stance == "oppose" and first in _NO and len(tokens) == 1:
+            score += 1
+        if stance in ("mixed", "unknown") and ("sure" in tokens or "depends" in tokens):
+            score += 1
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
+async def predict(deps: Deps, persona, question: str, options: tuple[str, ...]) -> int | None:  # type: ignore[no-untyped-def]
+    """The persona's own predicted answer (hidden until close); None if it can't say."""
+    prompt = f"{question} (Answer with one of: {' / '.join(options)})"
+    try:
+        answer = await asyncio.wait_for(
+            deps.answerer.answer(persona, prompt), timeout=PREDICTION_TIMEOUT
+        )
+    except Exception:
+        log.warning("no prediction for survey on %s", persona.slug, exc_info=True)
+        return None
+    if answer.out_of_scope:
+        return None
+    text = " ".join([answer.summary, *(r.text for r in answer.reasons)])
+    return pick_option(answer.stance, text, options)
+
+
+# -- service functions (also used by the clock) ----------------------------------------------
+
+
+async def finish_survey(
+    deps: Deps, workspace_id: int, survey_id: int, *, author: str = "persona-bot"
+) -> SurveyView | None:
+    """Close the survey and write its results to the persona as evidence. Exactly one
+    caller gets the closed view; later callers (second clock, repeated command) get None."""
+    now = deps.now()
+    store = surveys(deps)
+    closed = await deps.db(store.close, workspace_id, survey_id, now=now)
+    if closed is None:
+        return None
+    if closed.total:
+        summary = "Survey: \u201c{}\u201d — {} (n={}, {} to {})".format(
+            closed.question,
+            ", ".join(f"{o} {n}" for o, n in zip(closed.options, closed.counts, strict=False)),
+            closed.total,
+            closed.created_at.date().isoformat(),
+            now.date().isoformat(),
+        )
+        details = {
+            "survey_id": closed.id,
+            "question": closed.question,
+            "options": list(closed.options),
+            "counts": list(closed.counts),
+            "n": closed.total,
+            "opened": closed.created_at.isoformat(),
+            "closed": now.isoformat(),
+            "anonymous": closed.anonymous,
+            "prediction": closed.prediction,
+            "prediction_correct": closed.prediction_correct,
+        }
+        view = await deps.db(
+            deps.store.add_evidence,
+            workspace_id,
+            closed.persona_slug,
+            EvidenceSpec(
+                summary=summary[:2000],
+                source="survey",
+                n=closed.total,
+                date=now.date(),
+                line=closed.line_key,
+            ),
+            author=author,
+            details=details,
+        )
+        evidence = [
+            e for e in view.evidence if e.details and e.details.get("survey_id") == closed.id
+        ]
+        if evidence:
+            await deps.db(store.set_evidence, closed.id, evidence[-1].id)
+    log.info("survey %s closed: n=%s counts=%s", closed.id, closed.total, closed.counts)
+    return await deps.db(store.get, workspace_id, survey_id)
+
+
+async def on_posted(
+    deps: Deps, workspace_id: int, ref: str, address: Address, message_id: str
+) -> None:
+    if ref.isdigit():
+        await deps.db(
+            surveys(deps).set_message, workspace_id, int(ref), message_id, place_of(address)
+        )
+
+
+# -- handlers --------------------------------------------------------------------------------
+
+
+async def survey_command(ctx: Context) -> Reply | list[Reply]:
+    head, _, rest = ctx.args.strip().partition(" ")
+    sub = head.lower()
+    if sub in ("close", "results", "vote") and rest.strip()[:1].lstrip("#").isdigit():
+        parts = rest.replace("#", "").split()
+        survey_id = int(parts[0])
+        if sub == "close":
+            return await close_command(ctx, survey_id)
+        if sub == "results":
+            return await show_results(ctx, survey_id)
+        if len(parts) < 2 or not parts[1].isdigit():
+            return error_reply(f"Usage: survey vote {survey_id} NUMBER (1 = first option)")
+        return await vote(ctx, survey_id, int(parts[1]) - 1)
+    return await create(ctx)
+
+
+async def create(ctx: Context) -> Reply:
+    deps = ctx.deps
+    now = deps.now()
+    try:
+        parsed = parse_create(ctx.args, now, deps.settings.timezone)
+    except SurveyError as exc:
+        return error_reply(str(exc))
+    persona = await resolve_persona(ctx, parsed["persona"])
+    if isinstance(persona, Reply):
+        return persona
+    if parsed["line_key"] and persona.line(parsed["line_key"]) is None:
+        return error_reply(f"{persona.name} has no profile line '{parsed['line_key']}'.")
+    store = surveys(deps)
+    try:
+        from persona_store.surveys import validate_options
+
+        options = validate_options(parsed["options"])
+        if parsed["closes_at"] is not None and parsed["closes_at"] <= now:
+            raise SurveyError("The close time is in the past; pick a time in the future.")
+    except SurveyError as exc:
+        return error_reply(str(exc))
+    prediction = await predict(deps, persona, parsed["question"], options)
+    try:
+        survey = await deps.db(
+            store.create,
+            ctx.workspace_id,
+            persona.slug,
+            parsed["question"],
+            options,
+            place=place_of(ctx.inbound.address),
+            created_by=ctx.author,
+            now=now,
+            anonymous=parsed["anonymous"],
+            closes_at=parsed["closes_at"],
+            line_key=parsed["line_key"],
+            prediction=prediction,
+        )
+    except SurveyError as exc:
+        return error_reply(str(exc))
+    log.info("survey %s created on %s by %s", survey.id, persona.slug, ctx.author)
+    return survey_reply(survey)
+
+
+async def vote(ctx: Context, survey_id: int, option: int) -> Reply | list[Reply]:
+    deps = ctx.deps
+    store = surveys(deps)
+    address = ctx.inbound.address
+    try:
+        result = await deps.db(
+            store.vote,
+            ctx.workspace_id,
+            survey_id,
+            option,
+            platform=address.platform,
+            user_id=ctx.user_id,
+            now=deps.now(),
+        )
+    except SurveyError as exc:
+        return error_reply(str(exc))
+    survey = await deps.db(store.get, ctx.workspace_id, survey_id)
+    assert survey is not None
+    replies: list[Reply] = [vote_ack(survey, result.option, result.outcome)]
+    if result.outcome != "same" and await deps.db(store.claim_tally_update, survey_id, deps.now()):
+        survey = await deps.db(store.get, ctx.workspace_id, survey_id)
+        assert survey is not None
+        replies.append(tally_update(survey))
+    return replies
+
+
+def _vote_target(ctx: Context) -> tuple[int, int] | None:
+    """Vote buttons carry "ID:INDEX" in value, or action_id "survey.vote:ID" + value INDEX."""
+    action_id = ctx.inbound.action_id or ""
+    raw = ctx.args.strip()
+    if ":" in action_id and raw.isdigit():
+        ref = action_id.split(":", 1)[1]
+        return (int(ref), int(raw)) if ref.isdigit() else None
+    first, _, second = raw.partition(":")
+    if first.isdigit() and second.isdigit():
+        return int(first), int(second)
+    return None
+
+
+async def vote_action(ctx: Context) -> Reply | list[Reply]:
+    target = _vote_target(ctx)
+    if target is None:
+        return error_reply("That button no longer matches a survey.")
+    return await vote(ctx, *target)
+
+
+async def show_results(ctx: Context, survey_id: int) -> Reply:
+    survey = await ctx.deps.db(surveys(ctx.deps).get, ctx.workspace_id, survey_id)
+    if survey is None:
+        return error_reply(f"There is no survey #{survey_id}.")
+    reply = results_reply(survey)
+    return Reply(text=reply.text, cards=reply.cards, ephemeral=True, meta=reply.meta)
+
+
+async def results_action(ctx: Context) -> Reply:
+    ref = ctx.args.strip().lstrip("#")
+    if not ref.isdigit():
+        return error_reply("That button no longer matches a survey.")
+    return await show_results(ctx, int(ref))
+
+
+async def close_command(ctx: Context, survey_id: int) -> Reply:
+    deps = ctx.deps
+    survey = await deps.db(surveys(deps).get, ctx.workspace_id, survey_id)
+    if survey is None:
+        return error_reply(f"There is no survey #{survey_id}.")
+    if not survey.is_open:
+        return error_reply(f"Survey #{survey_id} is already closed.")
+    persona = await deps.db(deps.store.get, ctx.workspace_id, survey.persona_slug)
+    owners = {o.ref for o in persona.owners} if persona else set()
+    if ctx.author != survey.created_by and ctx.author not in owners:
+        return error_reply(
+            "Only the person who created this survey or the persona's owners can close it."
+        )
+    closed = await finish_survey(deps, ctx.workspace_id, survey_id, author=ctx.author)
+    if closed is None:
+        return error_reply(f"Survey #{survey_id} is already closed.")
+    return results_reply(closed)
+
+
+def register(registry: Registry) -> None:
+    registry.command(
+        "survey",
+        summary="A micro-survey about a persona: buttons in the channel, results saved as "
+        "evidence.",
+        usage=USAGE + " | survey close ID | survey results ID",
+        examples=(
+            'survey maya "Is price still the #1 objection?" Yes | No | Not sure --closes 48h',
+            "survey results 12",
+            "survey close 12",
+        ),
+    )(survey_command)
+    registry.action(VOTE_ACTION)(vote_action)
+    registry.action(RESULTS_ACTION)(results_action)
+    registry.on_posted(TRACK_KIND)(on_posted)

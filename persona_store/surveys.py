@@ -1,0 +1,455 @@
+"""Survey queries: create, vote (one answer per person, changeable), tally, close, export.
+
+Concurrency: a vote first runs `UPDATE surveys SET tally_dirty = true WHERE id = ? AND
+status = 'open'`. That statement takes the survey row lock on PostgreSQL (and the write
+lock on SQLite) before anything is read, so votes on one survey and its close are
+serialised: no vote is lost, counted twice, or accepted after the close was tallied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from persona_store.models import Persona, utcnow
+from persona_store.scheduling_models import Survey, SurveyAnswer
+
+MAX_OPTIONS = 10
+MIN_OPTIONS = 2
+MAX_QUESTION = 300
+MAX_OPTION = 80
+TALLY_INTERVAL = timedelta(seconds=2)
+
+
+class SurveyError(ValueError):
+    """Bad survey input or a vote that cannot be taken; the message is shown to the person."""
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+@dataclass(frozen=True)
+class SurveyPlace:
+    """Where a survey was posted (the fields of bot.messages.Address, kept neutral here)."""
+
+    platform: str
+    ext_workspace: str
+    conversation_id: str
+    thread_id: str | None = None
+    service_url: str | None = None
+
+
+@dataclass(frozen=True)
+class SurveyView:
+    id: int
+    workspace_id: int
+    persona_id: int
+    persona_slug: str
+    persona_name: str
+    question: str
+    options: tuple[str, ...]
+    anonymous: bool
+    status: str
+    created_by: str
+    created_at: datetime
+    closes_at: datetime | None
+    closed_at: datetime | None
+    place: SurveyPlace
+    message_id: str | None
+    counts: tuple[int, ...] = ()
+    line_key: str | None = None
+    prediction: int | None = None
+    prediction_correct: bool | None = None
+    evidence_id: int | None = None
+    results: dict[str, Any] | None = field(default=None, compare=False)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    survey_id: int
+    option: int
+    outcome: str  # "new" | "changed" | "same"
+
+
+@dataclass(frozen=True)
+class PredictionRecord:
+    right: int
+    total: int
+    last: tuple[bool, ...]  # most recent first, at most ten
+
+    @property
+    def mostly_wrong(self) -> bool:
+        recent = self.last[:5]
+        return len(recent) >= 3 and sum(recent) * 2 < len(recent)
+
+
+def voter_key(survey_salt: str | None, platform: str, user_id: str) -> str:
+    """`platform:user` for open surveys; a salted SHA-256 for anonymous ones."""
+    ident = f"{platform}:{user_id}"
+    if survey_salt is None:
+        return ident
+    return "h:" + hashlib.sha256(f"{survey_salt}\x00{ident}".encode()).hexdigest()
+
+
+def validate_options(options: Sequence[str]) -> tuple[str, ...]:
+    cleaned = tuple(o.strip() for o in options if o.strip())
+    if len(cleaned) < MIN_OPTIONS:
+        raise SurveyError("A survey needs at least two options, separated by `|`.")
+    if len(cleaned) > MAX_OPTIONS:
+        raise SurveyError(
+            f"A survey can have at most {MAX_OPTIONS} options ({len(cleaned)} given)."
+        )
+    if len({o.lower() for o in cleaned}) != len(cleaned):
+        raise SurveyError("Two options are the same; each option must be different.")
+    for o in cleaned:
+        if len(o) > MAX_OPTION:
+            raise SurveyError(f"Option '{o[:30]}…' is longer than {MAX_OPTION} characters.")
+    return cleaned
+
+
+class SurveyStore:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    @classmethod
+    def of(cls, store: Any) -> SurveyStore:
+        """The survey store sharing a `persona_store.Store`'s sessions."""
+        return cls(store._sessions)
+
+    # -- reading --------------------------------------------------------------------------
+    def _view(self, s: Session, sv: Survey) -> SurveyView:
+        persona = s.get(Persona, sv.persona_id)
+        rows = s.execute(
+            select(SurveyAnswer.option, func.count(SurveyAnswer.id))
+            .where(SurveyAnswer.survey_id == sv.id)
+            .group_by(SurveyAnswer.option)
+        ).all()
+        counts = [0] * len(sv.options)
+        for option, n in rows:
+            if 0 <= option < len(counts):
+                counts[option] = n
+        return SurveyView(
+            id=sv.id,
+            workspace_id=sv.workspace_id,
+            persona_id=sv.persona_id,
+            persona_slug=persona.slug if persona else "",
+            persona_name=persona.name if persona else "",
+            question=sv.question,
+            options=tuple(sv.options),
+            anonymous=sv.anonymous,
+            status=sv.status,
+            created_by=sv.created_by,
+            created_at=_aware(sv.created_at) or utcnow(),
+            closes_at=_aware(sv.closes_at),
+            closed_at=_aware(sv.closed_at),
+            place=SurveyPlace(
+                sv.platform, sv.ext_workspace, sv.conversation_id, sv.thread_id, sv.service_url
+            ),
+            message_id=sv.message_id,
+            counts=tuple(counts),
+            line_key=sv.line_key,
+            prediction=sv.prediction,
+            prediction_correct=sv.prediction_correct,
+            evidence_id=sv.evidence_id,
+            results=sv.results,
+        )
+
+    def get(self, workspace_id: int, survey_id: int) -> SurveyView | None:
+        with self._sessions() as s:
+            sv = s.scalar(
+                select(Survey).where(Survey.id == survey_id, Survey.workspace_id == workspace_id)
+            )
+            return self._view(s, sv) if sv else None
+
+    def for_persona(
+        self,
+        workspace_id: int,
+        persona_id: int,
+        *,
+        since: datetime | None = None,
+        closed_only: bool = True,
+    ) -> list[SurveyView]:
+        with self._sessions() as s:
+            q = select(Survey).where(
+                Survey.workspace_id == workspace_id, Survey.persona_id == persona_id
+            )
+            if closed_only:
+                q = q.where(Survey.status == "closed")
+            if since is not None:
+                q = q.where(Survey.closed_at >= since)
+            return [self._view(s, sv) for sv in s.scalars(q.order_by(Survey.id.desc())).all()]
+
+    def due_to_close(self, now: datetime, *, limit: int = 500) -> list[tuple[int, int]]:
+        """(workspace_id, survey_id) of open surveys whose deadline has passed."""
+        with self._sessions() as s:
+            rows = s.execute(
+                select(Survey.workspace_id, Survey.id)
+                .where(Survey.status == "open", Survey.closes_at <= now)
+                .order_by(Survey.closes_at)
+                .limit(limit)
+            ).all()
+            return [(w, i) for w, i in rows]
+
+    def answers_for_export(
+        self, workspace_id: int, survey_id: int
+    ) -> list[tuple[str, str, datetime]]:
+        """(voter, option label, answered at). Anonymous surveys never reveal the voter."""
+        with self._sessions() as s:
+            sv = s.scalar(
+                select(Survey).where(Survey.id == survey_id, Survey.workspace_id == workspace_id)
+            )
+            if sv is None:
+                raise SurveyError(f"There is no survey #{survey_id}.")
+            rows = s.execute(
+                select(
+                    SurveyAnswer.voter_key,
+                    SurveyAnswer.option,
+                    SurveyAnswer.answered_at,
+                    SurveyAnswer.changed_at,
+                )
+                .where(SurveyAnswer.survey_id == survey_id)
+                .order_by(SurveyAnswer.option, SurveyAnswer.answered_at)
+            ).all()
+            out = []
+            for key, option, answered, changed in rows:
+                voter = "anonymous" if sv.anonymous else key
+                out.append((voter, sv.options[option], _aware(changed or answered) or utcnow()))
+            return out
+
+    def prediction_record(self, workspace_id: int, persona_id: int) -> PredictionRecord:
+        with self._sessions() as s:
+            rows = s.scalars(
+                select(Survey.prediction_correct)
+                .where(
+                    Survey.workspace_id == workspace_id,
+                    Survey.persona_id == persona_id,
+                    Survey.status == "closed",
+                    Survey.prediction_correct.is_not(None),
+                )
+                .order_by(Survey.closed_at.desc(), Survey.id.desc())
+            ).all()
+        flags = [bool(r) for r in rows]
+        return PredictionRecord(right=sum(flags), total=len(flags), last=tuple(flags[:10]))
+
+    # -- writing --------------------------------------------------------------------------
+    def create(
+        self,
+        workspace_id: int,
+        persona_slug: str,
+        question: str,
+        options: Sequence[str],
+        *,
+        place: SurveyPlace,
+        created_by: str,
+        now: datetime,
+        anonymous: bool = False,
+        closes_at: datetime | None = None,
+        line_key: str | None = None,
+        prediction: int | None = None,
+    ) -> SurveyView:
+        question = question.strip()
+        if not question:
+            raise SurveyError(
+                'What is the question? e.g. survey maya "Is price still the #1 '
+                'objection?" Yes | No | Not sure'
+            )
+        if len(question) > MAX_QUESTION:
+            raise SurveyError(f"The question is longer than {MAX_QUESTION} characters.")
+        cleaned = validate_options(options)
+        if closes_at is not None and closes_at <= now:
+            raise SurveyError("The close time is in the past; pick a time in the future.")
+        with self._sessions.begin() as s:
+            persona = s.scalar(
+                select(Persona).where(
+                    Persona.workspace_id == workspace_id, Persona.slug == persona_slug
+                )
+            )
+            if persona is None:
+                raise SurveyError(f"I don't know the persona '{persona_slug}'.")
+            sv = Survey(
+                workspace_id=workspace_id,
+                persona_id=persona.id,
+                line_key=line_key,
+                question=question,
+                options=list(cleaned),
+                anonymous=anonymous,
+                salt=secrets.token_hex(16) if anonymous else None,
+                status="open",
+                created_by=created_by,
+                created_at=now,
+                closes_at=closes_at,
+                platform=place.platform,
+                ext_workspace=place.ext_workspace,
+                conversation_id=place.conversation_id,
+                thread_id=place.thread_id,
+                service_url=place.service_url,
+                prediction=prediction,
+            )
+            s.add(sv)
+            s.flush()
+            return self._view(s, sv)
+
+    def set_message(
+        self, workspace_id: int, survey_id: int, message_id: str, place: SurveyPlace | None = None
+    ) -> None:
+        """Remember the platform message id of the posted survey (for tally updates)."""
+        values: dict[str, Any] = {"message_id": message_id}
+        if place is not None:
+            values.update(
+                platform=place.platform,
+                ext_workspace=place.ext_workspace,
+                conversation_id=place.conversation_id,
+                thread_id=place.thread_id,
+                service_url=place.service_url,
+            )
+        with self._sessions.begin() as s:
+            s.execute(
+                update(Survey)
+                .where(Survey.id == survey_id, Survey.workspace_id == workspace_id)
+                .values(**values)
+            )
+
+    def vote(
+        self,
+        workspace_id: int,
+        survey_id: int,
+        option: int,
+        *,
+        platform: str,
+        user_id: str,
+        now: datetime,
+    ) -> VoteResult:
+        with self._sessions.begin() as s:
+            # Lock first (see module docstring), then read.
+            locked = s.execute(
+                update(Survey)
+                .where(
+                    Survey.id == survey_id,
+                    Survey.workspace_id == workspace_id,
+                    Survey.status == "open",
+                )
+                .values(tally_dirty=True)
+            ).rowcount
+            if not locked:
+                exists = s.scalar(
+                    select(Survey.id).where(
+                        Survey.id == survey_id, Survey.workspace_id == workspace_id
+                    )
+                )
+                if exists is None:
+                    raise SurveyError(f"There is no survey #{survey_id}.")
+                raise SurveyError("This survey is closed; answers are no longer taken.")
+            sv = s.get(Survey, survey_id)
+            assert sv is not None
+            if sv.closes_at is not None and _aware(sv.closes_at) <= now:  # type: ignore[operator]
+                raise SurveyError("This survey is closed; answers are no longer taken.")
+            if not 0 <= option < len(sv.options):
+                raise SurveyError("That option is not part of this survey.")
+            key = voter_key(sv.salt if sv.anonymous else None, platform, user_id)
+            row = s.scalar(
+                select(SurveyAnswer).where(
+                    SurveyAnswer.survey_id == survey_id, SurveyAnswer.voter_key == key
+                )
+            )
+            if row is None:
+                s.add(
+                    SurveyAnswer(survey_id=survey_id, voter_key=key, option=option, answered_at=now)
+                )
+                return VoteResult(survey_id, option, "new")
+            if row.option == option:
+                return VoteResult(survey_id, option, "same")
+            row.option = option
+            row.changed_at = now
+            return VoteResult(survey_id, option, "changed")
+
+    def claim_tally_update(
+        self, survey_id: int, now: datetime, interval: timedelta = TALLY_INTERVAL
+    ) -> bool:
+        """True when this caller may update the survey message now (at most once per
+        `interval` per message, across every process): clears the dirty flag."""
+        with self._sessions.begin() as s:
+            return bool(
+                s.execute(
+                    update(Survey)
+                    .where(
+                        Survey.id == survey_id,
+                        Survey.tally_dirty.is_(True),
+                        Survey.message_id.is_not(None),
+                        (Survey.tally_updated_at.is_(None))
+                        | (Survey.tally_updated_at <= now - interval),
+                    )
+                    .values(tally_dirty=False, tally_updated_at=now)
+                ).rowcount
+            )
+
+    def dirty_tallies(
+        self, now: datetime, interval: timedelta = TALLY_INTERVAL, limit: int = 200
+    ) -> list[tuple[int, int]]:
+        """(workspace_id, survey_id) of messages whose tally changed and may be updated."""
+        with self._sessions() as s:
+            rows = s.execute(
+                select(Survey.workspace_id, Survey.id)
+                .where(
+                    Survey.tally_dirty.is_(True),
+                    Survey.message_id.is_not(None),
+                    (Survey.tally_updated_at.is_(None))
+                    | (Survey.tally_updated_at <= now - interval),
+                )
+                .limit(limit)
+            ).all()
+            return [(w, i) for w, i in rows]
+
+    def close(self, workspace_id: int, survey_id: int, *, now: datetime) -> SurveyView | None:
+        """Close an open survey and freeze its results. None when it was already closed
+        (so exactly one caller — command, clock, second clock — writes the evidence)."""
+        with self._sessions.begin() as s:
+            done = s.execute(
+                update(Survey)
+                .where(
+                    Survey.id == survey_id,
+                    Survey.workspace_id == workspace_id,
+                    Survey.status == "open",
+                )
+                .values(status="closed", closed_at=now, salt=None, tally_dirty=False)
+            ).rowcount
+            if not done:
+                return None
+            sv = s.get(Survey, survey_id)
+            assert sv is not None
+            view = self._view(s, sv)
+            winner = _winner(view.counts)
+            sv.results = {"counts": list(view.counts), "n": view.total, "winner": winner}
+            if sv.prediction is not None and view.total:
+                sv.prediction_correct = winner is not None and sv.prediction == winner
+            s.flush()
+            return self._view(s, sv)
+
+    def set_evidence(self, survey_id: int, evidence_id: int) -> None:
+        with self._sessions.begin() as s:
+            s.execute(update(Survey).where(Survey.id == survey_id).values(evidence_id=evidence_id))
+
+
+def _winner(counts: Sequence[int]) -> int | None:
+    """Index of the single most chosen option; None on a tie or no answers."""
+    if not counts or max(counts) == 0:
+        return None
+    top = max(counts)
+    return counts.index(top) if list(counts).count(top) == 1 else None

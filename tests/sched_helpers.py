@@ -1,0 +1,116 @@
+"""Shared helpers for the scheduling/survey tests: a fake answerer, a recording ChatAdapter,
+a settable clock, and persona seeding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from bot.answering.base import Answer, Reason
+from bot.commands import Core, Registry
+from bot.deps import Deps
+from bot.messages import Address, Inbound, Reply
+from bot.ports import DeliveryError
+from persona_store import Store
+from persona_store.spec import PersonaSpec
+from persona_store.views import PersonaView
+from tests.conftest import make_deps
+
+CHANNEL = Address(platform="web", workspace="local", conversation_id="C-general")
+
+
+@dataclass
+class FixedAnswerer:
+    """Always answers with one stance; records the questions."""
+
+    stance: str = "support"
+    summary: str = "Yes, still true"
+    name: str = "fixed"
+    questions: list[str] = field(default_factory=list)
+
+    async def answer(self, persona: PersonaView, question: str) -> Answer:
+        self.questions.append(question)
+        line = persona.lines[0]
+        return Answer(
+            persona_slug=persona.slug,
+            stance=self.stance,  # type: ignore[arg-type]
+            summary=self.summary,
+            reasons=(Reason(line.text, (line.key,)),),
+            confidence=0.7,
+        )
+
+
+@dataclass
+class Clock:
+    now: datetime = field(default_factory=lambda: datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class RecordingAdapter:
+    """A ChatAdapter that records what it was asked to send/update. Conversations listed in
+    `fail` raise DeliveryError (permanent unless listed in `transient`)."""
+
+    platform: str = "web"
+    sent: list[tuple[Address, Reply, str]] = field(default_factory=list)
+    updated: list[tuple[Address, str, Reply]] = field(default_factory=list)
+    fail: set[str] = field(default_factory=set)
+    transient: set[str] = field(default_factory=set)
+
+    def routes(self) -> list[web.RouteDef]:
+        return []
+
+    async def send(self, address: Address, reply: Reply) -> str:
+        if address.conversation_id in self.fail:
+            raise DeliveryError("channel_not_found", permanent=True)
+        if address.conversation_id in self.transient:
+            raise DeliveryError("timeout", permanent=False)
+        message_id = f"m{len(self.sent) + 1}"
+        self.sent.append((address, reply, message_id))
+        return message_id
+
+    async def update(self, address: Address, message_id: str, reply: Reply) -> None:
+        self.updated.append((address, message_id, reply))
+
+    def texts_to(self, conversation_id: str) -> list[str]:
+        return [r.text for a, r, _ in self.sent if a.conversation_id == conversation_id]
+
+
+def seed(store: Store, name: str = "Maya Chen", kind: str = "primary", **extra: object) -> None:
+    data: dict = {
+        "name": name,
+        "kind": kind,
+        "role": "Operations manager",
+        "quote": "I don't have time to babysit another tool.",
+        "goals": ["Ship on time"],
+        "pains": ["Price is the first objection", "Budget is approved once a year"],
+        **extra,
+    }
+    store.upsert(store.default_workspace_id(), PersonaSpec.from_dict(data), author="test")
+
+
+def deps_for(store: Store, clock: Clock | None = None, answerer: object | None = None) -> Deps:
+    deps = make_deps(store, answerer or FixedAnswerer())  # type: ignore[arg-type]
+    deps.now = clock or Clock()
+    return deps
+
+
+def core_with(deps: Deps, *modules: object) -> Core:
+    registry = Registry()
+    for module in modules:
+        module.register(registry)  # type: ignore[attr-defined]
+    return Core(deps, registry)
+
+
+def command(text: str, user: str = "U1", address: Address = CHANNEL) -> Inbound:
+    return Inbound(kind="command", text=text, user_id=user, address=address)
+
+
+def click(action_id: str, value: str, user: str = "U1", address: Address = CHANNEL) -> Inbound:
+    return Inbound(
+        kind="action", text="", user_id=user, address=address, action_id=action_id, value=value
+    )
