@@ -6,9 +6,9 @@ from bot.commands import Registry
 
 
 def build_registry() -> Registry:
-    from bot.features import ask, help, panel, personas
+    from bot.features import ask, help, panel, personas, surveys
 
     registry = Registry()
-    for module in (help, personas, ask, panel):
+    for module in (help, personas, ask, panel, surveys):
         module.register(registry)
     return registry
