@@ -1,0 +1,73 @@
+"""Slack Web API and response_url clients with the retries Slack asks for.
+
+Every Web API call goes to `SLACK_API_URL` (tests, GovSlack), retries 429s honouring
+Retry-After, and retries dropped connections. response_url posts get the same treatment.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.ports import DeliveryError
+
+log = logging.getLogger(__name__)
+
+# Errors that retrying will not fix: the clock disables the target instead.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "account_inactive",
+        "user_not_found",
+        "user_disabled",
+        "cannot_dm_bot",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "team_access_not_granted",
+        "message_not_found",
+        "cant_update_message",
+    }
+)
+
+
+def retry_handlers() -> list[AsyncRetryHandler]:
+    return [
+        AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        AsyncServerErrorRetryHandler(max_retry_count=1),
+    ]
+
+
+def web_client(api_url: str, token: str | None = None, *, timeout: int = 15) -> AsyncWebClient:
+    base = api_url if api_url.endswith("/") else api_url + "/"
+    return AsyncWebClient(
+        token=token, base_url=base, timeout=timeout, retry_handlers=retry_handlers()
+    )
+
+
+def delivery_error(exc: SlackApiError) -> DeliveryError:
+    reason = str(exc.response.get("error") or "unknown_error")
+    return DeliveryError(reason, permanent=reason in PERMANENT_ERRORS)
+
+
+async def post_response_url(url: str, body: dict[str, Any]) -> bool:
+    """POST to an interaction's response_url (valid 30 minutes, 5 times)."""
+    client = AsyncWebhookClient(url, timeout=15, retry_handlers=retry_handlers())
+    resp = await client.send_dict(body)
+    if resp.status_code != 200:
+        log.warning("response_url answered %s: %s", resp.status_code, resp.body[:200])
+        return False
+    return True

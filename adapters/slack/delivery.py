@@ -1,0 +1,154 @@
+"""Putting rendered Replies into Slack: chat.postMessage / chat.update / chat.postEphemeral,
+conversations.open for DMs, and response_url for slash commands and button clicks.
+
+The adapter decides only *how* a Reply is shown (visibility, thread, share button), never
+what it says.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.client import delivery_error, post_response_url
+from adapters.slack.render import to_message
+from bot.messages import Address, Reply
+from bot.ports import DeliveryError
+from persona_store.slack_state import SlackStore
+
+log = logging.getLogger(__name__)
+
+
+def is_dm(channel: str) -> bool:
+    return channel.startswith("D")
+
+
+def is_user(conversation_id: str) -> bool:
+    return conversation_id[:1] in ("U", "W")
+
+
+class Delivery:
+    """Sends Replies for one workspace's token (the bot token, or an installation's)."""
+
+    def __init__(self, client: AsyncWebClient, state: SlackStore, db: Any) -> None:
+        self.client = client
+        self.state = state
+        self.db = db  # Deps.db: runs blocking store calls in the bounded pool
+
+    async def message(self, reply: Reply, workspace_id: int | None) -> dict[str, Any]:
+        """Rendered message; shareable replies get a "Share in channel" button backed by a
+        stored copy (Slack sends no content with clicks on ephemeral messages)."""
+        if reply.shareable and workspace_id is not None:
+            token = await self.db(self.state.save_share, workspace_id, to_message(reply))
+            return to_message(reply, share_id=token)
+        return to_message(reply)
+
+    # -- Web API -------------------------------------------------------------------------
+    async def channel_for(self, conversation_id: str, token: str | None = None) -> str:
+        """A user id becomes their DM channel (conversations.open)."""
+        if not is_user(conversation_id):
+            return conversation_id
+        try:
+            resp = await self.client.conversations_open(users=conversation_id, token=token)
+        except SlackApiError as exc:
+            raise delivery_error(exc) from exc
+        return str(resp["channel"]["id"])
+
+    async def post(
+        self,
+        address: Address,
+        body: dict[str, Any],
+        *,
+        token: str | None = None,
+    ) -> str:
+        channel = await self.channel_for(address.conversation_id, token)
+        try:
+            resp = await self.client.chat_postMessage(
+                channel=channel, thread_ts=address.thread_id, token=token, **body
+            )
+        except SlackApiError as exc:
+            raise delivery_error(exc) from exc
+        return str(resp["ts"])
+
+    async def update(
+        self, address: Address, ts: str, body: dict[str, Any], *, token: str | None = None
+    ) -> None:
+        channel = await self.channel_for(address.conversation_id, token)
+        body = {k: v for k, v in body.items() if k != "unfurl_media"}
+        try:
+            await self.client.chat_update(channel=channel, ts=ts, token=token, **body)
+        except SlackApiError as exc:
+            raise delivery_error(exc) from exc
+
+    async def ephemeral(
+        self, address: Address, user_id: str, body: dict[str, Any], *, token: str | None = None
+    ) -> None:
+        try:
+            await self.client.chat_postEphemeral(
+                channel=address.conversation_id,
+                user=user_id,
+                thread_ts=address.thread_id,
+                token=token,
+                **body,
+            )
+        except SlackApiError as exc:
+            raise delivery_error(exc) from exc
+
+    async def in_conversation(
+        self,
+        address: Address,
+        user_id: str,
+        reply: Reply,
+        workspace_id: int | None,
+        *,
+        replace_ts: str | None = None,
+        token: str | None = None,
+    ) -> str | None:
+        """Reply where a person wrote to the bot (mention or DM). Ephemeral replies in a
+        channel go to that person only; a placeholder (`replace_ts`) is replaced in place."""
+        body = to_message(reply)
+        if replace_ts:
+            await self.update(address, replace_ts, body, token=token)
+            return replace_ts
+        if reply.ephemeral and not is_dm(address.conversation_id):
+            await self.ephemeral(address, user_id, body, token=token)
+            return None
+        return await self.post(address, body, token=token)
+
+    # -- response_url --------------------------------------------------------------------
+    async def respond(
+        self,
+        response_url: str,
+        reply: Reply,
+        workspace_id: int | None,
+        *,
+        replace_original: bool = False,
+        original_ephemeral: bool = True,
+    ) -> None:
+        """Answer through a response_url. Ephemeral and shareable replies are seen only by
+        the asker; anything else is posted in the channel."""
+        private = reply.ephemeral or reply.shareable
+        body = await self.message(reply, workspace_id)
+        body["response_type"] = "ephemeral" if private else "in_channel"
+        if replace_original and private == original_ephemeral:
+            body["replace_original"] = True
+        elif replace_original:
+            # Visibility cannot change in place: remove the placeholder, then post.
+            await post_response_url(response_url, {"delete_original": True})
+            body["replace_original"] = False
+        else:
+            body["replace_original"] = False
+        if not await post_response_url(response_url, body):
+            raise DeliveryError("response_url_failed", permanent=False)
+
+
+def ack_body(message: dict[str, Any], *, ephemeral: bool) -> dict[str, Any]:
+    """A slash command's immediate HTTP response."""
+    return {
+        "response_type": "ephemeral" if ephemeral else "in_channel",
+        "text": message["text"],
+        "blocks": message["blocks"],
+    }

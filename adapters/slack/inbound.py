@@ -1,0 +1,108 @@
+"""Slack payloads -> Inbound (pure). Shapes as Slack documents them: slash command form
+bodies, Events API `event_callback` (app_mention, message.im) and `block_actions`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from bot.messages import Address, Inbound
+
+_ANGLE = re.compile(r"<([^<>]*)>")
+
+
+def to_plain(text: str, bot_user_id: str | None = None) -> str:
+    """Slack's message markup -> plain text: the bot's own mention removed, other mentions
+    and links readable, `&amp;`/`&lt;`/`&gt;` unescaped (renderers escape again on the way out)."""
+
+    def replace(m: re.Match[str]) -> str:
+        inner = m.group(1)
+        target, _, label = inner.partition("|")
+        if target.startswith("@"):
+            if bot_user_id and target[1:] == bot_user_id:
+                return ""
+            return "@" + (label or target[1:])
+        if target.startswith("#"):
+            return "#" + (label or target[1:])
+        if target.startswith("!"):
+            return "@" + (label or target[1:].split("^")[0])
+        return label or target
+
+    text = _ANGLE.sub(replace, text)
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def from_slash_command(body: Mapping[str, Any]) -> Inbound:
+    team = body.get("team_id") or ""
+    return Inbound(
+        kind="command",
+        text=to_plain(str(body.get("text") or "")),
+        user_id=str(body.get("user_id") or ""),
+        user_name=body.get("user_name"),
+        address=Address(
+            platform="slack", workspace=team, conversation_id=str(body.get("channel_id") or "")
+        ),
+    )
+
+
+def is_user_message(event: Mapping[str, Any]) -> bool:
+    """A person's message to the bot: not an edit/join/bot post, not our own echo."""
+    if event.get("bot_id") or event.get("subtype"):
+        return False
+    if event.get("type") == "app_mention":
+        return True
+    return event.get("type") == "message" and event.get("channel_type") == "im"
+
+
+def from_event(body: Mapping[str, Any], bot_user_id: str | None) -> Inbound:
+    """app_mention or a direct message. Answers to mentions go in the message's thread; a DM
+    is answered in place (or in its thread when it was written in one)."""
+    event = body["event"]
+    team = body.get("team_id") or event.get("team") or ""
+    thread = event.get("thread_ts")
+    if event.get("type") == "app_mention" and not thread:
+        thread = event.get("ts")
+    return Inbound(
+        kind="message",
+        text=to_plain(str(event.get("text") or ""), bot_user_id),
+        user_id=str(event.get("user") or ""),
+        address=Address(
+            platform="slack",
+            workspace=team,
+            conversation_id=str(event.get("channel") or ""),
+            thread_id=thread,
+        ),
+    )
+
+
+def team_of(body: Mapping[str, Any]) -> str:
+    team = body.get("team")
+    if isinstance(team, Mapping) and team.get("id"):
+        return str(team["id"])
+    user = body.get("user")
+    if isinstance(user, Mapping) and user.get("team_id"):
+        return str(user["team_id"])
+    return str(body.get("team_id") or "")
+
+
+def from_block_action(body: Mapping[str, Any], action: Mapping[str, Any]) -> Inbound:
+    container = body.get("container") or {}
+    channel = (body.get("channel") or {}).get("id") or container.get("channel_id") or ""
+    message = body.get("message") or {}
+    user = body.get("user") or {}
+    return Inbound(
+        kind="action",
+        text="",
+        user_id=str(user.get("id") or ""),
+        user_name=user.get("username") or user.get("name"),
+        address=Address(
+            platform="slack",
+            workspace=team_of(body),
+            conversation_id=str(channel),
+            thread_id=message.get("thread_ts") or container.get("thread_ts"),
+        ),
+        action_id=str(action.get("action_id") or ""),
+        value=str(action.get("value") or ""),
+    )

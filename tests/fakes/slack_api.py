@@ -1,0 +1,361 @@
+"""A fake Slack Web API on 127.0.0.1 (a real aiohttp server), plus a fake Slack that sends
+signed requests to the bot, in the shapes Slack documents.
+
+The bot's real slack_sdk client talks to it through `SLACK_API_URL`. It records every call
+(chat.postMessage, chat.update, chat.postEphemeral, views.open, views.publish,
+conversations.open, …) and every response_url post, and can be told to answer with a 429
+(Retry-After) or an `ok: false` error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import aiohttp
+from aiohttp import web
+
+
+@dataclass
+class Call:
+    method: str  # "chat.postMessage" … or "response_url"
+    args: dict[str, Any]
+    key: str = ""  # response_url id
+
+
+@dataclass
+class Failure:
+    status: int = 200
+    error: str | None = None
+    retry_after: int | None = None
+
+
+@dataclass
+class FakeSlackApi:
+    team_id: str = "T0001"
+    bot_user_id: str = "UBOT"
+    calls: list[Call] = field(default_factory=list)
+    failures: dict[str, list[Failure]] = field(default_factory=dict)
+    attempts: dict[str, int] = field(default_factory=dict)
+    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _runner: web.AppRunner | None = None
+    url: str = ""
+    _changed: asyncio.Condition | None = None
+
+    async def start(self) -> FakeSlackApi:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/response/{key}", self._response_url)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        self._changed = asyncio.Condition()
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "/api/"
+
+    def response_url(self, key: str = "r1") -> str:
+        return f"{self.url}/response/{key}"
+
+    # -- scripting -----------------------------------------------------------------------
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """The next `times` calls of `method` answer 429 (status=429) or ok:false (error)."""
+        self.failures.setdefault(method, []).extend([Failure(status, error, retry_after)] * times)
+
+    def of(self, method: str) -> list[dict[str, Any]]:
+        return [c.args for c in self.calls if c.method == method]
+
+    def responses(self, key: str | None = None) -> list[dict[str, Any]]:
+        return [c.args for c in self.calls if c.method == "response_url" and key in (None, c.key)]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Any]:
+        """Wait until `method` (or "response_url") was called `count` times."""
+        assert self._changed is not None
+
+        async def enough() -> None:
+            async with self._changed:  # type: ignore[union-attr]
+                await self._changed.wait_for(  # type: ignore[union-attr]
+                    lambda: len([c for c in self.calls if c.method == method]) >= count
+                )
+
+        await asyncio.wait_for(enough(), timeout)
+        return [c.args for c in self.calls if c.method == method]
+
+    async def _record(self, call: Call) -> None:
+        assert self._changed is not None
+        async with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+    # -- handlers ------------------------------------------------------------------------
+    async def _args(self, request: web.Request) -> dict[str, Any]:
+        raw = await request.text()
+        if request.content_type == "application/json" and raw:
+            args = json.loads(raw)
+        else:
+            args = dict(parse_qsl(raw))
+            for key in ("blocks", "view", "attachments"):
+                if isinstance(args.get(key), str):
+                    args[key] = json.loads(args[key])
+        auth = request.headers.get("Authorization", "")
+        if auth:
+            args["_token"] = auth.removeprefix("Bearer ")
+        return args
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await self._args(request)
+        self.attempts[method] = self.attempts.get(method, 0) + 1
+        queue = self.failures.get(method)
+        if queue:
+            failure = queue.pop(0)
+            if failure.status == 429:
+                headers = {}
+                if failure.retry_after is not None:
+                    headers["Retry-After"] = str(failure.retry_after)
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"}, status=429, headers=headers
+                )
+            return web.json_response({"ok": False, "error": failure.error or "fatal_error"})
+        if method != "auth.test":
+            await self._record(Call(method, args))
+        return web.json_response(self._answer(method, args))
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://fake.slack.com/",
+                "team": "Fake",
+                "user": "personabot",
+                "team_id": self.team_id,
+                "user_id": self.bot_user_id,
+                "bot_id": "BBOT",
+            }
+        if method == "chat.postMessage":
+            ts = f"1700000000.{next(self._ts):06d}"
+            return {"ok": True, "channel": args.get("channel"), "ts": ts, "message": args}
+        if method == "chat.update":
+            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
+        if method == "conversations.open":
+            users = str(args.get("users") or "")
+            return {"ok": True, "channel": {"id": "D" + users.lstrip("UW")}}
+        if method in ("views.open", "views.publish", "views.update", "views.push"):
+            return {"ok": True, "view": {"id": "V0001", **(args.get("view") or {})}}
+        return {"ok": True}
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        await self._record(
+            Call("response_url", json.loads(await request.text()), request.match_info["key"])
+        )
+        return web.Response(text="ok")
+
+
+# -- the other direction: Slack calling the bot ----------------------------------------------
+
+
+def signature(secret: str, timestamp: str, body: str) -> str:
+    """Slack's v0 request signature (as slack_sdk.signature.SignatureVerifier computes it)."""
+    base = f"v0:{timestamp}:{body}".encode()
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class FakeSlack:
+    """Sends signed requests to the bot's POST /slack/events."""
+
+    bot_url: str  # http://127.0.0.1:PORT
+    secret: str
+    session: aiohttp.ClientSession
+    team_id: str = "T0001"
+    api: FakeSlackApi | None = None
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    async def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        secret: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, str, dict[str, str]]:
+        ts = str(timestamp if timestamp is not None else int(time.time()))
+        sent = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": signature(secret or self.secret, ts, body),
+            **(headers or {}),
+        }
+        async with self.session.post(
+            self.bot_url + "/slack/events", data=body.encode(), headers=sent
+        ) as resp:
+            return resp.status, await resp.text(), dict(resp.headers)
+
+    async def command(
+        self,
+        text: str,
+        *,
+        user: str = "U0ALICE",
+        channel: str = "C0GENERAL",
+        response_key: str = "r1",
+        **kwargs: Any,
+    ) -> tuple[int, str, dict[str, str]]:
+        assert self.api is not None
+        form = {
+            "token": "legacy-verification-token",
+            "team_id": self.team_id,
+            "team_domain": "fake",
+            "channel_id": channel,
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": "alice",
+            "command": "/persona",
+            "text": text,
+            "api_app_id": "A0APP",
+            "is_enterprise_install": "false",
+            "response_url": self.api.response_url(response_key),
+            "trigger_id": f"13345224609.738474920.{next(self._ids)}",
+        }
+        return await self.post(urlencode(form), "application/x-www-form-urlencoded", **kwargs)
+
+    def event_body(
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str | None = None,
+    ) -> dict[str, Any]:
+        return {
+            "token": "legacy-verification-token",
+            "team_id": self.team_id,
+            "api_app_id": "A0APP",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{next(self._ids):08d}",
+            "event_time": int(time.time()),
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": self.team_id,
+                    "user_id": "UBOT",
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": False,
+        }
+
+    async def event(
+        self, event: dict[str, Any], *, event_id: str | None = None, retry: int = 0, **kwargs: Any
+    ) -> tuple[int, str, dict[str, str]]:
+        headers = {}
+        if retry:
+            headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        body = json.dumps(self.event_body(event, event_id=event_id))
+        return await self.post(body, "application/json", headers=headers, **kwargs)
+
+    def mention(
+        self, text: str, *, user: str = "U0ALICE", channel: str = "C0GENERAL", ts: str = ""
+    ) -> dict[str, Any]:
+        ts = ts or f"1700000100.{next(self._ids):06d}"
+        return {
+            "type": "app_mention",
+            "user": user,
+            "text": f"<@UBOT> {text}",
+            "ts": ts,
+            "channel": channel,
+            "event_ts": ts,
+            "team": self.team_id,
+        }
+
+    def direct_message(self, text: str, *, user: str = "U0ALICE") -> dict[str, Any]:
+        ts = f"1700000200.{next(self._ids):06d}"
+        return {
+            "type": "message",
+            "user": user,
+            "text": text,
+            "ts": ts,
+            "channel": "D0ALICE",
+            "event_ts": ts,
+            "channel_type": "im",
+            "team": self.team_id,
+        }
+
+    async def url_verification(self, challenge: str) -> tuple[int, str, dict[str, str]]:
+        body = json.dumps({"token": "legacy", "challenge": challenge, "type": "url_verification"})
+        return await self.post(body, "application/json")
+
+    async def interaction(self, payload: dict[str, Any], **kwargs: Any) -> tuple[int, str, dict]:
+        body = urlencode({"payload": json.dumps(payload)})
+        return await self.post(body, "application/x-www-form-urlencoded", **kwargs)
+
+    async def click(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        user: str = "U0ALICE",
+        channel: str = "C0GENERAL",
+        ephemeral: bool = False,
+        response_key: str = "a1",
+        message_ts: str = "1700000000.000001",
+    ) -> tuple[int, str, dict]:
+        assert self.api is not None
+        container: dict[str, Any] = {
+            "type": "message",
+            "message_ts": message_ts,
+            "channel_id": channel,
+            "is_ephemeral": ephemeral,
+        }
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "user": {"id": user, "username": "alice", "name": "alice", "team_id": self.team_id},
+            "api_app_id": "A0APP",
+            "token": "legacy",
+            "container": container,
+            "trigger_id": f"13345224609.738474920.{next(self._ids)}",
+            "team": {"id": self.team_id, "domain": "fake"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "channel": {"id": channel, "name": "general"},
+            "response_url": self.api.response_url(response_key),
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": "card0.actions.0",
+                    "text": {"type": "plain_text", "text": "Click", "emoji": True},
+                    "value": value,
+                    "type": "button",
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+        if not ephemeral:
+            payload["message"] = {"type": "message", "ts": message_ts, "text": "", "blocks": []}
+        return await self.interaction(payload)

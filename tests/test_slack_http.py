@@ -1,0 +1,234 @@
+"""The Slack adapter over real HTTP: signed requests in Slack's documented shapes to the real
+aiohttp app on 127.0.0.1, and a fake Slack Web API (SLACK_API_URL) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.answering.base import Answer, Reason
+from persona_store import Store
+from persona_store.views import PersonaView
+from tests.fakes.slack_env import SlackEnv, add_persona, slack_env
+from tests.test_features import ScriptedAnswerer
+
+
+class GatedAnswerer:
+    """An LLM that takes as long as the test says (up to 10 s): it answers when released."""
+
+    name = "gated"
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.started = asyncio.Event()
+        self.calls: list[tuple[str, str]] = []
+
+    async def answer(self, persona: PersonaView, question: str) -> Answer:
+        self.calls.append((persona.slug, question))
+        self.started.set()
+        await asyncio.wait_for(self.release.wait(), 10)
+        line = persona.lines[0]
+        return Answer(
+            persona_slug=persona.slug,
+            stance="oppose",
+            summary="Not before budget season",
+            reasons=(Reason(line.text, (line.key,)),),
+            confidence=0.7,
+        )
+
+
+@pytest.fixture
+async def env(sqlite_store: Store) -> AsyncIterator[SlackEnv]:
+    add_persona(
+        sqlite_store,
+        "Maya Chen",
+        quote="<!channel> I don't have time & budget for <https://evil.example|this>",
+        goals=["Ship on time"],
+    )
+    add_persona(sqlite_store, "Sam Okafor", kind="secondary")
+    async for e in slack_env(sqlite_store, ScriptedAnswerer()):
+        yield e
+
+
+@pytest.fixture
+async def slow_env(sqlite_store: Store) -> AsyncIterator[SlackEnv]:
+    add_persona(sqlite_store, "Maya Chen", goals=["Ship on time"])
+    async for e in slack_env(sqlite_store, GatedAnswerer()):
+        yield e
+
+
+def all_text(blocks: list[dict]) -> str:
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+async def test_url_verification_is_answered(env: SlackEnv) -> None:
+    status, body, _ = await env.slack.url_verification(
+        "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
+    )
+    assert status == 200
+    assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in body
+
+
+async def test_forged_signature_gets_401_and_nothing_happens(env: SlackEnv) -> None:
+    status, _, _ = await env.slack.command("ask maya Should we raise prices?", secret="forged")
+    assert status == 401
+    status, _, _ = await env.slack.event(
+        env.slack.mention("what would Maya think about dark mode?"), secret="wrong"
+    )
+    assert status == 401
+    await env.settle()
+    assert env.api.calls == [] and env.answerer.calls == []
+
+
+async def test_stale_timestamp_gets_401_and_nothing_happens(env: SlackEnv) -> None:
+    six_minutes_ago = int(time.time()) - 6 * 60
+    status, _, _ = await env.slack.command("help", timestamp=six_minutes_ago)
+    assert status == 401
+    status, _, _ = await env.slack.event(
+        env.slack.mention("what would Maya think about dark mode?"), timestamp=six_minutes_ago
+    )
+    assert status == 401
+    await env.settle()
+    assert env.api.calls == [] and env.answerer.calls == []
+
+
+async def test_help_is_answered_in_the_ack_privately(env: SlackEnv) -> None:
+    status, body, _ = await env.slack.command("help")
+    assert status == 200
+    ack = json.loads(body)
+    assert ack["response_type"] == "ephemeral"
+    assert "Persona Bot help" in all_text(ack["blocks"])
+    await env.settle()
+    assert env.api.of("chat.postMessage") == []
+
+
+async def test_show_escapes_channel_ping_in_persona_quote(env: SlackEnv) -> None:
+    status, body, _ = await env.slack.command("show maya")
+    assert status == 200
+    ack = json.loads(body)
+    rendered = all_text(ack["blocks"]) + ack["text"]
+    assert "<!channel>" not in rendered and "<https://evil" not in rendered
+    assert "&lt;!channel&gt;" in rendered and "&amp; budget" in rendered
+    assert ack["response_type"] == "ephemeral"
+
+
+async def test_ask_acks_with_placeholder_then_replaces_it_with_the_answer(env: SlackEnv) -> None:
+    status, body, _ = await env.slack.command("ask maya Should we raise prices 20%?")
+    assert status == 200
+    ack = json.loads(body)
+    assert ack["text"] == "Asking Maya…" and ack["response_type"] == "ephemeral"
+    [answer] = await env.api.wait_for("response_url")
+    await env.settle()
+    assert answer["replace_original"] is True and answer["response_type"] == "ephemeral"
+    assert "Maya Chen" in all_text(answer["blocks"])
+    share = [b for b in answer["blocks"] if b.get("block_id") == "slack.share"]
+    assert share and share[0]["elements"][0]["action_id"] == "slack.share"
+    assert env.answerer.calls == [("maya", "Should we raise prices 20%?")]
+
+
+async def test_share_in_channel_posts_the_stored_answer_publicly(env: SlackEnv) -> None:
+    await env.slack.command("ask maya Should we raise prices?", response_key="cmd")
+    [answer] = await env.api.wait_for("response_url")
+    await env.settle()
+    token = [b for b in answer["blocks"] if b.get("block_id") == "slack.share"][0]["elements"][0][
+        "value"
+    ]
+    status, _, _ = await env.slack.click("slack.share", token, ephemeral=True, response_key="btn")
+    assert status == 200
+    await env.settle()
+    posted, deleted = env.api.responses("btn")
+    assert posted["response_type"] == "in_channel" and posted["replace_original"] is False
+    assert "Maya Chen" in all_text(posted["blocks"]) and "Shared by <@U0ALICE>" in all_text(
+        posted["blocks"]
+    )
+    assert not any(b.get("block_id") == "slack.share" for b in posted["blocks"])
+    assert deleted == {"delete_original": True}
+
+
+async def test_slow_answer_acks_at_once_and_replaces_placeholder_later(
+    slow_env: SlackEnv,
+) -> None:
+    env = slow_env
+    started = time.monotonic()
+    status, body, _ = await env.slack.command("ask maya Should we drop the free tier?")
+    acked_in = time.monotonic() - started
+    assert status == 200 and json.loads(body)["text"] == "Asking Maya…"
+    assert acked_in < 3.0  # Slack's deadline; the answerer is still thinking
+    await asyncio.wait_for(env.answerer.started.wait(), 5)
+    assert env.api.responses() == []  # acked before the answer exists
+    env.answerer.release.set()
+    [answer] = await env.api.wait_for("response_url")
+    assert answer["replace_original"] is True
+    assert "Not before budget season" in all_text(answer["blocks"])
+
+
+async def test_mention_answers_in_thread_replacing_placeholder(env: SlackEnv) -> None:
+    mention = env.slack.mention("what would Maya think about a 20% price rise?", ts="1700.000001")
+    status, _, _ = await env.slack.event(mention)
+    assert status == 200
+    await env.api.wait_for("chat.update")
+    await env.settle()
+    [placeholder] = env.api.of("chat.postMessage")
+    assert placeholder["text"] == "Asking Maya…" and placeholder["thread_ts"] == "1700.000001"
+    assert placeholder["channel"] == "C0GENERAL"
+    [update] = env.api.of("chat.update")
+    assert update["ts"] == "1700000000.000001" and "Maya Chen" in all_text(update["blocks"])
+    assert env.answerer.calls == [("maya", "a 20% price rise")]
+    assert placeholder["unfurl_links"] is False
+
+
+async def test_retried_event_is_answered_once(env: SlackEnv) -> None:
+    mention = env.slack.mention("what would Maya think about dark mode?")
+    for retry in (0, 1, 2):
+        status, _, _ = await env.slack.event(mention, event_id="Ev0RETRIED", retry=retry)
+        assert status == 200
+    await env.settle()
+    assert len(env.api.of("chat.postMessage")) == 1
+    assert len(env.api.of("chat.update")) == 1
+    assert len(env.answerer.calls) == 1
+
+
+async def test_direct_message_is_answered_in_the_dm(env: SlackEnv) -> None:
+    await env.slack.event(env.slack.direct_message("show sam"))
+    await env.settle()
+    [post] = env.api.of("chat.postMessage")
+    assert post["channel"] == "D0ALICE" and post.get("thread_ts") is None
+    assert "Sam Okafor" in all_text(post["blocks"])
+
+
+async def test_bot_messages_and_edits_are_ignored(env: SlackEnv) -> None:
+    own = {**env.slack.direct_message("show sam"), "bot_id": "BBOT"}
+    edited = {**env.slack.direct_message("show sam"), "subtype": "message_changed"}
+    await env.slack.event(own)
+    await env.slack.event(edited)
+    await env.settle()
+    assert env.api.calls == []
+
+
+async def test_rate_limited_post_is_retried_and_posted_once(env: SlackEnv) -> None:
+    env.api.fail("chat.postMessage", status=429, retry_after=0)
+    await env.slack.event(env.slack.mention("what would Maya think about dark mode?"))
+    await env.api.wait_for("chat.update")
+    await env.settle()
+    assert env.api.attempts["chat.postMessage"] == 2
+    assert len(env.api.of("chat.postMessage")) == 1
+
+
+async def test_help_in_a_channel_mention_is_ephemeral(env: SlackEnv) -> None:
+    await env.slack.event(env.slack.mention("help"))
+    await env.settle()
+    [eph] = env.api.of("chat.postEphemeral")
+    assert eph["user"] == "U0ALICE" and eph["channel"] == "C0GENERAL"
+    assert env.api.of("chat.postMessage") == []
+
+
+async def test_button_routes_to_core_action(env: SlackEnv) -> None:
+    status, _, _ = await env.slack.click("ask.again", "maya", response_key="again")
+    assert status == 200
+    await env.settle()
+    [resp] = env.api.responses("again")
+    assert resp["response_type"] == "ephemeral" and "ask maya" in resp["text"]
