@@ -32,7 +32,7 @@ class SlackEvent(Base):
     """One Events API delivery we acted on; a retry with the same event_id is ignored."""
 
     __tablename__ = "slack_events"
-    __table_args__ = (UniqueConstraint("workspace_id", "event_id"),)
+    __table_args__ = (UniqueConstraint("workspace_id", "event_id", name="uq_slack_events_event"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(

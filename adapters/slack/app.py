@@ -71,8 +71,7 @@ class SlackAdapter:
         self._recovery: asyncio.Task[None] | None = None
         self.bolt = AsyncApp(
             signing_secret=signing_secret,
-            token=token,
-            client=self.client,
+            client=self.client,  # carries the token and SLACK_API_URL
             logger=logging.getLogger("slack_bolt"),
         )
         self._register()
@@ -254,7 +253,7 @@ class SlackAdapter:
                 user_id=inbound.user_id,
                 address=inbound.address,
             )
-            self.tasks.spawn(self._retry(retried, response_url), name="slack-retry")
+            self.tasks.spawn(self._retry(retried, body, response_url), name="slack-retry")
             return
         self.tasks.spawn(self._action(inbound, body, response_url), name=f"slack-{action_id}")
 
@@ -275,13 +274,37 @@ class SlackAdapter:
             else:
                 await self.delivery.in_conversation(inbound.address, inbound.user_id, reply, ws)
 
-    async def _retry(self, inbound: Inbound, response_url: str) -> None:
+    async def _retry(self, inbound: Inbound, body: dict[str, Any], response_url: str) -> None:
+        """ "Try again" on an apology: answer again where the apology is (in place)."""
         ws = await self._workspace(inbound.address.workspace)
+        container = body.get("container") or {}
+        if container.get("is_ephemeral") or not container.get("message_ts"):
+            pending = await self.deps.db(
+                self.state.add_pending,
+                ws,
+                team_id=inbound.address.workspace,
+                channel=inbound.address.conversation_id,
+                user_id=inbound.user_id,
+                kind=inbound.kind,
+                text=inbound.text,
+                response_url=response_url,
+            )
+            progress = await self.core.progress(inbound)
+            if progress is not None:
+                progress = replace(progress, ephemeral=True)
+                await self.delivery.respond(response_url, progress, ws, replace_original=True)
+            await self._answer_by_url(inbound, response_url, ws, pending, replace=True)
+            return
+        ts = str(container["message_ts"])
         progress = await self.core.progress(inbound)
-        if progress is not None and response_url:
-            await self.delivery.respond(response_url, progress, ws, replace_original=True)
+        if progress is not None:
+            await self.delivery.in_conversation(
+                inbound.address, inbound.user_id, progress, ws, replace_ts=ts
+            )
         for i, reply in enumerate(await self.core.handle(inbound)):
-            await self.delivery.respond(response_url, reply, ws, replace_original=i == 0)
+            await self.delivery.in_conversation(
+                inbound.address, inbound.user_id, reply, ws, replace_ts=ts if i == 0 else None
+            )
 
     async def _share(self, body: dict[str, Any], action: dict[str, Any]) -> None:
         """Post a stored ephemeral answer in the channel, then remove the private copy."""

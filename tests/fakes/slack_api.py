@@ -121,6 +121,7 @@ class FakeSlackApi:
             for key in ("blocks", "view", "attachments"):
                 if isinstance(args.get(key), str):
                     args[key] = json.loads(args[key])
+        args = {**dict(request.query), **args}  # some methods send params in the query
         auth = request.headers.get("Authorization", "")
         if auth:
             args["_token"] = auth.removeprefix("Bearer ")
