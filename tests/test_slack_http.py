@@ -232,3 +232,31 @@ async def test_button_routes_to_core_action(env: SlackEnv) -> None:
     await env.settle()
     [resp] = env.api.responses("again")
     assert resp["response_type"] == "ephemeral" and "ask maya" in resp["text"]
+
+
+async def test_survey_posts_tracked_message_and_vote_updates_tally(env: SlackEnv) -> None:
+    status, body, _ = await env.slack.command(
+        'survey maya "Is price still the #1 objection?" Yes | No'
+    )
+    assert status == 200
+    await env.settle()
+    posts = env.api.of("chat.postMessage")
+    assert len(posts) == 1, (body, env.api.calls)
+    survey = posts[0]
+    assert survey["channel"] == "C0GENERAL"
+    votes = [
+        e
+        for b in survey["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"].startswith("survey.vote")
+    ]
+    assert [v["text"]["text"] for v in votes] == ["Yes", "No"]
+    await env.slack.click(
+        votes[1]["action_id"], votes[1]["value"], message_ts="1700000000.000001", response_key="v"
+    )
+    await env.settle()
+    [ack] = env.api.responses("v")
+    assert ack["response_type"] == "ephemeral" and "No" in ack["text"]
+    [tally] = env.api.of("chat.update")
+    assert tally["ts"] == "1700000000.000001" and "1 answer" in tally["text"]

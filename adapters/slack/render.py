@@ -29,6 +29,7 @@ MAX_ALT_TEXT = 2000
 MAX_URL = 3000
 
 SHARE_ACTION_ID = "slack.share"
+CHOICE_ACTION_ID = "survey.vote"  # a Choice's click: value is the choice's value ("ID:INDEX")
 BAR_WIDTH = 20
 
 Block = dict[str, Any]
@@ -194,7 +195,7 @@ def card_blocks(card: Card, index: int) -> list[Block]:
         elements = [mrkdwn(_cut_escaped(escape(c), MAX_SECTION_TEXT)) for c in card.context]
         for i in range(0, len(elements), MAX_CONTEXT_ELEMENTS):
             blocks.append({"type": "context", "elements": elements[i : i + MAX_CONTEXT_ELEMENTS]})
-    buttons = [Button(c.label, c.value, c.value) for c in card.choices if c.value]
+    buttons = [Button(c.label, CHOICE_ACTION_ID, c.value) for c in card.choices if c.value]
     buttons += list(card.buttons)
     blocks += actions_blocks(buttons, f"card{index}")
     return blocks
