@@ -1,0 +1,75 @@
+"""The Slack app manifest (`persona-bot manifest slack --url https://host`): paste it into
+https://api.slack.com/apps -> Create New App -> From an app manifest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+BOT_SCOPES = (
+    "app_mentions:read",  # @PersonaBot what would Maya think…
+    "chat:write",  # answers, digests, survey posts, tally updates
+    "chat:write.public",  # digests into channels the bot was not invited to
+    "commands",  # /persona
+    "im:history",  # direct messages to the bot
+    "im:read",
+    "im:write",  # owner reminders (conversations.open)
+    "users:read",  # workspace admins may edit any persona
+    "team:read",
+)
+BOT_EVENTS = ("app_mention", "message.im", "app_home_opened")
+
+
+def manifest_dict(
+    url: str, *, name: str = "Persona Bot", socket_mode: bool = False
+) -> dict[str, Any]:
+    base = url.rstrip("/")
+    events = f"{base}/slack/events"
+    return {
+        "display_information": {
+            "name": name,
+            "description": "What would Maya think? Your customer personas, in the conversation.",
+            "background_color": "#2c2d30",
+        },
+        "features": {
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": False,
+            },
+            "bot_user": {"display_name": name, "always_online": True},
+            "slash_commands": [
+                {
+                    "command": "/persona",
+                    "url": events,
+                    "description": "Ask a persona, compare them, run a micro-survey",
+                    "usage_hint": "ask maya Should we drop the free tier? | panel … | list | help",
+                    "should_escape": False,
+                }
+            ],
+        },
+        "oauth_config": {
+            "redirect_urls": [f"{base}/slack/oauth_redirect"],
+            "scopes": {"bot": list(BOT_SCOPES)},
+        },
+        "settings": {
+            "event_subscriptions": {"request_url": events, "bot_events": list(BOT_EVENTS)},
+            "interactivity": {"is_enabled": True, "request_url": events},
+            "org_deploy_enabled": False,
+            "socket_mode_enabled": socket_mode,
+            "token_rotation_enabled": False,
+        },
+    }
+
+
+def slack_manifest(url: str) -> str:
+    """The manifest as YAML, with the request URLs pointing at `url`."""
+    if not url.startswith(("https://", "http://")):
+        raise ValueError(f"--url must start with https:// (got {url!r})")
+    header = (
+        "# Slack app manifest for Persona Bot.\n"
+        "# Create the app at https://api.slack.com/apps -> Create New App -> From a manifest,\n"
+        "# then set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see README, Slack setup).\n"
+    )
+    return header + yaml.safe_dump(manifest_dict(url), sort_keys=False, allow_unicode=True)

@@ -1,0 +1,30 @@
+"""`persona-bot manifest slack --url URL` prints a manifest Slack accepts."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from adapters.slack.manifest import slack_manifest
+from bot.cli import main
+
+
+def test_manifest_points_everything_at_one_url(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["manifest", "slack", "--url", "https://bot.example.com/"]) == 0
+    data = yaml.safe_load(capsys.readouterr().out)
+    events = "https://bot.example.com/slack/events"
+    settings = data["settings"]
+    assert settings["event_subscriptions"]["request_url"] == events
+    assert set(settings["event_subscriptions"]["bot_events"]) >= {"app_mention", "message.im"}
+    assert settings["interactivity"] == {"is_enabled": True, "request_url": events}
+    [command] = data["features"]["slash_commands"]
+    assert command["command"] == "/persona" and command["url"] == events
+    assert data["features"]["app_home"]["home_tab_enabled"] is True
+    scopes = set(data["oauth_config"]["scopes"]["bot"])
+    assert {"commands", "chat:write", "app_mentions:read", "im:history", "im:write"} <= scopes
+    assert data["oauth_config"]["redirect_urls"] == ["https://bot.example.com/slack/oauth_redirect"]
+
+
+def test_manifest_needs_a_url() -> None:
+    with pytest.raises(ValueError):
+        slack_manifest("bot.example.com")
