@@ -167,11 +167,16 @@ async def predict(deps: Deps, persona, question: str, options: tuple[str, ...]) 
 
 
 async def finish_survey(
-    deps: Deps, workspace_id: int, survey_id: int, *, author: str = "persona-bot"
+    deps: Deps,
+    workspace_id: int,
+    survey_id: int,
+    *,
+    author: str = "persona-bot",
+    now: datetime | None = None,
 ) -> SurveyView | None:
     """Close the survey and write its results to the persona as evidence. Exactly one
     caller gets the closed view; later callers (second clock, repeated command) get None."""
-    now = deps.now()
+    now = now or deps.now()
     store = surveys(deps)
     closed = await deps.db(store.close, workspace_id, survey_id, now=now)
     if closed is None:

@@ -1,0 +1,320 @@
+"""The `persona-bot clock` process: APScheduler wiring only (no business logic here).
+
+Two in-memory jobs (no job store is shared between processes; schedules are data in the
+database): every minute `sweep_once` (digests due, surveys to close, refresh reminders), and
+every 2 s `flush_tallies` (live survey tallies left dirty by the rate limit).
+
+Exactly-once: every post goes through `deliver`, which claims a unique delivery key
+(kind, target, period) *before* sending. A failing target never stops the sweep: the error
+is logged, a permanent one disables what caused it, a transient one is retried by the next
+sweep (at most three attempts in all).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.deps import Deps
+from bot.messages import Address, Reply
+from bot.ports import ChatAdapter, DeliveryError
+from bot.schedule import DEFAULT_GRACE, period_key, plan
+from persona_store.schedules import DeliveryStore
+
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 60
+TALLY_SECONDS = 2
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did; also logged line by line."""
+
+    posted: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    closed: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # sent | duplicate | empty | no-adapter | permanent | transient
+    message_id: str | None = None
+    reason: str = ""
+    reply: Reply | None = None
+
+
+async def deliver(
+    deps: Deps,
+    adapters: Mapping[str, ChatAdapter],
+    report: SweepReport,
+    *,
+    kind: str,
+    target: str,
+    period: str,
+    address: Address,
+    build: Callable[[], Awaitable[Reply | None]],
+) -> Outcome:
+    """Claim (kind, target, period), build the reply, send it. Never raises."""
+    label = f"{kind} -> {target} [{period}]"
+    adapter = adapters.get(address.platform)
+    if adapter is None:
+        log.warning("skipped %s: no %s adapter is configured", label, address.platform)
+        report.skipped.append(f"{label}: no adapter")
+        return Outcome("no-adapter")
+    deliveries = DeliveryStore.of(deps.store)
+    if not await deps.db(deliveries.claim, kind, target, period, now=deps.now()):
+        log.info("skipped %s: already delivered (or being delivered)", label)
+        report.skipped.append(f"{label}: already delivered")
+        return Outcome("duplicate")
+    try:
+        reply = await build()
+        if reply is None:
+            await deps.db(deliveries.finish, kind, target, period, status="empty")
+            report.skipped.append(f"{label}: nothing to post")
+            return Outcome("empty")
+        message_id = await adapter.send(address, reply)
+    except DeliveryError as exc:
+        status = "permanent" if exc.permanent else "transient"
+        log.warning("failed %s (%s): %s", label, status, exc.reason)
+        await deps.db(
+            deliveries.finish, kind, target, period,
+            status="dead" if exc.permanent else "failed", detail=exc.reason,
+        )  # fmt: skip
+        report.failed.append(f"{label}: {exc.reason}")
+        return Outcome(status, reason=exc.reason)
+    except Exception as exc:  # a bug or an outage must not stop the sweep
+        log.exception("failed %s", label)
+        await deps.db(deliveries.finish, kind, target, period, status="failed", detail=repr(exc))
+        report.failed.append(f"{label}: {exc!r}")
+        return Outcome("transient", reason=repr(exc))
+    await deps.db(deliveries.finish, kind, target, period, status="sent", message_id=message_id)
+    log.info("posted %s (message %s)", label, message_id)
+    report.posted.append(label)
+    return Outcome("sent", message_id=message_id, reply=reply)
+
+
+# -- the sweeps ----------------------------------------------------------------------------------
+
+
+async def sweep_digests(
+    deps: Deps, adapters: Mapping[str, ChatAdapter], now: datetime, report: SweepReport,
+    grace: timedelta,
+) -> None:  # fmt: skip
+    from bot.features.digest import address_of, build_digest, digests
+    from bot.features.surveys import on_posted
+
+    store = digests(deps)
+    for sub in await deps.db(store.due, now):
+        try:
+            assert sub.next_run_at is not None
+            p = plan(sub.cron, sub.timezone, sub.next_run_at, now, grace)
+        except Exception as exc:
+            log.exception("digest %s has a bad schedule; disabling it", sub.id)
+            await deps.db(store.disable, sub.id, f"bad schedule: {exc}")
+            continue
+        for missed in p.skipped:
+            log.warning(
+                "digest %s -> %s: skipped the run of %s (missed by more than %s)",
+                sub.id, sub.target, period_key(missed), grace,
+            )  # fmt: skip
+            report.skipped.append(f"digest -> {sub.target} [{period_key(missed)}]: too late")
+        if p.fire is None:
+            await deps.db(store.advance, sub.id, p.next_run)
+            continue
+        outcome = await deliver(
+            deps, adapters, report,
+            kind="digest", target=sub.target, period=period_key(p.fire),
+            address=address_of(sub), build=lambda sub=sub: build_digest(deps, sub, now),
+        )  # fmt: skip
+        if outcome.status == "transient":
+            await deps.db(store.advance, sub.id, p.fire)  # retried by the next sweep
+            continue
+        await deps.db(store.advance, sub.id, p.next_run, ran_at=now)
+        if outcome.status == "permanent":
+            await deps.db(store.disable, sub.id, f"delivery failed: {outcome.reason}")
+            log.warning("digest %s disabled: %s", sub.id, outcome.reason)
+        track = outcome.reply.meta.get("track", "") if outcome.reply else ""
+        if outcome.message_id and track.startswith("survey:"):
+            # The question of the week is a survey: remember its message for tally updates.
+            await on_posted(deps, sub.workspace_id, track.split(":", 1)[1], address_of(sub),
+                            outcome.message_id)  # fmt: skip
+
+
+async def sweep_surveys(
+    deps: Deps, adapters: Mapping[str, ChatAdapter], now: datetime, report: SweepReport
+) -> None:
+    from bot.features.survey_render import results_reply, tally_update
+    from bot.features.surveys import address_of, finish_survey, surveys
+
+    for workspace_id, survey_id in await deps.db(surveys(deps).due_to_close, now):
+        try:
+            closed = await finish_survey(deps, workspace_id, survey_id, now=now)
+        except Exception:
+            log.exception("closing survey %s failed", survey_id)
+            continue
+        if closed is None:
+            continue
+        report.closed.append(survey_id)
+        address = address_of(closed.place)
+
+        async def final(closed: Any = closed) -> Reply:
+            return results_reply(closed)
+
+        if closed.total:  # no answers: just mark the message closed, no results post
+            await deliver(
+                deps, adapters, report, kind="survey-close", target=f"survey:{survey_id}",
+                period="final", address=address, build=final,
+            )  # fmt: skip
+        adapter = adapters.get(address.platform)
+        if closed.message_id and adapter is not None:
+            try:
+                await adapter.update(address, closed.message_id, tally_update(closed))
+            except Exception:
+                log.warning("could not update survey %s message", survey_id, exc_info=True)
+
+
+async def flush_tallies(
+    deps: Deps,
+    adapters: Mapping[str, ChatAdapter] | Iterable[ChatAdapter],
+    now: datetime | None = None,
+) -> int:
+    """Update survey messages whose tally changed while the 2-second slot was taken."""
+    from bot.features.survey_render import tally_update
+    from bot.features.surveys import address_of, surveys
+
+    adapters = as_mapping(adapters)
+    now = now or deps.now()
+    store = surveys(deps)
+    updated = 0
+    for workspace_id, survey_id in await deps.db(store.dirty_tallies, now):
+        if not await deps.db(store.claim_tally_update, survey_id, now):
+            continue
+        survey = await deps.db(store.get, workspace_id, survey_id)
+        if survey is None or survey.message_id is None:
+            continue
+        address = address_of(survey.place)
+        adapter = adapters.get(address.platform)
+        if adapter is None:
+            continue
+        try:
+            await adapter.update(address, survey.message_id, tally_update(survey))
+            updated += 1
+        except Exception:
+            log.warning("tally update of survey %s failed", survey_id, exc_info=True)
+    return updated
+
+
+async def sweep_once(
+    deps: Deps,
+    adapters: Mapping[str, ChatAdapter] | Iterable[ChatAdapter],
+    now: datetime | None = None,
+    *,
+    grace: timedelta = DEFAULT_GRACE,
+) -> SweepReport:
+    """One pass over every kind of due work. Safe to run twice, or in two clocks at once."""
+    by_platform = as_mapping(adapters)
+    now = now or deps.now()
+    report = SweepReport()
+    await _step("digests", sweep_digests(deps, by_platform, now, report, grace))
+    await _step("surveys", sweep_surveys(deps, by_platform, now, report))
+    try:
+        from bot.features.reminders import sweep_reviews
+    except ImportError:  # pragma: no cover - reminders are optional
+        sweep_reviews = None
+    if sweep_reviews is not None:
+        await _step("reminders", sweep_reviews(deps, by_platform, now, report, deliver))
+    if report.posted or report.failed or report.closed:
+        log.info(
+            "sweep at %s: %d posted, %d skipped, %d failed, %d surveys closed",
+            now.isoformat(timespec="seconds"), len(report.posted), len(report.skipped),
+            len(report.failed), len(report.closed),
+        )  # fmt: skip
+    return report
+
+
+async def _step(name: str, work: Awaitable[None]) -> None:
+    try:
+        await work
+    except Exception:
+        log.exception("the %s sweep failed; the others carry on", name)
+
+
+def as_mapping(
+    adapters: Mapping[str, ChatAdapter] | Iterable[ChatAdapter] | None,
+) -> dict[str, ChatAdapter]:
+    if adapters is None:
+        return {}
+    if isinstance(adapters, Mapping):
+        return dict(adapters)
+    return {a.platform: a for a in adapters}
+
+
+# -- the process -----------------------------------------------------------------------------------
+
+
+async def run_clock_async(
+    deps: Deps,
+    adapters: Mapping[str, ChatAdapter] | Iterable[ChatAdapter] | None,
+    *,
+    stop: asyncio.Event | None = None,
+    sweep_seconds: float = SWEEP_SECONDS,
+    tally_seconds: float = TALLY_SECONDS,
+) -> None:
+    """Run until `stop` is set (or SIGINT/SIGTERM). Sweeps once at start-up."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    by_platform = as_mapping(adapters)
+    if not by_platform:
+        log.warning("clock: no chat adapter configured; posts are skipped (surveys still close)")
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        # Not possible outside the main thread (tests) or on Windows: stop via `stop`.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    scheduler = AsyncIOScheduler(timezone="UTC")  # the default in-memory job store only
+
+    async def sweep() -> None:
+        await sweep_once(deps, by_platform)
+
+    async def tallies() -> None:
+        try:
+            await flush_tallies(deps, by_platform)
+        except Exception:
+            log.exception("tally flush failed")
+
+    common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 30}
+    scheduler.add_job(sweep, "interval", seconds=sweep_seconds, id="sweep",
+                      next_run_time=deps.now(), **common)  # fmt: skip
+    scheduler.add_job(tallies, "interval", seconds=tally_seconds, id="tallies", **common)
+    scheduler.start()
+    log.info("clock started: sweeping every %ss, adapters: %s", sweep_seconds,
+             ", ".join(sorted(by_platform)) or "none")  # fmt: skip
+    try:
+        await stop.wait()
+    finally:
+        scheduler.shutdown(wait=False)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+        log.info("clock stopped")
+
+
+def run_clock(
+    settings: Any,
+    deps: Deps,
+    core: Any = None,
+    adapters: Mapping[str, ChatAdapter] | Iterable[ChatAdapter] | None = None,
+) -> int:
+    """Entry point for `persona-bot clock` (blocking until SIGINT/SIGTERM)."""
+    del settings, core  # the deps carry the settings; the core is not needed for sweeps
+    asyncio.run(run_clock_async(deps, adapters))
+    return 0

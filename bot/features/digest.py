@@ -1,0 +1,234 @@
+"""Persona of the week: `digest weekly mon 09:00 Europe/Berlin`, `digest off`, `digest show`,
+and the digest post the clock sends (persona card, what's new since last featured, the
+freshness badge and a one-click "question of the week" micro-survey).
+
+Rotation: least recently featured in this channel first; primary personas are weighted up
+(treated as featured a week earlier than they were); negative personas only when the channel
+opted in with `--negative`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+
+from bot.commands import Context, Registry
+from bot.deps import Deps
+from bot.features.cards import freshness, persona_card
+from bot.features.survey_render import survey_reply
+from bot.features.surveys import surveys
+from bot.messages import Address, Card, Reply, Section, error_reply
+from bot.ports import ChatAdapter
+from bot.schedule import Schedule, ScheduleError, first_fire, parse_schedule
+from persona_store.schedules import DigestStore, SubscriptionView
+from persona_store.surveys import SurveyPlace
+from persona_store.views import PersonaView
+
+log = logging.getLogger(__name__)
+
+USAGE = "digest weekly mon 09:00 Europe/Berlin [--negative] | digest off | digest show"
+PRIMARY_BONUS = timedelta(days=7)
+QOTW_OPTIONS = ("Yes, still true", "Less than before", "Not any more")
+QOTW_DAYS = 7
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def digests(deps: Deps) -> DigestStore:
+    return DigestStore.of(deps.store)
+
+
+def address_of(sub: SubscriptionView) -> Address:
+    return Address(
+        platform=sub.platform,
+        workspace=sub.ext_workspace,
+        conversation_id=sub.conversation_id,
+        thread_id=sub.thread_id,
+        service_url=sub.service_url,
+    )
+
+
+def pick_persona(
+    personas: list[PersonaView], featured: Mapping[int, datetime], include_negative: bool
+) -> PersonaView | None:
+    """Fair rotation: least recently featured first, primary weighted up."""
+    candidates = [p for p in personas if include_negative or p.kind != "negative"]
+    if not candidates:
+        return None
+
+    def key(p: PersonaView) -> tuple[datetime, int, str]:
+        last = featured.get(p.id, EPOCH + PRIMARY_BONUS)
+        if p.kind == "primary":
+            last -= PRIMARY_BONUS
+        return (last, {"primary": 0, "secondary": 1}.get(p.kind, 2), p.slug)
+
+    return min(candidates, key=key)
+
+
+def digest_reply(
+    persona: PersonaView,
+    now: datetime,
+    *,
+    new_evidence: list[tuple[str, int | None]],
+    survey_results: list[str],
+    qotw: Reply | None,
+) -> Reply:
+    """The digest post (pure): persona card + what's new + the question of the week."""
+    card = persona_card(persona, now, kinds=("goal", "pain"), limit=3)
+    news: list[str] = [f"{s}" + (f" (n={n})" if n else "") for s, n in new_evidence[:3]]
+    news += survey_results[:3]
+    sections = list(card.sections)
+    sections.append(
+        Section(
+            title="New since last featured",
+            bullets=tuple(news) if news else ("Nothing new yet — run a survey to add evidence.",),
+        )
+    )
+    main = Card(
+        title=f"Persona of the week: {persona.name}",
+        subtitle=card.subtitle,
+        text=card.text,
+        image_url=card.image_url,
+        initials=card.initials,
+        fields=card.fields,
+        sections=tuple(sections),
+        context=card.context,
+        buttons=card.buttons,
+    )
+    lines = [f"Persona of the week: {persona.name} — {persona.role}"]
+    if persona.quote:
+        lines.append(f"\u201c{persona.quote}\u201d")
+    for section in sections:
+        lines += [f"{section.title}:", *(f"  • {b}" for b in section.bullets)]
+    lines.append(freshness(persona, now))
+    cards: tuple[Card, ...] = (main,)
+    meta: dict[str, str] = {"persona": persona.slug}
+    if qotw is not None:
+        lines += ["Question of the week:", qotw.text]
+        cards += qotw.cards
+        meta.update(qotw.meta)
+    return Reply(text="\n".join(lines), cards=cards, meta=meta)
+
+
+async def build_digest(deps: Deps, sub: SubscriptionView, now: datetime) -> Reply | None:
+    """Choose the persona, gather what's new, create the question of the week."""
+    personas = await deps.db(deps.store.list_personas, sub.workspace_id)
+    store = digests(deps)
+    featured = await deps.db(store.featured, sub.id)
+    persona = pick_persona(personas, featured, sub.include_negative)
+    if persona is None:
+        return None
+    since = featured.get(persona.id)
+    new_evidence = await deps.db(store.evidence_since, sub.workspace_id, persona.id, since)
+    new_evidence = [(s, n) for s, n in new_evidence if not s.startswith("Survey:")]
+    closed = await deps.db(surveys(deps).for_persona, sub.workspace_id, persona.id, since=since)
+    results = [
+        f"Survey \u201c{sv.question}\u201d: "
+        + ", ".join(f"{o} {n}" for o, n in zip(sv.options, sv.counts, strict=False))
+        + f" (n={sv.total})"
+        for sv in closed
+        if sv.total
+    ]
+    qotw = None
+    pains = persona.lines_of("pain") or persona.lines_of("objection") or persona.lines_of("goal")
+    if pains:
+        line = pains[len(featured) % len(pains)]
+        question = f"Is this still true for {persona.first_name}: \u201c{line.text}\u201d?"
+        survey = await deps.db(
+            surveys(deps).create,
+            sub.workspace_id,
+            persona.slug,
+            question[:300],
+            QOTW_OPTIONS,
+            place=SurveyPlace(
+                sub.platform,
+                sub.ext_workspace,
+                sub.conversation_id,
+                sub.thread_id,
+                sub.service_url,
+            ),
+            created_by="persona-bot:digest",
+            now=now,
+            closes_at=now + timedelta(days=QOTW_DAYS),
+            line_key=line.key,
+        )
+        qotw = survey_reply(survey)
+    await deps.db(store.record_feature, sub.id, persona.id, now)
+    return digest_reply(persona, now, new_evidence=new_evidence, survey_results=results, qotw=qotw)
+
+
+# -- chat commands -----------------------------------------------------------------------------
+
+
+def _describe(sub: SubscriptionView) -> str:
+    schedule = Schedule(sub.cron, sub.timezone).describe()
+    if not sub.enabled:
+        return f"The persona-of-the-week digest is off here ({sub.disabled_reason or 'off'})."
+    nxt = ""
+    if sub.next_run_at:
+        from zoneinfo import ZoneInfo
+
+        local = sub.next_run_at.astimezone(ZoneInfo(sub.timezone))
+        nxt = f" Next post: {local:%a %d %b %Y %H:%M} {sub.timezone}."
+    neg = " Negative personas included." if sub.include_negative else ""
+    return f"This channel gets a persona of the week {schedule}.{nxt}{neg}"
+
+
+async def digest_command(ctx: Context) -> Reply:
+    deps = ctx.deps
+    address = ctx.inbound.address
+    store = digests(deps)
+    args = ctx.args.strip()
+    word = args.split(" ")[0].lower() if args else "show"
+    if word in ("off", "stop", "unsubscribe"):
+        done = await deps.db(
+            store.unsubscribe, ctx.workspace_id, address.platform, address.conversation_id
+        )
+        if not done:
+            return error_reply("This channel has no persona-of-the-week digest to turn off.")
+        return Reply(text="Done: no more persona-of-the-week posts in this channel.")
+    if word in ("show", "status"):
+        sub = await deps.db(
+            store.for_channel, ctx.workspace_id, address.platform, address.conversation_id
+        )
+        if sub is None:
+            return Reply(
+                text="No digest here yet. Subscribe with `" + USAGE.split(" | ")[0] + "`.",
+                ephemeral=True,
+            )
+        return Reply(text=_describe(sub), ephemeral=True)
+    include_negative = "--negative" in args
+    args = args.replace("--negative", " ")
+    try:
+        schedule = parse_schedule(args, deps.settings.timezone)
+    except ScheduleError as exc:
+        return error_reply(f"{exc} Usage: {USAGE}")
+    now = deps.now()
+    sub = await deps.db(
+        store.subscribe,
+        ctx.workspace_id,
+        platform=address.platform,
+        ext_workspace=address.workspace,
+        conversation_id=address.conversation_id,
+        thread_id=None,
+        service_url=address.service_url,
+        cron=schedule.cron,
+        timezone=schedule.timezone,
+        next_run_at=first_fire(schedule.cron, schedule.timezone, now),
+        include_negative=include_negative,
+        created_by=ctx.author,
+    )
+    log.info("digest subscription %s: %s %s", sub.id, schedule.cron, schedule.timezone)
+    return Reply(text="Subscribed. " + _describe(sub))
+
+
+def register(registry: Registry) -> None:
+    registry.command(
+        "digest",
+        summary="Persona of the week in this channel: a card, what's new, a question of the week.",
+        usage=USAGE,
+        examples=("digest weekly mon 09:00 Europe/Berlin", "digest show", "digest off"),
+    )(digest_command)
+
+
+__all__ = ["ChatAdapter", "build_digest", "digest_reply", "pick_persona", "register"]

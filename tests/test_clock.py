@@ -1,0 +1,209 @@
+"""The clock's sweeps on SQLite and PostgreSQL: exactly-once delivery (same sweep twice, two
+threads at once), the grace window, failing targets, and the end-to-end digest -> vote ->
+close -> evidence flow through a recording ChatAdapter."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+
+from bot.clock import flush_tallies, run_clock_async, sweep_once
+from bot.features import digest as digest_feature
+from bot.features import surveys as survey_feature
+from bot.messages import Address
+from bot.schedule import first_fire
+from persona_store import Store
+from persona_store.schedules import DeliveryStore, DigestStore
+from persona_store.surveys import SurveyStore
+from tests.sched_helpers import Clock, RecordingAdapter, click, command, core_with, deps_for, seed
+
+MONDAY_0800 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
+
+
+def subscribe(store: Store, channel: str, *, next_run: datetime = MONDAY_0800) -> int:
+    sub = DigestStore.of(store).subscribe(
+        store.default_workspace_id(),
+        platform="web",
+        ext_workspace="local",
+        conversation_id=channel,
+        thread_id=None,
+        service_url=None,
+        cron="0 9 * * mon",
+        timezone="Europe/Berlin",
+        next_run_at=next_run,
+    )
+    return sub.id
+
+
+def test_same_sweep_twice_posts_once(store: Store) -> None:
+    seed(store)
+    subscribe(store, "C1")
+    adapter = RecordingAdapter()
+    now = MONDAY_0800 + timedelta(seconds=20)
+    deps = deps_for(store, Clock(now))
+    first = asyncio.run(sweep_once(deps, {"web": adapter}, now))
+    second = asyncio.run(sweep_once(deps, [adapter], now + timedelta(minutes=1)))
+    assert len(adapter.sent) == 1 and first.posted and not second.posted
+    # Even with the stored next run forced back (a crash before it was saved), the delivery
+    # key still stops a second post.
+    sub_id = DigestStore.of(store).due(MONDAY_0800 + timedelta(days=30))[0].id
+    DigestStore.of(store).advance(sub_id, MONDAY_0800)
+    third = asyncio.run(sweep_once(deps, [adapter], now + timedelta(minutes=2)))
+    assert len(adapter.sent) == 1
+    assert any("already delivered" in s for s in third.skipped)
+    assert DeliveryStore.of(store).list("digest") == [
+        ("digest", "web:local:C1", "2026-11-23T08:00Z", "sent")
+    ]
+
+
+def test_two_clocks_at_once_post_once(store: Store) -> None:
+    seed(store)
+    for i in range(5):
+        subscribe(store, f"C{i}")
+    adapter = RecordingAdapter()
+    now = MONDAY_0800 + timedelta(seconds=5)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def clock() -> None:
+        try:
+            deps = deps_for(store, Clock(now))
+            barrier.wait()
+            asyncio.run(sweep_once(deps, [adapter], now))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=clock) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    channels = sorted(a.conversation_id for a, _, _ in adapter.sent)
+    assert channels == [f"C{i}" for i in range(5)]
+
+
+def test_missed_run_caught_up_within_grace_older_skipped(sqlite_store: Store, caplog) -> None:  # type: ignore[no-untyped-def]
+    seed(sqlite_store)
+    subscribe(sqlite_store, "C-recent")
+    subscribe(sqlite_store, "C-old", next_run=MONDAY_0800 - timedelta(days=7))
+    adapter = RecordingAdapter()
+    now = MONDAY_0800 + timedelta(hours=2)  # the clock was down for two hours
+    caplog.set_level(logging.INFO)
+    report = asyncio.run(sweep_once(deps_for(sqlite_store, Clock(now)), [adapter], now))
+    # C-recent: this week's run caught up once. C-old: last week's run is skipped (logged),
+    # but this week's is within the window.
+    assert sorted(a.conversation_id for a, _, _ in adapter.sent) == ["C-old", "C-recent"]
+    assert any("2026-11-16T08:00Z" in s and "too late" in s for s in report.skipped)
+    assert "missed by more than" in caplog.text
+    later = MONDAY_0800 + timedelta(days=7, hours=7)  # down for 7 h on the next run
+    report = asyncio.run(sweep_once(deps_for(sqlite_store, Clock(later)), [adapter], later))
+    assert len(adapter.sent) == 2 and not report.posted
+    due = DigestStore.of(sqlite_store).due(MONDAY_0800 + timedelta(days=14))
+    assert {s.next_run_at for s in due} == {MONDAY_0800 + timedelta(days=14)}
+
+
+def test_failing_target_does_not_stop_the_sweep(store: Store) -> None:
+    seed(store)
+    for name in ("C-a", "C-gone", "C-flaky", "C-b"):
+        subscribe(store, name)
+    adapter = RecordingAdapter(fail={"C-gone"}, transient={"C-flaky"})
+    now = MONDAY_0800 + timedelta(seconds=1)
+    deps = deps_for(store, Clock(now))
+    report = asyncio.run(sweep_once(deps, [adapter], now))
+    assert sorted(a.conversation_id for a, _, _ in adapter.sent) == ["C-a", "C-b"]
+    assert len(report.failed) == 2
+    digests = DigestStore.of(store)
+    gone = digests.for_channel(store.default_workspace_id(), "web", "C-gone")
+    assert gone is not None and not gone.enabled and "channel_not_found" in gone.disabled_reason
+    # The transient failure is retried by the next sweep and then delivered once.
+    adapter.transient.clear()
+    later = now + timedelta(minutes=1)
+    asyncio.run(sweep_once(deps_for(store, Clock(later)), [adapter], later))
+    asyncio.run(sweep_once(deps_for(store, Clock(later)), [adapter], later + timedelta(minutes=1)))
+    assert sorted(a.conversation_id for a, _, _ in adapter.sent) == ["C-a", "C-b", "C-flaky"]
+
+
+def test_no_adapter_for_platform_is_skipped(sqlite_store: Store) -> None:
+    seed(sqlite_store)
+    subscribe(sqlite_store, "C1")
+    now = MONDAY_0800
+    report = asyncio.run(sweep_once(deps_for(sqlite_store, Clock(now)), {}, now))
+    assert any("no adapter" in s for s in report.skipped) and not report.posted
+
+
+async def test_end_to_end_subscribe_digest_vote_close(sqlite_store: Store) -> None:
+    seed(sqlite_store, owners=["slack:OWNER"])
+    seed(sqlite_store, "Ned Negative", kind="negative")
+    clock = Clock(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
+    deps = deps_for(sqlite_store, clock)
+    core = core_with(deps, survey_feature, digest_feature)
+    channel = Address(platform="web", workspace="local", conversation_id="C-product")
+    adapter = RecordingAdapter()
+
+    [reply] = await core.handle(command("digest weekly mon 09:00 Europe/Berlin", address=channel))
+    assert "weekly on Mon at 09:00 Europe/Berlin" in reply.text and "23 Nov 2026" in reply.text
+    [shown] = await core.handle(command("digest show", address=channel))
+    assert "Next post: Mon 23 Nov 2026 09:00" in shown.text
+
+    # Nothing before the time; at 09:00 Berlin exactly one digest.
+    assert not (await sweep_once(deps, [adapter], clock.now)).posted
+    clock.now = first_fire("0 9 * * mon", "Europe/Berlin", clock.now) + timedelta(seconds=3)
+    await sweep_once(deps, [adapter], clock.now)
+    await sweep_once(deps, [adapter], clock.now + timedelta(minutes=1))
+    [(address, digest, message_id)] = adapter.sent
+    assert address == channel
+    assert digest.text.startswith("Persona of the week: Maya Chen")  # negative one not chosen
+    survey_card = digest.cards[-1]
+    assert survey_card.choices and "Is this still true for Maya" in survey_card.title
+    survey_id = int(digest.meta["survey_id"])
+    ws = sqlite_store.default_workspace_id()
+    surveys = SurveyStore.of(sqlite_store)
+    assert surveys.get(ws, survey_id).message_id == message_id
+
+    # Votes: the first updates the message at once, the next ones are coalesced and flushed.
+    first, update = await core.handle(
+        click("survey.vote", survey_card.choices[0].value, user="U1", address=channel)
+    )
+    assert update.meta["update_message_id"] == message_id
+    for user in ("U2", "U3"):
+        await core.handle(click("survey.vote", survey_card.choices[1].value, user=user,
+                                address=channel))  # fmt: skip
+    assert await flush_tallies(deps, [adapter], clock.now) == 0  # within 2 s of the last one
+    clock.now += timedelta(seconds=3)
+    assert await flush_tallies(deps, [adapter], clock.now) == 1
+    (_, updated_id, tally) = adapter.updated[-1]
+    assert updated_id == message_id
+    assert [c.count for c in tally.cards[0].choices] == [1, 2, 0]
+
+    # A week later the clock closes the survey, posts the results, writes evidence.
+    clock.now += timedelta(days=7)
+    report = await sweep_once(deps, [adapter], clock.now)
+    assert report.closed == [survey_id]
+    finals = [r for _, r, _ in adapter.sent if r.text.startswith("Final results")]
+    assert len(finals) == 1 and "n=3" in finals[0].text
+    persona = sqlite_store.get(ws, "maya")
+    [evidence] = [e for e in persona.evidence if e.source == "survey"]
+    assert evidence.n == 3 and evidence.details["counts"] == [1, 2, 0]
+    assert evidence.line_key == "pain-1"
+    # The next digest names the new survey result and features the next persona in turn.
+    report = await sweep_once(deps, [adapter], clock.now + timedelta(minutes=1))
+    assert report.closed == []
+
+
+async def test_clock_starts_and_stops_cleanly(sqlite_store: Store) -> None:
+    seed(sqlite_store)
+    subscribe(sqlite_store, "C1", next_run=datetime.now(UTC) - timedelta(minutes=1))
+    adapter = RecordingAdapter()
+    deps = deps_for(sqlite_store, Clock(datetime.now(UTC)))
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_clock_async(deps, [adapter], stop=stop, tally_seconds=0.05))
+    for _ in range(200):
+        if adapter.sent:
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert len(adapter.sent) == 1
