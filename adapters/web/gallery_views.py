@@ -1,0 +1,135 @@
+"""Pure view-models for the persona gallery: PersonaView -> plain dicts the templates show.
+
+Kept apart from the handlers so the one-pager can be tested (and golden-tested) without a
+server. All values stay plain text; the templates escape them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.messages import initials
+from persona_store.views import EvidenceView, PersonaView
+
+KIND_LABELS = {"primary": "Primary", "secondary": "Secondary", "negative": "Negative"}
+GROUPS = (
+    ("goal", "Goals"),
+    ("pain", "Pains"),
+    ("motivation", "Motivations"),
+    ("behavior", "Behaviors"),
+    ("objection", "Objections"),
+    ("channel", "Channels"),
+)
+
+
+def freshness(persona: PersonaView, now: datetime) -> dict[str, str]:
+    """'Reviewed 12 days ago' (ok), 'Review overdue by 30 days' (warn), 'Never reviewed'."""
+    days = persona.days_since_review(now)
+    if days is None:
+        return {"text": "Never reviewed", "level": "warn"}
+    ago = "today" if days == 0 else "1 day ago" if days == 1 else f"{days} days ago"
+    overdue = days - persona.review_every_days
+    if overdue > 0:
+        return {"text": f"Overdue: reviewed {ago}", "level": "warn"}
+    return {"text": f"Reviewed {ago}", "level": "ok"}
+
+
+def evidence_badge(persona: PersonaView) -> str:
+    items = len(persona.evidence)
+    if not items:
+        return "No evidence yet"
+    people = sum(e.n for e in persona.evidence if e.n)
+    noun = "item" if items == 1 else "items"
+    return f"{items} evidence {noun}" + (f" · n={people}" if people else "")
+
+
+def tile(persona: PersonaView, now: datetime) -> dict[str, Any]:
+    return {
+        "slug": persona.slug,
+        "name": persona.name,
+        "first_name": persona.first_name,
+        "kind": persona.kind,
+        "kind_label": KIND_LABELS.get(persona.kind, persona.kind.title()),
+        "role": persona.role,
+        "quote": persona.quote,
+        "photo_url": persona.photo_url,
+        "initials": initials(persona.name),
+        "fresh": freshness(persona, now),
+        "line_count": len(persona.lines),
+        "evidence_count": len(persona.evidence),
+    }
+
+
+def survey_of(evidence: EvidenceView) -> dict[str, Any] | None:
+    """Survey results stored in Evidence.details, in either of the shapes we write:
+    {"options": [...], "counts": [...]} or {"counts": {"Yes": 3, ...}}."""
+    details = evidence.details or {}
+    counts = details.get("counts")
+    labels: list[str]
+    values: list[int]
+    if isinstance(counts, dict):
+        labels = [str(k) for k in counts]
+        values = [int(v or 0) for v in counts.values()]
+    elif isinstance(counts, list | tuple) and isinstance(details.get("options"), list | tuple):
+        labels = [str(o) for o in details["options"]]
+        values = [int(v or 0) for v in counts]
+        if len(labels) != len(values):
+            return None
+    else:
+        return None
+    total = sum(values)
+    n = int(details.get("n") or total)
+    return {
+        "question": str(details.get("question") or evidence.summary),
+        "n": n,
+        "date": evidence.collected_at.isoformat() if evidence.collected_at else None,
+        "rows": [
+            {"label": label, "count": v, "pct": round(100 * v / total) if total else 0}
+            for label, v in zip(labels, values, strict=True)
+        ],
+    }
+
+
+def one_pager(persona: PersonaView, now: datetime) -> dict[str, Any]:
+    data = tile(persona, now)
+    groups = []
+    for kind, title in GROUPS:
+        lines = persona.lines_of(kind)
+        if lines:
+            groups.append(
+                {
+                    "kind": kind,
+                    "title": title,
+                    "lines": [{"key": ln.key, "text": ln.text} for ln in lines],
+                }
+            )
+    evidence = sorted(
+        persona.evidence,
+        key=lambda e: (e.collected_at.isoformat() if e.collected_at else "", e.id),
+        reverse=True,
+    )
+    surveys = [s for s in (survey_of(e) for e in evidence) if s is not None]
+    reviewed = persona.last_reviewed_at
+    data.update(
+        summary=persona.summary,
+        segment=persona.segment,
+        groups=groups,
+        owners=[o.ref for o in persona.owners],
+        evidence=[
+            {
+                "source": e.source,
+                "summary": e.summary,
+                "n": e.n,
+                "date": e.collected_at.isoformat() if e.collected_at else None,
+                "line_key": e.line_key,
+            }
+            for e in evidence
+        ],
+        surveys=surveys,
+        evidence_badge=evidence_badge(persona),
+        last_reviewed=reviewed.date().isoformat() if reviewed else None,
+        review_every_days=persona.review_every_days,
+        version=persona.version,
+    )
+    return data

@@ -1,0 +1,221 @@
+"""The playground: a chat page at `/`, typed text and button clicks become Inbounds.
+
+`POST /playground/send` and `POST /playground/action` answer a browser that asks for
+`application/x-ndjson` with a stream of events (the stored user message, the progress
+placeholder such as "Asking Maya…", then each reply), and a plain form post (no JavaScript)
+with a redirect back to the page. `GET /playground/messages?after=SEQ` returns what changed
+since SEQ, so digests and surveys posted by the clock process appear by themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+from markupsafe import Markup
+
+from adapters.web.render import render_template, reply_from_dict, reply_to_dict, reply_to_html
+from adapters.web.site import Site, user_id_of
+from bot.messages import Address, Inbound, Reply, error_reply
+from persona_store.web_posts import WebPostView
+
+log = logging.getLogger(__name__)
+
+NDJSON = "application/x-ndjson"
+MAX_TEXT = 4000
+PAGE_MESSAGES = 60
+
+
+def post_html(post: WebPostView, csrf: str) -> str:
+    """One stored message as the `<li>` the page shows."""
+    return render_template("_message.html", post=_ctx(post, csrf))
+
+
+def post_event(post: WebPostView, csrf: str) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "id": post.id,
+        "seq": post.seq,
+        "role": post.role,
+        "html": post_html(post, csrf),
+    }
+
+
+def examples_for(names: list[tuple[str, str]]) -> list[str]:
+    """Clickable examples that work with whatever personas the store holds."""
+    out = ["help", "list"]
+    if names:
+        slug, first = names[0]
+        out += [
+            f"what would {first} think about raising prices 20%?",
+            f"ask {slug} Should we drop the free tier?",
+            f"show {slug}",
+            "panel Should we add a free tier?",
+        ]
+    return out
+
+
+class Playground:
+    def __init__(self, site: Site) -> None:
+        self.site = site
+
+    def routes(self) -> list[web.RouteDef]:
+        g = self.site.guard
+        return [
+            web.get("/", g(self.index)),
+            web.post("/playground/send", g(self.send)),
+            web.post("/playground/action", g(self.action)),
+            web.get("/playground/messages", g(self.messages)),
+        ]
+
+    # -- storing and delivering --------------------------------------------------------------
+    async def store_reply(self, address: Address, reply: Reply) -> WebPostView:
+        """Store a bot reply; tell the core its message id when it is tracked (surveys)."""
+        site = self.site
+        ws = await site.workspace_id(address.workspace)
+        post = await site.deps.db(
+            site.posts.add, ws, address.conversation_id, "bot", reply_to_dict(reply)
+        )
+        if reply.meta.get("track"):
+            await site.core.posted(reply, address, str(post.id))
+        return post
+
+    # -- handlers ----------------------------------------------------------------------------
+    async def index(self, request: web.Request) -> web.Response:
+        site = self.site
+        token, _ = site.session(request)
+        ws = await site.workspace_id()
+        posts = await site.deps.db(site.posts.after, ws, site.conversation, 0, limit=PAGE_MESSAGES)
+        personas = await site.deps.db(site.deps.store.list_personas, ws)
+        ordered = sorted(personas, key=lambda p: (p.kind != "primary", p.name))
+        prefill = request.query.get("text", "")[:MAX_TEXT]
+        resp = site.page(
+            request,
+            "playground.html",
+            nav="playground",
+            posts=[_ctx(p, token) for p in posts],
+            seq=max((p.seq for p in posts), default=0),
+            examples=examples_for([(p.slug, p.first_name) for p in ordered]),
+            prefill=prefill,
+            autofocus=True,
+        )
+        return resp
+
+    async def messages(self, request: web.Request) -> web.Response:
+        site = self.site
+        try:
+            after = max(0, int(request.query.get("after", "0")))
+        except ValueError:
+            return web.json_response({"error": "after must be a number"}, status=400)
+        token, _ = site.session(request)
+        ws = await site.workspace_id()
+        posts = await site.deps.db(site.posts.after, ws, site.conversation, after)
+        seq = max((p.seq for p in posts), default=after)
+        return web.json_response(
+            {"seq": seq, "messages": [post_event(p, token) for p in posts]},
+            headers={"Cache-Control": "no-store"},
+        )
+
+    async def send(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        text = str(form.get("text", "")).strip()
+        problem = self.site.csrf_problem(request, _token(request, form))
+        if problem:
+            return web.Response(status=403, text=problem)
+        if not text:
+            return _see_other("/")
+        inbound = Inbound(
+            kind="command",
+            text=text[: MAX_TEXT + 1],
+            user_id=user_id_of(request.cookies.get("pb_session", "")),
+            address=self.site.address,
+            user_name="You",
+        )
+        return await self._converse(request, inbound, typed=text)
+
+    async def action(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        problem = self.site.csrf_problem(request, _token(request, form))
+        if problem:
+            return web.Response(status=403, text=problem)
+        action_id = str(form.get("action_id", "")).strip()[:255]
+        if not action_id:
+            return web.Response(status=400, text="action_id is required")
+        inbound = Inbound(
+            kind="action",
+            text="",
+            user_id=user_id_of(request.cookies.get("pb_session", "")),
+            address=self.site.address,
+            action_id=action_id,
+            value=str(form.get("value", ""))[:2000],
+            user_name="You",
+        )
+        return await self._converse(request, inbound, typed=None)
+
+    async def _converse(
+        self, request: web.Request, inbound: Inbound, *, typed: str | None
+    ) -> web.StreamResponse:
+        site = self.site
+        ws = await site.workspace_id()
+        token = request.cookies.get("pb_session", "")
+        stream = NDJSON in request.headers.get("Accept", "")
+        resp: web.StreamResponse | None = None
+        if stream:
+            resp = web.StreamResponse(headers={"Content-Type": NDJSON})
+            site.harden(resp)
+            await resp.prepare(request)
+
+        async def emit(event: dict[str, Any]) -> None:
+            if resp is not None:
+                await resp.write(json.dumps(event).encode() + b"\n")
+
+        if typed is not None:
+            user_post = await site.deps.db(
+                site.posts.add,
+                ws,
+                site.conversation,
+                "user",
+                {"text": typed[:MAX_TEXT]},
+                user_id=inbound.user_id,
+            )
+            await emit(post_event(user_post, token))
+        try:
+            placeholder = await site.core.progress(inbound)
+            if placeholder is not None:
+                await emit({"type": "progress", "html": reply_to_html(placeholder)})
+            replies = await site.core.handle(inbound)
+        except Exception:  # the core logs; the page must still get an answer
+            log.exception("playground: handling %r failed", inbound.text[:200])
+            replies = [error_reply("Sorry, something went wrong on my side. Please try again.")]
+        for reply in replies:
+            post = await self.store_reply(site.address, reply)
+            await emit(post_event(post, token))
+        if resp is None:
+            return _see_other("/#end")
+        await emit({"type": "done"})
+        await resp.write_eof()
+        return resp
+
+
+def _token(request: web.Request, form: Any) -> str | None:
+    return request.headers.get("X-CSRF-Token") or (
+        str(form.get("csrf")) if form.get("csrf") else None
+    )
+
+
+def _ctx(post: WebPostView, csrf: str) -> dict[str, Any]:
+    if post.role == "user":
+        return {
+            "id": post.id,
+            "seq": post.seq,
+            "role": "user",
+            "text": str(post.body.get("text", "")),
+        }
+    html = reply_to_html(reply_from_dict(post.body), csrf=csrf, message_id=str(post.id))
+    return {"id": post.id, "seq": post.seq, "role": "bot", "html": Markup(html)}
+
+
+def _see_other(location: str) -> web.Response:
+    return web.Response(status=303, headers={"Location": location})

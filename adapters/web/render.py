@@ -1,0 +1,198 @@
+"""Reply -> HTML for the playground. Pure functions over Jinja2 templates with autoescape on,
+golden-tested (tests/golden/web/).
+
+Every string in a Reply is plain text: it only ever reaches the page through an autoescaped
+`{{ }}` (never `|safe`), so a persona quote or an answer cannot inject markup. The helpers
+below split plain text into typed pieces (code spans, citation keys) that the templates
+escape one by one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from bot.messages import Button, Card, Choice, Field, Reply, Section
+
+TEMPLATES = Path(__file__).parent / "templates"
+CITE_TAIL = re.compile(r"^(?P<body>.*?)\s*\[(?P<keys>[a-z]+-\d+(?:\s*,\s*[a-z]+-\d+)*)\]\s*$", re.S)
+CITE_HEAD = re.compile(r"^(?P<key>[a-z]+-\d+):\s+(?P<body>.*)$", re.S)
+EXAMPLE = re.compile(r"^Example:\s+(?P<example>.+)$", re.S)
+STANCES = {"support", "oppose", "mixed", "unknown"}
+
+
+# -- text helpers (pure) -------------------------------------------------------------------
+
+
+def code_spans(text: str) -> list[tuple[str, bool]]:
+    """Split on backticks: [(text, is_code)]. An unpaired backtick stays literal."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # odd number of backticks: keep the last one as text
+        parts[-2:] = [parts[-2] + "`" + parts[-1]]
+    return [(part, i % 2 == 1) for i, part in enumerate(parts) if part]
+
+
+def cite_split(text: str) -> dict[str, Any]:
+    """A bullet "text [goal-1, pain-2]" or "pain-2: text" -> body, keys, example."""
+    m = EXAMPLE.match(text)
+    if m:
+        return {"body": "", "tail": [], "lead": [], "example": m.group("example").strip()}
+    m = CITE_TAIL.match(text)
+    if m:
+        keys = [k.strip() for k in m.group("keys").split(",")]
+        return {"body": m.group("body"), "tail": keys, "lead": [], "example": None}
+    m = CITE_HEAD.match(text)
+    if m:
+        return {"body": m.group("body"), "tail": [], "lead": [m.group("key")], "example": None}
+    return {"body": text, "tail": [], "lead": [], "example": None}
+
+
+def badge_level(text: str) -> str:
+    """How a context line looks: warn (stale, out of scope), danger (warnings), ok, info."""
+    low = text.lower()
+    if low.startswith("warning") or "negative persona" in low:
+        return "danger"
+    if "overdue" in low or "never reviewed" in low or "outside what" in low or "fell back" in low:
+        return "warn"
+    if low.startswith("last reviewed") or low.startswith("reviewed"):
+        return "ok"
+    if "offline" in low or "ai answer" in low:
+        return "info"
+    return "muted"
+
+
+def stance_of(field: Field) -> str | None:
+    value = field.value.strip().lower()
+    if field.label.lower() == "stance" and value in STANCES:
+        return value
+    return None
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) (and inline data images) reach an href/src; never javascript: etc."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return url.strip()
+    return None
+
+
+def safe_image(url: str | None) -> str | None:
+    """Photos: http(s), or an inline data: image (an SVG in <img> runs no script)."""
+    if url and url.strip().startswith("data:image/"):
+        return url.strip()
+    return safe_url(url)
+
+
+def tally(choices: tuple[Choice, ...]) -> list[dict[str, Any]]:
+    total = sum(c.count or 0 for c in choices)
+    show = any(c.count is not None for c in choices)
+    out = []
+    for c in choices:
+        count = c.count or 0
+        out.append(
+            {
+                "label": c.label,
+                "value": c.value,
+                "count": count if show else None,
+                "total": total,
+                "pct": round(100 * count / total) if total else 0,
+            }
+        )
+    return out
+
+
+# -- environment ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The Jinja2 environment (built once; templates are read-only)."""
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(("html",), default_for_string=True, default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        code_spans=code_spans,
+        cite_split=cite_split,
+        badge_level=badge_level,
+        safe_url=safe_url,
+        safe_image=safe_image,
+    )
+    env.globals.update(stance_of=stance_of, tally=tally)
+    return env
+
+
+def render_template(name: str, **context: Any) -> str:
+    return environment().get_template(name).render(**context)
+
+
+def reply_to_html(reply: Reply, *, csrf: str = "", message_id: str = "") -> str:
+    """One bot message (all its cards, or its text) as an HTML fragment. `csrf` goes into
+    the button forms; `message_id` is the stored message the buttons belong to."""
+    return render_template(
+        "_reply.html",
+        reply=reply,
+        csrf=csrf,
+        message_id=message_id,
+        persona=reply.meta.get("persona", ""),
+    )
+
+
+# -- (de)serialising replies for storage ---------------------------------------------------
+
+
+def reply_to_dict(reply: Reply) -> dict[str, Any]:
+    return asdict(reply)
+
+
+def reply_from_dict(data: dict[str, Any]) -> Reply:
+    """Rebuild a Reply stored by `reply_to_dict` (unknown keys are ignored)."""
+
+    def card(c: dict[str, Any]) -> Card:
+        return Card(
+            title=c.get("title", ""),
+            subtitle=c.get("subtitle"),
+            text=c.get("text"),
+            image_url=c.get("image_url"),
+            initials=c.get("initials"),
+            fields=tuple(Field(f["label"], f["value"]) for f in c.get("fields", ())),
+            sections=tuple(
+                Section(s.get("title"), s.get("text"), tuple(s.get("bullets", ())))
+                for s in c.get("sections", ())
+            ),
+            choices=tuple(
+                Choice(ch["label"], ch["value"], ch.get("count")) for ch in c.get("choices", ())
+            ),
+            context=tuple(c.get("context", ())),
+            buttons=tuple(
+                Button(
+                    b["label"],
+                    b["action_id"],
+                    b.get("value", ""),
+                    b.get("style"),
+                    b.get("url"),
+                )
+                for b in c.get("buttons", ())
+            ),
+        )
+
+    return Reply(
+        text=data.get("text", ""),
+        cards=tuple(card(c) for c in data.get("cards", ())),
+        ephemeral=bool(data.get("ephemeral")),
+        shareable=bool(data.get("shareable")),
+        is_error=bool(data.get("is_error")),
+        meta=dict(data.get("meta") or {}),
+    )
