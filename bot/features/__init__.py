@@ -6,9 +6,9 @@ from bot.commands import Registry
 
 
 def build_registry() -> Registry:
-    from bot.features import ask, digest, help, panel, personas, surveys
+    from bot.features import ask, digest, help, panel, personas, reminders, surveys
 
     registry = Registry()
-    for module in (help, personas, ask, panel, surveys, digest):
+    for module in (help, personas, ask, panel, surveys, digest, reminders):
         module.register(registry)
     return registry

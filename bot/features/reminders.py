@@ -1,0 +1,342 @@
+"""Quarterly refresh: owners (`owner maya @alice`, `owner maya remove @alice`), `reviewed
+maya`, the owner's reminder DM with Still accurate / Needs update / Snooze 14 days / Reassign,
+and escalation (30 days overdue: the persona's home channel, naming the owners; no owner at
+all: the workspace's admin channel).
+
+Direct messages are sent to `Address(platform, workspace, conversation_id=USER_ID)`; the
+Slack adapter posts to a user id as a DM, the Teams adapter creates the 1:1 conversation.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.commands import Context, Registry
+from bot.deps import Deps
+from bot.features.cards import evidence_badge, freshness
+from bot.features.resolve import resolve_persona
+from bot.features.surveys import surveys
+from bot.messages import Address, Button, Card, Field, Reply, Section, error_reply
+from bot.ports import ChatAdapter
+from persona_store.reviews import ReviewDue, ReviewStore
+from persona_store.surveys import PredictionRecord
+from persona_store.views import PersonaView
+
+log = logging.getLogger(__name__)
+
+SNOOZE = timedelta(days=14)
+ESCALATE_AFTER_DAYS = 30
+CHAT_PLATFORMS = ("slack", "teams", "web")
+_MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")  # Slack: <@U123|alice>
+
+
+def reviews(deps: Deps) -> ReviewStore:
+    return ReviewStore.of(deps.store)
+
+
+def parse_owner(token: str, ctx: Context) -> str | None:
+    """A person as an owner ref (`slack:U1`, `teams:29:x`, `email:a@b`), or None."""
+    token = token.strip().rstrip(",")
+    platform = ctx.inbound.address.platform
+    m = _MENTION.match(token)
+    if m:
+        return f"slack:{m.group(1)}"
+    if token.lower() in ("me", "myself", "@me"):
+        return ctx.author if platform in ("slack", "teams") else None
+    if re.fullmatch(r"(slack|teams|email):\S+", token):
+        return token
+    if re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", token, re.IGNORECASE):
+        return f"email:{token.lower()}"
+    if token.startswith("@") and len(token) > 1 and platform in ("slack", "teams"):
+        return f"{platform}:{token[1:]}"
+    return None
+
+
+def record_line(record: PredictionRecord) -> str | None:
+    if not record.total:
+        return None
+    marks = "".join("\u2713" if ok else "\u2717" for ok in record.last)
+    line = f"Prediction record: {record.right}/{record.total} right (latest first: {marks})"
+    return line + (" — mostly wrong lately" if record.mostly_wrong else "")
+
+
+def reminder_reply(
+    persona: PersonaView, due: ReviewDue, now: datetime, record: PredictionRecord, news: list[str]
+) -> Reply:
+    """The owner's DM (pure)."""
+    why = (
+        "Its recent predictions were mostly wrong, so it's up for review early."
+        if due.flagged
+        else f"{persona.name} is due for review (every {persona.review_every_days} days)."
+    )
+    bullets = tuple(news) if news else ("No new evidence since the last review.",)
+    sections = [Section(title="Since the last review", bullets=bullets)]
+    line = record_line(record)
+    if line:
+        sections.append(Section(title="Prediction record", text=line))
+    slug = persona.slug
+    buttons = (
+        Button("Still accurate", "review.ok", slug, style="primary"),
+        Button("Needs update", "review.update", slug),
+        Button("Snooze 14 days", "review.snooze", slug),
+        Button("Reassign", "review.reassign", slug),
+    )
+    text = "\n".join(
+        [
+            f"Time to review {persona.name}. {why}",
+            freshness(persona, now),
+            "Since the last review:",
+            *(f"  • {b}" for b in bullets),
+            *([line] if line else []),
+            "Answer: Still accurate / Needs update / Snooze 14 days / Reassign.",
+        ]
+    )
+    return Reply(
+        text=text,
+        cards=(
+            Card(
+                title=f"Time to review {persona.name}",
+                subtitle=why,
+                fields=(Field("Reviews", f"every {persona.review_every_days} days"),),
+                sections=tuple(sections),
+                context=(freshness(persona, now), evidence_badge(persona)),
+                buttons=buttons,
+            ),
+        ),
+        meta={"persona": slug},
+    )
+
+
+def escalation_reply(persona: PersonaView, due: ReviewDue, now: datetime) -> Reply:
+    if due.owners:
+        owners = ", ".join(due.owners)
+        text = (
+            f"{persona.name}'s review is {due.days_overdue(now)} days overdue. "
+            f"Owners ({owners}): please review it, or type `reviewed {persona.slug}`."
+        )
+    else:
+        text = (
+            f"{persona.name} has no owner and is due for review. Add one with "
+            f"`owner {persona.slug} @someone`, or type `reviewed {persona.slug}`."
+        )
+    return Reply(
+        text=text,
+        cards=(
+            Card(
+                title=f"{persona.name} needs a review",
+                text=text,
+                context=(freshness(persona, now),),
+                buttons=(Button("Still accurate", "review.ok", persona.slug, style="primary"),),
+            ),
+        ),
+    )
+
+
+# -- the sweep ---------------------------------------------------------------------------------
+
+Deliver = Callable[..., Awaitable[Any]]
+
+
+def channel_address(
+    ref: str | None, workspace_ext: Callable[[str], str], default_platform: str
+) -> Address | None:
+    """`slack:C123` / `teams:19:abc` / `C123` (on the default platform) -> Address."""
+    if not ref:
+        return None
+    platform, sep, rest = ref.partition(":")
+    if sep and platform in CHAT_PLATFORMS:
+        return Address(platform, workspace_ext(platform), rest)
+    return Address(default_platform, workspace_ext(default_platform), ref)
+
+
+async def sweep_reviews(
+    deps: Deps,
+    adapters: Mapping[str, ChatAdapter],
+    now: datetime,
+    report: Any,
+    deliver: Deliver,
+) -> None:
+    store = reviews(deps)
+    for due in await deps.db(store.due, now):
+        try:
+            await _remind(deps, adapters, now, report, deliver, store, due)
+        except Exception:
+            log.exception("review reminder for persona %s failed", due.slug)
+
+
+async def _remind(
+    deps: Deps,
+    adapters: Mapping[str, ChatAdapter],
+    now: datetime,
+    report: Any,
+    deliver: Deliver,
+    store: ReviewStore,
+    due: ReviewDue,
+) -> None:
+    persona = await deps.db(deps.store.get, due.workspace_id, due.slug)
+    if persona is None:
+        return
+    ext_ids: dict[str, str] = {}
+    for platform in CHAT_PLATFORMS:
+        found = await deps.db(store.external_id, due.workspace_id, platform)
+        ext_ids[platform] = found or "local"
+    urls = {p: await deps.db(store.service_url, due.workspace_id, p) for p in ("teams",)}
+    record = await deps.db(surveys(deps).prediction_record, due.workspace_id, due.persona_id)
+    news = await deps.db(store.evidence_since, due.persona_id, due.last_reviewed_at)
+    dm = reminder_reply(persona, due, now, record, news)
+
+    async def build_dm() -> Reply:
+        return dm
+
+    chat_owners = [o for o in due.owners if o.split(":", 1)[0] in CHAT_PLATFORMS]
+    for owner in due.owners:
+        if owner not in chat_owners:
+            log.info("review of %s: owner %s has no chat account; not messaged", due.slug, owner)
+            continue
+        platform, user = owner.split(":", 1)
+        address = Address(platform, ext_ids[platform], user, service_url=urls.get(platform))
+        await deliver(
+            deps, adapters, report, kind="review", target=f"persona:{due.persona_id}:{owner}",
+            period=due.cycle, address=address, build=build_dm,
+        )  # fmt: skip
+    default_platform = (
+        chat_owners[0].split(":", 1)[0] if chat_owners else next(iter(adapters), "web")
+    )
+    admin = await deps.db(store.admin_channel, due.workspace_id)
+    overdue = due.days_overdue(now) >= ESCALATE_AFTER_DAYS
+    if due.owners and not overdue:
+        return
+    ref = admin if not due.owners else (due.home_channel or admin)
+    target = channel_address(ref, lambda p: ext_ids.get(p, "local"), default_platform)
+    if target is None:
+        log.warning("review of %s: no home or admin channel to escalate to", due.slug)
+        report.skipped.append(f"escalate -> persona:{due.persona_id}: no channel")
+        return
+    target = Address(target.platform, target.workspace, target.conversation_id,
+                     service_url=urls.get(target.platform))  # fmt: skip
+    escalation = escalation_reply(persona, due, now)
+
+    async def build_escalation() -> Reply:
+        return escalation
+
+    await deliver(
+        deps, adapters, report, kind="escalate", target=f"persona:{due.persona_id}",
+        period=due.cycle, address=target, build=build_escalation,
+    )  # fmt: skip
+
+
+# -- commands and buttons ----------------------------------------------------------------------
+
+
+async def owner_command(ctx: Context) -> Reply:
+    name, _, rest = ctx.args.strip().partition(" ")
+    persona = await resolve_persona(ctx, name)
+    if isinstance(persona, Reply):
+        return persona
+    words = rest.split()
+    current = [o.ref for o in persona.owners]
+    if not words:
+        who = ", ".join(current) or "nobody yet"
+        return Reply(text=f"{persona.name}'s owners: {who}.", ephemeral=True)
+    remove = words[0].lower() in ("remove", "rm", "delete", "-")
+    tokens = words[1:] if remove or words[0].lower() == "add" else words
+    refs = [parse_owner(t, ctx) for t in tokens]
+    if not tokens or any(r is None for r in refs):
+        bad = next((t for t, r in zip(tokens, refs, strict=False) if r is None), "")
+        return error_reply(
+            f"I can't tell who '{bad[:40]}' is. Mention them (@alice), or give an email "
+            f"address. Usage: owner {persona.slug} @alice | owner {persona.slug} remove @alice"
+        )
+    wanted = [r for r in refs if r]
+    if remove:
+        missing = [r for r in wanted if r not in current]
+        if missing:
+            return error_reply(f"{missing[0]} is not an owner of {persona.name}.")
+        owners = [o for o in current if o not in wanted]
+    else:
+        owners = current + [r for r in wanted if r not in current]
+    view = await ctx.deps.db(
+        ctx.deps.store.set_owners, ctx.workspace_id, persona.slug, owners, author=ctx.author
+    )
+    who = ", ".join(o.ref for o in view.owners) or "nobody"
+    return Reply(text=f"{persona.name}'s owners are now: {who}.")
+
+
+async def reviewed(ctx: Context) -> Reply:
+    persona = await resolve_persona(ctx, ctx.args)
+    if isinstance(persona, Reply):
+        return persona
+    deps = ctx.deps
+    now = deps.now()
+    await deps.db(deps.store.mark_reviewed, ctx.workspace_id, persona.slug, author=ctx.author,
+                  at=now)  # fmt: skip
+    await deps.db(reviews(deps).clear, ctx.workspace_id, persona.slug)
+    nxt = (now + timedelta(days=persona.review_every_days)).date().isoformat()
+    return Reply(text=f"Thanks! {persona.name} is marked as reviewed (still accurate). "
+                 f"Next review due {nxt}.")  # fmt: skip
+
+
+async def needs_update(ctx: Context) -> Reply:
+    persona = await resolve_persona(ctx, ctx.args)
+    if isinstance(persona, Reply):
+        return persona
+    await ctx.deps.db(reviews(ctx.deps).flag_needs_update, ctx.workspace_id, persona.slug,
+                      f"flagged by {ctx.author}")  # fmt: skip
+    return Reply(
+        text=(
+            f"Noted: {persona.name} needs an update. Edit the persona file and re-import it: "
+            f"`persona-bot personas export --format yaml --out personas.yaml`, change "
+            f"{persona.first_name}'s entry, then `persona-bot personas import personas.yaml` "
+            f"(a revision is kept). When done, type `reviewed {persona.slug}`."
+        ),
+        ephemeral=True,
+    )
+
+
+async def snooze(ctx: Context) -> Reply:
+    persona = await resolve_persona(ctx, ctx.args)
+    if isinstance(persona, Reply):
+        return persona
+    until = ctx.deps.now() + SNOOZE
+    await ctx.deps.db(reviews(ctx.deps).snooze, ctx.workspace_id, persona.slug, until)
+    return Reply(
+        text=f"Snoozed: I'll remind you about {persona.name} again on {until.date().isoformat()}.",
+        ephemeral=True,
+    )
+
+
+async def reassign(ctx: Context) -> Reply:
+    persona = await resolve_persona(ctx, ctx.args)
+    if isinstance(persona, Reply):
+        return persona
+    return Reply(
+        text=(
+            f"To hand {persona.name} over, type `owner {persona.slug} @new-owner`, then "
+            f"`owner {persona.slug} remove @you`."
+        ),
+        ephemeral=True,
+    )
+
+
+def register(registry: Registry) -> None:
+    registry.command(
+        "owner",
+        summary="Who keeps a persona fresh: add or remove owners (they get review reminders).",
+        usage="owner NAME @person | owner NAME remove @person | owner NAME",
+        examples=("owner maya @alice", "owner maya remove @alice"),
+        aliases=("owners",),
+    )(owner_command)
+    registry.command(
+        "reviewed",
+        summary="Mark a persona as reviewed (still accurate) by hand.",
+        usage="reviewed NAME",
+        examples=("reviewed maya",),
+    )(reviewed)
+    registry.action("review.ok")(reviewed)
+    registry.action("review.update")(needs_update)
+    registry.action("review.snooze")(snooze)
+    registry.action("review.reassign")(reassign)

@@ -1,0 +1,145 @@
+"""Quarterly refresh: reminder DMs once per cycle per owner, the four buttons, escalation to
+the home channel after 30 days, the admin channel when nobody owns a persona, owner and
+reviewed commands, and early review for personas whose predictions are mostly wrong."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import update
+
+from bot.clock import sweep_once
+from bot.features import reminders as reminder_feature
+from bot.messages import Address
+from persona_store import Store
+from persona_store.models import Workspace
+from persona_store.surveys import SurveyPlace, SurveyStore
+from tests.sched_helpers import Clock, RecordingAdapter, click, command, core_with, deps_for, seed
+
+SLACK = Address(platform="slack", workspace="T1", conversation_id="C-general")
+# Reviewed 2026-08-01, every 90 days: due 2026-10-30.
+DUE = datetime(2026, 10, 30, tzinfo=UTC)
+
+
+def adapters() -> dict[str, RecordingAdapter]:
+    return {p: RecordingAdapter(platform=p) for p in ("slack", "teams", "web")}
+
+
+def setup(store: Store, **extra: object) -> None:
+    store.workspace_id("slack", "T1")  # link the Slack team to the default workspace
+    seed(store, last_reviewed="2026-08-01", **extra)
+
+
+async def test_reminder_once_per_cycle_and_still_accurate(store: Store) -> None:
+    setup(store, owners=["slack:U1", "teams:29:abc", "email:pm@example.com"])
+    chat = adapters()
+    clock = Clock(DUE - timedelta(days=1))
+    deps = deps_for(store, clock)
+    assert not (await sweep_once(deps, chat, clock.now)).posted  # not due yet
+    clock.now = DUE + timedelta(hours=1)
+    await sweep_once(deps, chat, clock.now)
+    await sweep_once(deps, chat, clock.now + timedelta(days=1))  # still one per cycle
+    [(address, dm, _)] = chat["slack"].sent
+    assert address == Address("slack", "T1", "U1")
+    assert [b.label for b in dm.cards[0].buttons] == [
+        "Still accurate", "Needs update", "Snooze 14 days", "Reassign",
+    ]  # fmt: skip
+    assert "Time to review Maya Chen" in dm.text
+    [(teams_address, _, _)] = chat["teams"].sent
+    assert teams_address.conversation_id == "29:abc"
+    # The owner clicks "Still accurate": reviewed, a revision written, no more reminders.
+    core = core_with(deps, reminder_feature)
+    ok = dm.cards[0].buttons[0]
+    [reply] = await core.handle(
+        click(ok.action_id, ok.value, user="U1", address=Address("slack", "T1", "D1"))
+    )
+    assert "marked as reviewed" in reply.text
+    ws = store.default_workspace_id()
+    persona = store.get(ws, "maya")
+    assert persona.last_reviewed_at == clock.now
+    assert store.revisions(ws, "maya")[-1].note.startswith("reviewed")
+    await sweep_once(deps, chat, clock.now + timedelta(days=2))
+    assert len(chat["slack"].sent) == 1
+
+
+async def test_snooze_reminds_again_after_14_days(sqlite_store: Store) -> None:
+    setup(sqlite_store, owners=["slack:U1"])
+    chat = adapters()
+    clock = Clock(DUE + timedelta(hours=1))
+    deps = deps_for(sqlite_store, clock)
+    await sweep_once(deps, chat, clock.now)
+    [(_, dm, _)] = chat["slack"].sent
+    snooze = dm.cards[0].buttons[2]
+    core = core_with(deps, reminder_feature)
+    [reply] = await core.handle(click(snooze.action_id, snooze.value, address=SLACK))
+    assert "Snoozed" in reply.text
+    await sweep_once(deps, chat, clock.now + timedelta(days=13))
+    assert len(chat["slack"].sent) == 1
+    await sweep_once(deps, chat, clock.now + timedelta(days=15))
+    await sweep_once(deps, chat, clock.now + timedelta(days=16))
+    assert len(chat["slack"].sent) == 2
+
+
+async def test_escalation_after_30_days_names_owners(sqlite_store: Store) -> None:
+    setup(sqlite_store, owners=["slack:U1"], home_channel="slack:C-personas")
+    chat = adapters()
+    deps = deps_for(sqlite_store)
+    await sweep_once(deps, chat, DUE + timedelta(days=29))
+    assert [a.conversation_id for a, _, _ in chat["slack"].sent] == ["U1"]
+    await sweep_once(deps, chat, DUE + timedelta(days=31))
+    await sweep_once(deps, chat, DUE + timedelta(days=32))
+    sent = [(a.conversation_id, r.text) for a, r, _ in chat["slack"].sent]
+    assert [c for c, _ in sent] == ["U1", "C-personas"]
+    assert "31 days overdue" in sent[1][1] and "slack:U1" in sent[1][1]
+
+
+async def test_no_owner_goes_to_admin_channel(sqlite_store: Store) -> None:
+    setup(sqlite_store)
+    with sqlite_store._sessions.begin() as s:
+        s.execute(update(Workspace).values(admin_channel="slack:C-admin"))
+    chat = adapters()
+    deps = deps_for(sqlite_store)
+    await sweep_once(deps, chat, DUE + timedelta(hours=2))
+    await sweep_once(deps, chat, DUE + timedelta(hours=3))
+    [(address, reply, _)] = chat["slack"].sent
+    assert address.conversation_id == "C-admin" and "has no owner" in reply.text
+
+
+async def test_owner_and_reviewed_commands(sqlite_store: Store) -> None:
+    setup(sqlite_store)
+    core = core_with(deps_for(sqlite_store), reminder_feature)
+
+    async def say(text: str) -> str:
+        [reply] = await core.handle(command(text, user="UME", address=SLACK))
+        return ("ERROR: " if reply.is_error else "") + reply.text
+
+    assert "slack:U1" in await say("owner maya <@U1|alice>")
+    assert "slack:U1, email:pm@example.com" in await say("owner maya add pm@example.com")
+    assert "slack:UME" in await say("owner maya me")
+    assert (await say("owner maya remove <@U1>")).endswith("email:pm@example.com, slack:UME.")
+    assert (await say("owner maya remove <@U9>")).startswith("ERROR")
+    assert (await say("owner maya ???")).startswith("ERROR")
+    assert (await say("owner mya @bob")).startswith("ERROR")
+    assert "marked as reviewed" in await say("reviewed maya")
+    persona = sqlite_store.get(sqlite_store.default_workspace_id(), "maya")
+    assert [o.ref for o in persona.owners] == ["email:pm@example.com", "slack:UME"]
+
+
+async def test_mostly_wrong_predictions_flag_review_early(sqlite_store: Store) -> None:
+    setup(sqlite_store, owners=["slack:U1"])
+    ws = sqlite_store.default_workspace_id()
+    surveys = SurveyStore.of(sqlite_store)
+    now = datetime(2026, 9, 1, tzinfo=UTC)  # well before the quarter is up
+    for i in range(3):
+        sv = surveys.create(
+            ws, "maya", f"Question {i}?", ["Yes", "No"], place=SurveyPlace("slack", "T1", "C"),
+            created_by="slack:U1", now=now, prediction=0,
+        )  # fmt: skip
+        surveys.vote(ws, sv.id, 1, platform="slack", user_id="U2", now=now)
+        surveys.close(ws, sv.id, now=now + timedelta(hours=i))
+    record = surveys.prediction_record(ws, sqlite_store.get(ws, "maya").id)
+    assert (record.right, record.total, record.mostly_wrong) == (0, 3, True)
+    chat = adapters()
+    await sweep_once(deps_for(sqlite_store), chat, now + timedelta(days=1))
+    [(_, dm, _)] = chat["slack"].sent
+    assert "mostly wrong" in dm.text and "0/3 right" in dm.text
