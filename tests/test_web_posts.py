@@ -1,0 +1,27 @@
+"""Playground messages in the database (persona_store/web_posts.py), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from persona_store import Store
+from persona_store.web_posts import WebPostStore
+
+
+def test_posts_are_ordered_updated_and_scoped(store: Store) -> None:
+    posts = WebPostStore.for_store(store)
+    ws = store.default_workspace_id()
+    other = store.workspace_id("slack", "T1")
+    other = other if other != ws else store.workspace_id("slack", "T2")
+    a = posts.add(ws, "playground", "user", {"text": "hi"}, user_id="browser-1")
+    b = posts.add(ws, "playground", "bot", {"text": "hello"})
+    posts.add(ws, "elsewhere", "bot", {"text": "not here"})
+    posts.add(other, "playground", "bot", {"text": "other workspace"})
+    assert [p.id for p in posts.after(ws, "playground")] == [a.id, b.id]
+    assert posts.latest_seq(ws, "playground") == b.seq > a.seq
+
+    assert posts.update(ws, "playground", a.id, {"text": "edited"})
+    changed = posts.after(ws, "playground", b.seq)
+    assert [(p.id, p.body) for p in changed] == [(a.id, {"text": "edited"})]
+    assert not posts.update(other, "playground", a.id, {"text": "hijack"})  # scoped
+    assert not posts.update(ws, "playground", 10_000, {"text": "x"})
+    assert [p.body["text"] for p in posts.after(other, "playground")] == ["other workspace"]
+    assert len(posts.after(ws, "playground", 0, limit=1)) == 1
