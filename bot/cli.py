@@ -203,6 +203,24 @@ def cmd_personas(args: argparse.Namespace, settings: Settings) -> int:
     return 2
 
 
+def cmd_surveys(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.features.survey_export import export_csv
+    from persona_store.surveys import SurveyError
+
+    store = open_store(settings)
+    try:
+        text = export_csv(store, store.default_workspace_id(), args.id)
+    except SurveyError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"Exported survey #{args.id} to {args.out}.", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     from persona_store import create_engine_for
     from persona_store.migrate import upgrade
@@ -257,6 +275,13 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--format", choices=("yaml", "json", "md"), default="yaml")
     exp.add_argument("--out", help="write to this file instead of standard output")
     personas.set_defaults(func=cmd_personas)
+
+    surveys = sub.add_parser("surveys", help="micro-survey results")
+    ssub = surveys.add_subparsers(dest="action", required=True, metavar="ACTION")
+    sexp = ssub.add_parser("export", help="one survey as CSV (anonymous ones list no voters)")
+    sexp.add_argument("id", type=int, help="the survey number, e.g. 12")
+    sexp.add_argument("--out", help="write to this file instead of standard output")
+    surveys.set_defaults(func=cmd_surveys)
 
     db = sub.add_parser("db", help="database maintenance")
     dsub = db.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -210,14 +210,20 @@ class SurveyStore:
 
     def answers_for_export(
         self, workspace_id: int, survey_id: int
-    ) -> list[tuple[str, str, datetime]]:
-        """(voter, option label, answered at). Anonymous surveys never reveal the voter."""
+    ) -> list[tuple[str, str, datetime | None]]:
+        """(voter, option label, answered at). Anonymous surveys reveal neither the voter nor
+        the time or order of answers (which could be matched against who was online)."""
         with self._sessions() as s:
             sv = s.scalar(
                 select(Survey).where(Survey.id == survey_id, Survey.workspace_id == workspace_id)
             )
             if sv is None:
                 raise SurveyError(f"There is no survey #{survey_id}.")
+            order = (
+                (SurveyAnswer.option, SurveyAnswer.voter_key)
+                if sv.anonymous
+                else (SurveyAnswer.option, SurveyAnswer.answered_at, SurveyAnswer.id)
+            )
             rows = s.execute(
                 select(
                     SurveyAnswer.voter_key,
@@ -226,12 +232,14 @@ class SurveyStore:
                     SurveyAnswer.changed_at,
                 )
                 .where(SurveyAnswer.survey_id == survey_id)
-                .order_by(SurveyAnswer.option, SurveyAnswer.answered_at)
+                .order_by(*order)
             ).all()
-            out = []
+            out: list[tuple[str, str, datetime | None]] = []
             for key, option, answered, changed in rows:
-                voter = "anonymous" if sv.anonymous else key
-                out.append((voter, sv.options[option], _aware(changed or answered) or utcnow()))
+                if sv.anonymous:
+                    out.append(("anonymous", sv.options[option], None))
+                else:
+                    out.append((key, sv.options[option], _aware(changed or answered)))
             return out
 
     def prediction_record(self, workspace_id: int, persona_id: int) -> PredictionRecord:
