@@ -260,3 +260,19 @@ async def test_survey_posts_tracked_message_and_vote_updates_tally(env: SlackEnv
     assert ack["response_type"] == "ephemeral" and "No" in ack["text"]
     [tally] = env.api.of("chat.update")
     assert tally["ts"] == "1700000000.000001" and "1 answer" in tally["text"]
+
+
+async def test_busy_database_acks_empty_then_shows_placeholder_and_answer(
+    env: SlackEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from adapters.slack import flows
+
+    monkeypatch.setattr(flows, "ACK_BUDGET_SECONDS", 0.0)  # the placeholder is never ready
+    status, body, _ = await env.slack.command("ask maya Should we raise prices?")
+    assert status == 200 and body == ""
+    await env.api.wait_for("response_url", 2)
+    await env.settle()
+    placeholder, answer = env.api.responses()
+    assert placeholder["text"] == "Asking Maya…" and placeholder["response_type"] == "ephemeral"
+    assert placeholder["replace_original"] is False
+    assert answer["replace_original"] is True and "Maya Chen" in all_text(answer["blocks"])

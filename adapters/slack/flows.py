@@ -29,6 +29,8 @@ from persona_store.slack_state import SlackStore
 
 log = logging.getLogger(__name__)
 
+ACK_BUDGET_SECONDS = 0.05  # time to compute the placeholder before acking empty instead
+PREPARE_CONCURRENCY = 4
 QUICK_REPLY_SECONDS = 2.0  # a fast command answers in the ack itself; slower ones follow
 SORRY = "Sorry, something went wrong on my side. Please try again."
 
@@ -67,6 +69,9 @@ class Flows:
         self.tasks = tasks
         self.delivery = delivery
         self.state = state
+        # Preparing placeholders is database work on the bounded pool; letting only a few run
+        # at once leaves the event loop (and so every other ack) its share of the GIL.
+        self._preparing = asyncio.Semaphore(PREPARE_CONCURRENCY)
 
     async def workspace(self, team_id: str) -> int:
         return await self.deps.db(self.deps.workspace_id, "slack", team_id)
@@ -95,15 +100,21 @@ class Flows:
 
     # -- slash commands ------------------------------------------------------------------
     async def command(self, ack: Any, inbound: Inbound, response_url: str) -> None:
-        """Ack at once: with the placeholder for slow commands, with the answer itself for
-        quick ones, or empty when a "quick" one turns out slow (it follows by response_url)."""
-        origin = Origin(inbound, await self.workspace(inbound.address.workspace), response_url)
-        progress = await self.core.progress(inbound)
+        """Ack at once. Within ACK_BUDGET the ack carries the placeholder ("Asking Maya…")
+        for slow commands, or the answer itself for quick ones; past it (a busy database)
+        the ack is empty and everything follows through the response_url, so the HTTP
+        response never waits on the database or the answerer for long."""
+        prepare = asyncio.ensure_future(self._prepare(inbound, response_url))
+        done, _ = await asyncio.wait({prepare}, timeout=ACK_BUDGET_SECONDS)
+        if not done:
+            await ack()
+            self.tasks.spawn(self._late_start(prepare), name="slack-cmd-late")
+            return
+        origin, progress = prepare.result()
         if progress is not None:
             await ack(**ack_body(to_message(progress), ephemeral=True))
             origin.placeholder_url = True
-            pending = await self._pending(origin)
-            self.tasks.spawn(self.answer(origin, pending), name=f"slack-cmd-{inbound.user_id}")
+            self.tasks.spawn(self.answer(origin), name=f"slack-cmd-{inbound.user_id}")
             return
         work = asyncio.ensure_future(self._handle(inbound))
         done, _ = await asyncio.wait({work}, timeout=QUICK_REPLY_SECONDS)
@@ -122,11 +133,31 @@ class Flows:
         if replies[1:]:
             self.tasks.spawn(self.deliver(origin, replies[1:]), name="slack-cmd-rest")
 
+    async def _prepare(self, inbound: Inbound, response_url: str) -> tuple[Origin, Reply | None]:
+        async with self._preparing:
+            ws = await self.workspace(inbound.address.workspace)
+            progress = await self.core.progress(inbound)
+        return Origin(inbound, ws, response_url), progress
+
+    async def _late_start(self, prepare: asyncio.Future[tuple[Origin, Reply | None]]) -> None:
+        """The ack went out empty: show the placeholder now, then answer as usual."""
+        origin, progress = await prepare
+        if progress is None:
+            await self.deliver(origin, await self._handle(origin.inbound))
+            return
+        placeholder = replace(progress, ephemeral=True)
+        await self.delivery.respond(origin.response_url, placeholder, origin.ws)
+        origin.placeholder_url = True
+        await self.answer(origin)
+
     async def _late(self, origin: Origin, work: asyncio.Future[list[Reply]]) -> None:
         await self.deliver(origin, await work)
 
-    async def answer(self, origin: Origin, pending: int | None) -> None:
-        """The slow part, after the ack: answer, then replace the placeholder (once)."""
+    async def answer(self, origin: Origin, pending: int | None = None) -> None:
+        """The slow part, after the ack: answer, then replace the placeholder (once).
+        A placeholder is recorded as pending first, so a restart can finish it."""
+        if pending is None and (origin.placeholder_url or origin.placeholder_ts):
+            pending = await self._pending(origin, ts=origin.placeholder_ts)
         replies = await self._handle(origin.inbound)
         if pending is not None and not await self.deps.db(
             self.state.finish_pending, origin.ws, pending
@@ -145,11 +176,9 @@ class Flows:
             inbound = replace(inbound, text="help")
         origin = Origin(inbound, ws)
         progress = await self.core.progress(inbound)
-        pending = None
         if progress is not None:
             origin.placeholder_ts = await self.delivery.post(inbound.address, to_message(progress))
-            pending = await self._pending(origin, ts=origin.placeholder_ts)
-        await self.answer(origin, pending)
+        await self.answer(origin)
 
     # -- buttons -------------------------------------------------------------------------
     async def action(self, inbound: Inbound, body: dict[str, Any]) -> None:
@@ -178,14 +207,14 @@ class Flows:
                 await self.delivery.respond(
                     origin.response_url, placeholder, origin.ws, replace_original=True
                 )
-            await self.answer(origin, await self._pending(origin))
+            await self.answer(origin)
             return
         inbound = replace(inbound, kind="message")
         origin.inbound = inbound
         origin.placeholder_ts = str(container["message_ts"])
         if progress is not None:
             await self.delivery.update(inbound.address, origin.placeholder_ts, to_message(progress))
-        await self.answer(origin, await self._pending(origin, ts=origin.placeholder_ts))
+        await self.answer(origin)
 
     async def share(self, body: dict[str, Any], token: str, team_id: str) -> None:
         """Post a stored ephemeral answer in the channel, then remove the private copy."""

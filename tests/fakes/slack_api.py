@@ -28,6 +28,7 @@ class Call:
     method: str  # "chat.postMessage" … or "response_url"
     args: dict[str, Any]
     key: str = ""  # response_url id
+    at: float = field(default_factory=time.perf_counter)  # when it arrived
 
 
 @dataclass
