@@ -254,6 +254,13 @@ async def test_send_update_and_poll(env: Env) -> None:
     assert "Closed: 3 answers" in changed["messages"][0]["html"]
     assert changed["seq"] > seq
 
+    later = await env.adapter.send(LOCAL, Reply(text="A later post"))
+    await env.adapter.update(
+        LOCAL, msg_id, Reply(text="Survey", cards=(Card(title="Closed: 4 answers"),))
+    )
+    page = await (await env.client.get("/")).text()
+    assert page.index(f'id="m{msg_id}"') < page.index(f'id="m{later}"')  # edits stay in place
+
     with pytest.raises(DeliveryError):
         await env.adapter.update(LOCAL, "999999", first)
     with pytest.raises(DeliveryError):

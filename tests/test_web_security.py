@@ -50,6 +50,7 @@ def test_is_loopback(remote: str | None, expected: bool) -> None:
         ("LOCALHOST", True),
         ("app.localhost:8080", True),
         ("[::1]:3000", True),
+        ("0.0.0.0:3000", True),
         ("evil.example:3000", False),  # DNS rebinding to 127.0.0.1
         ("localhost.evil.example", False),
         ("10.0.0.2:3000", False),

@@ -88,6 +88,7 @@ class Playground:
         token, _ = site.session(request)
         ws = await site.workspace_id()
         posts = await site.deps.db(site.posts.after, ws, site.conversation, 0, limit=PAGE_MESSAGES)
+        posts.sort(key=lambda p: p.id)  # conversation order; an edited survey stays in place
         personas = await site.deps.db(site.deps.store.list_personas, ws)
         ordered = sorted(personas, key=lambda p: (p.kind != "primary", p.name))
         prefill = request.query.get("text", "")[:MAX_TEXT]

@@ -50,7 +50,7 @@ def is_loopback(remote: str | None) -> bool:
 
 
 def is_loopback_host(host: str | None) -> bool:
-    """The `Host` header names this machine (localhost, *.localhost, 127.x, [::1])."""
+    """The `Host` header names this machine (localhost, *.localhost, 127.x, [::1], 0.0.0.0)."""
     if not host:
         return False
     name = host.strip().lower()
@@ -58,8 +58,8 @@ def is_loopback_host(host: str | None) -> bool:
         name = name[1:].split("]", 1)[0]
     elif name.count(":") == 1:
         name = name.split(":", 1)[0]
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
+    if name in ("localhost", "0.0.0.0") or name.endswith(".localhost"):
+        return True  # 0.0.0.0 reaches this machine on Linux and is no name one can own
     return is_loopback(name)
 
 
