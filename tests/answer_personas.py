@@ -1,0 +1,61 @@
+"""PersonaView builders for the answerer tests (no database needed)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from persona_store.views import EvidenceView, LineView, PersonaView
+
+MAYA_LINES: tuple[tuple[str, str, str], ...] = (
+    ("goal-1", "goal", "Cut the time new dispatchers need to get productive"),
+    ("goal-2", "goal", "Keep software costs predictable and inside the annual budget"),
+    ("pain-1", "pain", "Onboarding new hires onto a tool takes two weeks of her time"),
+    ("pain-2", "pain", "Budget is approved once a year; price increases need CFO sign-off"),
+    ("motivation-1", "motivation", "Being seen as the person who makes operations run smoothly"),
+    ("behavior-1", "behavior", "Checks schedules on her phone between site visits"),
+    ("objection-1", "objection", "I don't have time to babysit another tool"),
+    ("channel-1", "channel", "LinkedIn groups for logistics managers"),
+)
+
+
+def make_persona(
+    lines: tuple[tuple[str, str, str], ...] = MAYA_LINES,
+    *,
+    slug: str = "maya",
+    name: str = "Maya Chen",
+    kind: str = "primary",
+    version: int = 1,
+    pid: int = 1,
+    evidence: tuple[EvidenceView, ...] = (),
+) -> PersonaView:
+    return PersonaView(
+        id=pid,
+        workspace_id=1,
+        slug=slug,
+        name=name,
+        kind=kind,
+        role="Operations manager at a 40-person logistics firm",
+        summary="Runs dispatch for a regional logistics company.",
+        photo_url=None,
+        quote="I don't have time to babysit another tool.",
+        segment="SMB",
+        review_every_days=90,
+        last_reviewed_at=datetime(2026, 8, 1, tzinfo=UTC),
+        home_channel=None,
+        version=version,
+        lines=tuple(LineView(i + 1, key, k, text) for i, (key, k, text) in enumerate(lines)),
+        evidence=evidence,
+    )
+
+
+def evidence(summary: str, line_key: str | None = None, n: int | None = 15) -> EvidenceView:
+    return EvidenceView(
+        id=abs(hash(summary)) % 10_000,
+        source="interview",
+        summary=summary,
+        n=n,
+        collected_at=None,
+        line_key=line_key,
+        details=None,
+        created_at=datetime(2026, 7, 10, tzinfo=UTC),
+    )

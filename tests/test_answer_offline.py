@@ -1,0 +1,183 @@
+"""The offline grounded answerer: relevance, direction, grounding and the answer shape."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.answering.factory import build_answerer
+from bot.answering.offline import OfflineAnswerer
+from bot.answering.text import direction, stem, terms
+from bot.settings import Settings
+from persona_store import Store
+from persona_store.spec import PersonaSpec
+from persona_store.views import PersonaView
+from tests.answer_personas import MAYA_LINES, evidence, make_persona
+
+QUOTED = re.compile(r"“([^”]+)”")
+
+
+def assert_grounded(persona: PersonaView, answer) -> None:  # type: ignore[no-untyped-def]
+    """Every reason cites real keys and quotes exactly the cited line (or a cut of it)."""
+    for item in (*answer.reasons, *answer.concerns):
+        assert item.cites, item
+        for key in item.cites:
+            assert persona.line(key) is not None, key
+        quoted = QUOTED.findall(item.text)
+        assert quoted, item.text
+        line_text = persona.line(item.cites[0]).text  # type: ignore[union-attr]
+        assert line_text.startswith(quoted[0].rstrip("…")), (quoted[0], line_text)
+    profile = [ln.text for ln in persona.lines]
+    for w in answer.win_over:
+        (q,) = QUOTED.findall(w)
+        assert any(t.startswith(q.rstrip("…")) for t in profile), w
+
+
+async def test_raise_prices_surfaces_the_budget_line_and_leans_oppose() -> None:
+    maya = make_persona()
+    answer = await OfflineAnswerer().answer(maya, "Should we raise prices 20%?")
+    assert answer.stance == "oppose"
+    assert not answer.out_of_scope
+    assert "pain-2" in answer.cited_keys
+    assert any("Budget is approved once a year" in c.text for c in answer.concerns)
+    assert answer.source == "offline" and answer.fallback_reason is None
+    assert "\n" not in answer.summary
+    assert_grounded(maya, answer)
+
+
+async def test_dropping_the_free_tier_leans_oppose_for_a_price_sensitive_persona() -> None:
+    maya = make_persona()
+    answer = await OfflineAnswerer().answer(maya, "Should we drop the free tier?")
+    assert answer.stance == "oppose"
+    assert {"pain-2", "goal-2"} & set(answer.cited_keys)
+    assert_grounded(maya, answer)
+
+
+async def test_relieving_a_pain_leans_support() -> None:
+    maya = make_persona()
+    answer = await OfflineAnswerer().answer(maya, "Should we make onboarding faster?")
+    assert answer.stance == "support"
+    assert answer.reasons and answer.reasons[0].cites == ("pain-1",)
+    assert answer.concerns == ()
+    assert_grounded(maya, answer)
+
+
+async def test_cutting_prices_turns_the_budget_pain_into_a_reason() -> None:
+    maya = make_persona()
+    answer = await OfflineAnswerer().answer(maya, "What if we cut prices for small teams?")
+    assert answer.stance == "support"
+    assert "pain-2" in {k for r in answer.reasons for k in r.cites}
+    # "cut" is a direction word, not a topic: the goal that says "Cut the time" is not matched
+    assert "goal-1" not in answer.cited_keys
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Should we rename the company to Zebra?", "Is blue a better logo colour than green?", ""],
+)
+async def test_an_unrelated_question_is_out_of_scope(question: str) -> None:
+    answer = await OfflineAnswerer().answer(make_persona(), question)
+    assert answer.stance == "unknown"
+    assert answer.out_of_scope
+    assert answer.reasons == () and answer.concerns == () and answer.win_over == ()
+    assert answer.confidence <= 0.1
+
+
+async def test_no_price_claim_for_a_persona_without_a_price_line() -> None:
+    lines = (
+        ("goal-1", "goal", "Publish research faster"),
+        ("pain-1", "pain", "Reference managers lose her annotations"),
+    )
+    persona = make_persona(lines, slug="ada", name="Ada Byron")
+    answer = await OfflineAnswerer().answer(persona, "Should we raise prices 20%?")
+    assert answer.stance == "unknown" and answer.out_of_scope
+    assert "price" not in answer.summary.lower()
+
+
+async def test_synonyms_reach_a_line_with_no_shared_word() -> None:
+    lines = (("pain-1", "pain", "Every purchase over 500 euros needs finance approval"),)
+    persona = make_persona(lines)
+    answer = await OfflineAnswerer().answer(persona, "Would a higher subscription cost hurt?")
+    assert answer.cited_keys == ("pain-1",)
+
+
+async def test_goals_give_reasons_and_objections_give_concerns_and_win_over() -> None:
+    lines = (
+        ("goal-1", "goal", "Automate the weekly report for the board"),
+        ("objection-1", "objection", "AI reports can't be trusted without an audit trail"),
+    )
+    persona = make_persona(lines)
+    answer = await OfflineAnswerer().answer(persona, "Should we add AI reporting?")
+    assert [r.cites for r in answer.reasons] == [("goal-1",)]
+    assert [c.cites for c in answer.concerns] == [("objection-1",)]
+    assert any("audit trail" in w for w in answer.win_over)
+    assert answer.stance in ("mixed", "support", "oppose")
+    assert_grounded(persona, answer)
+
+
+async def test_linked_evidence_backs_the_answer_and_raises_confidence() -> None:
+    question = "Should we make onboarding faster?"
+    bare = await OfflineAnswerer().answer(make_persona(), question)
+    backed_persona = make_persona(
+        evidence=(evidence("12 of 15 ops managers named onboarding time", "pain-1"),)
+    )
+    backed = await OfflineAnswerer().answer(backed_persona, question)
+    assert backed.confidence > bare.confidence
+    assert "backed by interview, n=15" in backed.reasons[0].text
+    assert_grounded(backed_persona, backed)
+
+
+async def test_the_index_cache_follows_the_profile() -> None:
+    answerer = OfflineAnswerer()
+    before = await answerer.answer(make_persona(version=3), "Should we raise prices?")
+    changed = tuple(ln for ln in MAYA_LINES if ln[0] not in ("pain-2", "goal-2"))
+    after = await answerer.answer(make_persona(changed, version=3), "Should we raise prices?")
+    assert "pain-2" in before.cited_keys
+    assert after.out_of_scope and after.cited_keys == ()
+
+
+async def test_answers_from_a_real_store(sqlite_store: Store) -> None:
+    ws = sqlite_store.default_workspace_id()
+    spec = PersonaSpec.from_dict(
+        {
+            "name": "Sam Ortiz",
+            "pains": ["Our budget for tools is frozen until next year"],
+            "goals": ["Get dashboards the whole team reads"],
+        }
+    )
+    sqlite_store.upsert(ws, spec, author="test")
+    sam = sqlite_store.get(ws, "sam")
+    assert sam is not None
+    answer = await OfflineAnswerer().answer(sam, "Should we raise prices 20%?")
+    assert answer.stance == "oppose"
+    assert answer.cited_keys == (sam.lines_of("pain")[0].key,)
+
+
+def test_direction_lexicon() -> None:
+    assert direction("Should we raise prices 20%?")[0] == -1
+    assert direction("A 20% price rise")[0] == -1
+    assert direction("Should we drop the free tier?")[0] == -1
+    assert direction("Should we cut prices?")[0] == 1
+    assert direction("Make onboarding faster")[0] == 1
+    assert direction("Reduce the setup steps")[0] == 1
+    assert direction("Add a fee for exports")[0] == -1
+    assert direction("Add SSO")[0] == 1
+    assert direction("What about dark mode?") == (0, {}, frozenset())
+    overall, per, added = direction("Raise the price of the pro plan and simplify setup")
+    assert per["price"] == -1 and per["onboarding"] == 1 and not added
+    assert direction("Add AI reporting").added == {"automation", "reporting"}
+
+
+def test_light_stemming_and_synonyms() -> None:
+    assert stem("prices") == stem("pricing") == stem("price") == stem("priced")
+    assert stem("onboarding") == stem("onboarded") == "onboard"
+    assert stem("shipping") == "ship"
+    assert "@price" in terms("Our budget is tight") and "@price" in terms("too expensive")
+    assert "@price" in terms("free tier")
+    assert "should" not in terms("should we")
+
+
+def test_factory_picks_offline_without_a_key() -> None:
+    answerer = build_answerer(Settings())
+    assert isinstance(answerer, OfflineAnswerer) and answerer.name == "offline"
