@@ -88,6 +88,8 @@ def serve(db_url: str, api_url: str, port: int) -> None:
     core = Core(deps, build_registry())
     tasks = BackgroundTasks()
     adapter = SlackAdapter.from_settings(settings, core, deps, tasks)
+    assert adapter is not None
+    adapter.flows.ack_budget = flows.ACK_BUDGET_SECONDS
     app = build_app(deps, core, [adapter], tasks)
     print("READY", flush=True)
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)

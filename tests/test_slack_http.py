@@ -262,12 +262,8 @@ async def test_survey_posts_tracked_message_and_vote_updates_tally(env: SlackEnv
     assert tally["ts"] == "1700000000.000001" and "1 answer" in tally["text"]
 
 
-async def test_busy_database_acks_empty_then_shows_placeholder_and_answer(
-    env: SlackEnv, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from adapters.slack import flows
-
-    monkeypatch.setattr(flows, "ACK_BUDGET_SECONDS", 0.0)  # the placeholder is never ready
+async def test_busy_database_acks_empty_then_shows_placeholder_and_answer(env: SlackEnv) -> None:
+    env.adapter.flows.ack_budget = 0.0  # the placeholder is never ready in time
     status, body, _ = await env.slack.command("ask maya Should we raise prices?")
     assert status == 200 and body == ""
     await env.api.wait_for("response_url", 2)

@@ -72,6 +72,7 @@ class Flows:
         # Preparing placeholders is database work on the bounded pool; letting only a few run
         # at once leaves the event loop (and so every other ack) its share of the GIL.
         self._preparing = asyncio.Semaphore(PREPARE_CONCURRENCY)
+        self.ack_budget = ACK_BUDGET_SECONDS
 
     async def workspace(self, team_id: str) -> int:
         return await self.deps.db(self.deps.workspace_id, "slack", team_id)
@@ -105,7 +106,7 @@ class Flows:
         the ack is empty and everything follows through the response_url, so the HTTP
         response never waits on the database or the answerer for long."""
         prepare = asyncio.ensure_future(self._prepare(inbound, response_url))
-        done, _ = await asyncio.wait({prepare}, timeout=ACK_BUDGET_SECONDS)
+        done, _ = await asyncio.wait({prepare}, timeout=self.ack_budget)
         if not done:
             await ack()
             self.tasks.spawn(self._late_start(prepare), name="slack-cmd-late")
