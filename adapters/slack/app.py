@@ -25,6 +25,7 @@ from adapters.slack.flows import Flows
 from adapters.slack.inbound import (
     from_block_action,
     from_event,
+    from_home_opened,
     from_slash_command,
     is_user_message,
     team_of,
@@ -124,6 +125,7 @@ class SlackAdapter:
         self.bolt.command(re.compile(r"^/"))(self._on_command)
         self.bolt.event("app_mention")(self._on_event)
         self.bolt.event("message")(self._on_event)
+        self.bolt.event("app_home_opened")(self._on_home_opened)
         self.bolt.action(re.compile(r".*"))(self._on_action)
 
     async def _on_command(self, ack: Any, body: dict[str, Any]) -> None:
@@ -137,6 +139,12 @@ class SlackAdapter:
         inbound = from_event(body, context.bot_user_id)
         event_id = str(body.get("event_id") or "")
         self.tasks.spawn(self.flows.message(inbound, event_id), name=f"slack-event-{event_id}")
+
+    async def _on_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        inbound = from_home_opened(body)
+        self.tasks.spawn(self.flows.home(inbound), name=f"slack-home-{inbound.user_id}")
 
     async def _on_action(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()

@@ -83,6 +83,12 @@ class Delivery:
         except SlackApiError as exc:
             raise delivery_error(exc) from exc
 
+    async def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        try:
+            await self.client.views_publish(user_id=user_id, view=view)
+        except SlackApiError as exc:
+            raise delivery_error(exc) from exc
+
     async def ephemeral(
         self, address: Address, user_id: str, body: dict[str, Any], *, token: str | None = None
     ) -> None:
@@ -113,7 +119,8 @@ class Delivery:
         if replace_ts:
             await self.update(address, replace_ts, body, token=token)
             return replace_ts
-        if reply.ephemeral and not is_dm(address.conversation_id):
+        private_chat = is_dm(address.conversation_id) or is_user(address.conversation_id)
+        if reply.ephemeral and not private_chat:
             await self.ephemeral(address, user_id, body, token=token)
             return None
         return await self.post(address, body, token=token)

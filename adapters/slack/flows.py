@@ -19,7 +19,7 @@ from typing import Any
 
 from adapters.slack.client import post_response_url
 from adapters.slack.delivery import Delivery, ack_body
-from adapters.slack.render import to_message
+from adapters.slack.render import home_view, to_message
 from bot.commands import Core
 from bot.deps import Deps
 from bot.messages import Address, Inbound, Reply, error_reply
@@ -191,6 +191,16 @@ class Flows:
             ephemeral_origin=bool(container.get("is_ephemeral")),
         )
         await self.deliver(origin, await self._handle(inbound))
+        view = body.get("view") or {}
+        if container.get("type") == "view" and view.get("type") == "home":
+            # a click on the home tab (e.g. "still accurate") changes what it shows
+            await self.home(replace(inbound, kind="command", text="home", action_id=None))
+
+    async def home(self, inbound: Inbound) -> None:
+        """The App Home tab: the core's `home` screen, published for this person."""
+        replies = await self._handle(inbound)
+        if replies and not replies[0].is_error:
+            await self.delivery.publish_home(inbound.user_id, home_view(replies[0]))
 
     async def retry(self, inbound: Inbound, body: dict[str, Any]) -> None:
         """ "Try again" on an apology: ask again, in place of the apology."""

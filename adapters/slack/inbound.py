@@ -92,6 +92,8 @@ def from_block_action(body: Mapping[str, Any], action: Mapping[str, Any]) -> Inb
     channel = (body.get("channel") or {}).get("id") or container.get("channel_id") or ""
     message = body.get("message") or {}
     user = body.get("user") or {}
+    if not channel:  # a click in the App Home or a modal: answer in a DM with the person
+        channel = str(user.get("id") or "")
     return Inbound(
         kind="action",
         text="",
@@ -105,4 +107,16 @@ def from_block_action(body: Mapping[str, Any], action: Mapping[str, Any]) -> Inb
         ),
         action_id=str(action.get("action_id") or ""),
         value=str(action.get("value") or ""),
+    )
+
+
+def from_home_opened(body: Mapping[str, Any]) -> Inbound:
+    """app_home_opened: the person's home screen (the core's hidden `home` command)."""
+    event = body["event"]
+    user = str(event.get("user") or "")
+    return Inbound(
+        kind="command",
+        text="home",
+        user_id=user,
+        address=Address(platform="slack", workspace=team_of(body), conversation_id=user),
     )

@@ -13,6 +13,7 @@ from typing import Any
 from bot.messages import Button, Card, Choice, Reply, Section
 
 MAX_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100  # modals and the App Home tab
 MAX_SECTION_TEXT = 3000
 MAX_FIELD_TEXT = 2000
 MAX_FIELDS = 10
@@ -201,7 +202,9 @@ def card_blocks(card: Card, index: int) -> list[Block]:
     return blocks
 
 
-def to_blocks(reply: Reply, *, share_id: str | None = None) -> list[Block]:
+def to_blocks(
+    reply: Reply, *, share_id: str | None = None, max_blocks: int = MAX_BLOCKS
+) -> list[Block]:
     """Block Kit for a Reply. With `share_id`, a "Share in channel" button is added (the
     adapter stores the message and puts its id in the button's value)."""
     blocks: list[Block] = []
@@ -222,7 +225,7 @@ def to_blocks(reply: Reply, *, share_id: str | None = None) -> list[Block]:
                 ],
             }
         ]
-    room = MAX_BLOCKS - len(tail)
+    room = max_blocks - len(tail)
     if len(blocks) > room:
         blocks = blocks[: room - 1] + [
             {
@@ -246,3 +249,8 @@ def to_message(reply: Reply, *, share_id: str | None = None) -> dict[str, Any]:
         "unfurl_links": False,
         "unfurl_media": False,
     }
+
+
+def home_view(reply: Reply) -> dict[str, Any]:
+    """An App Home tab (views.publish) showing a Reply; home views allow 100 blocks."""
+    return {"type": "home", "blocks": to_blocks(reply, max_blocks=MAX_VIEW_BLOCKS)}

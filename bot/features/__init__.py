@@ -6,9 +6,9 @@ from bot.commands import Registry
 
 
 def build_registry() -> Registry:
-    from bot.features import ask, digest, help, panel, personas, reminders, surveys
+    from bot.features import ask, digest, help, home, panel, personas, reminders, surveys
 
     registry = Registry()
-    for module in (help, personas, ask, panel, surveys, digest, reminders):
+    for module in (help, personas, ask, panel, surveys, digest, reminders, home):
         module.register(registry)
     return registry
