@@ -147,6 +147,9 @@ class OfflineAnswerer:
     async def answer(self, persona: PersonaView, question: str) -> Answer:
         return self.answer_now(persona, question)
 
+    async def aclose(self) -> None:
+        """Nothing to release; present so every answerer can be closed the same way."""
+
     def _index(self, persona: PersonaView) -> _Index:
         key = (
             persona.workspace_id,
