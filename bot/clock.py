@@ -24,8 +24,8 @@ from typing import Any
 from bot.deps import Deps
 from bot.messages import Address, Reply
 from bot.ports import ChatAdapter, DeliveryError
-from bot.schedule import DEFAULT_GRACE, period_key, plan
-from persona_store.schedules import DeliveryStore
+from bot.schedule import DEFAULT_GRACE, Plan, period_key, plan
+from persona_store.schedules import DeliveryStore, SubscriptionView
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,28 @@ async def deliver(
 # -- the sweeps ----------------------------------------------------------------------------------
 
 
+def plan_due(
+    subs: Iterable[SubscriptionView], now: datetime, grace: timedelta = DEFAULT_GRACE
+) -> list[tuple[SubscriptionView, Plan | Exception]]:
+    """The due-work computation of a sweep (pure CPU; benchmarked in bench/bench_sweep.py)."""
+    out: list[tuple[SubscriptionView, Plan | Exception]] = []
+    # Channels share schedules ("weekly mon 09:00 Europe/Berlin"), so the same plan is
+    # computed once per (schedule, due time) per sweep.
+    memo: dict[tuple[str, str, datetime | None], Plan | Exception] = {}
+    for sub in subs:
+        key = (sub.cron, sub.timezone, sub.next_run_at)
+        found = memo.get(key)
+        if found is None:
+            try:
+                assert sub.next_run_at is not None
+                found = plan(sub.cron, sub.timezone, sub.next_run_at, now, grace)
+            except Exception as exc:
+                found = exc
+            memo[key] = found
+        out.append((sub, found))
+    return out
+
+
 async def sweep_digests(
     deps: Deps, adapters: Mapping[str, ChatAdapter], now: datetime, report: SweepReport,
     grace: timedelta,
@@ -112,13 +134,10 @@ async def sweep_digests(
     from bot.features.surveys import on_posted
 
     store = digests(deps)
-    for sub in await deps.db(store.due, now):
-        try:
-            assert sub.next_run_at is not None
-            p = plan(sub.cron, sub.timezone, sub.next_run_at, now, grace)
-        except Exception as exc:
-            log.exception("digest %s has a bad schedule; disabling it", sub.id)
-            await deps.db(store.disable, sub.id, f"bad schedule: {exc}")
+    for sub, p in plan_due(await deps.db(store.due, now), now, grace):
+        if isinstance(p, Exception):
+            log.error("digest %s has a bad schedule (%s); disabling it", sub.id, p)
+            await deps.db(store.disable, sub.id, f"bad schedule: {p}")
             continue
         for missed in p.skipped:
             log.warning(

@@ -50,6 +50,9 @@ class SubscriptionView:
         return f"{self.platform}:{self.ext_workspace}:{self.conversation_id}"
 
 
+_VIEW_FIELDS = frozenset(SubscriptionView.__dataclass_fields__)
+
+
 def _sub_view(row: DigestSubscription) -> SubscriptionView:
     return SubscriptionView(
         id=row.id,
@@ -119,6 +122,15 @@ class DigestStore:
             s.flush()
             return _sub_view(row)
 
+    def bulk_subscribe(self, workspace_id: int, rows: list[dict[str, Any]]) -> int:
+        """Insert many subscriptions at once (benchmarks, imports). Each dict holds the
+        `subscribe` keyword arguments."""
+        with self._sessions.begin() as s:
+            s.add_all(
+                DigestSubscription(workspace_id=workspace_id, enabled=True, **row) for row in rows
+            )
+        return len(rows)
+
     def for_channel(
         self, workspace_id: int, platform: str, conversation_id: str
     ) -> SubscriptionView | None:
@@ -148,15 +160,26 @@ class DigestStore:
             )
 
     def due(self, now: datetime, *, limit: int = 10_000) -> list[SubscriptionView]:
-        """Enabled subscriptions whose next run is at or before `now` (indexed query)."""
+        """Enabled subscriptions whose next run is at or before `now` (indexed query; plain
+        columns rather than ORM objects, because a sweep may read thousands)."""
+        cols = [c for c in DigestSubscription.__table__.columns if c.name in _VIEW_FIELDS]
         with self._sessions() as s:
-            rows = s.scalars(
-                select(DigestSubscription)
+            rows = s.execute(
+                select(*cols)
                 .where(DigestSubscription.enabled.is_(True), DigestSubscription.next_run_at <= now)
                 .order_by(DigestSubscription.next_run_at, DigestSubscription.id)
                 .limit(limit)
-            ).all()
-            return [_sub_view(r) for r in rows]
+            ).mappings()
+            return [
+                SubscriptionView(
+                    **{
+                        **row,
+                        "next_run_at": _aware(row["next_run_at"]),
+                        "last_run_at": _aware(row["last_run_at"]),
+                    }
+                )
+                for row in rows
+            ]
 
     def advance(
         self, sub_id: int, next_run_at: datetime, *, ran_at: datetime | None = None

@@ -1,9 +1,10 @@
 """Survey queries: create, vote (one answer per person, changeable), tally, close, export.
 
-Concurrency: a vote first runs `UPDATE surveys SET tally_dirty = true WHERE id = ? AND
-status = 'open'`. That statement takes the survey row lock on PostgreSQL (and the write
-lock on SQLite) before anything is read, so votes on one survey and its close are
-serialised: no vote is lost, counted twice, or accepted after the close was tallied.
+Concurrency: a vote holds a shared lock on the survey row (PostgreSQL `FOR SHARE`; on
+SQLite the database write lock, taken first), and `close` is an UPDATE of that row, so a
+close waits for the votes in flight and later votes see it closed: no vote is lost, counted
+twice, or accepted after the close was tallied. Answers are upserted on the unique
+(survey, voter) key.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from persona_store.models import Persona, utcnow
@@ -346,47 +349,84 @@ class SurveyStore:
         now: datetime,
     ) -> VoteResult:
         with self._sessions.begin() as s:
-            # Lock first (see module docstring), then read.
-            locked = s.execute(
-                update(Survey)
-                .where(
-                    Survey.id == survey_id,
-                    Survey.workspace_id == workspace_id,
-                    Survey.status == "open",
-                )
-                .values(tally_dirty=True)
-            ).rowcount
-            if not locked:
-                exists = s.scalar(
-                    select(Survey.id).where(
-                        Survey.id == survey_id, Survey.workspace_id == workspace_id
-                    )
-                )
-                if exists is None:
-                    raise SurveyError(f"There is no survey #{survey_id}.")
-                raise SurveyError("This survey is closed; answers are no longer taken.")
-            sv = s.get(Survey, survey_id)
-            assert sv is not None
+            postgres = s.get_bind().dialect.name == "postgresql"
+            sv = self._lock_for_vote(s, workspace_id, survey_id, postgres)
+            was_dirty = sv.tally_dirty
             if sv.closes_at is not None and _aware(sv.closes_at) <= now:  # type: ignore[operator]
                 raise SurveyError("This survey is closed; answers are no longer taken.")
             if not 0 <= option < len(sv.options):
                 raise SurveyError("That option is not part of this survey.")
             key = voter_key(sv.salt if sv.anonymous else None, platform, user_id)
-            row = s.scalar(
-                select(SurveyAnswer).where(
+            before = s.scalar(
+                select(SurveyAnswer.option).where(
                     SurveyAnswer.survey_id == survey_id, SurveyAnswer.voter_key == key
                 )
             )
-            if row is None:
-                s.add(
-                    SurveyAnswer(survey_id=survey_id, voter_key=key, option=option, answered_at=now)
-                )
-                return VoteResult(survey_id, option, "new")
-            if row.option == option:
+            if before == option:
                 return VoteResult(survey_id, option, "same")
-            row.option = option
-            row.changed_at = now
-            return VoteResult(survey_id, option, "changed")
+            # An upsert, so two clicks of one person at the same moment give one row.
+            insert = pg_insert if postgres else sqlite_insert
+            stmt = insert(SurveyAnswer).values(
+                survey_id=survey_id, voter_key=key, option=option, answered_at=now
+            )
+            s.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[SurveyAnswer.survey_id, SurveyAnswer.voter_key],
+                    set_={"option": option, "changed_at": now},
+                )
+            )
+            outcome = "new" if before is None else "changed"
+        if postgres and not was_dirty:
+            # Outside the vote's transaction: only the first vote after a tally update
+            # writes the survey row; the others find it dirty already and write nothing.
+            with self._sessions.begin() as s:
+                s.execute(
+                    update(Survey)
+                    .where(
+                        Survey.id == survey_id,
+                        Survey.status == "open",
+                        Survey.tally_dirty.is_(False),
+                    )
+                    .values(tally_dirty=True)
+                )
+        return VoteResult(survey_id, option, outcome)
+
+    @staticmethod
+    def _lock_for_vote(s: Session, workspace_id: int, survey_id: int, postgres: bool) -> Survey:
+        """PostgreSQL: a shared row lock, so votes run side by side while `close` (an
+        UPDATE) waits for them and they wait for it. SQLite: write first (marking the tally
+        dirty), which takes the database write lock before anything is read; reading first
+        would make a WAL snapshot that cannot be upgraded to a write under contention."""
+        if postgres:
+            sv = s.scalar(
+                select(Survey)
+                .where(Survey.id == survey_id, Survey.workspace_id == workspace_id)
+                .with_for_update(read=True)
+            )
+            if sv is None:
+                raise SurveyError(f"There is no survey #{survey_id}.")
+            if sv.status != "open":
+                raise SurveyError("This survey is closed; answers are no longer taken.")
+            return sv
+        locked = s.execute(
+            update(Survey)
+            .where(
+                Survey.id == survey_id,
+                Survey.workspace_id == workspace_id,
+                Survey.status == "open",
+            )
+            .values(tally_dirty=True)
+        ).rowcount
+        if not locked:
+            exists = s.scalar(
+                select(Survey.id).where(Survey.id == survey_id, Survey.workspace_id == workspace_id)
+            )
+            if exists is None:
+                raise SurveyError(f"There is no survey #{survey_id}.")
+            raise SurveyError("This survey is closed; answers are no longer taken.")
+        sv = s.get(Survey, survey_id)
+        assert sv is not None
+        return sv
 
     def claim_tally_update(
         self, survey_id: int, now: datetime, interval: timedelta = TALLY_INTERVAL
