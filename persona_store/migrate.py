@@ -11,6 +11,7 @@ then finds everything applied and does nothing.
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
@@ -39,8 +40,14 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
+@functools.cache
+def _heads() -> frozenset[str]:
+    # Migration files do not change while a process runs; parsing them costs ~20 ms.
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
 def head_revisions() -> set[str]:
-    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return set(_heads())
 
 
 def current_revisions(engine: Engine) -> set[str]:
@@ -61,6 +68,8 @@ def upgrade(engine_or_url: Engine | str) -> None:
 
 
 def _upgrade(engine: Engine) -> None:
+    if current_revisions(engine) == head_revisions():
+        return  # the common case at start-up: nothing to do, no lock needed
     cfg = alembic_config()
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:

@@ -8,8 +8,10 @@ worker) on 127.0.0.1:5432, so parallel runs never collide.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -20,7 +22,7 @@ from bot.deps import Deps
 from bot.settings import Settings
 from persona_store import Store, create_engine_for, session_factory
 from persona_store.migrate import upgrade
-from persona_store.models import Base
+from persona_store.models_all import Base
 
 PG_ADMIN = os.environ.get("PERSONABOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -59,18 +61,51 @@ def _truncate(engine: Engine) -> None:
                 conn.execute(text(f"DELETE FROM {name}"))
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per session; each test gets a copy (much faster than
+    running every migration per test)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = create_engine_for(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()  # the last connection closing checkpoints the WAL into the file
+    return path
+
+
+@pytest.fixture(scope="session")
+def _migrated_pg(pg_database: str) -> str:
+    """The session's PostgreSQL database, migrated once."""
+    engine = create_engine_for(pg_database)
+    upgrade(engine)
+    engine.dispose()
+    return pg_database
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'personabot.db'}"
     return request.getfixturevalue("pg_database")
 
 
+def _fresh_sqlite(template: Path, target: Path) -> Engine:
+    if not target.exists():
+        shutil.copyfile(template, target)
+    engine = create_engine_for(f"sqlite:///{target}")
+    upgrade(engine)  # a no-op on the migrated copy; kept so the fixture proves the path
+    return engine
+
+
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = create_engine_for(db_url)
-    upgrade(engine)
-    if engine.dialect.name == "postgresql":
+def engine(db_url: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """A migrated, empty database (SQLite: a copy of the session template; PostgreSQL:
+    the session database, migrated once and truncated before each test)."""
+    if db_url.startswith("sqlite:///"):
+        template = request.getfixturevalue("sqlite_template")
+        engine = _fresh_sqlite(template, Path(db_url.removeprefix("sqlite:///")))
+    else:
+        request.getfixturevalue("_migrated_pg")
+        engine = create_engine_for(db_url)
         _truncate(engine)
     yield engine
     engine.dispose()
@@ -82,10 +117,9 @@ def store(engine: Engine) -> Store:
 
 
 @pytest.fixture
-def sqlite_store(tmp_path) -> Store:  # type: ignore[no-untyped-def]
+def sqlite_store(tmp_path: Path, sqlite_template: Path) -> Store:
     """SQLite only, for tests about features rather than the database."""
-    engine = create_engine_for(f"sqlite:///{tmp_path / 'features.db'}")
-    upgrade(engine)
+    engine = _fresh_sqlite(sqlite_template, tmp_path / "features.db")
     return Store(session_factory(engine))
 
 
