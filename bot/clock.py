@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 60
 TALLY_SECONDS = 2
+DELIVERY_CONCURRENCY = 8  # channels posted to at once in one sweep
 
 
 @dataclass
@@ -128,43 +129,65 @@ def plan_due(
 
 async def sweep_digests(
     deps: Deps, adapters: Mapping[str, ChatAdapter], now: datetime, report: SweepReport,
-    grace: timedelta,
+    grace: timedelta, concurrency: int = DELIVERY_CONCURRENCY,
+) -> None:  # fmt: skip
+    """Every due digest, up to `concurrency` channels at a time (each is independent: its
+    own delivery key, rotation and schedule), so a fan-out to many channels is not paced
+    by one slow platform call after another."""
+    from bot.features.digest import digests
+
+    store = digests(deps)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(sub: SubscriptionView, p: Plan | Exception) -> None:
+        async with gate:
+            try:
+                await _digest(deps, adapters, now, report, grace, sub, p)
+            except Exception:
+                log.exception("digest %s failed; the sweep carries on", sub.id)
+
+    plans = plan_due(await deps.db(store.due, now), now, grace)
+    await asyncio.gather(*(one(sub, p) for sub, p in plans))
+
+
+async def _digest(
+    deps: Deps, adapters: Mapping[str, ChatAdapter], now: datetime, report: SweepReport,
+    grace: timedelta, sub: SubscriptionView, p: Plan | Exception,
 ) -> None:  # fmt: skip
     from bot.features.digest import address_of, build_digest, digests
     from bot.features.surveys import on_posted
 
     store = digests(deps)
-    for sub, p in plan_due(await deps.db(store.due, now), now, grace):
-        if isinstance(p, Exception):
-            log.error("digest %s has a bad schedule (%s); disabling it", sub.id, p)
-            await deps.db(store.disable, sub.id, f"bad schedule: {p}")
-            continue
-        for missed in p.skipped:
-            log.warning(
-                "digest %s -> %s: skipped the run of %s (missed by more than %s)",
-                sub.id, sub.target, period_key(missed), grace,
-            )  # fmt: skip
-            report.skipped.append(f"digest -> {sub.target} [{period_key(missed)}]: too late")
-        if p.fire is None:
-            await deps.db(store.advance, sub.id, p.next_run)
-            continue
-        outcome = await deliver(
-            deps, adapters, report,
-            kind="digest", target=sub.target, period=period_key(p.fire),
-            address=address_of(sub), build=lambda sub=sub: build_digest(deps, sub, now),
+    if isinstance(p, Exception):
+        log.error("digest %s has a bad schedule (%s); disabling it", sub.id, p)
+        await deps.db(store.disable, sub.id, f"bad schedule: {p}")
+        return
+    for missed in p.skipped:
+        log.warning(
+            "digest %s -> %s: skipped the run of %s (missed by more than %s)",
+            sub.id, sub.target, period_key(missed), grace,
         )  # fmt: skip
-        if outcome.status == "transient":
-            await deps.db(store.advance, sub.id, p.fire)  # retried by the next sweep
-            continue
-        await deps.db(store.advance, sub.id, p.next_run, ran_at=now)
-        if outcome.status == "permanent":
-            await deps.db(store.disable, sub.id, f"delivery failed: {outcome.reason}")
-            log.warning("digest %s disabled: %s", sub.id, outcome.reason)
-        track = outcome.reply.meta.get("track", "") if outcome.reply else ""
-        if outcome.message_id and track.startswith("survey:"):
-            # The question of the week is a survey: remember its message for tally updates.
-            await on_posted(deps, sub.workspace_id, track.split(":", 1)[1], address_of(sub),
-                            outcome.message_id)  # fmt: skip
+        report.skipped.append(f"digest -> {sub.target} [{period_key(missed)}]: too late")
+    if p.fire is None:
+        await deps.db(store.advance, sub.id, p.next_run)
+        return
+    outcome = await deliver(
+        deps, adapters, report,
+        kind="digest", target=sub.target, period=period_key(p.fire),
+        address=address_of(sub), build=lambda: build_digest(deps, sub, now),
+    )  # fmt: skip
+    if outcome.status == "transient":
+        await deps.db(store.advance, sub.id, p.fire)  # retried by the next sweep
+        return
+    await deps.db(store.advance, sub.id, p.next_run, ran_at=now)
+    if outcome.status == "permanent":
+        await deps.db(store.disable, sub.id, f"delivery failed: {outcome.reason}")
+        log.warning("digest %s disabled: %s", sub.id, outcome.reason)
+    track = outcome.reply.meta.get("track", "") if outcome.reply else ""
+    if outcome.message_id and track.startswith("survey:"):
+        # The question of the week is a survey: remember its message for tally updates.
+        await on_posted(deps, sub.workspace_id, track.split(":", 1)[1], address_of(sub),
+                        outcome.message_id)  # fmt: skip
 
 
 async def sweep_surveys(

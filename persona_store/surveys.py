@@ -395,8 +395,8 @@ class SurveyStore:
     def _lock_for_vote(s: Session, workspace_id: int, survey_id: int, postgres: bool) -> Survey:
         """PostgreSQL: a shared row lock, so votes run side by side while `close` (an
         UPDATE) waits for them and they wait for it. SQLite: write first (marking the tally
-        dirty), which takes the database write lock before anything is read; reading first
-        would make a WAL snapshot that cannot be upgraded to a write under contention."""
+        dirty), which takes the database write lock before the status is read; pysqlite
+        only opens the transaction at the first write, so a read first would race a close."""
         if postgres:
             sv = s.scalar(
                 select(Survey)
