@@ -6,17 +6,18 @@ Needs /usr/bin/chromium (`apt-get install -y chromium`); `playwright install` is
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
+from playwright.async_api import Page, async_playwright, expect
 
 from adapters.server import build_app
 from adapters.web.app import WebAdapter
+from bot.answering.offline import OfflineAnswerer
+from bot.cli import load_samples, open_store
 from bot.commands import Core
 from bot.deps import Deps
 from bot.features import build_registry
@@ -45,50 +46,10 @@ def browser_type_launch_args() -> dict[str, Any]:
     }
 
 
-class ServerThread:
-    """The web process's aiohttp app on 127.0.0.1:<random port>, in its own event loop."""
-
-    def __init__(self, app: web.Application) -> None:
-        self.app = app
-        self.port = 0
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="web-test-server", daemon=True)
-        self.runner: web.AppRunner | None = None
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.run_until_complete(self._start())
-        self.ready.set()
-        self.loop.run_forever()
-
-    async def _start(self) -> None:
-        self.runner = web.AppRunner(self.app, access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-
-    def start(self) -> str:
-        self.thread.start()
-        if not self.ready.wait(30):
-            raise RuntimeError("the test server did not start")
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        if self.runner is not None:
-            asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(30)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    from bot.answering.offline import OfflineAnswerer
-    from bot.cli import load_samples, open_store
-
+async def server(tmp_path: Path) -> AsyncIterator[str]:
+    """The real web app (features, sample personas, offline answerer) on a random port,
+    in the test's own event loop."""
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'browser.db'}")
     store = open_store(settings)
     assert load_samples(store, quiet=True) > 0
@@ -96,60 +57,76 @@ def server(tmp_path: Path) -> Iterator[str]:
     core = Core(deps, build_registry())
     tasks = BackgroundTasks()
     app = build_app(deps, core, [WebAdapter.from_settings(settings, core, deps, tasks)], tasks)
-    thread = ServerThread(app)
-    base = thread.start()
-    yield base
-    thread.stop()
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
 
 
-def test_playground_answers_and_gallery_opens(server: str, page: Any) -> None:
-    from playwright.sync_api import expect
+async def test_playground_answers_and_gallery_opens(
+    server: str, browser_type_launch_args: dict[str, Any]
+) -> None:
+    # The async API (not pytest-playwright's sync `page` fixture): a session-wide sync
+    # Playwright would leave an event loop running under every later asyncio test.
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(**browser_type_launch_args)
+        try:
+            page = await browser.new_page()
+            await drive(page, server)
+        finally:
+            await browser.close()
 
+
+async def drive(page: Page, server: str) -> None:
     problems: list[str] = []
     outside: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.on("request", lambda r: None if r.url.startswith(server) else outside.append(r.url))
 
-    page.goto(server + "/")
-    expect(page.get_by_role("heading", name="Ask your personas")).to_be_visible()
+    await page.goto(server + "/")
+    await expect(page.get_by_role("heading", name="Ask your personas")).to_be_visible()
     box = page.get_by_label("Message")
-    box.fill("what would Maya think about raising prices 20%?")
-    box.press("Enter")
+    await box.fill("what would Maya think about raising prices 20%?")
+    await box.press("Enter")
 
     answer = page.locator(".msg-bot .card").filter(has_text="Maya").first
-    expect(answer).to_be_visible(timeout=15_000)
-    expect(answer.locator(".stance")).to_have_count(1)
-    stance = answer.locator(".stance").inner_text().lower()
+    await expect(answer).to_be_visible(timeout=15_000)
+    await expect(answer.locator(".stance")).to_have_count(1)
+    stance = (await answer.locator(".stance").inner_text()).lower()
     assert stance in {"support", "oppose", "mixed", "unknown"}
-    cites = answer.locator(".cite")
-    assert cites.count() >= 1
-    cited = answer.locator(".card-section", has_text="Cited from the profile").inner_text()
+    assert await answer.locator(".cite").count() >= 1
+    cited = await answer.locator(".card-section", has_text="Cited from the profile").inner_text()
     assert any(word in cited.lower() for word in ("price", "budget", "cost", "pay")), cited
-    expect(page.locator(".msg-user .bubble").last).to_contain_text("raising prices 20%")
+    await expect(page.locator(".msg-user .bubble").last).to_contain_text("raising prices 20%")
 
     # A button on the card goes back to the core as an action and its reply appears.
-    bots_before = page.locator(".msg-bot").count()
-    answer.get_by_role("button", name="Show profile").click()
-    expect(page.locator(".msg-bot")).to_have_count(bots_before + 1, timeout=15_000)
-    expect(page.locator(".msg-bot").last).to_contain_text("Maya")
+    bots_before = await page.locator(".msg-bot").count()
+    await answer.get_by_role("button", name="Show profile").click()
+    await expect(page.locator(".msg-bot")).to_have_count(bots_before + 1, timeout=15_000)
+    await expect(page.locator(".msg-bot").last).to_contain_text("Maya")
 
     # An example chip sends itself.
-    page.get_by_role("button", name="list", exact=True).click()
-    expect(page.locator(".msg-user .bubble").last).to_contain_text("list")
+    await page.get_by_role("button", name="list", exact=True).click()
+    await expect(page.locator(".msg-user .bubble").last).to_contain_text("list")
 
     # The persona one-pager.
-    page.goto(server + "/personas/maya")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Maya")
-    expect(page.get_by_role("heading", name="Pains")).to_be_visible()
-    expect(page.get_by_role("link", name="Ask Maya")).to_be_visible()
+    await page.goto(server + "/personas/maya")
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("Maya")
+    await expect(page.get_by_role("heading", name="Pains")).to_be_visible()
+    await expect(page.get_by_role("link", name="Ask Maya")).to_be_visible()
 
     # The gallery links to it.
-    page.goto(server + "/personas")
+    await page.goto(server + "/personas")
     tiles = page.locator(".persona-tile")
-    assert tiles.count() >= 3
-    tiles.filter(has_text="Maya").first.click()
-    expect(page).to_have_url(server + "/personas/maya")
+    assert await tiles.count() >= 3
+    await tiles.filter(has_text="Maya").first.click()
+    await expect(page).to_have_url(server + "/personas/maya")
 
     assert not problems, problems  # no script errors, no CSP violations
     assert not outside, outside  # nothing is fetched from anywhere else
