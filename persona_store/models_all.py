@@ -1,6 +1,12 @@
 """Imports every model module so `Base.metadata` is complete (create_all, Alembic)."""
 
-from persona_store import models, scheduling_models, slack_state, web_posts  # noqa: F401
+from persona_store import (  # noqa: F401
+    models,
+    scheduling_models,
+    slack_state,
+    teams_state,
+    web_posts,
+)
 from persona_store.models import Base
 
 __all__ = ["Base"]

@@ -1,0 +1,140 @@
+"""The Microsoft Teams adapter: botbuilder's CloudAdapter at POST /api/messages in the shared
+aiohttp application, authenticated by ConfigurationBotFrameworkAuthentication from
+MICROSOFT_APP_ID / _PASSWORD / _TYPE / _TENANT_ID.
+
+With an app id, a request without a valid Bot Framework token gets 401 and nothing runs.
+Without one the adapter runs in local-testing mode (Agents Playground, tests): no inbound
+token is checked and no outbound token is fetched, and the log says so at start.
+This module wires botbuilder to the handler and implements the ChatAdapter port (send/update
+on stored conversation references); it never decides what to say.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import jwt
+from aiohttp import web
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+
+from adapters.teams.config import BotConfig
+from adapters.teams.delivery import Delivery
+from adapters.teams.handler import PersonaTeamsBot
+from adapters.teams.inbound import reference_fields
+from bot.commands import Core
+from bot.deps import Deps
+from bot.messages import Address, Reply
+from bot.settings import Settings
+from bot.tasks import BackgroundTasks
+from persona_store.teams_state import TeamsStore
+
+log = logging.getLogger(__name__)
+
+
+class TeamsAdapter:
+    platform = "teams"
+
+    def __init__(
+        self,
+        core: Core,
+        deps: Deps,
+        tasks: BackgroundTasks,
+        config: BotConfig,
+        *,
+        state: TeamsStore | None = None,
+        retry_base_delay: float | None = None,
+    ) -> None:
+        self.core = core
+        self.deps = deps
+        self.tasks = tasks
+        self.config = config
+        self.state = state or TeamsStore.for_store(deps.store)
+        self.cloud = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+        extra = {} if retry_base_delay is None else {"base_delay": retry_base_delay}
+        self.delivery = Delivery(
+            self.cloud, self.state, deps.db, self.workspace, app_id=config.APP_ID, **extra
+        )
+        self.bot = PersonaTeamsBot(
+            core, tasks, send=self.send, update=self.update, remember=self.remember
+        )
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, core: Core, deps: Deps, tasks: BackgroundTasks
+    ) -> TeamsAdapter:
+        """Teams is always mounted: with MICROSOFT_APP_ID it authenticates every request;
+        without, it is the local-testing endpoint for the Agents Playground."""
+        return cls(core, deps, tasks, BotConfig.from_settings(settings))
+
+    # -- web server ----------------------------------------------------------------------
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post("/api/messages", self.handle_request)]
+
+    async def start(self) -> None:
+        if self.config.authenticated:
+            log.info(
+                "Teams is on: POST /api/messages (app %s, %s)",
+                self.config.APP_ID,
+                self.config.APP_TYPE,
+            )
+        else:
+            log.warning(
+                "Teams is in LOCAL TESTING MODE: POST /api/messages accepts requests without a "
+                "Bot Framework token (for the Agents Playground). Set MICROSOFT_APP_ID and "
+                "MICROSOFT_APP_PASSWORD before exposing this server to the internet."
+            )
+
+    async def handle_request(self, request: web.Request) -> web.StreamResponse:
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            return web.json_response({"error": "expected application/json"}, status=415)
+        if self.config.authenticated and not request.headers.get("Authorization"):
+            # CloudAdapter would say the same after reading the body; say it before.
+            return web.json_response({"error": "unauthorized"}, status=401)
+        try:
+            response = await self.cloud.process(request, self.bot)
+        except web.HTTPException as exc:
+            return web.json_response({"error": exc.reason}, status=exc.status)
+        except (PermissionError, jwt.PyJWTError):  # a malformed or forged token
+            return web.json_response({"error": "unauthorized"}, status=401)
+        except ValueError:
+            return web.json_response({"error": "not a Bot Framework activity"}, status=400)
+        return response or web.Response(status=201)
+
+    # -- conversation references ---------------------------------------------------------
+    async def workspace(self, tenant_id: str) -> int:
+        return await self.deps.db(self.deps.workspace_id, "teams", tenant_id)
+
+    async def remember(self, turn_context: TurnContext, event: str) -> None:
+        fields = reference_fields(turn_context.activity)
+        if fields is None:
+            return
+        ws = await self.workspace(fields.tenant_id)
+        if event == "removed":
+            await self.deps.db(self.state.deactivate, ws, fields.conversation_id, "uninstalled")
+            return
+        await self.deps.db(
+            self.state.save,
+            ws,
+            tenant_id=fields.tenant_id,
+            conversation_id=fields.conversation_id,
+            service_url=fields.service_url,
+            reference=fields.reference,
+            conversation_type=fields.conversation_type,
+            team_id=fields.team_id,
+            channel_id=fields.channel_id,
+            bot_id=fields.bot_id,
+            user_id=fields.user_id,
+        )
+
+    # -- ChatAdapter (proactive: the clock, survey tallies, placeholders) ----------------
+    async def send(self, address: Address, reply: Reply) -> str:
+        """A new message; returns its activity id. Raises DeliveryError (permanent for a
+        blocked or removed bot, after which the conversation is marked inactive)."""
+        return await self.delivery.send(address, reply)
+
+    async def update(self, address: Address, message_id: str, reply: Reply) -> None:
+        await self.delivery.update(address, message_id, reply)

@@ -1,0 +1,225 @@
+"""The bot's TeamsActivityHandler: what happens after CloudAdapter authenticated an activity.
+
+- every activity: the conversation reference is stored (install, uninstall, messages);
+- message: the bot's @mention stripped, typed commands and "what would Maya think about …?";
+  slow commands post the core's placeholder ("Asking Maya…") at once and update it when the
+  answer is ready (tracked BackgroundTasks, so the HTTP request returns quickly);
+- message with `value` (Action.Submit, clients without Universal Actions) and invoke
+  `adaptiveCard/action` (Action.Execute): the core's action; the clicked card is refreshed
+  in place (invoke response with the new card, or update_activity);
+- installationUpdate remove: the reference is marked inactive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.schema import ActivityTypes, ChannelAccount
+from msrest.serialization import Model
+
+from adapters.teams.inbound import action_inbound, message_inbound, message_text
+from adapters.teams.render import invoke_card_response, invoke_message_response
+from bot.commands import Core
+from bot.messages import Address, Inbound, Reply, error_reply
+from bot.ports import DeliveryError
+from bot.tasks import BackgroundTasks
+
+log = logging.getLogger(__name__)
+
+INVOKE_BUDGET_SECONDS = 4.0  # Teams waits about 5 s for an invoke response
+SORRY = "Sorry, something went wrong on my side. Please try again."
+
+Send = Callable[[Address, Reply], Awaitable[str]]
+Update = Callable[[Address, str, Reply], Awaitable[None]]
+OnTurn = Callable[[TurnContext, str], Awaitable[None]]
+
+
+class InvokeBody(Model):
+    """An `adaptiveCard/action` response body (CloudAdapter serialises msrest Models)."""
+
+    _attribute_map = {  # noqa: RUF012 (msrest's convention)
+        "status_code": {"key": "statusCode", "type": "int"},
+        "type": {"key": "type", "type": "str"},
+        "value": {"key": "value", "type": "object"},
+    }
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        super().__init__()
+        self.status_code = body["statusCode"]
+        self.type = body["type"]
+        self.value = body["value"]
+
+
+def invoke_response(body: dict[str, Any]) -> InvokeResponse:
+    return InvokeResponse(status=200, body=InvokeBody(body))
+
+
+class PersonaTeamsBot(TeamsActivityHandler):
+    def __init__(
+        self,
+        core: Core,
+        tasks: BackgroundTasks,
+        *,
+        send: Send,
+        update: Update,
+        remember: OnTurn,
+    ) -> None:
+        self.core = core
+        self.tasks = tasks
+        self.send = send
+        self.update = update
+        self.remember = remember  # stores the conversation reference ("seen", "installed", …)
+
+    # -- every activity ------------------------------------------------------------------
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        event = "seen"
+        if activity.type == ActivityTypes.installation_update:
+            event = "removed" if (activity.action or "").startswith("remove") else "installed"
+        elif activity.type == ActivityTypes.conversation_update and activity.members_added:
+            bot_id = activity.recipient.id if activity.recipient else None
+            if any(m.id == bot_id for m in activity.members_added):
+                event = "installed"
+        try:
+            await self.remember(turn_context, event)
+        except Exception:  # never lose the user's turn over bookkeeping
+            log.exception("storing the Teams conversation reference failed")
+        await super().on_turn(turn_context)
+
+    async def on_teams_members_added(  # type: ignore[override]
+        self, members_added: list[Any], team_info: Any, turn_context: TurnContext
+    ) -> None:
+        bot_id = turn_context.activity.recipient.id
+        if any(m.id == bot_id for m in members_added):
+            log.info("added to Teams conversation %s", turn_context.activity.conversation.id)
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        log.info("installed in Teams conversation %s", turn_context.activity.conversation.id)
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        log.info("removed from Teams conversation %s", turn_context.activity.conversation.id)
+
+    async def on_members_added_activity(
+        self, members_added: list[ChannelAccount], turn_context: TurnContext
+    ) -> None:
+        return
+
+    # -- messages ------------------------------------------------------------------------
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if isinstance(activity.value, dict) and not (activity.text or "").strip():
+            await self._submit(turn_context, activity.value)
+            return
+        inbound = message_inbound(activity, message_text(activity))
+        progress = await self.core.progress(inbound)
+        placeholder = await self._placeholder(inbound.address, progress)
+        self.tasks.spawn(self.answer(inbound, placeholder), name="teams-message")
+
+    async def _placeholder(self, address: Address, progress: Reply | None) -> str | None:
+        if progress is None:
+            return None
+        try:
+            return await self.send(address, progress) or None
+        except DeliveryError as exc:
+            log.warning("could not post a placeholder in %s: %s", address.conversation_id, exc)
+            return None
+
+    async def answer(self, inbound: Inbound, placeholder: str | None = None) -> None:
+        """After the HTTP response: the answer, replacing the placeholder when there is one."""
+        await self.deliver(inbound.address, await self._handle(inbound), placeholder)
+
+    async def _handle(self, inbound: Inbound) -> list[Reply]:
+        try:
+            return await self.core.handle(inbound)
+        except Exception:  # the core logs its own failures; this is the last net
+            log.exception("handling %r failed", inbound.text[:100])
+            return [error_reply(SORRY)]
+
+    # -- Action.Submit (message with value) ----------------------------------------------
+    async def _submit(self, turn_context: TurnContext, value: dict[str, Any]) -> None:
+        activity = turn_context.activity
+        inbound = action_inbound(activity, value)
+        if inbound is None:
+            log.info("ignoring a card submit without an action id")
+            return
+        card_id = activity.reply_to_id
+        self.tasks.spawn(self._after_action(inbound, card_id), name="teams-submit")
+
+    async def _after_action(self, inbound: Inbound, card_id: str | None) -> None:
+        progress = await self.core.progress(inbound)
+        placeholder = await self._placeholder(inbound.address, progress)
+        replies = await self._handle(inbound)
+        await self.deliver(inbound.address, replies, placeholder)
+
+    # -- Action.Execute (invoke adaptiveCard/action) -------------------------------------
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        if turn_context.activity.name != "adaptiveCard/action":
+            return await super().on_invoke_activity(turn_context)
+        activity = turn_context.activity
+        value = activity.value if isinstance(activity.value, dict) else {}
+        action = value.get("action") or {}
+        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        inbound = action_inbound(activity, data, str(action.get("verb") or ""))
+        if inbound is None:
+            return invoke_response(invoke_message_response("Nothing to do."))
+        return invoke_response(await self.execute(inbound, activity.reply_to_id))
+
+    async def execute(self, inbound: Inbound, card_id: str | None) -> dict[str, Any]:
+        """Run an action within the invoke budget and pick the invoke response: the
+        refreshed card when the core updates the clicked message, a short message to the
+        clicker for private replies; anything else is posted in the conversation."""
+        progress = await self.core.progress(inbound)
+        if progress is not None:
+            self.tasks.spawn(self._after_action(inbound, None), name="teams-invoke-slow")
+            return invoke_message_response(progress.text)
+        work = asyncio.ensure_future(self._handle(inbound))
+        done, _ = await asyncio.wait({work}, timeout=INVOKE_BUDGET_SECONDS)
+        if not done:
+            self.tasks.spawn(self._late(inbound.address, work), name="teams-invoke-late")
+            return invoke_message_response("Working on it…")
+        replies = work.result()
+        refresh = next(
+            (r for r in replies if card_id and r.meta.get("update_message_id") == card_id),
+            None,
+        )
+        rest = [r for r in replies if r is not refresh]
+        private = [r for r in rest if r.ephemeral]
+        public = [r for r in rest if not r.ephemeral]
+        if public:
+            self.tasks.spawn(self.deliver(inbound.address, public), name="teams-invoke-post")
+        if refresh is not None:
+            return invoke_card_response(refresh)
+        if private:
+            return invoke_message_response("\n".join(r.text for r in private))
+        return invoke_message_response("Done.")
+
+    async def _late(self, address: Address, work: asyncio.Future[list[Reply]]) -> None:
+        await self.deliver(address, await work)
+
+    # -- delivery ------------------------------------------------------------------------
+    async def deliver(
+        self, address: Address, replies: list[Reply], placeholder: str | None = None
+    ) -> None:
+        """Where each reply goes: `update_message_id` replaces that message, the first reply
+        replaces the placeholder, the rest are new messages; tracked ones (`meta["track"]`)
+        are reported to the core with their activity id."""
+        for i, reply in enumerate(replies):
+            try:
+                target = reply.meta.get("update_message_id")
+                if target:
+                    await self.update(address, target, reply)
+                    continue
+                if i == 0 and placeholder:
+                    await self.update(address, placeholder, reply)
+                    message_id = placeholder
+                else:
+                    message_id = await self.send(address, reply)
+                if reply.meta.get("track"):
+                    await self.core.posted(reply, address, message_id)
+            except DeliveryError as exc:
+                log.warning("could not deliver a reply in %s: %s", address.conversation_id, exc)

@@ -1,0 +1,105 @@
+"""Bot Framework activities -> the core's Inbound and Address, and the conversation
+reference fields the adapter stores for proactive sends. Pure functions over botbuilder's
+Activity objects (no I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.core.teams import teams_get_channel_id, teams_get_team_info
+from botbuilder.schema import Activity
+
+from bot.messages import Address, Inbound
+
+UNKNOWN_TENANT = "unknown-tenant"  # Agents Playground and old clients may send none
+
+
+def tenant_of(activity: Activity) -> str:
+    conversation = activity.conversation
+    if conversation is not None and getattr(conversation, "tenant_id", None):
+        return str(conversation.tenant_id)
+    data = activity.channel_data or {}
+    tenant = data.get("tenant") if isinstance(data, dict) else None
+    if isinstance(tenant, dict) and tenant.get("id"):
+        return str(tenant["id"])
+    return UNKNOWN_TENANT
+
+
+def address_of(activity: Activity) -> Address:
+    return Address(
+        platform="teams",
+        workspace=tenant_of(activity),
+        conversation_id=str(activity.conversation.id if activity.conversation else ""),
+        service_url=activity.service_url,
+    )
+
+
+def user_of(activity: Activity) -> tuple[str, str | None]:
+    sender = activity.from_property
+    if sender is None:
+        return "", None
+    return str(sender.id or ""), sender.name
+
+
+def message_text(activity: Activity) -> str:
+    """The typed text without the bot's own @mention (channels and group chats)."""
+    text = TurnContext.remove_recipient_mention(activity) or ""
+    return " ".join(text.replace("\u00a0", " ").split())
+
+
+def message_inbound(activity: Activity, text: str) -> Inbound:
+    user, name = user_of(activity)
+    return Inbound("message", text or "help", user, address_of(activity), user_name=name)
+
+
+def action_inbound(activity: Activity, data: dict[str, Any], verb: str = "") -> Inbound | None:
+    """An Action.Execute invoke's data, or an Action.Submit message's value."""
+    action_id = str(data.get("action_id") or verb or "")
+    if not action_id:
+        return None
+    user, name = user_of(activity)
+    value = data.get("value")
+    return Inbound(
+        "action",
+        "",
+        user,
+        address_of(activity),
+        action_id=action_id,
+        value="" if value is None else str(value),
+        user_name=name,
+    )
+
+
+@dataclass(frozen=True)
+class ReferenceFields:
+    tenant_id: str
+    conversation_id: str
+    conversation_type: str | None
+    service_url: str
+    team_id: str | None
+    channel_id: str | None
+    bot_id: str | None
+    user_id: str | None
+    reference: dict[str, Any]
+
+
+def reference_fields(activity: Activity) -> ReferenceFields | None:
+    if activity.conversation is None or not activity.service_url:
+        return None
+    reference = TurnContext.get_conversation_reference(activity)
+    team = teams_get_team_info(activity) if activity.channel_data else None
+    conv_type = activity.conversation.conversation_type
+    user_id, _ = user_of(activity)
+    return ReferenceFields(
+        tenant_id=tenant_of(activity),
+        conversation_id=str(activity.conversation.id),
+        conversation_type=conv_type,
+        service_url=activity.service_url,
+        team_id=team.id if team else None,
+        channel_id=teams_get_channel_id(activity) if activity.channel_data else None,
+        bot_id=activity.recipient.id if activity.recipient else None,
+        user_id=user_id if conv_type == "personal" and user_id else None,
+        reference=reference.serialize(),
+    )

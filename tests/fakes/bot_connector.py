@@ -1,0 +1,154 @@
+"""A fake Bot Connector (the Bot Framework REST API Teams exposes at an activity's serviceUrl),
+served by aiohttp on 127.0.0.1 so botbuilder's real ConnectorClient talks HTTP to it.
+
+Records `POST /v3/conversations/{id}/activities`, `POST …/activities/{replyToId}`,
+`PUT …/activities/{id}` and `POST /v3/conversations` (create a 1:1 chat). Failures can be
+scripted per route: `fail_next("send", 429, n=1)`, `fail_next("update", 403, code=...)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Call:
+    method: str  # "send" | "reply" | "update" | "create"
+    conversation_id: str
+    activity_id: str | None
+    body: dict[str, Any]
+    authorization: str | None
+
+
+@dataclass
+class Failure:
+    status: int
+    code: str
+    remaining: int
+
+
+@dataclass
+class BotConnector:
+    calls: list[Call] = field(default_factory=list)
+    failures: dict[str, list[Failure]] = field(default_factory=dict)
+    attempts: dict[str, int] = field(default_factory=dict)
+    delay: float = 0.0
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _runner: web.AppRunner | None = None
+    url: str = ""
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def fail_next(self, method: str, status: int, *, n: int = 1, code: str = "") -> None:
+        if not code:
+            code = {
+                403: "ConversationBlockedByUser",
+                429: "TooManyRequests",
+                412: "PreconditionFailed",
+                502: "BadGateway",
+                504: "GatewayTimeout",
+            }.get(status, "ServiceError")
+        self.failures.setdefault(method, []).append(Failure(status, code, n))
+
+    # -- recorded traffic ------------------------------------------------------------------
+    def of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    @property
+    def posted(self) -> list[Call]:
+        """Every new activity (send and reply)."""
+        return [c for c in self.calls if c.method in ("send", "reply")]
+
+    async def wait_for(self, predicate: Any, timeout: float = 10.0) -> None:
+        async def poll() -> None:
+            while not predicate():
+                self.changed.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.changed.wait(), 0.2)
+
+        await asyncio.wait_for(poll(), timeout)
+
+    # -- server ----------------------------------------------------------------------------
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_post("/v3/conversations", self._create)
+        app.router.add_post("/v3/conversations/{conv}/activities", self._send)
+        app.router.add_post("/v3/conversations/{conv}/activities/{aid}", self._reply)
+        app.router.add_put("/v3/conversations/{conv}/activities/{aid}", self._update)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}/"
+        return self.url
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def _failure(self, method: str) -> web.Response | None:
+        self.attempts[method] = self.attempts.get(method, 0) + 1
+        queue = self.failures.get(method) or []
+        if not queue:
+            return None
+        failure = queue[0]
+        failure.remaining -= 1
+        if failure.remaining <= 0:
+            queue.pop(0)
+        body: dict[str, Any] = {"error": {"code": failure.code, "message": "scripted failure"}}
+        if failure.status == 403:
+            body["subCode"] = "MessageWritesBlocked"
+        headers = {"Retry-After": "0"} if failure.status == 429 else None
+        return web.json_response(body, status=failure.status, headers=headers)
+
+    async def _record(
+        self, request: web.Request, method: str, activity_id: str | None
+    ) -> dict[str, Any]:
+        body = await request.json()
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        self.calls.append(
+            Call(
+                method,
+                request.match_info.get("conv", ""),
+                activity_id,
+                body,
+                request.headers.get("Authorization"),
+            )
+        )
+        self.changed.set()
+        return body
+
+    async def _send(self, request: web.Request) -> web.Response:
+        if (failed := self._failure("send")) is not None:
+            return failed
+        await self._record(request, "send", None)
+        return web.json_response({"id": f"act-{next(self._ids)}"}, status=201)
+
+    async def _reply(self, request: web.Request) -> web.Response:
+        if (failed := self._failure("send")) is not None:
+            return failed
+        await self._record(request, "reply", request.match_info["aid"])
+        return web.json_response({"id": f"act-{next(self._ids)}"}, status=201)
+
+    async def _update(self, request: web.Request) -> web.Response:
+        if (failed := self._failure("update")) is not None:
+            return failed
+        aid = request.match_info["aid"]
+        await self._record(request, "update", aid)
+        return web.json_response({"id": aid}, status=200)
+
+    async def _create(self, request: web.Request) -> web.Response:
+        if (failed := self._failure("create")) is not None:
+            return failed
+        body = await request.json()
+        conv = f"a:dm-{next(self._ids)}"
+        self.calls.append(Call("create", conv, None, body, request.headers.get("Authorization")))
+        self.changed.set()
+        return web.json_response({"id": conv, "serviceUrl": self.url}, status=201)
