@@ -112,3 +112,18 @@ async def test_stuck_slash_command_answer_is_replaced_through_response_url(env: 
     assert progress["text"] == "Asking Maya…" and progress["replace_original"] is True
     assert answer["replace_original"] is True and "Maya Chen" in str(answer["blocks"])
     assert await env.adapter.recover_pending(timedelta(0)) == 0
+
+
+def test_no_credentials_means_slack_is_off(sqlite_store: Store, caplog) -> None:  # type: ignore[no-untyped-def]
+    from adapters.slack.app import SlackAdapter
+    from bot.commands import Core
+    from bot.features import build_registry
+    from bot.tasks import BackgroundTasks
+    from tests.conftest import make_deps
+
+    caplog.set_level("INFO")
+    for settings in ({}, {"slack_bot_token": "xoxb-1"}, {"slack_signing_secret": "s"}):
+        deps = make_deps(sqlite_store, ScriptedAnswerer(), **settings)
+        core = Core(deps, build_registry())
+        assert SlackAdapter.from_settings(deps.settings, core, deps, BackgroundTasks()) is None
+    assert "Slack is off" in caplog.text

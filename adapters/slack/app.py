@@ -17,6 +17,7 @@ from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
 from adapters.slack.client import web_client
@@ -51,8 +52,9 @@ class SlackAdapter:
         deps: Deps,
         tasks: BackgroundTasks,
         *,
-        signing_secret: str,
+        signing_secret: str | None,
         token: str | None,
+        app_token: str | None = None,
         api_url: str = "https://slack.com/api/",
         state: SlackStore | None = None,
         recovery_interval: float = 60.0,
@@ -70,29 +72,52 @@ class SlackAdapter:
             signing_secret=signing_secret,
             client=self.client,  # carries the token and SLACK_API_URL
             logger=logging.getLogger("slack_bolt"),
+            # Socket Mode needs no signing secret (the WebSocket is authenticated by the app
+            # token) and then no HTTP route is mounted; over HTTP verification is always on.
+            request_verification_enabled=app_token is None,
         )
+        self.socket: AsyncSocketModeHandler | None = None
+        if app_token:
+            self.socket = AsyncSocketModeHandler(self.bolt, app_token, web_client=self.client)
         self._register()
 
     @classmethod
     def from_settings(
         cls, settings: Settings, core: Core, deps: Deps, tasks: BackgroundTasks
     ) -> SlackAdapter | None:
-        """The adapter the settings describe, or None (logged) when Slack is not configured."""
-        if not settings.slack_signing_secret or not settings.slack_bot_token:
-            log.info("Slack is off (set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN to turn it on)")
+        """The adapter the settings describe, or None (logged) when Slack is not configured.
+
+        SLACK_BOT_TOKEN plus SLACK_SIGNING_SECRET: events over HTTP at POST /slack/events.
+        SLACK_BOT_TOKEN plus SLACK_APP_TOKEN: Socket Mode (no public URL needed)."""
+        token, secret, app_token = (
+            settings.slack_bot_token,
+            settings.slack_signing_secret,
+            settings.slack_app_token,
+        )
+        if not token or not (secret or app_token):
+            log.info(
+                "Slack is off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN "
+                "for Socket Mode, to turn it on)"
+            )
             return None
-        log.info("Slack is on: POST /slack/events (Web API at %s)", settings.slack_api_url)
+        if app_token:
+            log.info("Slack is on: Socket Mode (Web API at %s)", settings.slack_api_url)
+        else:
+            log.info("Slack is on: POST /slack/events (Web API at %s)", settings.slack_api_url)
         return cls(
             core,
             deps,
             tasks,
-            signing_secret=settings.slack_signing_secret,
-            token=settings.slack_bot_token,
+            signing_secret=secret,
+            token=token,
+            app_token=app_token,
             api_url=settings.slack_api_url,
         )
 
     # -- web server ----------------------------------------------------------------------
     def routes(self) -> list[web.RouteDef]:
+        if self.socket is not None:
+            return []  # Socket Mode: nothing reaches us over HTTP
         return [web.post("/slack/events", self.handle_request)]
 
     async def handle_request(self, request: web.Request) -> web.Response:
@@ -100,11 +125,16 @@ class SlackAdapter:
         return await to_aiohttp_response(bolt_response)
 
     async def start(self) -> None:
+        if self.socket is not None:
+            await self.socket.connect_async()
+            log.info("Slack Socket Mode connected")
         self._recovery = asyncio.get_running_loop().create_task(
             self._recovery_loop(), name="slack-pending-recovery"
         )
 
     async def close(self) -> None:
+        if self.socket is not None:
+            await self.socket.close_async()
         if self._recovery is not None:
             self._recovery.cancel()
             await asyncio.gather(self._recovery, return_exceptions=True)

@@ -49,11 +49,15 @@ class FakeSlackApi:
     _runner: web.AppRunner | None = None
     url: str = ""
     _changed: asyncio.Condition | None = None
+    sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    socket_acks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    socket_connected: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def start(self) -> FakeSlackApi:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -168,9 +172,45 @@ class FakeSlackApi:
         if method == "conversations.open":
             users = str(args.get("users") or "")
             return {"ok": True, "channel": {"id": "D" + users.lstrip("UW")}}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.url.replace("http", "ws", 1) + "/socket"}
         if method in ("views.open", "views.publish", "views.update", "views.push"):
             return {"ok": True, "view": {"id": "V0001", **(args.get("view") or {})}}
         return {"ok": True}
+
+    # -- Socket Mode -----------------------------------------------------------------------
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1, "debug_info": {}})
+        self.socket_connected.set()
+        async for msg in ws:
+            if msg.type == aiohttp.WSMsgType.TEXT:
+                data = json.loads(msg.data)
+                if "envelope_id" in data:
+                    self.socket_acks[data["envelope_id"]] = data
+        return ws
+
+    async def push(self, kind: str, payload: dict[str, Any], timeout: float = 5.0) -> dict:
+        """Send one Socket Mode envelope (events_api, slash_commands, interactive) and wait
+        for the app's ack on the WebSocket."""
+        envelope_id = f"env-{next(self._ts)}"
+        await self.sockets[-1].send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": kind != "events_api",
+                "retry_attempt": 0,
+                "retry_reason": "",
+            }
+        )
+        deadline = time.monotonic() + timeout
+        while envelope_id not in self.socket_acks:
+            assert time.monotonic() < deadline, "no ack on the socket"
+            await asyncio.sleep(0.01)
+        return self.socket_acks[envelope_id]
 
     async def _response_url(self, request: web.Request) -> web.Response:
         await self._record(
