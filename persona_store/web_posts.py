@@ -111,8 +111,8 @@ class WebPostStore:
 
     def update(
         self, workspace_id: int, conversation_id: str, post_id: int, body: dict[str, Any]
-    ) -> bool:
-        """Replace a message's content; False when it does not exist (in this workspace)."""
+    ) -> WebPostView | None:
+        """Replace a message's content; None when it does not exist (in this workspace)."""
         with self._sessions.begin() as s:
             row = s.scalar(
                 select(WebPost).where(
@@ -122,11 +122,12 @@ class WebPostStore:
                 )
             )
             if row is None:
-                return False
+                return None
             row.body = body
             row.seq = self._next_seq(s, workspace_id, conversation_id)
             row.updated_at = utcnow()
-            return True
+            s.flush()
+            return _view(row)
 
     def after(
         self, workspace_id: int, conversation_id: str, after_seq: int = 0, *, limit: int = 50

@@ -307,3 +307,42 @@ async def test_password_requires_basic_auth_on_every_page(env: Env) -> None:
     resp = await env.client.get("/personas", headers={"Authorization": good})
     assert resp.status == 200 and "Maya Chen" in await resp.text()
     assert (await env.client.get("/healthz")).status == 200
+
+
+async def test_survey_in_the_playground_updates_its_tally_in_place(env: Env) -> None:
+    token = await env.token()
+    ndjson = {"Accept": "application/x-ndjson"}
+    created = events(
+        await (
+            await env.client.post(
+                "/playground/send",
+                data={
+                    "text": 'survey maya "Is price still the #1 objection?" Yes | No',
+                    "csrf": token,
+                },
+                headers=ndjson,
+            )
+        ).text()
+    )
+    survey = [e for e in created if e["type"] == "message" and 'value="survey.vote"' in e["html"]]
+    assert len(survey) == 1, created
+    html = survey[0]["html"]
+    vote_value = html.split('name="action_id" value="survey.vote">', 1)[1]
+    vote_value = vote_value.split('name="value" value="', 1)[1].split('"', 1)[0]
+
+    voted = events(
+        await (
+            await env.client.post(
+                "/playground/action",
+                data={"action_id": "survey.vote", "value": vote_value, "csrf": token},
+                headers=ndjson,
+            )
+        ).text()
+    )
+    messages = [e for e in voted if e["type"] == "message"]
+    same = [m for m in messages if m["id"] == survey[0]["id"]]
+    assert same, messages  # the survey message itself was replaced ...
+    assert same[0]["seq"] > survey[0]["seq"]
+    assert "1 · 100%" in same[0]["html"]  # ... with the live tally
+    page = await (await env.client.get("/")).text()
+    assert page.count('name="value" value="' + vote_value + '"') == 1  # one survey, not two

@@ -74,8 +74,8 @@ class WebAdapter:
         except ValueError as exc:
             raise DeliveryError(f"not a playground message id: {message_id!r}") from exc
         ws = await self.site.workspace_id(address.workspace)
-        ok = await self.deps.db(
+        post = await self.deps.db(
             self.site.posts.update, ws, address.conversation_id, post_id, reply_to_dict(reply)
         )
-        if not ok:
+        if post is None:
             raise DeliveryError(f"playground message {message_id} is gone")

@@ -71,6 +71,20 @@ class Playground:
         ]
 
     # -- storing and delivering --------------------------------------------------------------
+    async def deliver(self, address: Address, reply: Reply) -> WebPostView:
+        """A reply from the core: `meta["update_message_id"]` replaces that message (a
+        survey's live tally); anything else is a new message."""
+        target = reply.meta.get("update_message_id")
+        if target and target.isdigit():
+            site = self.site
+            ws = await site.workspace_id(address.workspace)
+            post = await site.deps.db(
+                site.posts.update, ws, address.conversation_id, int(target), reply_to_dict(reply)
+            )
+            if post is not None:
+                return post
+        return await self.store_reply(address, reply)
+
     async def store_reply(self, address: Address, reply: Reply) -> WebPostView:
         """Store a bot reply; tell the core its message id when it is tracked (surveys)."""
         site = self.site
@@ -191,7 +205,7 @@ class Playground:
             log.exception("playground: handling %r failed", inbound.text[:200])
             replies = [error_reply("Sorry, something went wrong on my side. Please try again.")]
         for reply in replies:
-            post = await self.store_reply(site.address, reply)
+            post = await self.deliver(site.address, reply)
             await emit(post_event(post, token))
         if resp is None:
             return _see_other("/#end")
