@@ -25,7 +25,7 @@ def _setup_logging(verbose: bool = False) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
-    for noisy in ("aiohttp.access", "sqlalchemy.engine", "httpx", "httpx2", "alembic"):
+    for noisy in ("aiohttp.access", "sqlalchemy.engine", "httpx", "httpx2", "alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -113,14 +113,32 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_clock(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.clock import run_clock_async
+    from bot.tasks import BackgroundTasks
+
+    log.info("database: %s", _safe_url(settings.database_url))
     store = open_store(settings)
     deps, core = build_core(settings, store)
-    try:
-        from bot.clock import run_clock
-    except ImportError:
-        print("Clock started: nothing scheduled yet. Stopping.")
-        return 0
-    return run_clock(settings, deps, core) or 0
+
+    async def run() -> None:
+        # Adapters are built inside the loop: their HTTP clients bind to it.
+        tasks = BackgroundTasks()
+        adapters = build_adapters(settings, core, deps, tasks)
+        for adapter in adapters:
+            start = getattr(adapter, "start", None)
+            if start is not None:
+                await start()
+        try:
+            await run_clock_async(deps, adapters)
+        finally:
+            await tasks.drain()
+            for adapter in adapters:
+                close = getattr(adapter, "close", None)
+                if close is not None:
+                    await close()
+
+    asyncio.run(run())
+    return 0
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
