@@ -25,7 +25,14 @@ def _setup_logging(verbose: bool = False) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
-    for noisy in ("aiohttp.access", "sqlalchemy.engine", "httpx", "httpx2", "alembic", "apscheduler"):
+    for noisy in (
+        "aiohttp.access",
+        "sqlalchemy.engine",
+        "httpx",
+        "httpx2",
+        "alembic",
+        "apscheduler",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
