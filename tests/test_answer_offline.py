@@ -163,6 +163,9 @@ def test_direction_lexicon() -> None:
     assert direction("Reduce the setup steps")[0] == 1
     assert direction("Add a fee for exports")[0] == -1
     assert direction("Add SSO")[0] == 1
+    assert direction("Add usage limits to the free tier")[0] == -1
+    assert direction("What if we remove the API rate limits?")[0] == 1
+    assert direction("Should we charge for exports?")[0] == -1
     assert direction("What about dark mode?") == (0, {}, frozenset())
     overall, per, added = direction("Raise the price of the pro plan and simplify setup")
     assert per["price"] == -1 and per["onboarding"] == 1 and not added

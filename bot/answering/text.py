@@ -40,7 +40,8 @@ GENERIC = frozenset(
         """
     tool tools product products feature features customer customers team teams user users
     use using used new people work company business option options thing app apps platform
-    software system need needs want wants like time day days week weeks
+    software system need needs want wants like time day days week weeks account accounts
+    manager managers
     """
     )
 )
@@ -58,7 +59,7 @@ _CONCEPTS: dict[str, list[str]] = {
     ),
     "speed": _split(
         "fast faster fastest quick quicker quickly slow slower slowly speed speedy delay "
-        "delays wait waiting waits latency hours minutes instant instantly lag takes"
+        "delays wait waiting waits latency hours minutes instant instantly lag"
     ),
     "onboarding": _split(
         "onboarding onboard onboarded setup set-up install installation installing configure "
@@ -83,11 +84,8 @@ _CONCEPTS: dict[str, list[str]] = {
         "report reports reporting dashboard dashboards analytics metric metrics kpi kpis "
         "insight insights visibility chart charts forecast forecasting"
     ),
-    "mobile": _split("mobile phone phones ios android tablet smartphone field on-site"),
-    "support": _split(
-        "support helpdesk service chat ticket tickets response responsive account manager "
-        "csm success"
-    ),
+    "mobile": _split("mobile phone phones ios android tablet smartphone"),
+    "support": _split("support helpdesk service ticket tickets response responsive csm"),
     "reliability": _split(
         "reliable reliability downtime outage outages uptime bug bugs crash crashes stable "
         "stability broken errors error"
@@ -100,10 +98,7 @@ _CONCEPTS: dict[str, list[str]] = {
         "automate automated automation automatic automatically ai manual manually "
         "repetitive busywork copy-paste"
     ),
-    "contract": _split(
-        "contract contracts commitment lock-in locked annual yearly monthly cancel "
-        "cancellation churn vendor vendors"
-    ),
+    "contract": _split("contract contracts commitment lock-in locked cancel cancellation churn"),
     "collaboration": _split(
         "collaborate collaboration share sharing colleague colleagues together comment "
         "comments notify notifications"
@@ -210,7 +205,8 @@ COSTS = frozenset(
     _split(
         "price prices pricing cost costs fee fees charge charges bill time step steps click "
         "clicks delay delays wait complexity meeting meetings hours overhead friction paperwork "
-        "minimum minimums commitment surcharge rate rates"
+        "minimum minimums commitment surcharge rate rates limit limits cap caps restriction "
+        "restrictions quota quotas"
     )
 )
 CUES = UP | DOWN | BETTER | WORSE
