@@ -81,14 +81,24 @@ def build_core(settings: Settings, store: Any):  # type: ignore[no-untyped-def]
     return deps, Core(deps, build_registry())
 
 
-def build_adapters(settings: Settings, core: Any, deps: Any, tasks: Any) -> list[Any]:
-    """Every adapter the settings enable. The web playground is always on."""
+def build_adapters(
+    settings: Settings, core: Any, deps: Any, tasks: Any, *, public: bool = False
+) -> list[Any]:
+    """Every adapter the settings enable. The web playground is always on. Teams without
+    MICROSOFT_APP_ID is an unauthenticated local-testing endpoint, so it is only mounted
+    when the server is not reachable from outside (`public` is False)."""
     from adapters.slack.app import SlackAdapter
     from adapters.teams.app import TeamsAdapter
     from adapters.web.app import WebAdapter
 
     adapters: list[Any] = [WebAdapter.from_settings(settings, core, deps, tasks)]
     for cls in (SlackAdapter, TeamsAdapter):
+        if cls is TeamsAdapter and public and not settings.microsoft_app_id:
+            log.info(
+                "Teams is off (set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD to turn it on; "
+                "without them the local testing endpoint is only served on 127.0.0.1)"
+            )
+            continue
         adapter = cls.from_settings(settings, core, deps, tasks)
         if adapter is not None:
             adapters.append(adapter)
@@ -109,7 +119,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     load_samples(store)
     deps, core = build_core(settings, store)
     tasks = BackgroundTasks()
-    adapters = build_adapters(settings, core, deps, tasks)
+    public = args.host not in ("127.0.0.1", "localhost", "::1")
+    adapters = build_adapters(settings, core, deps, tasks, public=public)
     log.info("answerer: %s", deps.answerer.name)
     app = build_app(deps, core, adapters, tasks)
     port = args.port or settings.port
@@ -263,8 +274,39 @@ def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     from adapters.teams.manifest import write_app_package
 
-    out = write_app_package(args.app_id, Path(args.out))
+    try:
+        out = write_app_package(args.app_id, Path(args.out))
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     print(f"Wrote the Teams app package to {out}. Upload it in Teams: Apps > Manage your apps.")
+    return 0
+
+
+def cmd_workspaces(args: argparse.Namespace, settings: Settings) -> int:
+    """`workspaces link slack:T0123 teams:TENANT-ID`: one organisation, one persona set."""
+    refs: list[tuple[str, str]] = []
+    for ref in args.refs:
+        platform, sep, external_id = ref.partition(":")
+        if not sep or platform not in ("slack", "teams") or not external_id:
+            print(
+                f"{ref!r} is not PLATFORM:ID (slack:T0123ABC or teams:<tenant id>)",
+                file=sys.stderr,
+            )
+            return 2
+        refs.append((platform, external_id))
+    if len(refs) < 2:
+        print(
+            "Name at least two: persona-bot workspaces link slack:T0123 teams:TENANT",
+            file=sys.stderr,
+        )
+        return 2
+    store = open_store(settings)
+    first_platform, first_id = refs[0]
+    target = store.workspace_id(first_platform, first_id)
+    for platform, external_id in refs[1:]:
+        store.link_workspace(platform, external_id, target)
+    print(f"Linked {', '.join(args.refs)} to workspace #{target}: they now share its personas.")
     return 0
 
 
@@ -312,6 +354,14 @@ def build_parser() -> argparse.ArgumentParser:
     dsub = db.add_subparsers(dest="action", required=True, metavar="ACTION")
     dsub.add_parser("upgrade", help="apply migrations")
     db.set_defaults(func=cmd_db)
+
+    workspaces = sub.add_parser("workspaces", help="link a Slack team and a Teams tenant")
+    wsub = workspaces.add_subparsers(dest="action", required=True, metavar="ACTION")
+    link = wsub.add_parser(
+        "link", help="share one persona set: persona-bot workspaces link slack:T0123 teams:TENANT"
+    )
+    link.add_argument("refs", nargs="+", metavar="PLATFORM:ID", help="the first one's personas win")
+    workspaces.set_defaults(func=cmd_workspaces)
 
     manifest = sub.add_parser("manifest", help="app manifests to install the bot")
     msub = manifest.add_subparsers(dest="platform", required=True, metavar="PLATFORM")
