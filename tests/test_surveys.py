@@ -181,7 +181,8 @@ async def test_chat_flow_vote_tally_close_evidence(sqlite_store: Store) -> None:
     # Someone else can't close it; the owner can.
     [refused] = await core.handle(command(f"survey close {survey_id}", user="U7"))
     assert refused.is_error
-    [final] = await core.handle(command(f"survey close {survey_id}", user="OWNER"))
+    final, posted = await core.handle(command(f"survey close {survey_id}", user="OWNER"))
+    assert posted.meta["update_message_id"] == "ts-123" and not posted.cards[0].choices
     assert not final.is_error and "Final results" in final.text and "n=2" in final.text
     assert "predicted Yes: wrong" in final.text
     persona = sqlite_store.get(ws, "maya")

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 USAGE = 'survey PERSONA "Question?" A | B | C [--anonymous] [--closes 48h] [--line pain-2]'
 PREDICTION_TIMEOUT = 15.0
+DEFAULT_OPEN = timedelta(days=7)  # surveys without --closes close after a week
 _QUOTES = {"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'"}
 _DURATION = re.compile(r"^(\d+)\s*(m|min|h|d|w)$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -285,7 +286,7 @@ async def create(ctx: Context) -> Reply:
             created_by=ctx.author,
             now=now,
             anonymous=parsed["anonymous"],
-            closes_at=parsed["closes_at"],
+            closes_at=parsed["closes_at"] or now + DEFAULT_OPEN,
             line_key=parsed["line_key"],
             prediction=prediction,
         )
@@ -356,7 +357,7 @@ async def results_action(ctx: Context) -> Reply:
     return await show_results(ctx, int(ref))
 
 
-async def close_command(ctx: Context, survey_id: int) -> Reply:
+async def close_command(ctx: Context, survey_id: int) -> Reply | list[Reply]:
     deps = ctx.deps
     survey = await deps.db(surveys(deps).get, ctx.workspace_id, survey_id)
     if survey is None:
@@ -372,7 +373,14 @@ async def close_command(ctx: Context, survey_id: int) -> Reply:
     closed = await finish_survey(deps, ctx.workspace_id, survey_id, author=ctx.author)
     if closed is None:
         return error_reply(f"Survey #{survey_id} is already closed.")
-    return results_reply(closed)
+    replies = [results_reply(closed)]
+    here = ctx.inbound.address
+    if closed.message_id and (here.platform, here.conversation_id) == (
+        closed.place.platform,
+        closed.place.conversation_id,
+    ):
+        replies.append(tally_update(closed))  # the posted survey shows it is closed
+    return replies
 
 
 def register(registry: Registry) -> None:
@@ -380,7 +388,8 @@ def register(registry: Registry) -> None:
         "survey",
         summary="A micro-survey about a persona: buttons in the channel, results saved as "
         "evidence.",
-        usage=USAGE + " | survey close ID | survey results ID",
+        usage=USAGE + " (closes after 7 days unless --closes) | survey close ID | "
+        "survey results ID",
         examples=(
             'survey maya "Is price still the #1 objection?" Yes | No | Not sure --closes 48h',
             "survey results 12",
