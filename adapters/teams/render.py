@@ -35,9 +35,9 @@ BAR_WIDTH = 20
 
 Element = dict[str, Any]
 
-_MARKDOWN = re.compile(r"([\\`*_~\[\]()#>|])")
+_MARKDOWN = re.compile(r"([\\`*_~\[\]])")
 _AT_TAG = re.compile(r"<(/?)(at)\b", re.IGNORECASE)
-_LIST_START = re.compile(r"^(\s*)([-+]|\d+[.)])(\s)", re.MULTILINE)
+_LIST_START = re.compile(r"^(\s*)([-+]|\d+)([.)]?)(\s)", re.MULTILINE)
 
 
 def neutralise(text: str) -> str:
@@ -45,7 +45,14 @@ def neutralise(text: str) -> str:
     at line starts escaped, `<at>` tags broken with a zero-width space (no mentions)."""
     text = _AT_TAG.sub(lambda m: f"<\u200b{m.group(1)}{m.group(2)}", text)
     text = _MARKDOWN.sub(r"\\\1", text)
-    return _LIST_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}{m.group(3)}", text)
+    return _LIST_START.sub(_escape_list_marker, text)
+
+
+def _escape_list_marker(m: re.Match[str]) -> str:
+    indent, marker, dot, space = m.groups()
+    if marker.isdigit():
+        return f"{indent}{marker}\\{dot}{space}" if dot else m.group(0)
+    return f"{indent}\\{marker}{dot}{space}"
 
 
 def truncate(text: str, limit: int) -> str:

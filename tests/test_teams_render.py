@@ -1,0 +1,172 @@
+"""Reply -> Adaptive Card 1.5: golden files (tests/golden/teams/, regenerate with
+PERSONABOT_UPDATE_GOLDEN=1), the 80 KB budget, and text that cannot format or mention."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from adapters.teams.render import (
+    MAX_ACTIONS_PER_SET,
+    SHORTENED,
+    card_size,
+    invoke_card_response,
+    neutralise,
+    summary,
+    to_adaptive_card,
+)
+from bot.commands import Registry
+from bot.features.answer_card import answer_reply, panel_reply
+from bot.features.cards import persona_card
+from bot.features.help import help_reply
+from bot.messages import Button, Card, Choice, Field, Reply, Section
+from tests.golden_util import assert_golden
+from tests.test_core_cards import ANSWER, NOW, persona
+
+
+def walk(node: Any, kind: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        if node.get("type") == kind:
+            found.append(node)
+        for value in node.values():
+            found += walk(value, kind)
+    elif isinstance(node, list):
+        for value in node:
+            found += walk(value, kind)
+    return found
+
+
+def check_card(card: dict[str, Any]) -> None:
+    assert card["type"] == "AdaptiveCard" and card["version"] == "1.5"
+    assert card["$schema"].startswith("http://adaptivecards.io/schemas/")
+    assert card_size(card) <= 80 * 1024
+    for action_set in walk(card, "ActionSet"):
+        assert 0 < len(action_set["actions"]) <= MAX_ACTIONS_PER_SET
+    for execute in walk(card, "Action.Execute"):
+        assert execute["verb"] == execute["data"]["action_id"]
+        assert execute["fallback"] == {
+            "type": "Action.Submit",
+            "title": execute["title"],
+            "data": execute["data"],
+        }
+    assert "<at>" not in json.dumps(card).lower()
+
+
+def test_answer_golden() -> None:
+    reply = answer_reply(persona(), ANSWER, "Should we raise prices 20%? <at>Everyone</at>", NOW)
+    card = to_adaptive_card(reply)
+    check_card(card)
+    assert_golden("teams/answer.json", card)
+
+
+def test_persona_card_golden_has_initials_or_photo() -> None:
+    card = to_adaptive_card(Reply(text="Maya", cards=(persona_card(persona(), NOW),)))
+    check_card(card)
+    assert_golden("teams/persona_card.json", card)
+
+
+def test_panel_golden() -> None:
+    neg = persona("marcus", "Marcus Bell", "negative")
+    reply = panel_reply("Unlimited custom contracts", [(persona(), ANSWER), (neg, ANSWER)], NOW)
+    card = to_adaptive_card(reply)
+    check_card(card)
+    assert_golden("teams/panel.json", card)
+
+
+def test_help_golden() -> None:
+    registry = Registry()  # fixed, so other features' commands don't churn this file
+
+    async def noop(ctx: object) -> Reply:
+        return Reply(text="")
+
+    registry.command("ask", summary="What would <persona> think?", usage="ask NAME Q")(noop)
+    registry.command("list", summary="Every persona & its freshness.", usage="list")(noop)
+    card = to_adaptive_card(help_reply(registry))
+    check_card(card)
+    assert_golden("teams/help.json", card)
+
+
+def test_survey_choices_become_execute_buttons_with_tally() -> None:
+    card = Card(
+        title="Is price still the #1 objection?",
+        choices=(Choice("Yes", "7:0", 3), Choice("No", "7:1", 1), Choice("Not sure", "7:2", 0)),
+        buttons=(Button("See results", "survey.results", "7"),),
+    )
+    rendered = to_adaptive_card(Reply(text="survey", cards=(card,)))
+    check_card(rendered)
+    votes = [(a["verb"], a["data"]["value"]) for a in walk(rendered, "Action.Execute")]
+    assert votes == [
+        ("survey.vote", "7:0"),
+        ("survey.vote", "7:1"),
+        ("survey.vote", "7:2"),
+        ("survey.results", "7"),
+    ]
+    [tally] = [f for f in walk(rendered, "FactSet")]
+    assert tally["facts"][0]["value"].endswith("3 (75%)")
+    assert_golden("teams/survey_choices.json", rendered)
+
+
+def test_link_buttons_open_urls_and_styles_map() -> None:
+    card = Card(
+        title="x",
+        buttons=(
+            Button("Docs", "docs", url="https://example.com/docs"),
+            Button("Still accurate", "review.ok", "maya", style="primary"),
+            Button("Remove", "x.remove", "1", style="danger"),
+        ),
+    )
+    rendered = to_adaptive_card(Reply(text="x", cards=(card,)))
+    [link] = walk(rendered, "Action.OpenUrl")
+    assert link["url"] == "https://example.com/docs"
+    styles = [a.get("style") for a in walk(rendered, "Action.Execute")]
+    assert styles == ["positive", "destructive"]
+
+
+def test_markdown_and_mentions_are_neutralised() -> None:
+    hostile = "<at>Everyone</at> **bold** [click](https://evil.example) _x_\n- item\n1. one"
+    text = neutralise(hostile)
+    assert "<at>" not in text and "</at>" not in text
+    assert "\\*\\*bold\\*\\*" in text and "\\[click\\](https://evil.example)" in text
+    assert "\n\\- item" in text and "\n1\\. one" in text
+    card = to_adaptive_card(
+        Reply(
+            text=hostile,
+            cards=(Card(title=hostile, fields=(Field(hostile, hostile),), text=hostile),),
+        )
+    )
+    check_card(card)
+    assert "<AT>" not in summary(Reply(text="<AT>Everyone</AT>")).upper().replace("\u200b", "!")
+
+
+def test_plain_text_reply_is_one_text_block() -> None:
+    card = to_adaptive_card(Reply(text="Type `help` to see what I can do."))
+    [block] = card["body"]
+    assert block["type"] == "TextBlock" and block["wrap"] is True
+    assert block["text"] == "Type \\`help\\` to see what I can do."
+
+
+def test_long_text_is_shortened_under_80_kb_and_says_so() -> None:
+    para = "Twelve of fifteen interviewed ops managers named onboarding time. " * 120  # 8 KB
+    card = Card(
+        title="Maya",
+        sections=tuple(Section(title=f"Part {i}", text=para) for i in range(40)),  # ~320 KB
+    )
+    rendered = to_adaptive_card(Reply(text=para, cards=(card,)))
+    assert card_size(rendered) <= 80 * 1024
+    assert rendered["body"][-1]["text"] == SHORTENED
+    assert len(walk(rendered, "TextBlock")) > 40  # every section kept, each text shorter
+
+
+def test_huge_number_of_elements_drops_the_tail() -> None:
+    card = Card(title="Maya", fields=tuple(Field(f"f{i}", "v" * 150) for i in range(2000)))
+    rendered = to_adaptive_card(Reply(text="x", cards=(card,)), max_bytes=20_000)
+    assert card_size(rendered) <= 20_000
+    assert rendered["body"][-1]["text"] == SHORTENED
+
+
+def test_invoke_response_wraps_the_card() -> None:
+    body = invoke_card_response(Reply(text="hello"))
+    assert body["statusCode"] == 200
+    assert body["type"] == "application/vnd.microsoft.card.adaptive"
+    assert body["value"]["type"] == "AdaptiveCard"
