@@ -122,6 +122,11 @@ class SlackStore:
         """Share the persona Store's sessions (same database, same pool)."""
         return cls(store._sessions)
 
+    @staticmethod
+    def engine_of(store: Any) -> Any:
+        """The persona Store's engine, for slack_sdk's own SQLAlchemy installation store."""
+        return store._sessions.kw["bind"]
+
     # -- event de-duplication ------------------------------------------------------------
     def claim_event(self, workspace_id: int, event_id: str) -> bool:
         """True the first time an event_id is seen in a workspace, False for every retry,

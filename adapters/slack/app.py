@@ -19,6 +19,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 
 from adapters.slack.client import web_client
 from adapters.slack.delivery import Delivery
@@ -31,6 +32,7 @@ from adapters.slack.inbound import (
     is_user_message,
     team_of,
 )
+from adapters.slack.oauth import oauth_flow, oauth_routes
 from adapters.slack.recovery import RETRY_ACTION_ID, STALE_AFTER, recover_pending
 from adapters.slack.render import SHARE_ACTION_ID, to_message
 from bot.commands import Core
@@ -55,6 +57,8 @@ class SlackAdapter:
         signing_secret: str | None,
         token: str | None,
         app_token: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
         api_url: str = "https://slack.com/api/",
         state: SlackStore | None = None,
         recovery_interval: float = 60.0,
@@ -64,7 +68,19 @@ class SlackAdapter:
         self.tasks = tasks
         self.client = web_client(api_url, token)
         self.state = state or SlackStore.for_store(deps.store)
-        self.delivery = Delivery(self.client, self.state, deps.db)
+        self.oauth: AsyncOAuthFlow | None = None
+        tokens = None
+        if client_id and client_secret and not token:
+            engine = SlackStore.engine_of(deps.store)
+            self.oauth, installs = oauth_flow(
+                engine, deps.db, self.client, client_id, client_secret
+            )
+
+            async def tokens(team_id: str) -> str | None:
+                bot = await installs.async_find_bot(enterprise_id=None, team_id=team_id)
+                return bot.bot_token if bot else None
+
+        self.delivery = Delivery(self.client, self.state, deps.db, tokens)
         self.flows = Flows(core, deps, tasks, self.delivery, self.state)
         self.recovery_interval = recovery_interval
         self._recovery: asyncio.Task[None] | None = None
@@ -75,6 +91,7 @@ class SlackAdapter:
             # Socket Mode needs no signing secret (the WebSocket is authenticated by the app
             # token) and then no HTTP route is mounted; over HTTP verification is always on.
             request_verification_enabled=app_token is None,
+            oauth_flow=self.oauth,
         )
         self.socket: AsyncSocketModeHandler | None = None
         if app_token:
@@ -94,13 +111,16 @@ class SlackAdapter:
             settings.slack_signing_secret,
             settings.slack_app_token,
         )
-        if not token or not (secret or app_token):
+        oauth = bool(settings.slack_client_id and settings.slack_client_secret and secret)
+        if not (token or oauth) or not (secret or app_token):
             log.info(
                 "Slack is off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN "
                 "for Socket Mode, to turn it on)"
             )
             return None
-        if app_token:
+        if oauth and not token:
+            log.info("Slack is on: many workspaces, install at GET /slack/install")
+        elif app_token:
             log.info("Slack is on: Socket Mode (Web API at %s)", settings.slack_api_url)
         else:
             log.info("Slack is on: POST /slack/events (Web API at %s)", settings.slack_api_url)
@@ -111,6 +131,8 @@ class SlackAdapter:
             signing_secret=secret,
             token=token,
             app_token=app_token,
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
             api_url=settings.slack_api_url,
         )
 
@@ -118,7 +140,10 @@ class SlackAdapter:
     def routes(self) -> list[web.RouteDef]:
         if self.socket is not None:
             return []  # Socket Mode: nothing reaches us over HTTP
-        return [web.post("/slack/events", self.handle_request)]
+        routes = [web.post("/slack/events", self.handle_request)]
+        if self.oauth is not None:
+            routes += oauth_routes(self.oauth)
+        return routes
 
     async def handle_request(self, request: web.Request) -> web.Response:
         bolt_response = await self.bolt.async_dispatch(await to_bolt_request(request))

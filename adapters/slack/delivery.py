@@ -8,6 +8,7 @@ what it says.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -33,10 +34,23 @@ def is_user(conversation_id: str) -> bool:
 class Delivery:
     """Sends Replies for one workspace's token (the bot token, or an installation's)."""
 
-    def __init__(self, client: AsyncWebClient, state: SlackStore, db: Any) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        state: SlackStore,
+        db: Any,
+        tokens: Callable[[str], Awaitable[str | None]] | None = None,
+    ) -> None:
         self.client = client
         self.state = state
         self.db = db  # Deps.db: runs blocking store calls in the bounded pool
+        # Installed in many workspaces (OAuth): each team's bot token; else the client's own.
+        self.tokens = tokens
+
+    async def token_for(self, team_id: str, token: str | None = None) -> str | None:
+        if token or self.tokens is None:
+            return token
+        return await self.tokens(team_id)
 
     async def message(self, reply: Reply, workspace_id: int | None) -> dict[str, Any]:
         """Rendered message; shareable replies get a "Share in channel" button backed by a
@@ -64,6 +78,7 @@ class Delivery:
         *,
         token: str | None = None,
     ) -> str:
+        token = await self.token_for(address.workspace, token)
         channel = await self.channel_for(address.conversation_id, token)
         try:
             resp = await self.client.chat_postMessage(
@@ -76,6 +91,7 @@ class Delivery:
     async def update(
         self, address: Address, ts: str, body: dict[str, Any], *, token: str | None = None
     ) -> None:
+        token = await self.token_for(address.workspace, token)
         channel = await self.channel_for(address.conversation_id, token)
         body = {k: v for k, v in body.items() if k != "unfurl_media"}
         try:
@@ -83,15 +99,17 @@ class Delivery:
         except SlackApiError as exc:
             raise delivery_error(exc) from exc
 
-    async def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+    async def publish_home(self, team_id: str, user_id: str, view: dict[str, Any]) -> None:
+        token = await self.token_for(team_id)
         try:
-            await self.client.views_publish(user_id=user_id, view=view)
+            await self.client.views_publish(user_id=user_id, view=view, token=token)
         except SlackApiError as exc:
             raise delivery_error(exc) from exc
 
     async def ephemeral(
         self, address: Address, user_id: str, body: dict[str, Any], *, token: str | None = None
     ) -> None:
+        token = await self.token_for(address.workspace, token)
         try:
             await self.client.chat_postEphemeral(
                 channel=address.conversation_id,

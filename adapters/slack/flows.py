@@ -200,7 +200,9 @@ class Flows:
         """The App Home tab: the core's `home` screen, published for this person."""
         replies = await self._handle(inbound)
         if replies and not replies[0].is_error:
-            await self.delivery.publish_home(inbound.user_id, home_view(replies[0]))
+            await self.delivery.publish_home(
+                inbound.address.workspace, inbound.user_id, home_view(replies[0])
+            )
 
     async def retry(self, inbound: Inbound, body: dict[str, Any]) -> None:
         """ "Try again" on an apology: ask again, in place of the apology."""

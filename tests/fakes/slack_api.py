@@ -172,6 +172,19 @@ class FakeSlackApi:
         if method == "conversations.open":
             users = str(args.get("users") or "")
             return {"ok": True, "channel": {"id": "D" + users.lstrip("UW")}}
+        if method == "oauth.v2.access":
+            return {
+                "ok": True,
+                "access_token": "xoxb-installed",
+                "token_type": "bot",
+                "scope": "commands,chat:write,app_mentions:read",
+                "bot_user_id": "UBOT2",
+                "app_id": "A0APP",
+                "team": {"name": "Other team", "id": "T0OTHER"},
+                "enterprise": None,
+                "authed_user": {"id": "U0ADMIN"},
+                "is_enterprise_install": False,
+            }
         if method == "apps.connections.open":
             return {"ok": True, "url": self.url.replace("http", "ws", 1) + "/socket"}
         if method in ("views.open", "views.publish", "views.update", "views.push"):

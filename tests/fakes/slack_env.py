@@ -45,15 +45,15 @@ def add_persona(store: Store, name: str, **data: Any) -> None:
     store.upsert(store.default_workspace_id(), PersonaSpec.from_dict(spec), author="test")
 
 
-async def slack_env(store: Store, answerer: Any) -> AsyncIterator[SlackEnv]:
+async def slack_env(store: Store, answerer: Any, **settings: Any) -> AsyncIterator[SlackEnv]:
     api = await FakeSlackApi().start()
-    deps = make_deps(
-        store,
-        answerer,
-        slack_signing_secret=SECRET,
-        slack_bot_token=TOKEN,
-        slack_api_url=api.api_url,
-    )
+    config = {
+        "slack_signing_secret": SECRET,
+        "slack_bot_token": TOKEN,
+        "slack_api_url": api.api_url,
+        **settings,
+    }
+    deps = make_deps(store, answerer, **config)
     core = Core(deps, build_registry())
     tasks = BackgroundTasks()
     adapter = SlackAdapter.from_settings(deps.settings, core, deps, tasks)
