@@ -226,3 +226,57 @@ def test_survey_details_shapes() -> None:
     assert [r["label"] for r in survey_of(as_dict)["rows"]] == ["Yes", "No"]  # type: ignore[index]
     assert survey_of(replace(ev, details={"options": ["a"], "counts": [1, 2]})) is None
     assert survey_of(replace(ev, details=None)) is None
+
+
+def test_prediction_record_and_survey_prediction() -> None:
+    from adapters.web.gallery_views import predictions
+    from persona_store.surveys import PredictionRecord
+
+    assert predictions(None) is None
+    assert predictions(PredictionRecord(0, 0, ())) is None
+    good = predictions(PredictionRecord(3, 4, (True, True, False, True)))
+    assert good == {
+        "text": "Predictions: 3 of 4 right",
+        "level": "info",
+        "last": ["right", "right", "wrong", "right"],
+        "mostly_wrong": False,
+    }
+    bad = predictions(PredictionRecord(1, 4, (False, False, True, False)))
+    assert bad is not None and bad["mostly_wrong"] and bad["level"] == "warn"
+    ev = replace(
+        persona().evidence[1],
+        details={
+            "options": ["Yes", "No"],
+            "counts": [6, 3],
+            "prediction": 1,
+            "prediction_correct": False,
+        },
+    )
+    assert survey_of(ev)["prediction"] == {"label": "No", "verdict": "wrong"}  # type: ignore[index]
+    page = one_pager(persona(evidence=(ev,)), NOW, PredictionRecord(0, 1, (False,)))
+    assert page["predictions"]["text"] == "Predictions: 0 of 1 right"
+
+
+def test_one_pager_template_shows_survey_chart_and_predictions() -> None:
+    from adapters.web.render import render_template
+    from adapters.web.site import load_assets
+    from persona_store.surveys import PredictionRecord
+
+    ev = replace(
+        persona().evidence[1],
+        details={
+            "question": "Price #1?",
+            "options": ["Yes", "No"],
+            "counts": [6, 3],
+            "prediction": 0,
+            "prediction_correct": True,
+        },
+    )
+    data = one_pager(persona(evidence=(ev,)), NOW, PredictionRecord(1, 2, (True, False)))
+    _, assets = load_assets()
+    html = render_template(
+        "persona.html", assets=assets, csrf="T", answerer="offline", nav="personas", p=data
+    )
+    assert "Survey results" in html and '<progress max="9" value="6"' in html
+    assert "predicted “Yes”" in html and 'class="streak-wrong"' in html
+    assert "Predictions: 1 of 2 right" in html

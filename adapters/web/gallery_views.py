@@ -44,7 +44,21 @@ def evidence_badge(persona: PersonaView) -> str:
     return f"{items} evidence {noun}" + (f" · n={people}" if people else "")
 
 
-def tile(persona: PersonaView, now: datetime) -> dict[str, Any]:
+def predictions(record: Any) -> dict[str, Any] | None:
+    """A persona's prediction record (persona_store.surveys.PredictionRecord): how often its
+    predicted survey answer matched reality. None when no survey has tested it yet."""
+    if record is None or not getattr(record, "total", 0):
+        return None
+    mostly_wrong = bool(getattr(record, "mostly_wrong", False))
+    return {
+        "text": f"Predictions: {record.right} of {record.total} right",
+        "level": "warn" if mostly_wrong else "info",
+        "last": ["right" if ok else "wrong" for ok in record.last],
+        "mostly_wrong": mostly_wrong,
+    }
+
+
+def tile(persona: PersonaView, now: datetime, record: Any = None) -> dict[str, Any]:
     return {
         "slug": persona.slug,
         "name": persona.name,
@@ -58,6 +72,7 @@ def tile(persona: PersonaView, now: datetime) -> dict[str, Any]:
         "fresh": freshness(persona, now),
         "line_count": len(persona.lines),
         "evidence_count": len(persona.evidence),
+        "predictions": predictions(record),
     }
 
 
@@ -80,7 +95,13 @@ def survey_of(evidence: EvidenceView) -> dict[str, Any] | None:
         return None
     total = sum(values)
     n = int(details.get("n") or total)
+    predicted = details.get("prediction")
+    prediction = None
+    if isinstance(predicted, int) and 0 <= predicted < len(labels):
+        verdict = {True: "right", False: "wrong"}.get(details.get("prediction_correct"))
+        prediction = {"label": labels[predicted], "verdict": verdict}
     return {
+        "prediction": prediction,
         "question": str(details.get("question") or evidence.summary),
         "n": n,
         "date": evidence.collected_at.isoformat() if evidence.collected_at else None,
@@ -91,8 +112,8 @@ def survey_of(evidence: EvidenceView) -> dict[str, Any] | None:
     }
 
 
-def one_pager(persona: PersonaView, now: datetime) -> dict[str, Any]:
-    data = tile(persona, now)
+def one_pager(persona: PersonaView, now: datetime, record: Any = None) -> dict[str, Any]:
+    data = tile(persona, now, record)
     groups = []
     for kind, title in GROUPS:
         lines = persona.lines_of(kind)
