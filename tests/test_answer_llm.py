@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import re
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -266,3 +270,40 @@ async def test_offline_is_used_without_a_key_or_url() -> None:
     local = build_answerer(Settings(openai_base_url="http://127.0.0.1:11434/v1"))
     assert isinstance(local, LLMAnswerer) and local.name == "llm"
     await local.aclose()
+
+
+async def run_cli(tmp_path: Path, server: FakeOpenAI, *args: str) -> tuple[int, str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SLACK_"))}
+    env |= {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "OPENAI_API_KEY": "sk-cli",
+        "OPENAI_BASE_URL": server.base_url,
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # async, so the fake server in this event loop keeps answering
+    out, err = await asyncio.wait_for(proc.communicate(), 120)
+    return proc.returncode or 0, out.decode(), err.decode()
+
+
+async def test_the_cli_asks_the_model_and_says_when_it_fell_back(
+    tmp_path: Path, fake_openai: FakeOpenAI
+) -> None:
+    code, out, err = await run_cli(tmp_path, fake_openai, "ask", "maya", QUESTION)
+    assert code == 0, err
+    assert "AI answer (fake-model-1)" in out
+    assert "Budget is approved once a year [pain-2]" in out
+    assert "Maya Chen" in block(fake_openai.requests[0].content_of("user"), "persona_profile")
+
+    fake_openai.reply("not json at all")
+    code, out, err = await run_cli(tmp_path, fake_openai, "ask", "maya", QUESTION)
+    assert code == 0, err
+    assert "unusable" in out and "offline answer" in out
+    assert "[pain-2]" in out  # the offline answer still quotes Maya's own price line
