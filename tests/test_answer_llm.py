@@ -307,3 +307,21 @@ async def test_the_cli_asks_the_model_and_says_when_it_fell_back(
     assert code == 0, err
     assert "unusable" in out and "offline answer" in out
     assert "[pain-2]" in out  # the offline answer still quotes Maya's own price line
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        Step(raw_body="<html>502 Bad Gateway (proxy)</html>"),
+        Step(raw_body='{"object": "chat.completion", "choices": []}', raw_type="application/json"),
+        Step(raw_body='{"unexpected": true}', raw_type="application/json"),
+    ],
+    ids=["html-200", "no-choices", "not-a-completion"],
+)
+async def test_a_broken_200_response_falls_back(
+    answerer_for, fake_openai: FakeOpenAI, step: Step
+) -> None:
+    fake_openai.script(step)
+    answer = await answerer_for(fake_openai).answer(make_persona(), QUESTION)
+    assert answer.source == "offline" and answer.fallback_reason
+    assert "offline answer" in answer.fallback_reason

@@ -32,6 +32,8 @@ class Step:
     headers: dict[str, str] = field(default_factory=dict)
     error: dict[str, Any] | None = None  # OpenAI error body for non-200 replies
     refusal: str | None = None
+    raw_body: str | None = None  # sent as-is (with raw_type) instead of a chat.completion
+    raw_type: str = "text/html"
 
 
 def answer_json(
@@ -152,6 +154,8 @@ class FakeOpenAI:
         if step.delay:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closing.wait(), step.delay)
+        if step.raw_body is not None:
+            return web.Response(text=step.raw_body, status=step.status, content_type=step.raw_type)
         if step.status != 200:
             return web.json_response(
                 {"error": step.error or {"message": "error", "type": "error"}},
