@@ -207,3 +207,42 @@ async def test_clock_starts_and_stops_cleanly(sqlite_store: Store) -> None:
     stop.set()
     await asyncio.wait_for(task, 5)
     assert len(adapter.sent) == 1
+
+
+async def test_end_to_end_through_the_playground_adapter(sqlite_store: Store) -> None:
+    """The real WebAdapter: the clock's digest lands in the playground conversation, a vote
+    updates the stored message through the tally flush, the close writes evidence."""
+    from adapters.web.app import WebAdapter
+    from bot.commands import Core
+    from bot.features import build_registry
+    from persona_store.web_posts import WebPostStore
+
+    seed(sqlite_store)
+    clock = Clock(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
+    deps = deps_for(sqlite_store, clock)
+    core = Core(deps, build_registry())
+    web_adapter = WebAdapter(core, deps)
+    playground = Address(platform="web", workspace="local", conversation_id="playground")
+    [subscribed] = await core.handle(command("digest daily 09:00 UTC", address=playground))
+    assert not subscribed.is_error, subscribed.text
+    clock.now = datetime(2026, 11, 21, 9, 0, 30, tzinfo=UTC)
+    report = await sweep_once(deps, {"web": web_adapter}, clock.now)
+    assert len(report.posted) == 1
+    ws = sqlite_store.default_workspace_id()
+    posts = WebPostStore.for_store(sqlite_store)
+    [post] = posts.after(ws, "playground")
+    assert "Persona of the week: Maya Chen" in post.body["text"]
+    survey_id = int(post.body["meta"]["survey_id"])
+    survey = SurveyStore.of(sqlite_store).get(ws, survey_id)
+    assert survey.message_id == str(post.id)
+    await core.handle(click("survey.vote", f"{survey_id}:2", user="U1", address=playground))
+    await core.handle(click("survey.vote", f"{survey_id}:2", user="U2", address=playground))
+    clock.now += timedelta(seconds=5)
+    assert await flush_tallies(deps, {"web": web_adapter}, clock.now) == 1
+    [updated] = posts.after(ws, "playground")
+    assert "2 answers so far" in updated.body["text"]
+    clock.now += timedelta(days=8)
+    report = await sweep_once(deps, {"web": web_adapter}, clock.now)
+    assert survey_id in report.closed
+    [evidence] = [e for e in sqlite_store.get(ws, "maya").evidence if e.source == "survey"]
+    assert evidence.n == 2 and "Not any more 2" in evidence.summary
