@@ -144,6 +144,8 @@ class Evidence(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     persona: Mapped[Persona] = relationship(back_populates="evidence")
+    # Lets a bulk import link evidence to lines that have no id yet (one flush).
+    line: Mapped[ProfileLine | None] = relationship()
 
 
 class PersonaRevision(Base):

@@ -9,26 +9,28 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from persona_store.bulk import insert_new
+from persona_store.convert import aware as _aware
+from persona_store.convert import predicted_snapshot, snapshot, spec_of, view_of
 from persona_store.models import (
     Evidence,
-    Owner,
     Persona,
     PersonaRevision,
-    ProfileLine,
     Workspace,
     WorkspaceLink,
     utcnow,
 )
-from persona_store.spec import LINE_FIELDS, EvidenceSpec, PersonaSpec
-from persona_store.views import EvidenceView, LineView, OwnerView, PersonaView
+from persona_store.spec import EvidenceSpec, PersonaSpec
+from persona_store.sync import apply_spec, sync_owners
+from persona_store.views import PersonaView
 
 DEFAULT_WORKSPACE = "default"
 # Platforms whose users always act on the default workspace (terminal, local playground).
@@ -59,78 +61,6 @@ class RevisionView:
     note: str
     created_at: datetime
     snapshot: dict = field(default_factory=dict)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
-def view_of(p: Persona) -> PersonaView:
-    keys = {line.id: line.key for line in p.lines}
-    return PersonaView(
-        id=p.id,
-        workspace_id=p.workspace_id,
-        slug=p.slug,
-        name=p.name,
-        kind=p.kind,
-        role=p.role or "",
-        summary=p.summary or "",
-        photo_url=p.photo_url,
-        quote=p.quote or "",
-        segment=p.segment or "",
-        review_every_days=p.review_every_days,
-        last_reviewed_at=_aware(p.last_reviewed_at),
-        home_channel=p.home_channel,
-        version=p.version,
-        lines=tuple(LineView(line.id, line.key, line.kind, line.text) for line in p.lines),
-        owners=tuple(OwnerView(o.platform, o.user_id) for o in p.owners),
-        evidence=tuple(
-            EvidenceView(
-                id=e.id,
-                source=e.source,
-                summary=e.summary,
-                n=e.n,
-                collected_at=e.collected_at,
-                line_key=keys.get(e.line_id) if e.line_id else None,
-                details=e.details,
-                created_at=_aware(e.created_at) or utcnow(),
-            )
-            for e in p.evidence
-        ),
-        updated_at=_aware(p.updated_at),
-    )
-
-
-def spec_of(view: PersonaView) -> PersonaSpec:
-    """The file-format form of a stored persona (export, revision snapshots)."""
-    lines: dict[str, tuple[str, ...]] = {}
-    for kind in LINE_FIELDS.values():
-        texts = tuple(line.text for line in view.lines_of(kind))
-        if texts:
-            lines[kind] = texts
-    return PersonaSpec(
-        name=view.name,
-        slug=view.slug,
-        kind=view.kind,
-        role=view.role,
-        summary=view.summary,
-        photo_url=view.photo_url,
-        quote=view.quote,
-        segment=view.segment,
-        owners=tuple(o.ref for o in view.owners),
-        review_every_days=view.review_every_days,
-        last_reviewed=view.last_reviewed_at.date() if view.last_reviewed_at else None,
-        home_channel=view.home_channel,
-        lines=lines,
-        evidence=tuple(
-            EvidenceSpec(
-                summary=e.summary, source=e.source, n=e.n, date=e.collected_at, line=e.line_key
-            )
-            for e in view.evidence
-        ),
-    )
 
 
 def _norm(value: str) -> str:
@@ -310,149 +240,91 @@ class Store:
     ) -> tuple[PersonaView, str]:
         """Create or update one persona by slug. Returns (view, "created"|"updated"|"unchanged")."""
         with self._sessions.begin() as s:
-            p, outcome = self._apply(s, workspace_id, spec, author=author, note=note)
-            s.flush()
-            s.refresh(p)
+            outcome = self._write(s, workspace_id, [spec], author=author, note=note)[0]
+            p = s.scalar(
+                self._query().where(Persona.workspace_id == workspace_id, Persona.slug == spec.slug)
+            )
+            assert p is not None
             return view_of(p), outcome
 
     def import_specs(
         self, workspace_id: int, specs: Sequence[PersonaSpec], *, author: str
     ) -> ImportResult:
-        """All-or-nothing: every persona is written in one transaction, or none is."""
+        """All-or-nothing: every persona is written in one transaction, or none is.
+        Personas already in the store are matched by slug; unchanged ones are not touched."""
         seen: set[str] = set()
         for spec in specs:
             if spec.slug in seen:
                 raise ValueError(f"duplicate slug {spec.slug!r}")
             seen.add(spec.slug)
-        created: list[str] = []
-        updated: list[str] = []
-        unchanged: list[str] = []
         with self._sessions.begin() as s:
-            for spec in specs:
-                _, outcome = self._apply(s, workspace_id, spec, author=author, note="import")
-                {"created": created, "updated": updated, "unchanged": unchanged}[outcome].append(
-                    spec.slug
-                )
-        return ImportResult(tuple(created), tuple(updated), tuple(unchanged))
-
-    def _apply(
-        self, s: Session, workspace_id: int, spec: PersonaSpec, *, author: str, note: str
-    ) -> tuple[Persona, str]:
-        p = s.scalar(
-            self._query().where(Persona.workspace_id == workspace_id, Persona.slug == spec.slug)
+            outcomes = self._write(s, workspace_id, specs, author=author, note="import")
+        grouped: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": []}
+        for spec, outcome in zip(specs, outcomes, strict=True):
+            grouped[outcome].append(spec.slug)
+        return ImportResult(
+            tuple(grouped["created"]), tuple(grouped["updated"]), tuple(grouped["unchanged"])
         )
+
+    def _write(
+        self,
+        s: Session,
+        workspace_id: int,
+        specs: Sequence[PersonaSpec],
+        *,
+        author: str,
+        note: str,
+    ) -> list[str]:
+        """Write specs in the session's transaction; returns each one's outcome.
+
+        New personas go in with multi-row INSERTs (persona_store.bulk); existing ones are
+        compared first and only changed ones are synced through the ORM (one flush), each
+        getting a new version and a revision."""
         now = utcnow()
-        if p is None:
-            p = Persona(workspace_id=workspace_id, slug=spec.slug, name=spec.name, version=0)
-            s.add(p)
-            before = None
-        else:
-            before = spec_of(view_of(p)).to_dict()
-        p.name = spec.name
-        p.kind = spec.kind
-        p.role = spec.role
-        p.summary = spec.summary
-        p.photo_url = spec.photo_url
-        p.quote = spec.quote
-        p.segment = spec.segment
-        p.review_every_days = spec.review_every_days
-        p.home_channel = spec.home_channel
-        if spec.last_reviewed is not None:
-            p.last_reviewed_at = datetime.combine(spec.last_reviewed, time(), tzinfo=UTC)
-        elif p.last_reviewed_at is None:
-            p.last_reviewed_at = now
-        self._sync_lines(s, p, spec)
-        self._sync_owners(p, spec.owners)
-        s.flush()
-        self._sync_evidence(p, spec.evidence)
-        s.flush()
-        s.refresh(p)
-        after = spec_of(view_of(p)).to_dict()
-        if before == after:
-            return p, "unchanged"
-        p.version = (p.version or 0) + 1
-        p.updated_at = now
-        s.add(
-            PersonaRevision(
-                persona_id=p.id, version=p.version, snapshot=after, author=author, note=note
-            )
-        )
-        return p, "created" if before is None else "updated"
-
-    @staticmethod
-    def _sync_lines(s: Session, p: Persona, spec: PersonaSpec) -> None:
-        """Keep citation keys stable: an unchanged line keeps its key; new lines get fresh ones."""
-        existing = list(p.lines)
-        keep: list[ProfileLine] = []
-        position = 0
-        for kind in LINE_FIELDS.values():
-            old = [line for line in existing if line.kind == kind]
-            used: set[int] = set()
-            numbers = [
-                int(k.key.rsplit("-", 1)[1]) for k in old if k.key.rsplit("-", 1)[1].isdigit()
-            ]
-            next_number = max(numbers, default=0) + 1
-            for text_ in spec.lines.get(kind, ()):
-                match = next(
-                    (line for line in old if line.text == text_ and line.id not in used), None
+        existing: dict[str, Persona] = {}
+        slugs = [spec.slug for spec in specs]
+        for i in range(0, len(slugs), 500):  # keep IN lists well under driver limits
+            chunk = slugs[i : i + 500]
+            for p in s.scalars(
+                self._query().where(Persona.workspace_id == workspace_id, Persona.slug.in_(chunk))
+            ):
+                existing[p.slug] = p
+        outcomes: list[str] = []
+        fresh: list[PersonaSpec] = []
+        changed: list[tuple[int, Persona, dict]] = []
+        for index, spec in enumerate(specs):
+            p = existing.get(spec.slug)
+            if p is None:
+                fresh.append(spec)
+                outcomes.append("created")
+                continue
+            outcomes.append("unchanged")
+            before = snapshot(p)
+            if predicted_snapshot(spec, before) != before:
+                apply_spec(p, spec, now)
+                changed.append((index, p, before))
+        if changed:
+            s.flush()
+            for index, p, before in changed:
+                after = snapshot(p)
+                if after == before:  # e.g. only the order of owners differed
+                    continue
+                p.version = (p.version or 0) + 1
+                p.updated_at = now
+                outcomes[index] = "updated"
+                s.add(
+                    PersonaRevision(
+                        persona_id=p.id,
+                        version=p.version,
+                        snapshot=after,
+                        author=author,
+                        note=note,
+                        created_at=now,
+                    )
                 )
-                if match is None:
-                    match = ProfileLine(kind=kind, key=f"{kind}-{next_number}", text=text_)
-                    next_number += 1
-                else:
-                    used.add(match.id)
-                match.position = position
-                position += 1
-                keep.append(match)
-        for line in existing:
-            if line not in keep:
-                p.lines.remove(line)
-        for line in keep:
-            if line not in p.lines:
-                p.lines.append(line)
-        s.flush()
-
-    @staticmethod
-    def _sync_owners(p: Persona, owners: Iterable[str]) -> None:
-        wanted = []
-        for ref in owners:
-            platform, _, user = ref.partition(":")
-            wanted.append((platform, user))
-        for o in list(p.owners):
-            if (o.platform, o.user_id) not in wanted:
-                p.owners.remove(o)
-        have = {(o.platform, o.user_id) for o in p.owners}
-        for platform, user in dict.fromkeys(wanted):
-            if (platform, user) not in have:
-                p.owners.append(Owner(platform=platform, user_id=user))
-
-    @staticmethod
-    def _sync_evidence(p: Persona, evidence: Iterable[EvidenceSpec]) -> None:
-        """Match on (summary, source, date) so bot-written details (survey counts) survive."""
-        by_key = {line.key: line.id for line in p.lines}
-        pool = list(p.evidence)
-        keep: list[Evidence] = []
-        for spec in evidence:
-            match = next(
-                (
-                    e
-                    for e in pool
-                    if e.summary == spec.summary
-                    and e.source == spec.source
-                    and e.collected_at == spec.date
-                    and e not in keep
-                ),
-                None,
-            )
-            if match is None:
-                match = Evidence(summary=spec.summary, source=spec.source, collected_at=spec.date)
-                p.evidence.append(match)
-            match.n = spec.n
-            match.line_id = by_key.get(spec.line) if spec.line else None
-            keep.append(match)
-        for e in pool:
-            if e not in keep:
-                p.evidence.remove(e)
+            s.flush()
+        insert_new(s, workspace_id, fresh, author=author, note=note, now=now)
+        return outcomes
 
     def add_evidence(
         self,
@@ -512,7 +384,7 @@ class Store:
             )
             if p is None:
                 raise KeyError(slug)
-            self._sync_owners(p, owners)
+            sync_owners(p, owners)
             s.flush()
             self._revise(s, p, author=author, note="owners changed")
             s.flush()
