@@ -75,6 +75,7 @@ async def deliver(
         log.info("skipped %s: already delivered (or being delivered)", label)
         report.skipped.append(f"{label}: already delivered")
         return Outcome("duplicate")
+    reply: Reply | None = None
     try:
         reply = await build()
         if reply is None:
@@ -90,12 +91,12 @@ async def deliver(
             status="dead" if exc.permanent else "failed", detail=exc.reason,
         )  # fmt: skip
         report.failed.append(f"{label}: {exc.reason}")
-        return Outcome(status, reason=exc.reason)
+        return Outcome(status, reason=exc.reason, reply=reply)
     except Exception as exc:  # a bug or an outage must not stop the sweep
         log.exception("failed %s", label)
         await deps.db(deliveries.finish, kind, target, period, status="failed", detail=repr(exc))
         report.failed.append(f"{label}: {exc!r}")
-        return Outcome("transient", reason=repr(exc))
+        return Outcome("transient", reason=repr(exc), reply=reply)
     await deps.db(deliveries.finish, kind, target, period, status="sent", message_id=message_id)
     log.info("posted %s (message %s)", label, message_id)
     report.posted.append(label)
@@ -155,7 +156,7 @@ async def _digest(
     grace: timedelta, sub: SubscriptionView, p: Plan | Exception,
 ) -> None:  # fmt: skip
     from bot.features.digest import address_of, build_digest, digests
-    from bot.features.surveys import on_posted
+    from bot.features.surveys import on_posted, surveys
 
     store = digests(deps)
     if isinstance(p, Exception):
@@ -176,6 +177,10 @@ async def _digest(
         kind="digest", target=sub.target, period=period_key(p.fire),
         address=address_of(sub), build=lambda: build_digest(deps, sub, now),
     )  # fmt: skip
+    track = outcome.reply.meta.get("track", "") if outcome.reply else ""
+    if outcome.status != "sent" and track.startswith("survey:"):
+        # The question of the week never reached the channel: drop it (a retry makes anew).
+        await deps.db(surveys(deps).discard, sub.workspace_id, int(track.split(":", 1)[1]))
     if outcome.status == "transient":
         await deps.db(store.advance, sub.id, p.fire)  # retried by the next sweep
         return
@@ -183,7 +188,6 @@ async def _digest(
     if outcome.status == "permanent":
         await deps.db(store.disable, sub.id, f"delivery failed: {outcome.reason}")
         log.warning("digest %s disabled: %s", sub.id, outcome.reason)
-    track = outcome.reply.meta.get("track", "") if outcome.reply else ""
     if outcome.message_id and track.startswith("survey:"):
         # The question of the week is a survey: remember its message for tally updates.
         await on_posted(deps, sub.workspace_id, track.split(":", 1)[1], address_of(sub),

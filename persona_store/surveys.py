@@ -490,6 +490,26 @@ class SurveyStore:
             s.flush()
             return self._view(s, sv)
 
+    def discard(self, workspace_id: int, survey_id: int) -> bool:
+        """Delete a survey that was never posted and never answered (its post failed)."""
+        with self._sessions.begin() as s:
+            answered = s.scalar(
+                select(func.count(SurveyAnswer.id)).where(SurveyAnswer.survey_id == survey_id)
+            )
+            if answered:
+                return False
+            sv = s.scalar(
+                select(Survey).where(
+                    Survey.id == survey_id,
+                    Survey.workspace_id == workspace_id,
+                    Survey.message_id.is_(None),
+                )
+            )
+            if sv is None:
+                return False
+            s.delete(sv)
+            return True
+
     def set_evidence(self, survey_id: int, evidence_id: int) -> None:
         with self._sessions.begin() as s:
             s.execute(update(Survey).where(Survey.id == survey_id).values(evidence_id=evidence_id))
