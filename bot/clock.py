@@ -174,7 +174,7 @@ async def _digest(
         return
     outcome = await deliver(
         deps, adapters, report,
-        kind="digest", target=sub.target, period=period_key(p.fire),
+        kind="digest", target=sub.target, period=period_key(p.fire, sub.cron, sub.timezone),
         address=address_of(sub), build=lambda: build_digest(deps, sub, now),
     )  # fmt: skip
     track = outcome.reply.meta.get("track", "") if outcome.reply else ""

@@ -177,5 +177,16 @@ def plan(
     return Plan(None, tuple(fires), following)
 
 
-def period_key(fire: datetime) -> str:
+def period_key(fire: datetime, cron: str | None = None, timezone: str | None = None) -> str:
+    """The delivery-key period of a run: the local ISO week for weekly schedules, the local
+    date for daily ones, so a channel never gets two digests in one period even when its
+    schedule is changed in between (or a fall-back hour repeats); else the fire time."""
+    if cron and timezone:
+        minute, hour, day, month, dow = cron.split()
+        local = fire.astimezone(ZoneInfo(timezone))
+        if day == "*" and month == "*" and dow in DAYS:
+            year, week, _ = local.isocalendar()
+            return f"{year}-W{week:02d}"
+        if day == "*" and month == "*" and hour.isdigit() and minute.isdigit():
+            return local.date().isoformat()
     return fire.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")

@@ -54,8 +54,26 @@ def test_same_sweep_twice_posts_once(store: Store) -> None:
     assert len(adapter.sent) == 1
     assert any("already delivered" in s for s in third.skipped)
     assert DeliveryStore.of(store).list("digest") == [
-        ("digest", "web:local:C1", "2026-11-23T08:00Z", "sent")
+        ("digest", "web:local:C1", "2026-W48", "sent")
     ]
+
+
+def test_changed_schedule_never_posts_twice_in_one_week(sqlite_store: Store) -> None:
+    seed(sqlite_store)
+    subscribe(sqlite_store, "C1")
+    adapter = RecordingAdapter()
+    deps = deps_for(sqlite_store)
+    asyncio.run(sweep_once(deps, [adapter], MONDAY_0800))
+    # Someone moves the digest to 10:00 the same Monday: nothing more this week.
+    DigestStore.of(sqlite_store).subscribe(
+        sqlite_store.default_workspace_id(), platform="web", ext_workspace="local",
+        conversation_id="C1", thread_id=None, service_url=None, cron="0 10 * * mon",
+        timezone="Europe/Berlin", next_run_at=MONDAY_0800 + timedelta(hours=1),
+    )  # fmt: skip
+    report = asyncio.run(sweep_once(deps, [adapter], MONDAY_0800 + timedelta(hours=1)))
+    assert len(adapter.sent) == 1 and any("already delivered" in s for s in report.skipped)
+    asyncio.run(sweep_once(deps, [adapter], MONDAY_0800 + timedelta(days=7, hours=1)))
+    assert len(adapter.sent) == 2
 
 
 def test_two_clocks_at_once_post_once(store: Store) -> None:

@@ -93,6 +93,11 @@ def test_plan_daily_after_long_outage_delivers_only_latest() -> None:
     assert p.fire == utc(2026, 11, 23, 9)
     assert p.skipped == (utc(2026, 11, 20, 9), utc(2026, 11, 21, 9), utc(2026, 11, 22, 9))
     assert period_key(p.fire) == "2026-11-23T09:00Z"
+    assert period_key(p.fire, cron, tz) == "2026-11-23"
+    # Weekly: the local ISO week (Sunday 23:30 UTC is already Monday in Tokyo).
+    sunday_night = utc(2026, 11, 22, 23, 30)
+    assert period_key(sunday_night, "30 8 * * mon", "Asia/Tokyo") == "2026-W48"
+    assert period_key(sunday_night, "30 23 * * sun", "UTC") == "2026-W47"
 
 
 def test_frozen_clock_subscription_starts_next_occurrence() -> None:
