@@ -143,7 +143,7 @@ async def test_invented_citations_are_dropped(answerer_for, fake_openai: FakeOpe
                 {"text": "Faster onboarding", "cites": ["pain-1", "goal-99"]},
                 {"text": "Made up", "cites": ["motivation-7"]},
             ],
-            concerns=[{"text": "Budget", "cites": ["[pain-2]", "pain-2", "evidence-1"]}],
+            concerns=[{"text": "Budget", "cites": ["[pain-2]", "Pain-2: Budget", "evidence-1"]}],
         )
     )
     answer = await answerer_for(fake_openai).answer(make_persona(), QUESTION)

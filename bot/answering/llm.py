@@ -192,7 +192,7 @@ def _reasons(value: Any, keys: set[str], dropped: list[str], field: str) -> tupl
             raise InvalidReply(f"{field} cites is not a list")
         real: list[str] = []
         for c in cites:
-            key = str(c).strip().strip("[]")
+            key = _key_of(c)
             if key not in keys:
                 dropped.append(str(c)[:40])
             elif key not in real:
@@ -200,6 +200,16 @@ def _reasons(value: Any, keys: set[str], dropped: list[str], field: str) -> tupl
         if real and item["text"].strip():
             out.append(Reason(_clean(item["text"], MAX_TEXT), tuple(real)))
     return tuple(out[:MAX_ITEMS])
+
+
+_KEY_RE = re.compile(r"[A-Za-z]+-\d+")
+
+
+def _key_of(cite: object) -> str:
+    """'pain-2', '[pain-2]', 'Pain-2: Budget…' all mean pain-2; anything else stays as-is."""
+    text = str(cite).strip()
+    m = _KEY_RE.search(text)
+    return m.group(0).lower() if m else text
 
 
 def _clean(text: str, limit: int) -> str:
