@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.features import personas as personas_feature
 from bot.features import surveys as survey_feature
 from bot.features.surveys import parse_create, pick_option
 from bot.messages import Address
@@ -148,7 +149,7 @@ async def test_chat_flow_vote_tally_close_evidence(sqlite_store: Store) -> None:
     seed(sqlite_store, owners=["slack:OWNER"])
     clock = Clock()
     deps = make(sqlite_store, clock, FixedAnswerer(stance="support"))
-    core = core_with(deps, survey_feature)
+    core = core_with(deps, survey_feature, personas_feature)
     [created] = await core.handle(
         command('survey maya "Is price still the #1 objection?" Yes | No | Not sure --closes 2d')
     )
@@ -196,6 +197,9 @@ async def test_chat_flow_vote_tally_close_evidence(sqlite_store: Store) -> None:
     [again] = await core.handle(command(f"survey close {survey_id}", user="OWNER"))
     assert again.is_error
     assert ss.prediction_record(ws, persona.id).total == 1
+    [shown] = await core.handle(command("show maya"))
+    assert "Prediction record: 0/1 right" in shown.text
+    assert "Prediction record: 0/1 right (latest first: \u2717)" in shown.cards[0].context
 
 
 @pytest.mark.parametrize(

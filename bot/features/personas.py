@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.commands import Context, Registry
 from bot.features.cards import KIND_LABELS, evidence_badge, freshness, persona_card
 from bot.features.resolve import resolve_persona
+from bot.features.survey_render import prediction_badge
 from bot.messages import Card, Reply, Section
+from persona_store.surveys import SurveyStore
 
 KIND_ORDER = ("primary", "secondary", "negative")
 
@@ -59,6 +63,13 @@ async def show(ctx: Context) -> Reply:
     for section in card.sections:
         text += [f"{section.title}:", *(f"  • {b}" for b in section.bullets)]
     text.append(f"{freshness(persona, now)} · {evidence_badge(persona)}")
+    record = await ctx.deps.db(
+        SurveyStore.of(ctx.deps.store).prediction_record, ctx.workspace_id, persona.id
+    )
+    badge = prediction_badge(record)
+    if badge:  # how well the persona predicted real survey results
+        card = replace(card, context=(*card.context, badge))
+        text.append(badge)
     return Reply(text="\n".join(t for t in text if t), cards=(card,), ephemeral=True)
 
 

@@ -19,6 +19,7 @@ from bot.commands import Context, Registry
 from bot.deps import Deps
 from bot.features.cards import evidence_badge, freshness
 from bot.features.resolve import resolve_persona
+from bot.features.survey_render import prediction_badge
 from bot.features.surveys import surveys
 from bot.messages import Address, Button, Card, Field, Reply, Section, error_reply
 from bot.ports import ChatAdapter
@@ -56,14 +57,6 @@ def parse_owner(token: str, ctx: Context) -> str | None:
     return None
 
 
-def record_line(record: PredictionRecord) -> str | None:
-    if not record.total:
-        return None
-    marks = "".join("\u2713" if ok else "\u2717" for ok in record.last)
-    line = f"Prediction record: {record.right}/{record.total} right (latest first: {marks})"
-    return line + (" — mostly wrong lately" if record.mostly_wrong else "")
-
-
 def reminder_reply(
     persona: PersonaView, due: ReviewDue, now: datetime, record: PredictionRecord, news: list[str]
 ) -> Reply:
@@ -75,7 +68,7 @@ def reminder_reply(
     )
     bullets = tuple(news) if news else ("No new evidence since the last review.",)
     sections = [Section(title="Since the last review", bullets=bullets)]
-    line = record_line(record)
+    line = prediction_badge(record)
     if line:
         sections.append(Section(title="Prediction record", text=line))
     slug = persona.slug

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.messages import Button, Card, Choice, Reply, Section
-from persona_store.surveys import SurveyView
+from persona_store.surveys import PredictionRecord, SurveyView
 
 VOTE_ACTION = "survey.vote"
 RESULTS_ACTION = "survey.results"
@@ -143,3 +143,13 @@ def vote_ack(survey: SurveyView, option: int, outcome: str) -> Reply:
 
 def results_button(survey_id: int) -> Button:
     return Button("See results", RESULTS_ACTION, str(survey_id))
+
+
+def prediction_badge(record: PredictionRecord) -> str | None:
+    """The persona's prediction record for cards, the gallery and reminders; None before
+    any linked survey has closed with answers."""
+    if not record.total:
+        return None
+    marks = "".join("\u2713" if ok else "\u2717" for ok in record.last)
+    line = f"Prediction record: {record.right}/{record.total} right (latest first: {marks})"
+    return line + (" — mostly wrong lately" if record.mostly_wrong else "")
