@@ -202,9 +202,10 @@ class OfflineAnswerer:
             touched = [per_concept[c] for c in concepts.get(line.key, ()) if c in per_concept]
             effect = ((sum(touched) > 0) - (sum(touched) < 0)) if touched else overall
             if effect > 0 and line.kind == "objection":
-                # adding the very thing an objection is about does not answer it
+                # Only an explicit relief ("cut prices", "simplify setup") answers an
+                # objection; adding the very thing it is about ("add AI reports") does not.
                 mine = concepts.get(line.key, frozenset())
-                if not (mine - added) & per_concept.keys() or not touched:
+                if not any(per_concept.get(c, 0) > 0 and c not in added for c in mine):
                     effect = 0
             out.append(_Match(line, score / best, effect))
         out.sort(key=lambda m: -m.relevance)

@@ -95,7 +95,7 @@ _CONCEPTS: dict[str, list[str]] = {
         "flexibility tailor tailored branding"
     ),
     "automation": _split(
-        "automate automated automation automatic automatically ai manual manually "
+        "automate automated automation automatic automatically manual manually "
         "repetitive busywork copy-paste"
     ),
     "contract": _split("contract contracts commitment lock-in locked cancel cancellation churn"),
