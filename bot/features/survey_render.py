@@ -67,6 +67,8 @@ def survey_reply(survey: SurveyView) -> Reply:
         f"{total} {noun} so far. Answer with the buttons "
         f"(or type `survey vote {survey.id} NUMBER`).",
     ]
+    if survey.closes_at:
+        text_lines.append(f"Survey #{survey.id} closes {_when(survey.closes_at)}.")
     return Reply(
         text="\n".join(text_lines),
         cards=(
