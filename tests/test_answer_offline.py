@@ -169,7 +169,7 @@ def test_direction_lexicon() -> None:
     assert direction("What about dark mode?") == (0, {}, frozenset())
     overall, per, added = direction("Raise the price of the pro plan and simplify setup")
     assert per["price"] == -1 and per["onboarding"] == 1 and not added
-    assert direction("Add AI reporting").added == {"automation", "reporting"}
+    assert direction("Add automated reporting").added == {"automation", "reporting"}
 
 
 def test_light_stemming_and_synonyms() -> None:
