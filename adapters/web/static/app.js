@@ -73,8 +73,9 @@ document.addEventListener("error", (event) => {
         credentials: "same-origin",
       });
       if (!resp.ok || !resp.body) {
-        const text = await resp.text();
-        throw new Error(text.slice(0, 300) || `HTTP ${resp.status}`);
+        const text = (await resp.text()).trim();
+        if (status) status.textContent = text.slice(0, 300) || `Something went wrong (HTTP ${resp.status}).`;
+        return false;
       }
       const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = "";
@@ -99,8 +100,10 @@ document.addEventListener("error", (event) => {
           scrollToEnd();
         }
       }
+      return true;
     } catch (err) {
       if (status) status.textContent = `Could not reach Persona Bot: ${err.message}`;
+      return false;
     } finally {
       if (pending) pending.remove();
       buttons.forEach((b) => b.removeAttribute("aria-busy"));
@@ -115,7 +118,9 @@ document.addEventListener("error", (event) => {
     if (form === composer) {
       const text = textarea.value.trim();
       if (!text) return;
-      post(form, event.submitter);
+      post(form, event.submitter).then((ok) => {
+        if (!ok && !textarea.value) { textarea.value = text; autosize(); }
+      });
       textarea.value = "";
       autosize();
       textarea.focus();
