@@ -21,6 +21,7 @@ from bot.cli import load_samples, open_store
 from bot.commands import Core
 from bot.deps import Deps
 from bot.features import build_registry
+from bot.messages import Address, Card, Reply
 from bot.settings import Settings
 from bot.tasks import BackgroundTasks
 
@@ -47,7 +48,7 @@ def browser_type_launch_args() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[str]:
+async def server(tmp_path: Path) -> AsyncIterator[tuple[str, WebAdapter]]:
     """The real web app (features, sample personas, offline answerer) on a random port,
     in the test's own event loop."""
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'browser.db'}")
@@ -56,20 +57,21 @@ async def server(tmp_path: Path) -> AsyncIterator[str]:
     deps = Deps(store=store, answerer=OfflineAnswerer(), settings=settings)
     core = Core(deps, build_registry())
     tasks = BackgroundTasks()
-    app = build_app(deps, core, [WebAdapter.from_settings(settings, core, deps, tasks)], tasks)
+    adapter = WebAdapter.from_settings(settings, core, deps, tasks)
+    app = build_app(deps, core, [adapter], tasks)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = runner.addresses[0][1]
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", adapter
     finally:
         await runner.cleanup()
 
 
 async def test_playground_answers_and_gallery_opens(
-    server: str, browser_type_launch_args: dict[str, Any]
+    server: tuple[str, WebAdapter], browser_type_launch_args: dict[str, Any]
 ) -> None:
     # The async API (not pytest-playwright's sync `page` fixture): a session-wide sync
     # Playwright would leave an event loop running under every later asyncio test.
@@ -77,12 +79,12 @@ async def test_playground_answers_and_gallery_opens(
         browser = await pw.chromium.launch(**browser_type_launch_args)
         try:
             page = await browser.new_page()
-            await drive(page, server)
+            await drive(page, *server)
         finally:
             await browser.close()
 
 
-async def drive(page: Page, server: str) -> None:
+async def drive(page: Page, server: str, adapter: WebAdapter) -> None:
     problems: list[str] = []
     outside: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
@@ -114,6 +116,15 @@ async def drive(page: Page, server: str) -> None:
     # An example chip sends itself.
     await page.get_by_role("button", name="list", exact=True).click()
     await expect(page.locator(".msg-user .bubble").last).to_contain_text("list")
+
+    # A post from the clock (digest, survey) appears without a reload.
+    await adapter.send(
+        Address(platform="web", workspace="local", conversation_id="playground"),
+        Reply(text="Persona of the week", cards=(Card(title="Persona of the week: Maya"),)),
+    )
+    await expect(page.get_by_role("heading", name="Persona of the week: Maya")).to_be_visible(
+        timeout=10_000
+    )
 
     # The persona one-pager.
     await page.goto(server + "/personas/maya")
