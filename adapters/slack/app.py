@@ -32,10 +32,11 @@ from adapters.slack.inbound import (
     is_user_message,
     team_of,
 )
+from adapters.slack.modals import EDIT_CALLBACK, SURVEY_CALLBACK, Modals
 from adapters.slack.oauth import oauth_flow, oauth_routes
 from adapters.slack.recovery import RETRY_ACTION_ID, STALE_AFTER, recover_pending
 from adapters.slack.render import SHARE_ACTION_ID, to_message
-from bot.commands import Core
+from bot.commands import Core, strip_command_prefix
 from bot.deps import Deps
 from bot.messages import Address, Inbound, Reply
 from bot.settings import Settings
@@ -82,6 +83,7 @@ class SlackAdapter:
 
         self.delivery = Delivery(self.client, self.state, deps.db, tokens)
         self.flows = Flows(core, deps, tasks, self.delivery, self.state)
+        self.modals = Modals(self.flows)
         self.recovery_interval = recovery_interval
         self._recovery: asyncio.Task[None] | None = None
         self.bolt = AsyncApp(
@@ -182,10 +184,26 @@ class SlackAdapter:
         self.bolt.event("message")(self._on_event)
         self.bolt.event("app_home_opened")(self._on_home_opened)
         self.bolt.action(re.compile(r".*"))(self._on_action)
+        self.bolt.view(SURVEY_CALLBACK)(self.modals.submit_survey)
+        self.bolt.view(EDIT_CALLBACK)(self.modals.submit_edit)
 
     async def _on_command(self, ack: Any, body: dict[str, Any]) -> None:
         inbound = from_slash_command(body)
-        await self.flows.command(ack, inbound, str(body.get("response_url") or ""))
+        response_url = str(body.get("response_url") or "")
+        trigger = str(body.get("trigger_id") or "")
+        # Two forms only Slack has: `survey` alone opens the "new survey" modal, `edit NAME`
+        # the "edit persona" modal. Everything else is the core's.
+        head, _, rest = strip_command_prefix(inbound.text).partition(" ")
+        if trigger and head.lower() == "survey" and not rest.strip():
+            await ack()
+            self.tasks.spawn(self.modals.open_survey(inbound, trigger), name="slack-modal")
+            return
+        if trigger and head.lower() == "edit" and rest.strip():
+            await ack()
+            opening = self.modals.open_edit(inbound, rest.strip(), trigger, response_url)
+            self.tasks.spawn(opening, name="slack-modal")
+            return
+        await self.flows.command(ack, inbound, response_url)
 
     async def _on_event(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
         """Events are acked by bolt before this runs; the work is tracked by our tasks."""

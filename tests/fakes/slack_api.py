@@ -52,6 +52,7 @@ class FakeSlackApi:
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
     socket_acks: dict[str, dict[str, Any]] = field(default_factory=dict)
     socket_connected: asyncio.Event = field(default_factory=asyncio.Event)
+    admins: set[str] = field(default_factory=set)  # users.info says is_admin for these
 
     async def start(self) -> FakeSlackApi:
         app = web.Application()
@@ -172,6 +173,9 @@ class FakeSlackApi:
         if method == "conversations.open":
             users = str(args.get("users") or "")
             return {"ok": True, "channel": {"id": "D" + users.lstrip("UW")}}
+        if method == "users.info":
+            user = str(args.get("user") or "")
+            return {"ok": True, "user": {"id": user, "is_admin": user in self.admins}}
         if method == "oauth.v2.access":
             return {
                 "ok": True,

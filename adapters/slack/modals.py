@@ -1,0 +1,283 @@
+"""Slack modals: "new survey" (`/persona survey` with nothing after it) and "edit persona"
+(`/persona edit NAME`, owners and workspace admins only).
+
+Validation errors are shown inside the modal (`response_action: errors`), using the same
+validators as the rest of the bot (PersonaSpec, the survey store's option rules). A valid
+survey is handed to the core as the equivalent `survey …` command; an edit is written
+through the Store with a revision naming the editor.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import replace
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from adapters.slack.flows import Flows, Origin
+from adapters.slack.render import truncate
+from bot.messages import Address, Inbound, error_reply, text_reply
+from persona_store.spec import PersonaSpec, SpecError
+from persona_store.store import spec_of
+from persona_store.surveys import SurveyError, validate_options
+
+log = logging.getLogger(__name__)
+
+SURVEY_CALLBACK = "slack.survey.new"
+EDIT_CALLBACK = "slack.persona.edit"
+EDIT_FIELDS = ("role", "summary", "quote")
+EDIT_LISTS = ("goals", "pains", "objections")
+CLOSES = {"24h": "1 day", "48h": "2 days", "7d": "1 week"}
+
+
+def _input(block_id: str, label: str, *, multiline: bool = False, initial: str = "",
+           optional: bool = False, hint: str | None = None) -> dict[str, Any]:  # fmt: skip
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "value",
+        "multiline": multiline,
+    }
+    if initial:
+        element["initial_value"] = initial[:3000]
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id,
+        "label": {"type": "plain_text", "text": label},
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = {"type": "plain_text", "text": hint}
+    return block
+
+
+def survey_modal(channel: str, personas: list[tuple[str, str]]) -> dict[str, Any]:
+    options = [
+        {"text": {"type": "plain_text", "text": truncate(name, 75)}, "value": slug}
+        for slug, name in personas[:100]
+    ]
+    return {
+        "type": "modal",
+        "callback_id": SURVEY_CALLBACK,
+        "private_metadata": json.dumps({"channel": channel}),
+        "title": {"type": "plain_text", "text": "New micro-survey"},
+        "submit": {"type": "plain_text", "text": "Post survey"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "persona",
+                "label": {"type": "plain_text", "text": "About which persona?"},
+                "element": {"type": "static_select", "action_id": "value", "options": options},
+            },
+            _input("question", "Question", hint="e.g. Is price still the #1 objection?"),
+            _input("options", "Options, one per line", multiline=True, hint="2 to 10 options"),
+            {
+                "type": "input",
+                "block_id": "closes",
+                "label": {"type": "plain_text", "text": "Closes after"},
+                "element": {
+                    "type": "static_select",
+                    "action_id": "value",
+                    "initial_option": {
+                        "text": {"type": "plain_text", "text": "2 days"},
+                        "value": "48h",
+                    },
+                    "options": [
+                        {"text": {"type": "plain_text", "text": label}, "value": value}
+                        for value, label in CLOSES.items()
+                    ],
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "anonymous",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Privacy"},
+                "element": {
+                    "type": "checkboxes",
+                    "action_id": "value",
+                    "options": [
+                        {
+                            "text": {"type": "plain_text", "text": "Anonymous answers"},
+                            "value": "yes",
+                        }
+                    ],
+                },
+            },
+        ],
+    }
+
+
+def edit_modal(spec: PersonaSpec, channel: str) -> dict[str, Any]:
+    data = spec.to_dict()
+    blocks = [
+        _input("role", "Role", initial=data.get("role", ""), optional=True),
+        _input(
+            "summary", "Summary", multiline=True, initial=data.get("summary", ""), optional=True
+        ),
+        _input("quote", "Quote", initial=data.get("quote", ""), optional=True),
+    ]
+    for key in EDIT_LISTS:
+        blocks.append(
+            _input(
+                key,
+                f"{key.capitalize()}, one per line",
+                multiline=True,
+                initial="\n".join(data.get(key, [])),
+                optional=True,
+            )
+        )
+    return {
+        "type": "modal",
+        "callback_id": EDIT_CALLBACK,
+        "private_metadata": json.dumps({"slug": spec.slug, "channel": channel}),
+        "title": {"type": "plain_text", "text": truncate(f"Edit {spec.name}", 24)},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    }
+
+
+def _value(values: dict[str, Any], block: str) -> Any:
+    element = (values.get(block) or {}).get("value") or {}
+    if element.get("type") == "static_select":
+        return (element.get("selected_option") or {}).get("value")
+    if element.get("type") == "checkboxes":
+        return [o.get("value") for o in element.get("selected_options") or []]
+    return element.get("value") or ""
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip(" -•*\t") for line in text.splitlines() if line.strip(" -•*\t")]
+
+
+class Modals:
+    def __init__(self, flows: Flows) -> None:
+        self.flows = flows
+        self.deps = flows.deps
+
+    # -- opening -------------------------------------------------------------------------
+    async def open_survey(self, inbound: Inbound, trigger_id: str) -> None:
+        ws = await self.flows.workspace(inbound.address.workspace)
+        personas = await self.deps.db(self.deps.store.list_personas, ws)
+        view = survey_modal(inbound.address.conversation_id, [(p.slug, p.name) for p in personas])
+        await self._open(inbound, trigger_id, view)
+
+    async def open_edit(self, inbound: Inbound, name: str, trigger_id: str, response_url: str):  # type: ignore[no-untyped-def]
+        ws = await self.flows.workspace(inbound.address.workspace)
+        found = await self.deps.db(self.deps.store.lookup, ws, name)
+        origin = Origin(inbound, ws, response_url)
+        if found.persona is None:
+            hint = f" Did you mean {' or '.join(found.suggestions)}?" if found.suggestions else ""
+            await self.flows.deliver(origin, [error_reply(f"I don't know '{name}'.{hint}")])
+            return
+        persona = found.persona
+        if not await self.may_edit(inbound, persona):
+            owners = ", ".join(o.ref for o in persona.owners) or "nobody yet"
+            refusal = error_reply(
+                f"Only {persona.name}'s owners ({owners}) and workspace admins can edit this "
+                f"persona. You can still ask {persona.first_name} anything, or suggest a change "
+                "to an owner."
+            )
+            await self.flows.deliver(origin, [refusal])
+            return
+        await self._open(
+            inbound, trigger_id, edit_modal(spec_of(persona), inbound.address.conversation_id)
+        )
+
+    async def _open(self, inbound: Inbound, trigger_id: str, view: dict[str, Any]) -> None:
+        token = await self.flows.delivery.token_for(inbound.address.workspace)
+        try:
+            await self.flows.delivery.client.views_open(
+                trigger_id=trigger_id, view=view, token=token
+            )
+        except SlackApiError as exc:
+            log.warning("views.open failed: %s", exc.response.get("error"))
+
+    async def may_edit(self, inbound: Inbound, persona: Any) -> bool:
+        if any(o.ref == f"slack:{inbound.user_id}" for o in persona.owners):
+            return True
+        token = await self.flows.delivery.token_for(inbound.address.workspace)
+        try:
+            resp = await self.flows.delivery.client.users_info(user=inbound.user_id, token=token)
+        except SlackApiError:
+            return False
+        user = resp.get("user") or {}
+        return bool(user.get("is_admin") or user.get("is_owner"))
+
+    # -- submissions (the ack must carry any errors) ---------------------------------------
+    async def submit_survey(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = (view.get("state") or {}).get("values") or {}
+        question = str(_value(values, "question")).strip().replace('"', "'")
+        errors: dict[str, str] = {}
+        if not question:
+            errors["question"] = "Please write the question."
+        try:
+            options = validate_options(_lines(str(_value(values, "options"))))
+        except SurveyError as exc:
+            errors["options"] = str(exc)[:150]
+            options = []
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        meta = json.loads(view.get("private_metadata") or "{}")
+        user = (body.get("user") or {}).get("id") or ""
+        flags = " --anonymous" if "yes" in (_value(values, "anonymous") or []) else ""
+        flags += f" --closes {_value(values, 'closes') or '48h'}"
+        text = f'survey {_value(values, "persona")} "{question}" ' + " | ".join(options) + flags
+        address = Address("slack", _team(body), str(meta.get("channel") or user))
+        inbound = Inbound("command", text, str(user), address)
+        self.flows.tasks.spawn(self._create_survey(inbound), name="slack-survey-modal")
+
+    async def _create_survey(self, inbound: Inbound) -> None:
+        ws = await self.flows.workspace(inbound.address.workspace)
+        replies = await self.flows.core.handle(inbound)
+        # No response_url from a modal: errors reach the person privately, surveys the channel.
+        origin = Origin(replace(inbound, kind="message"), ws)
+        await self.flows.deliver(origin, replies)
+
+    async def submit_edit(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = (view.get("state") or {}).get("values") or {}
+        meta = json.loads(view.get("private_metadata") or "{}")
+        user = str((body.get("user") or {}).get("id") or "")
+        team = _team(body)
+        ws = await self.flows.workspace(team)
+        persona = await self.deps.db(self.deps.store.get, ws, str(meta.get("slug") or ""))
+        inbound = Inbound("command", "", user, Address("slack", team, user))
+        if persona is None or not await self.may_edit(inbound, persona):
+            await ack(response_action="errors", errors={"role": "You can't edit this persona."})
+            return
+        data = spec_of(persona).to_dict()
+        for key in EDIT_FIELDS:
+            data[key] = str(_value(values, key)).strip()
+        for key in EDIT_LISTS:
+            data[key] = _lines(str(_value(values, key)))
+        try:
+            spec = PersonaSpec.from_dict(data)
+        except SpecError as exc:
+            block = exc.field.split("[")[0].split(".")[0]
+            block = block if block in (*EDIT_FIELDS, *EDIT_LISTS) else "role"
+            await ack(response_action="errors", errors={block: exc.message[:150]})
+            return
+        await ack()
+        channel = str(meta.get("channel") or user)
+        origin = Origin(Inbound("message", "", user, Address("slack", team, channel)), ws)
+        self.flows.tasks.spawn(self._save(origin, spec), name="slack-edit-save")
+
+    async def _save(self, origin: Origin, spec: PersonaSpec) -> None:
+        author = f"slack:{origin.inbound.user_id}"
+        _, outcome = await self.deps.db(
+            self.deps.store.upsert, origin.ws, spec, author=author, note="edited in Slack"
+        )
+        done = text_reply(f"Saved {spec.name} ({outcome}).", ephemeral=True)
+        await self.flows.deliver(origin, [done])
+
+
+def _team(body: dict[str, Any]) -> str:
+    from adapters.slack.inbound import team_of
+
+    return team_of(body)
