@@ -22,11 +22,31 @@ from persona_store.spec import LINE_FIELDS, PersonaSpec, SpecError
 from persona_store.views import PersonaView
 
 try:  # libyaml when available: much faster on big files
-    _Loader: type = yaml.CSafeLoader
+    _BaseLoader: type = yaml.CSafeLoader
     _Dumper: type = yaml.CSafeDumper
 except AttributeError:  # pragma: no cover - pure-Python PyYAML
-    _Loader = yaml.SafeLoader
+    _BaseLoader = yaml.SafeLoader
     _Dumper = yaml.SafeDumper
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader that refuses duplicate keys: YAML would silently keep only the last
+    `pains:` of a persona, losing the first list without a word."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str | int) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {key!r} (only one `{key}:` is allowed here)",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
 
 FORMATS = ("yaml", "json")
 SAMPLES_PACKAGE = "persona_store.samples"
@@ -148,6 +168,11 @@ def _parse(text: str, name: str, fmt: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         detail = " ".join(str(x) for x in (exc.context, exc.problem) if x)
+        kind = (
+            "YAML error"
+            if isinstance(exc, yaml.constructor.ConstructorError)
+            else "YAML syntax error"
+        )
         raise PersonaFileError(
             [
                 FileProblem(
@@ -155,7 +180,7 @@ def _parse(text: str, name: str, fmt: str) -> Any:
                     mark.line + 1 if mark else None,
                     None,
                     None,
-                    f"YAML syntax error: {detail}",
+                    f"{kind}: {detail}",
                 )
             ]
         ) from None

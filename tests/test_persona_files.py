@@ -155,6 +155,11 @@ def test_yaml_syntax_error_has_a_line(tmp_path: Path) -> None:
     assert err.first.line == 4 and "YAML syntax error" in str(err)
 
 
+def test_duplicate_yaml_key_is_an_error_not_a_silent_overwrite(tmp_path: Path) -> None:
+    err = _error(tmp_path, "p.yaml", "personas:\n  - name: Maya\n    pains: [a]\n    pains: [b]\n")
+    assert err.first.line == 4 and "duplicate key 'pains'" in str(err)
+
+
 def test_json_syntax_error_has_a_line(tmp_path: Path) -> None:
     err = _error(
         tmp_path, "p.json", '{"personas": [\n  {"name": "A"},\n  {"name": "B" "kind": 1}\n]}'
