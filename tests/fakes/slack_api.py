@@ -57,6 +57,7 @@ class FakeSlackApi:
     async def start(self) -> FakeSlackApi:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # e.g. users.info is a GET
         app.router.add_post("/response/{key}", self._response_url)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
