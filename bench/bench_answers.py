@@ -148,7 +148,16 @@ async def bench_panel(personas: list[PersonaView], core: Core) -> dict[str, floa
         replies = await core.handle(inbound)
         command.append((time.perf_counter() - t) * 1000)
         assert replies, "the panel command gave no reply"
+    store: Store = core.deps.store
+    ws = store.default_workspace_id()
+    reads: list[float] = []
+    for _ in range(PANEL_RUNS):  # the store read alone, to show where the command's time goes
+        t = time.perf_counter()
+        store.list_personas(ws)
+        reads.append((time.perf_counter() - t) * 1000)
     return {
+        "read_p50": statistics.median(reads),
+        "read_p99": pct(reads, 99),
         "alone_p50": statistics.median(alone),
         "alone_p99": pct(alone, 99),
         "command_p50": statistics.median(command),
@@ -188,6 +197,7 @@ async def main() -> None:
     ok = panel["command_p99"] < GOAL_PANEL_MS
     print(f"Offline panel of {len(everyone)} personas, concurrently, {PANEL_RUNS} runs:")
     print(f"  answerer only   p50 {panel['alone_p50']:.3f} ms   p99 {panel['alone_p99']:.3f} ms")
+    print(f"  store read only p50 {panel['read_p50']:.2f} ms   p99 {panel['read_p99']:.2f} ms")
     print(
         f"  panel command   p50 {panel['command_p50']:.2f} ms   p99 {panel['command_p99']:.2f} ms"
         f"   (store read + answers + card; goal < {GOAL_PANEL_MS:.0f} ms: "
