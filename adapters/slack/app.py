@@ -238,6 +238,7 @@ class SlackAdapter:
         while True:
             try:
                 await self.recover_pending()
+                await self.deps.db(self.state.prune_events)  # retries stop within hours
             except Exception:
                 log.exception("recovering pending Slack answers failed")
             await asyncio.sleep(self.recovery_interval)
