@@ -313,6 +313,7 @@ async def run_clock_async(
     stop: asyncio.Event | None = None,
     sweep_seconds: float = SWEEP_SECONDS,
     tally_seconds: float = TALLY_SECONDS,
+    grace: timedelta = DEFAULT_GRACE,
 ) -> None:
     """Run until `stop` is set (or SIGINT/SIGTERM). Sweeps once at start-up."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -329,7 +330,7 @@ async def run_clock_async(
     scheduler = AsyncIOScheduler(timezone="UTC")  # the default in-memory job store only
 
     async def sweep() -> None:
-        await sweep_once(deps, by_platform)
+        await sweep_once(deps, by_platform, grace=grace)
 
     async def tallies() -> None:
         try:

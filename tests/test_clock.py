@@ -264,3 +264,30 @@ async def test_end_to_end_through_the_playground_adapter(sqlite_store: Store) ->
     assert survey_id in report.closed
     [evidence] = [e for e in sqlite_store.get(ws, "maya").evidence if e.source == "survey"]
     assert evidence.n == 2 and "Not any more 2" in evidence.summary
+
+
+async def test_frozen_time_daily_digest_follows_berlin_across_dst(sqlite_store: Store) -> None:
+    """Real clock reads (deps.now = utc_now) under time-machine: 09:00 Berlin is 07:00 UTC
+    in summer time and 08:00 UTC after the switch on 2026-10-25."""
+    import time_machine
+
+    from bot.deps import utc_now
+
+    seed(sqlite_store)
+    deps = deps_for(sqlite_store)
+    deps.now = utc_now
+    core = core_with(deps, digest_feature, survey_feature)
+    adapter = RecordingAdapter()
+    channel = Address(platform="web", workspace="local", conversation_id="C-berlin")
+    with time_machine.travel(datetime(2026, 10, 24, 6, 59, tzinfo=UTC), tick=False):
+        [reply] = await core.handle(command("digest daily 09:00 Europe/Berlin", address=channel))
+        assert "Next post: Sat 24 Oct 2026 09:00" in reply.text
+    for moment, expected in [
+        (datetime(2026, 10, 24, 7, 0, 20, tzinfo=UTC), 1),  # 09:00 CEST
+        (datetime(2026, 10, 25, 7, 0, 20, tzinfo=UTC), 1),  # 08:00 CET: not yet
+        (datetime(2026, 10, 25, 8, 0, 20, tzinfo=UTC), 2),  # 09:00 CET
+        (datetime(2026, 10, 25, 8, 1, 20, tzinfo=UTC), 2),  # the next minute's sweep
+    ]:
+        with time_machine.travel(moment, tick=False):
+            await sweep_once(deps, [adapter])
+        assert len(adapter.sent) == expected, moment
