@@ -72,7 +72,8 @@ async def deliver(
         return Outcome("no-adapter")
     deliveries = DeliveryStore.of(deps.store)
     if not await deps.db(deliveries.claim, kind, target, period, now=deps.now()):
-        log.info("skipped %s: already delivered (or being delivered)", label)
+        # Debug only: overdue reviews meet their key every minute until they are done.
+        log.debug("skipped %s: already delivered (or being delivered)", label)
         report.skipped.append(f"{label}: already delivered")
         return Outcome("duplicate")
     reply: Reply | None = None

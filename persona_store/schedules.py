@@ -250,6 +250,16 @@ class DeliveryStore:
     def claim(self, kind: str, target: str, period: str, *, now: datetime | None = None) -> bool:
         """True for exactly one caller per (kind, target, period). A failed transient
         delivery may be re-claimed, at most MAX_ATTEMPTS times in all."""
+        with self._sessions() as s:  # the common case for reminders: already done
+            status = s.scalar(
+                select(Delivery.status).where(
+                    Delivery.kind == kind,
+                    Delivery.target == target[:200],
+                    Delivery.period == period,
+                )
+            )
+        if status is not None and status != "failed":
+            return False
         try:
             with self._sessions.begin() as s:
                 s.add(
