@@ -313,3 +313,16 @@ async def test_unknown_invoke_is_not_a_server_error(env: TeamsEnv) -> None:
     activity["name"] = "composeExtension/query"
     resp = await env.post(activity)
     assert resp.status < 500 or resp.status == 501
+
+
+async def test_a_message_after_a_block_makes_the_chat_active_again(env: TeamsEnv) -> None:
+    await env.post(env.activities.message("help"))
+    await env.settle()
+    env.connector.fail_next("send", 403)
+    with pytest.raises(DeliveryError):
+        await env.adapter.send(PERSONAL, Reply(text="Digest"))
+    assert not refs(env).get(ws(env), PERSONAL_CONV).active  # type: ignore[union-attr]
+    await env.post(env.activities.message("help"))  # the user unblocked and wrote again
+    await env.settle()
+    assert refs(env).get(ws(env), PERSONAL_CONV).active  # type: ignore[union-attr]
+    assert len(env.connector.of("send")) == 2  # both help answers, not the blocked digest

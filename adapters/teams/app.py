@@ -12,16 +12,15 @@ on stored conversation references); it never decides what to say.
 from __future__ import annotations
 
 import logging
+import time
 
 import jwt
 from aiohttp import web
 from botbuilder.core import TurnContext
-from botbuilder.integration.aiohttp import (
-    CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
-)
+from botbuilder.integration.aiohttp import CloudAdapter
 
 from adapters.teams.config import BotConfig
+from adapters.teams.connectors import CachingBotFrameworkAuthentication
 from adapters.teams.delivery import Delivery
 from adapters.teams.handler import PersonaTeamsBot
 from adapters.teams.inbound import reference_fields
@@ -33,6 +32,9 @@ from bot.tasks import BackgroundTasks
 from persona_store.teams_state import TeamsStore
 
 log = logging.getLogger(__name__)
+
+WORKSPACE_TTL_SECONDS = 60.0
+MAX_REMEMBERED = 10_000  # conversations whose stored reference this process knows is current
 
 
 class TeamsAdapter:
@@ -53,11 +55,14 @@ class TeamsAdapter:
         self.tasks = tasks
         self.config = config
         self.state = state or TeamsStore.for_store(deps.store)
-        self.cloud = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+        self.cloud = CloudAdapter(CachingBotFrameworkAuthentication(config))
         extra = {} if retry_base_delay is None else {"base_delay": retry_base_delay}
         self.delivery = Delivery(
             self.cloud, self.state, deps.db, self.workspace, app_id=config.APP_ID, **extra
         )
+        self._stored: dict[tuple[int, str], str] = {}
+        self._workspaces: dict[str, tuple[int, float]] = {}
+        self.delivery.on_inactive = self.forget
         self.bot = PersonaTeamsBot(
             core, tasks, send=self.send, update=self.update, remember=self.remember
         )
@@ -106,15 +111,31 @@ class TeamsAdapter:
 
     # -- conversation references ---------------------------------------------------------
     async def workspace(self, tenant_id: str) -> int:
-        return await self.deps.db(self.deps.workspace_id, "teams", tenant_id)
+        """Tenant id -> workspace, cached for a minute (a `workspaces link` shows within it)."""
+        now = time.monotonic()
+        hit = self._workspaces.get(tenant_id)
+        if hit is not None and now - hit[1] < WORKSPACE_TTL_SECONDS:
+            return hit[0]
+        ws = await self.deps.db(self.deps.workspace_id, "teams", tenant_id)
+        if len(self._workspaces) > MAX_REMEMBERED:
+            self._workspaces.clear()
+        self._workspaces[tenant_id] = (ws, now)
+        return ws
 
     async def remember(self, turn_context: TurnContext, event: str) -> None:
+        """Store the conversation reference. A reference this process already stored
+        unchanged is not written again (every click would otherwise be a database write)."""
         fields = reference_fields(turn_context.activity)
         if fields is None:
             return
         ws = await self.workspace(fields.tenant_id)
+        key = (ws, fields.conversation_id)
         if event == "removed":
+            self._stored.pop(key, None)
             await self.deps.db(self.state.deactivate, ws, fields.conversation_id, "uninstalled")
+            return
+        fingerprint = fields.fingerprint()
+        if event == "seen" and self._stored.get(key) == fingerprint:
             return
         await self.deps.db(
             self.state.save,
@@ -129,6 +150,13 @@ class TeamsAdapter:
             bot_id=fields.bot_id,
             user_id=fields.user_id,
         )
+        if len(self._stored) > MAX_REMEMBERED:
+            self._stored.clear()
+        self._stored[key] = fingerprint
+
+    def forget(self, workspace_id: int, conversation_id: str) -> None:
+        """The reference changed elsewhere (marked inactive): write it again next time."""
+        self._stored.pop((workspace_id, conversation_id), None)
 
     # -- ChatAdapter (proactive: the clock, survey tallies, placeholders) ----------------
     async def send(self, address: Address, reply: Reply) -> str:

@@ -27,6 +27,7 @@ from botbuilder.schema import (
 )
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
+from adapters.teams.connectors import without_retries
 from adapters.teams.render import attachment, summary
 from bot.messages import Address, Reply
 from bot.ports import DeliveryError
@@ -87,13 +88,9 @@ def retry_after(exc: BaseException) -> float | None:
 
 
 def own_retries(context: TurnContext) -> Any:
-    """The turn's ConnectorClient with msrest's built-in retries off: this module retries
+    """The turn's ConnectorClient, with msrest's built-in retries off: this module retries
     (with jitter, and never a 403) so one failure is never retried nine times."""
-    connector = context.turn_state[context.adapter.BOT_CONNECTOR_CLIENT_KEY]
-    policy = connector.config.retry_policy
-    policy.retries = 0
-    policy.policy.status_forcelist = set()  # statuses come back to us as errors
-    return connector
+    return without_retries(context.turn_state[context.adapter.BOT_CONNECTOR_CLIENT_KEY])
 
 
 class Delivery:
@@ -113,6 +110,7 @@ class Delivery:
         self.workspace_of = workspace_of
         self.app_id = app_id
         self.base_delay = base_delay
+        self.on_inactive: Callable[[int, str], None] = lambda ws, conversation_id: None
 
     # -- references ----------------------------------------------------------------------
     async def reference(self, address: Address) -> tuple[int, ConversationReference]:
@@ -243,6 +241,7 @@ class Delivery:
                     code = error_code(exc)
                     target = conversation_id or address.conversation_id
                     await self.db(self.state.deactivate, ws, target, code)
+                    self.on_inactive(ws, target)
                     log.warning("Teams refused writes to %s (%s): marked inactive", target, code)
                     raise DeliveryError(code, permanent=True) from exc
                 if status == 404:

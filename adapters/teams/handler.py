@@ -173,7 +173,8 @@ class PersonaTeamsBot(TeamsActivityHandler):
         """Run an action within the invoke budget and pick the invoke response: the
         refreshed card when the core updates the clicked message, a short message to the
         clicker for private replies; anything else is posted in the conversation."""
-        progress = await self.core.progress(inbound)
+        spec = self.core.registry.find_action(inbound.action_id or "")
+        progress = await self.core.progress(inbound) if spec and spec.progress else None
         if progress is not None:
             self.tasks.spawn(self._after_action(inbound, None), name="teams-invoke-slow")
             return invoke_message_response(progress.text)

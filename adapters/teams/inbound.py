@@ -4,6 +4,7 @@ Activity objects (no I/O)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +84,13 @@ class ReferenceFields:
     bot_id: str | None
     user_id: str | None
     reference: dict[str, Any]
+
+    def fingerprint(self) -> str:
+        """What identifies the stored reference, without the per-activity id."""
+        # activityId changes every time; `user` is whoever spoke last in a group chat
+        ref = {k: v for k, v in self.reference.items() if k not in ("activityId", "user")}
+        return json.dumps([ref, self.service_url, self.team_id, self.channel_id, self.user_id],
+                          sort_keys=True, default=str)  # fmt: skip
 
 
 def reference_fields(activity: Activity) -> ReferenceFields | None:
