@@ -1,0 +1,118 @@
+"""Parsing the survey command and predicting the persona's own answer (pure helpers of
+bot.features.surveys)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.deps import Deps
+from persona_store.surveys import SurveyError
+
+log = logging.getLogger(__name__)
+
+USAGE = 'survey PERSONA "Question?" A | B | C [--anonymous] [--closes 48h] [--line pain-2]'
+PREDICTION_TIMEOUT = 15.0
+_QUOTES = {"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'"}
+_DURATION = re.compile(r"^(\d+)\s*(m|min|h|d|w)$", re.IGNORECASE)
+_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+# -- parsing ---------------------------------------------------------------------------------
+
+
+def parse_when(value: str, now: datetime, tz: str = "UTC") -> datetime:
+    """`48h`, `2d`, `90m`, `1w`, or an ISO date/time (in `tz` when it has no offset)."""
+    value = value.strip()
+    m = _DURATION.match(value)
+    if m:
+        return now + timedelta(**{_UNITS[m.group(2).lower()]: int(m.group(1))})
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise SurveyError(
+            f"I can't read the close time '{value[:30]}'. Use e.g. `--closes 48h`, `--closes 2d` "
+            "or `--closes 2026-12-01T17:00`."
+        ) from exc
+    return when if when.tzinfo else when.replace(tzinfo=ZoneInfo(tz))
+
+
+def parse_create(args: str, now: datetime, tz: str = "UTC") -> dict:
+    """Split the create command into persona, question, options and flags."""
+    for fancy, plain in _QUOTES.items():
+        args = args.replace(fancy, plain)
+    flags: dict = {"anonymous": False, "closes_at": None, "line_key": None}
+    args = " " + args
+    if re.search(r"\s--anon(ymous)?\b", args):
+        flags["anonymous"] = True
+        args = re.sub(r"\s--anon(ymous)?\b", " ", args)
+    for name, value in re.findall(r"\s--(\w+)\s+([^\s|]+)", args):
+        if name.lower() == "closes":
+            flags["closes_at"] = parse_when(value, now, tz)
+        elif name.lower() == "line":
+            flags["line_key"] = value
+        else:
+            raise SurveyError(f"Unknown option --{name}. Usage: {USAGE}")
+    args = re.sub(r"\s--(closes|line)\s+[^\s|]+", " ", args, flags=re.IGNORECASE)
+    stray = re.search(r"\s--(\w+)", args)
+    if stray:
+        raise SurveyError(f"Unknown or incomplete option --{stray.group(1)}. Usage: {USAGE}")
+    args = args.strip()
+    persona, _, rest = args.partition(" ")
+    rest = rest.strip()
+    if not persona:
+        raise SurveyError(f"Usage: {USAGE}")
+    quoted = re.match(r'^(["\'])(.+?)\1\s*(.*)$', rest, re.DOTALL)
+    if quoted:
+        question, tail = quoted.group(2), quoted.group(3)
+    elif "?" in rest:
+        question, _, tail = rest.partition("?")
+        question += "?"
+    else:
+        raise SurveyError(f"Put the question in quotes, then the options. Usage: {USAGE}")
+    options = [o for o in tail.split("|")] if tail.strip() else []
+    return {"persona": persona, "question": question.strip(), "options": options, **flags}
+
+
+# -- prediction ------------------------------------------------------------------------------
+
+_YES = ("yes", "agree", "true", "definitely", "still", "support", "more")
+_NO = ("no", "disagree", "false", "not", "never", "less", "oppose")
+
+
+def pick_option(stance: str, text: str, options: tuple[str, ...]) -> int | None:
+    """Map an answer (stance + wording) to one survey option; None when nothing fits."""
+    words = set(re.findall(r"[a-z0-9]+", text.lower()))
+    best, best_score = None, 0.0
+    for i, option in enumerate(options):
+        tokens = re.findall(r"[a-z0-9]+", option.lower())
+        score = sum(1 for t in tokens if t in words and len(t) > 2) / (len(tokens) or 1)
+        first = tokens[0] if tokens else ""
+        if stance == "support" and first in _YES and not any(t in _NO for t in tokens[1:]):
+            score += 1
+        if stance == "oppose" and first in _NO and len(tokens) == 1:
+            score += 1
+        if stance in ("mixed", "unknown") and ("sure" in tokens or "depends" in tokens):
+            score += 1
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
+async def predict(deps: Deps, persona, question: str, options: tuple[str, ...]) -> int | None:  # type: ignore[no-untyped-def]
+    """The persona's own predicted answer (hidden until close); None if it can't say."""
+    prompt = f"{question} (Answer with one of: {' / '.join(options)})"
+    try:
+        answer = await asyncio.wait_for(
+            deps.answerer.answer(persona, prompt), timeout=PREDICTION_TIMEOUT
+        )
+    except Exception:
+        log.warning("no prediction for survey on %s", persona.slug, exc_info=True)
+        return None
+    if answer.out_of_scope:
+        return None
+    text = " ".join([answer.summary, *(r.text for r in answer.reasons)])
+    return pick_option(answer.stance, text, options)
