@@ -67,7 +67,9 @@ async def deliver(
     label = f"{kind} -> {target} [{period}]"
     adapter = adapters.get(address.platform)
     if adapter is None:
-        log.warning("skipped %s: no %s adapter is configured", label, address.platform)
+        # Debug only: it recurs every sweep (e.g. Slack owners while Slack is off); the
+        # clock says once at start which platforms it can post to.
+        log.debug("skipped %s: no %s adapter is configured", label, address.platform)
         report.skipped.append(f"{label}: no adapter")
         return Outcome("no-adapter")
     deliveries = DeliveryStore.of(deps.store)
@@ -344,8 +346,12 @@ async def run_clock_async(
                       next_run_time=deps.now(), **common)  # fmt: skip
     scheduler.add_job(tallies, "interval", seconds=tally_seconds, id="tallies", **common)
     scheduler.start()
-    log.info("clock started: sweeping every %ss, adapters: %s", sweep_seconds,
-             ", ".join(sorted(by_platform)) or "none")  # fmt: skip
+    log.info(
+        "clock started: sweeping every %ss, posting to: %s (posts for other platforms are "
+        "skipped)",
+        sweep_seconds,
+        ", ".join(sorted(by_platform)) or "nothing",
+    )
     try:
         await stop.wait()
     finally:
