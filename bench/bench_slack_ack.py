@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,10 +65,8 @@ def serve(db_url: str, api_url: str, port: int) -> None:
         name = "slow-llm"
 
         async def answer(self, persona, question):  # type: ignore[no-untyped-def]
-            await asyncio.sleep(ANSWER_SECONDS)
+            await asyncio.sleep(float(os.environ.get("BENCH_ANSWER_SECONDS", ANSWER_SECONDS)))
             return Answer(persona_slug=persona.slug, stance="mixed", summary="It depends")
-
-    import os
 
     from adapters.slack import flows
 
@@ -106,29 +107,31 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def run(requests: int, rounds: int) -> None:
-    api = await FakeSlackApi().start()
+@contextlib.asynccontextmanager
+async def web_process(api: FakeSlackApi, **env: str) -> AsyncIterator[tuple[int, str]]:
+    """The bot's web process on a free port (yields the port and its database URL)."""
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
+        db_url = f"sqlite:///{tmp}/bench.db"
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                __file__,
-                "--serve",
-                f"sqlite:///{tmp}/bench.db",
-                api.api_url,
-                str(port),
-            ],
+            [sys.executable, __file__, "--serve", db_url, api.api_url, str(port)],
             stdout=subprocess.PIPE,
             text=True,
             cwd=ROOT,
+            env={**os.environ, **env},
         )
         try:
             assert proc.stdout is not None and proc.stdout.readline().strip() == "READY"
-            await measure(api, port, requests, rounds)
+            yield port, db_url
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+
+
+async def run(requests: int, rounds: int) -> None:
+    api = await FakeSlackApi().start()
+    async with web_process(api) as (port, _):
+        await measure(api, port, requests, rounds)
     await api.stop()
 
 

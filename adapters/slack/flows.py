@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from adapters.slack.client import post_response_url
+from adapters.slack.coalesce import UpdateCoalescer
 from adapters.slack.delivery import Delivery, ack_body
 from adapters.slack.render import home_view, to_message
 from bot.commands import Core
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 ACK_BUDGET_SECONDS = 0.05  # time to compute the placeholder before acking empty instead
 PREPARE_CONCURRENCY = 4
+ACTION_CONCURRENCY = 8
 QUICK_REPLY_SECONDS = 2.0  # a fast command answers in the ack itself; slower ones follow
 SORRY = "Sorry, something went wrong on my side. Please try again."
 
@@ -73,6 +75,10 @@ class Flows:
         # at once leaves the event loop (and so every other ack) its share of the GIL.
         self._preparing = asyncio.Semaphore(PREPARE_CONCURRENCY)
         self.ack_budget = ACK_BUDGET_SECONDS
+        self.tallies = UpdateCoalescer(interval=1.0)
+        # Button clicks arrive in bursts (2,000 voters); handling a few at a time keeps the
+        # event loop free to ack the rest within Slack's 3 s.
+        self._acting = asyncio.Semaphore(ACTION_CONCURRENCY)
 
     async def workspace(self, team_id: str) -> int:
         return await self.deps.db(self.deps.workspace_id, "slack", team_id)
@@ -184,13 +190,15 @@ class Flows:
     # -- buttons -------------------------------------------------------------------------
     async def action(self, inbound: Inbound, body: dict[str, Any]) -> None:
         container = body.get("container") or {}
-        origin = Origin(
-            inbound,
-            await self.workspace(inbound.address.workspace),
-            str(body.get("response_url") or ""),
-            ephemeral_origin=bool(container.get("is_ephemeral")),
-        )
-        await self.deliver(origin, await self._handle(inbound))
+        async with self._acting:
+            origin = Origin(
+                inbound,
+                await self.workspace(inbound.address.workspace),
+                str(body.get("response_url") or ""),
+                ephemeral_origin=bool(container.get("is_ephemeral")),
+            )
+            replies = await self._handle(inbound)
+        await self.deliver(origin, replies)
         view = body.get("view") or {}
         if container.get("type") == "view" and view.get("type") == "home":
             # a click on the home tab (e.g. "still accurate") changes what it shows
@@ -268,7 +276,11 @@ class Flows:
         address, user, ws = origin.address, origin.inbound.user_id, origin.ws
         target = reply.meta.get("update_message_id")
         if target:
-            await self.delivery.update(address, target, to_message(reply))
+            await self.tallies.update(
+                (address.conversation_id, target),
+                to_message(reply),
+                lambda body: self.delivery.update(address, target, body),
+            )
             if first and origin.placeholder_url:
                 await post_response_url(origin.response_url, {"delete_original": True})
             return
