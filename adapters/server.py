@@ -67,6 +67,9 @@ def build_app(
             close = getattr(adapter, "close", None)
             if close is not None:
                 await close()
+        aclose = getattr(deps.answerer, "aclose", None)
+        if aclose is not None:  # the LLM client's connection pool
+            await aclose()
         deps.executor.shutdown(wait=False, cancel_futures=True)
 
     app.on_startup.append(on_startup)

@@ -159,6 +159,20 @@ def cmd_clock(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _handle_once(core: Any, inbound: Any) -> list[Any]:
+    """Run one inbound through the core, then close the answerer's HTTP client."""
+
+    async def run() -> list[Any]:
+        try:
+            return await core.handle(inbound)
+        finally:
+            aclose = getattr(core.deps.answerer, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    return asyncio.run(run())
+
+
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.messages import Address, Inbound
 
@@ -172,7 +186,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         user_id="cli",
         address=Address(platform="cli", workspace="local", conversation_id="terminal"),
     )
-    replies = asyncio.run(core.handle(inbound))
+    replies = _handle_once(core, inbound)
     for reply in replies:
         print(reply.text, file=sys.stderr if reply.is_error else sys.stdout)
     return 1 if any(r.is_error for r in replies) else 0
@@ -205,7 +219,7 @@ def cmd_personas(args: argparse.Namespace, settings: Settings) -> int:
             user_id="cli",
             address=Address(platform="cli", workspace="local", conversation_id="terminal"),
         )
-        replies = asyncio.run(core.handle(inbound))
+        replies = _handle_once(core, inbound)
         for reply in replies:
             print(reply.text, file=sys.stderr if reply.is_error else sys.stdout)
         return 1 if any(r.is_error for r in replies) else 0
