@@ -3,6 +3,7 @@ validation, anonymity, live-tally rate limit, and 200 concurrent voters on Postg
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -238,10 +239,13 @@ def test_200_concurrent_voters_postgresql(pg_store: Store) -> None:
     ss, sv = new_survey(pg_store, clock)
     ws = pg_store.default_workspace_id()
 
+    start = threading.Barrier(200)
+
     def vote(i: int) -> str:
+        start.wait()  # 200 threads released at once (the engine pool queues them)
         return ss.vote(ws, sv.id, i % 3, platform="slack", user_id=f"U{i}", now=clock.now).outcome
 
-    with ThreadPoolExecutor(max_workers=25) as pool:
+    with ThreadPoolExecutor(max_workers=200) as pool:
         outcomes = list(pool.map(vote, range(200)))
     assert outcomes.count("new") == 200
     assert ss.get(ws, sv.id).counts == (67, 67, 66)
