@@ -143,3 +143,20 @@ async def test_mostly_wrong_predictions_flag_review_early(sqlite_store: Store) -
     await sweep_once(deps_for(sqlite_store), chat, now + timedelta(days=1))
     [(_, dm, _)] = chat["slack"].sent
     assert "mostly wrong" in dm.text and "0/3 right" in dm.text
+
+
+async def test_needs_update_and_reassign_buttons(sqlite_store: Store) -> None:
+    from persona_store.scheduling_models import ReviewState
+
+    setup(sqlite_store, owners=["slack:U1"])
+    core = core_with(deps_for(sqlite_store), reminder_feature)
+    [update_reply] = await core.handle(click("review.update", "maya", address=SLACK))
+    assert "/persona edit maya" in update_reply.text and update_reply.ephemeral
+    with sqlite_store._sessions() as s:
+        [state] = s.query(ReviewState).all()
+        assert state.needs_update and "slack:U1" in state.note
+    [reassign] = await core.handle(click("review.reassign", "maya", address=SLACK))
+    assert "owner maya @new-owner" in reassign.text
+    web = Address(platform="web", workspace="local", conversation_id="playground")
+    [web_reply] = await core.handle(click("review.update", "maya", address=web))
+    assert "personas import" in web_reply.text
