@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from persona_store.models import Evidence, Persona, Workspace, WorkspaceLink
@@ -161,6 +161,13 @@ class ReviewStore:
     def admin_channel(self, workspace_id: int) -> str | None:
         with self._sessions() as s:
             return s.scalar(select(Workspace.admin_channel).where(Workspace.id == workspace_id))
+
+    def set_admin_channel(self, workspace_id: int, ref: str | None) -> None:
+        """Where reviews of personas without owners go ("slack:C123"); None turns it off."""
+        with self._sessions.begin() as s:
+            s.execute(
+                update(Workspace).where(Workspace.id == workspace_id).values(admin_channel=ref)
+            )
 
     def service_url(self, workspace_id: int, platform: str) -> str | None:
         """A service URL seen for this workspace (Teams needs one for proactive messages)."""

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
-
 from bot.clock import sweep_once
 from bot.features import reminders as reminder_feature
 from bot.messages import Address
 from persona_store import Store
-from persona_store.models import Workspace
 from persona_store.surveys import SurveyPlace, SurveyStore
 from tests.sched_helpers import Clock, RecordingAdapter, click, command, core_with, deps_for, seed
 
@@ -95,8 +92,12 @@ async def test_escalation_after_30_days_names_owners(sqlite_store: Store) -> Non
 
 async def test_no_owner_goes_to_admin_channel(sqlite_store: Store) -> None:
     setup(sqlite_store)
-    with sqlite_store._sessions.begin() as s:
-        s.execute(update(Workspace).values(admin_channel="slack:C-admin"))
+    core = core_with(deps_for(sqlite_store), reminder_feature)
+    admin = Address(platform="slack", workspace="T1", conversation_id="C-admin")
+    [set_reply] = await core.handle(command("admin-channel here", address=admin))
+    assert "now gets the reviews" in set_reply.text
+    [shown] = await core.handle(command("admin-channel", address=SLACK))
+    assert "slack:C-admin" in shown.text
     chat = adapters()
     deps = deps_for(sqlite_store)
     await sweep_once(deps, chat, DUE + timedelta(hours=2))

@@ -322,6 +322,25 @@ async def reassign(ctx: Context) -> Reply:
     )
 
 
+async def admin_channel(ctx: Context) -> Reply:
+    """`admin-channel here | off | show`: where reviews of ownerless personas are posted."""
+    word = (ctx.args.strip().split() or ["show"])[0].lower()
+    store = reviews(ctx.deps)
+    address = ctx.inbound.address
+    if word == "here":
+        ref = f"{address.platform}:{address.conversation_id}"
+        await ctx.deps.db(store.set_admin_channel, ctx.workspace_id, ref)
+        return Reply(text="This channel now gets the reviews of personas nobody owns.")
+    if word == "off":
+        await ctx.deps.db(store.set_admin_channel, ctx.workspace_id, None)
+        return Reply(text="No admin channel any more: ownerless personas are not announced.")
+    current = await ctx.deps.db(store.admin_channel, ctx.workspace_id)
+    return Reply(
+        text=f"Admin channel: {current or 'none (type `admin-channel here` in one)'}.",
+        ephemeral=True,
+    )
+
+
 def register(registry: Registry) -> None:
     registry.command(
         "owner",
@@ -336,6 +355,12 @@ def register(registry: Registry) -> None:
         usage="reviewed NAME",
         examples=("reviewed maya",),
     )(reviewed)
+    registry.command(
+        "admin-channel",
+        summary="Where reviews of personas without owners are posted.",
+        usage="admin-channel here | admin-channel off | admin-channel",
+        examples=("admin-channel here",),
+    )(admin_channel)
     registry.action("review.ok")(reviewed)
     registry.action("review.update")(needs_update)
     registry.action("review.snooze")(snooze)
