@@ -296,6 +296,22 @@ async def test_action_submit_vote_updates_the_card_in_place(env: TeamsEnv) -> No
 
 
 async def test_private_action_reply_is_shown_to_the_clicker_only(env: TeamsEnv) -> None:
+    card_id, buttons = await _post_survey(env)
+    yes = buttons[0]
+    first = await env.post(env.activities.execute(yes["verb"], yes["data"], reply_to=card_id))
+    assert first.status == 200
+    again = await env.session.post(
+        f"{env.url}/api/messages",
+        json=env.activities.execute(yes["verb"], yes["data"], reply_to=card_id),
+    )
+    body = await again.json()  # the same answer again: only the private ack, no new tally
+    assert again.status == 200 and body["type"] == "application/vnd.microsoft.activity.message"
+    assert "already" in body["value"] and "Yes" in body["value"]
+    await env.settle()
+    assert len(env.connector.posted) == 1  # nothing posted for everyone to see
+
+
+async def test_private_card_from_a_click_is_posted_in_the_chat(env: TeamsEnv) -> None:
     card_id, _ = await _post_survey(env)
     resp = await env.session.post(
         f"{env.url}/api/messages",
@@ -305,7 +321,9 @@ async def test_private_action_reply_is_shown_to_the_clicker_only(env: TeamsEnv) 
     )
     body = await resp.json()
     assert resp.status == 200 and body["type"] == "application/vnd.microsoft.activity.message"
-    assert "n=0" in body["value"]
+    await env.settle()
+    results = env.connector.posted[-1]
+    assert len(env.connector.posted) == 2 and "n=0" in texts(card_of(results.body))
 
 
 async def test_unknown_invoke_is_not_a_server_error(env: TeamsEnv) -> None:

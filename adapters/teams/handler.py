@@ -189,8 +189,10 @@ class PersonaTeamsBot(TeamsActivityHandler):
             None,
         )
         rest = [r for r in replies if r is not refresh]
-        private = [r for r in rest if r.ephemeral]
-        public = [r for r in rest if not r.ephemeral]
+        # Teams has no "only you can see this" message: short private acks go back in the
+        # invoke response (shown to the clicker under the card), cards are posted.
+        private = [r for r in rest if r.ephemeral and not r.cards]
+        public = [r for r in rest if r not in private]
         if public:
             self.tasks.spawn(self.deliver(inbound.address, public), name="teams-invoke-post")
         if refresh is not None:

@@ -70,7 +70,9 @@ def _cut(text: str, limit: int) -> str:
 
 
 def text_block(text: str, limit: int, **style: Any) -> Element:
-    return {"type": "TextBlock", "text": _cut(neutralise(text), limit), "wrap": True, **style}
+    # A blank line between lines: Markdown renderers join single line breaks into one line.
+    text = _cut(neutralise(text), limit).replace("\r", "").replace("\n", "\n\n")
+    return {"type": "TextBlock", "text": text, "wrap": True, **style}
 
 
 def card_size(card: dict[str, Any]) -> int:
@@ -182,9 +184,9 @@ def _section(section: Section, limit: int) -> list[Element]:
         items.append(text_block(section.title, MAX_TITLE, weight="Bolder", spacing="Medium"))
     if section.text:
         items.append(text_block(section.text, limit))
-    if section.bullets:
-        bullets = "\n".join(f"• {_cut(neutralise(b), limit)}" for b in section.bullets)
-        items.append({"type": "TextBlock", "text": _cut(bullets, limit * 2), "wrap": True})
+    for bullet in section.bullets:  # one block each: not every client breaks lines on "\n"
+        block = text_block(bullet, limit, spacing="Small")
+        items.append({**block, "text": f"• {block['text']}"})
     return items
 
 
