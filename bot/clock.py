@@ -347,8 +347,7 @@ async def run_clock_async(
     scheduler.add_job(tallies, "interval", seconds=tally_seconds, id="tallies", **common)
     scheduler.start()
     log.info(
-        "clock started: sweeping every %ss, posting to: %s (posts for other platforms are "
-        "skipped)",
+        "clock started: sweeping every %ss, posting to: %s (other platforms: skipped)",
         sweep_seconds,
         ", ".join(sorted(by_platform)) or "nothing",
     )
