@@ -1,0 +1,72 @@
+"""Slack payloads -> Inbound: mentions stripped, Slack markup made plain, addresses right."""
+
+from __future__ import annotations
+
+from adapters.slack.inbound import (
+    from_block_action,
+    from_event,
+    from_slash_command,
+    is_user_message,
+    to_plain,
+)
+
+
+def test_to_plain_strips_own_mention_and_unescapes() -> None:
+    text = "<@UBOT> what would Maya think about <https://x.io|our pricing> &amp; <#C1|general>?"
+    assert to_plain(text, "UBOT") == "what would Maya think about our pricing & #general?"
+    assert to_plain("ask maya is 1 &lt; 2 for <@U0BOB|bob>? <!here>") == (
+        "ask maya is 1 < 2 for @bob? @here"
+    )
+
+
+def test_slash_command_address_is_team_and_channel() -> None:
+    inbound = from_slash_command(
+        {"team_id": "T1", "channel_id": "C9", "user_id": "U2", "text": "show  maya"}
+    )
+    assert (inbound.kind, inbound.text, inbound.user_id) == ("command", "show maya", "U2")
+    assert (inbound.address.platform, inbound.address.workspace) == ("slack", "T1")
+    assert inbound.address.conversation_id == "C9" and inbound.address.thread_id is None
+
+
+def test_mention_answers_in_its_thread_dm_in_place() -> None:
+    mention = {
+        "type": "app_mention",
+        "user": "U2",
+        "text": "<@UBOT> help",
+        "ts": "5.1",
+        "channel": "C1",
+    }
+    inbound = from_event({"team_id": "T1", "event": mention}, "UBOT")
+    assert inbound.text == "help" and inbound.address.thread_id == "5.1"
+    in_thread = {**mention, "thread_ts": "4.0"}
+    assert from_event({"team_id": "T1", "event": in_thread}, "UBOT").address.thread_id == "4.0"
+    dm = {
+        "type": "message",
+        "channel_type": "im",
+        "user": "U2",
+        "text": "list",
+        "ts": "6.1",
+        "channel": "D1",
+    }
+    assert from_event({"team_id": "T1", "event": dm}, "UBOT").address.thread_id is None
+
+
+def test_only_people_count_as_messages() -> None:
+    assert is_user_message({"type": "message", "channel_type": "im", "user": "U1"})
+    assert not is_user_message({"type": "message", "channel_type": "channel", "user": "U1"})
+    assert not is_user_message({"type": "message", "channel_type": "im", "bot_id": "B1"})
+    assert not is_user_message(
+        {"type": "message", "channel_type": "im", "subtype": "message_deleted"}
+    )
+
+
+def test_block_action_from_home_tab_answers_in_a_dm() -> None:
+    body = {
+        "type": "block_actions",
+        "user": {"id": "U2", "team_id": "T1"},
+        "team": {"id": "T1"},
+        "container": {"type": "view", "view_id": "V1"},
+    }
+    inbound = from_block_action(body, {"action_id": "ask.again", "value": "maya"})
+    assert (inbound.kind, inbound.action_id, inbound.value) == ("action", "ask.again", "maya")
+    assert inbound.address.conversation_id == "U2" and inbound.address.workspace == "T1"
