@@ -344,3 +344,20 @@ async def test_a_message_after_a_block_makes_the_chat_active_again(env: TeamsEnv
     await env.settle()
     assert refs(env).get(ws(env), PERSONAL_CONV).active  # type: ignore[union-attr]
     assert len(env.connector.of("send")) == 2  # both help answers, not the blocked digest
+
+
+async def test_submit_in_a_channel_never_posts_the_private_vote_ack(env: TeamsEnv) -> None:
+    question = 'survey maya "Is price still the #1 objection?" Yes | No --anonymous'
+    await env.post(env.activities.mention(question))
+    await env.settle()
+    [survey] = env.connector.posted
+    assert survey.conversation_id == CHANNEL_CONV
+    no = [b for b in executes(card_of(survey.body)) if b["title"] == "No"][0]
+    submit = env.activities.submit(
+        no["fallback"]["data"], reply_to="act-1", conv=CHANNEL_CONV, conv_type="channel"
+    )
+    await env.post(submit)
+    await env.settle()
+    assert len(env.connector.posted) == 1  # no "Thanks! Your answer: No" for all to see
+    [update] = env.connector.of("update")
+    assert update.activity_id == "act-1" and "1 answer" in texts(card_of(update.body))

@@ -147,13 +147,18 @@ class PersonaTeamsBot(TeamsActivityHandler):
         if inbound is None:
             log.info("ignoring a card submit without an action id")
             return
-        card_id = activity.reply_to_id
-        self.tasks.spawn(self._after_action(inbound, card_id), name="teams-submit")
+        personal = (activity.conversation.conversation_type or "personal") == "personal"
+        self.tasks.spawn(self._after_action(inbound, shared=not personal), name="teams-submit")
 
-    async def _after_action(self, inbound: Inbound, card_id: str | None) -> None:
+    async def _after_action(self, inbound: Inbound, *, shared: bool) -> None:
+        """A click answered after the HTTP response. In a shared chat or channel, short
+        private replies (a vote's "Thanks! Your answer: Yes") are not posted: everyone would
+        see them, and an anonymous survey would not stay anonymous."""
         progress = await self.core.progress(inbound)
         placeholder = await self._placeholder(inbound.address, progress)
         replies = await self._handle(inbound)
+        if shared:
+            replies = [r for r in replies if not (r.ephemeral and not r.cards)]
         await self.deliver(inbound.address, replies, placeholder)
 
     # -- Action.Execute (invoke adaptiveCard/action) -------------------------------------
@@ -167,16 +172,19 @@ class PersonaTeamsBot(TeamsActivityHandler):
         inbound = action_inbound(activity, data, str(action.get("verb") or ""))
         if inbound is None:
             return invoke_response(invoke_message_response("Nothing to do."))
-        return invoke_response(await self.execute(inbound, activity.reply_to_id))
+        shared = (activity.conversation.conversation_type or "personal") != "personal"
+        return invoke_response(await self.execute(inbound, activity.reply_to_id, shared=shared))
 
-    async def execute(self, inbound: Inbound, card_id: str | None) -> dict[str, Any]:
+    async def execute(
+        self, inbound: Inbound, card_id: str | None, *, shared: bool = False
+    ) -> dict[str, Any]:
         """Run an action within the invoke budget and pick the invoke response: the
         refreshed card when the core updates the clicked message, a short message to the
         clicker for private replies; anything else is posted in the conversation."""
         spec = self.core.registry.find_action(inbound.action_id or "")
         progress = await self.core.progress(inbound) if spec and spec.progress else None
         if progress is not None:
-            self.tasks.spawn(self._after_action(inbound, None), name="teams-invoke-slow")
+            self.tasks.spawn(self._after_action(inbound, shared=shared), name="teams-invoke-slow")
             return invoke_message_response(progress.text)
         work = asyncio.ensure_future(self._handle(inbound))
         done, _ = await asyncio.wait({work}, timeout=INVOKE_BUDGET_SECONDS)
