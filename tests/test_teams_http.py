@@ -361,3 +361,28 @@ async def test_submit_in_a_channel_never_posts_the_private_vote_ack(env: TeamsEn
     assert len(env.connector.posted) == 1  # no "Thanks! Your answer: No" for all to see
     [update] = env.connector.of("update")
     assert update.activity_id == "act-1" and "1 answer" in texts(card_of(update.body))
+
+
+async def test_slow_click_is_answered_within_the_invoke_budget_then_posted(
+    env: TeamsEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from adapters.teams import handler
+
+    async def slow(ctx: Any) -> Reply:
+        await asyncio.sleep(0.5)
+        return Reply(text="Slow result", cards=(Card(title="Slow result"),))
+
+    env.adapter.core.registry.action("test.slow")(slow)
+    monkeypatch.setattr(handler, "INVOKE_BUDGET_SECONDS", 0.05)
+    await env.post(env.activities.installation("add"))
+    resp = await env.session.post(
+        f"{env.url}/api/messages",
+        json=env.activities.execute("test.slow", {"action_id": "test.slow"}, reply_to="act-9"),
+    )
+    body = await resp.json()
+    assert resp.status == 200 and body["value"] == "Working on it…"
+    await env.settle()
+    [posted] = env.connector.posted
+    assert "Slow result" in texts(card_of(posted.body))
