@@ -272,3 +272,21 @@ async def test_busy_database_acks_empty_then_shows_placeholder_and_answer(env: S
     assert placeholder["text"] == "Asking Maya…" and placeholder["response_type"] == "ephemeral"
     assert placeholder["replace_original"] is False
     assert answer["replace_original"] is True and "Maya Chen" in all_text(answer["blocks"])
+
+
+async def test_bolt_does_not_read_slack_variables_behind_our_settings(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With these in the environment bolt would switch to its own OAuth flow (file store)
+    # and ignore the bot token; our Settings are the only source of configuration.
+    monkeypatch.setenv("SLACK_CLIENT_ID", "1.2")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "from-env")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-from-env")
+    add_persona(sqlite_store, "Maya Chen")
+    async for env in slack_env(sqlite_store, ScriptedAnswerer()):
+        assert env.adapter.bolt.oauth_flow is None
+        status, body, _ = await env.slack.command("help")
+        assert status == 200 and "Persona Bot help" in body
+    import os
+
+    assert os.environ["SLACK_CLIENT_ID"] == "1.2"  # restored after building the app

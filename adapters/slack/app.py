@@ -10,8 +10,11 @@ and implements the ChatAdapter port for proactive sends; it never decides what t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import re
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -44,6 +47,21 @@ from bot.tasks import BackgroundTasks
 from persona_store.slack_state import SlackStore
 
 log = logging.getLogger(__name__)
+
+
+_BOLT_ENV = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+
+
+@contextlib.contextmanager
+def _bolt_ignores_environment() -> Iterator[None]:
+    """bolt reads SLACK_* variables itself (and with SLACK_CLIENT_ID set, silently switches to
+    its own OAuth flow with a file store, ignoring the bot token). Our Settings are the one
+    source of configuration, so bolt is built with those variables hidden (startup only)."""
+    saved = {name: os.environ.pop(name) for name in _BOLT_ENV if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
 
 
 class SlackAdapter:
@@ -86,15 +104,16 @@ class SlackAdapter:
         self.modals = Modals(self.flows)
         self.recovery_interval = recovery_interval
         self._recovery: asyncio.Task[None] | None = None
-        self.bolt = AsyncApp(
-            signing_secret=signing_secret,
-            client=self.client,  # carries the token and SLACK_API_URL
-            logger=logging.getLogger("slack_bolt"),
-            # Socket Mode needs no signing secret (the WebSocket is authenticated by the app
-            # token) and then no HTTP route is mounted; over HTTP verification is always on.
-            request_verification_enabled=app_token is None,
-            oauth_flow=self.oauth,
-        )
+        with _bolt_ignores_environment():
+            self.bolt = AsyncApp(
+                signing_secret=signing_secret,
+                client=self.client,  # carries the token and SLACK_API_URL
+                logger=logging.getLogger("slack_bolt"),
+                # Socket Mode needs no signing secret (the WebSocket is authenticated by the app
+                # token) and then no HTTP route is mounted; over HTTP verification is always on.
+                request_verification_enabled=app_token is None,
+                oauth_flow=self.oauth,
+            )
         self.socket: AsyncSocketModeHandler | None = None
         if app_token:
             self.socket = AsyncSocketModeHandler(self.bolt, app_token, web_client=self.client)

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 ACK_BUDGET_SECONDS = 0.05  # time to compute the placeholder before acking empty instead
 PREPARE_CONCURRENCY = 4
 ACTION_CONCURRENCY = 8
-QUICK_REPLY_SECONDS = 2.0  # a fast command answers in the ack itself; slower ones follow
+QUICK_REPLY_SECONDS = 1.5  # a fast command answers in the ack itself; slower ones follow
 SORRY = "Sorry, something went wrong on my side. Please try again."
 
 
