@@ -290,3 +290,23 @@ async def test_bolt_does_not_read_slack_variables_behind_our_settings(
     import os
 
     assert os.environ["SLACK_CLIENT_ID"] == "1.2"  # restored after building the app
+
+
+async def test_retry_reaching_another_web_process_is_still_answered_once(
+    sqlite_store: Store,
+) -> None:
+    """Two web processes behind a load balancer share only the database: Slack's retry of an
+    event that went to process A arrives at process B, and nothing is posted twice."""
+    add_persona(sqlite_store, "Maya Chen", goals=["Ship on time"])
+    answerer = ScriptedAnswerer()
+    async for a in slack_env(sqlite_store, answerer):
+        async for b in slack_env(sqlite_store, answerer):
+            b.slack.api = a.api  # both processes talk to the same Slack
+            b.adapter.delivery.client.base_url = a.api.api_url
+            mention = a.slack.mention("what would Maya think about dark mode?")
+            assert (await a.slack.event(mention, event_id="Ev0LB"))[0] == 200
+            assert (await b.slack.event(mention, event_id="Ev0LB", retry=1))[0] == 200
+            await a.settle()
+            await b.settle()
+            assert len(a.api.of("chat.postMessage")) == 1 and b.api.calls == []
+            assert len(answerer.calls) == 1
