@@ -386,3 +386,11 @@ async def test_slow_click_is_answered_within_the_invoke_budget_then_posted(
     await env.settle()
     [posted] = env.connector.posted
     assert "Slow result" in texts(card_of(posted.body))
+
+
+async def test_a_person_joining_the_team_needs_no_connector_call(env: TeamsEnv) -> None:
+    activity = env.activities.members_added()
+    activity["membersAdded"] = [{"id": "29:1newcomer"}]
+    resp = await env.post(activity)
+    assert resp.status in (200, 201)
+    assert env.connector.calls == []

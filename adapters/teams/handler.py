@@ -91,6 +91,13 @@ class PersonaTeamsBot(TeamsActivityHandler):
             log.exception("storing the Teams conversation reference failed")
         await super().on_turn(turn_context)
 
+    async def on_teams_members_added_dispatch(  # type: ignore[override]
+        self, members_added: list[Any], team_info: Any, turn_context: TurnContext
+    ) -> None:
+        # The default fetches every new member's profile from the Bot Connector (one HTTP
+        # call each, failing the turn when that fails); the bot needs none of it.
+        await self.on_teams_members_added(members_added, team_info, turn_context)
+
     async def on_teams_members_added(  # type: ignore[override]
         self, members_added: list[Any], team_info: Any, turn_context: TurnContext
     ) -> None:
