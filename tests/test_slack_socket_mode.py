@@ -62,3 +62,26 @@ async def test_socket_mode_answers_without_http_route(sqlite_store: Store) -> No
     finally:
         await server.close()
         await api.stop()
+
+
+async def test_clock_process_never_connects_socket_mode(sqlite_store: Store) -> None:
+    """The clock starts its adapters too, but only sends: no routes mounted, no socket."""
+    api = await FakeSlackApi().start()
+    deps = make_deps(
+        sqlite_store,
+        ScriptedAnswerer(),
+        slack_bot_token="xoxb-test",
+        slack_app_token="xapp-test",
+        slack_api_url=api.api_url,
+    )
+    adapter = SlackAdapter.from_settings(
+        deps.settings, Core(deps, build_registry()), deps, BackgroundTasks()
+    )
+    assert adapter is not None
+    await adapter.start()
+    from bot.messages import Address, Reply
+
+    await adapter.send(Address("slack", "T0001", "C0DIGEST"), Reply(text="digest"))
+    await adapter.close()
+    await api.stop()
+    assert [c.method for c in api.calls] == ["chat.postMessage"]

@@ -104,6 +104,7 @@ class SlackAdapter:
         self.modals = Modals(self.flows)
         self.recovery_interval = recovery_interval
         self._recovery: asyncio.Task[None] | None = None
+        self._serving = False
         with _bolt_ignores_environment():
             self.bolt = AsyncApp(
                 signing_secret=signing_secret,
@@ -159,6 +160,7 @@ class SlackAdapter:
 
     # -- web server ----------------------------------------------------------------------
     def routes(self) -> list[web.RouteDef]:
+        self._serving = True  # mounted in the web process (see start)
         if self.socket is not None:
             return []  # Socket Mode: nothing reaches us over HTTP
         routes = [web.post("/slack/events", self.handle_request)]
@@ -171,6 +173,11 @@ class SlackAdapter:
         return await to_aiohttp_response(bolt_response)
 
     async def start(self) -> None:
+        """In the web process: connect Socket Mode and recover stuck placeholders. The clock
+        process also starts its adapters, but only sends; it never mounts our routes, and so
+        never takes Socket Mode events or recovery work from the web processes."""
+        if not self._serving:
+            return
         if self.socket is not None:
             await self.socket.connect_async()
             log.info("Slack Socket Mode connected")
