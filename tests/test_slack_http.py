@@ -310,3 +310,12 @@ async def test_retry_reaching_another_web_process_is_still_answered_once(
             await b.settle()
             assert len(a.api.of("chat.postMessage")) == 1 and b.api.calls == []
             assert len(answerer.calls) == 1
+
+
+async def test_database_down_during_a_command_acks_an_apology(env: SlackEnv) -> None:
+    def broken(*args: object) -> int:
+        raise RuntimeError("database is down")
+
+    env.adapter.flows.deps.workspace_id = broken  # type: ignore[method-assign]
+    status, body, _ = await env.slack.command("ask maya anything?")
+    assert status == 200 and "something went wrong" in json.loads(body)["text"]

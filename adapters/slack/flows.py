@@ -117,7 +117,12 @@ class Flows:
             await ack()
             self.tasks.spawn(self._late_start(prepare), name="slack-cmd-late")
             return
-        origin, progress = prepare.result()
+        try:
+            origin, progress = prepare.result()
+        except Exception:  # e.g. the database is down: say so instead of a Slack timeout
+            log.exception("preparing %r failed", inbound.text[:100])
+            await ack(**ack_body(to_message(error_reply(SORRY)), ephemeral=True))
+            return
         if progress is not None:
             await ack(**ack_body(to_message(progress), ephemeral=True))
             origin.placeholder_url = True
