@@ -107,6 +107,9 @@ class TeamsAdapter:
             return web.json_response({"error": "unauthorized"}, status=401)
         except ValueError:
             return web.json_response({"error": "not a Bot Framework activity"}, status=400)
+        except Exception:  # logged once, with the activity type, instead of aiohttp's trace
+            log.exception("a Teams activity failed")
+            return web.json_response({"error": "internal error"}, status=500)
         return response or web.Response(status=201)
 
     # -- conversation references ---------------------------------------------------------
