@@ -114,7 +114,14 @@ async def web_process(api: FakeSlackApi, **env: str) -> AsyncIterator[tuple[int,
     with tempfile.TemporaryDirectory() as tmp:
         db_url = f"sqlite:///{tmp}/bench.db"
         proc = subprocess.Popen(
-            [sys.executable, __file__, "--serve", db_url, api.api_url, str(port)],
+            [
+                sys.executable,
+                os.environ.get("BENCH_SERVER_SCRIPT", __file__),
+                "--serve",
+                db_url,
+                api.api_url,
+                str(port),
+            ],
             stdout=subprocess.PIPE,
             text=True,
             cwd=ROOT,

@@ -11,10 +11,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.client import delivery_error, post_response_url
+from adapters.slack.client import delivery_error, post_response_url, shared_session
 from adapters.slack.render import to_message
 from bot.messages import Address, Reply
 from bot.ports import DeliveryError
@@ -47,7 +48,18 @@ class Delivery:
         # Installed in many workspaces (OAuth): each team's bot token; else the client's own.
         self.tokens = tokens
 
+    def session(self) -> aiohttp.ClientSession:
+        """The shared connection pool, created on first use inside the running loop; the
+        Web API client (and so bolt) uses it too."""
+        if self.client.session is None or self.client.session.closed:
+            self.client.session = shared_session()
+        return self.client.session
+
+    async def post_url(self, response_url: str, body: dict[str, Any]) -> bool:
+        return await post_response_url(response_url, body, self.session())
+
     async def token_for(self, team_id: str, token: str | None = None) -> str | None:
+        self.session()
         if token or self.tokens is None:
             return token
         return await self.tokens(team_id)
@@ -162,11 +174,11 @@ class Delivery:
             body["replace_original"] = True
         elif replace_original:
             # Visibility cannot change in place: remove the placeholder, then post.
-            await post_response_url(response_url, {"delete_original": True})
+            await self.post_url(response_url, {"delete_original": True})
             body["replace_original"] = False
         else:
             body["replace_original"] = False
-        if not await post_response_url(response_url, body):
+        if not await self.post_url(response_url, body):
             raise DeliveryError("response_url_failed", permanent=False)
 
 

@@ -17,7 +17,6 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
-from adapters.slack.client import post_response_url
 from adapters.slack.coalesce import UpdateCoalescer
 from adapters.slack.delivery import Delivery, ack_body
 from adapters.slack.render import home_view, to_message
@@ -260,8 +259,8 @@ class Flows:
         public = {**message, "blocks": [*message["blocks"], shared_by][:50]}
         if response_url:
             out = {**public, "response_type": "in_channel", "replace_original": False}
-            if await post_response_url(response_url, out):
-                await post_response_url(response_url, {"delete_original": True})
+            if await self.delivery.post_url(response_url, out):
+                await self.delivery.post_url(response_url, {"delete_original": True})
                 return
         channel = (body.get("channel") or {}).get("id") or ""
         await self.delivery.post(Address("slack", team_id, channel), public)
@@ -287,7 +286,7 @@ class Flows:
                 lambda body: self.delivery.update(address, target, body),
             )
             if first and origin.placeholder_url:
-                await post_response_url(origin.response_url, {"delete_original": True})
+                await self.delivery.post_url(origin.response_url, {"delete_original": True})
             return
         if reply.meta.get("track"):
             await self._post_tracked(origin, reply, first)
@@ -331,8 +330,8 @@ class Flows:
                     origin.address.conversation_id,
                 )
                 body = {**message, "response_type": "in_channel", "replace_original": False}
-                await post_response_url(origin.response_url, body)
+                await self.delivery.post_url(origin.response_url, body)
                 return
             if first and origin.placeholder_url:
-                await post_response_url(origin.response_url, {"delete_original": True})
+                await self.delivery.post_url(origin.response_url, {"delete_original": True})
         await self.core.posted(reply, origin.address, ts)

@@ -10,7 +10,6 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from adapters.slack.client import post_response_url
 from adapters.slack.delivery import Delivery
 from adapters.slack.render import button, to_message
 from bot.messages import Address, Button, Reply
@@ -47,7 +46,7 @@ async def recover_pending(
                 await delivery.update(address, row.ts, message)
             elif row.response_url:
                 body = {**message, "response_type": "ephemeral", "replace_original": True}
-                await post_response_url(row.response_url, body)
+                await delivery.post_url(row.response_url, body)
             done += 1
         except DeliveryError as exc:
             log.warning("could not replace stuck answer %s: %s", row.id, exc.reason)
