@@ -2,15 +2,22 @@
 re-import the same file (no changes: every persona 'unchanged') and an edited file
 (every persona updated). Prints figures; not a timed test.
 
-    .venv/bin/python bench/bench_import.py [--count 1000] [--url sqlite:///...]
+    .venv/bin/python bench/bench_import.py [--count 1000] [--postgresql]
+
+--postgresql runs it in a throwaway database created next to PERSONABOT_TEST_PG
+(default postgresql://postgres@127.0.0.1:5432/test) and dropped afterwards.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -59,16 +66,39 @@ def generate(count: int, edit: str = "") -> list[PersonaSpec]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=1000)
-    parser.add_argument("--url")
+    parser.add_argument("--postgresql", action="store_true")
     args = parser.parse_args()
+    if args.postgresql:
+        with throwaway_pg() as url:
+            run(args.count, url)
+    else:
+        run(args.count, None)
+
+
+@contextmanager
+def throwaway_pg() -> Iterator[str]:
+    import psycopg
+
+    admin = os.environ.get("PERSONABOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+    name = f"pb_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{admin.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run(count: int, pg_url: str | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        url = pg_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         engine = create_engine_for(url)
         upgrade(engine)
         store = Store(session_factory(engine))
         ws = store.default_workspace_id()
         path = Path(tmp) / "personas.yaml"
-        path.write_text(dump_yaml(generate(args.count)), encoding="utf-8")
+        path.write_text(dump_yaml(generate(count)), encoding="utf-8")
 
         t0 = time.perf_counter()
         c0 = time.process_time()
@@ -78,18 +108,18 @@ def main() -> None:
         result = store.import_specs(ws, specs, author="bench")
         t2 = time.perf_counter()
         c2 = time.process_time()
-        assert len(result.created) == args.count, result
+        assert len(result.created) == count, result
         again = store.import_specs(ws, specs, author="bench")
         t3 = time.perf_counter()
-        assert len(again.unchanged) == args.count
-        edited = generate(args.count, edit=" (edited)")
+        assert len(again.unchanged) == count
+        edited = generate(count, edit=" (edited)")
         t4 = time.perf_counter()
         changed = store.import_specs(ws, edited, author="bench")
         t5 = time.perf_counter()
-        assert len(changed.updated) == args.count
+        assert len(changed.updated) == count
         size = path.stat().st_size / 1e6
         print(
-            f"import of {args.count} personas on {engine.dialect.name} "
+            f"import of {count} personas on {engine.dialect.name} "
             f"({size:.1f} MB YAML, 36 lines + 3 evidence + 2 owners each)"
         )
         print("  (wall clock; CPU time of this process in brackets)")
