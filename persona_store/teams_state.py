@@ -20,12 +20,15 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    or_,
     select,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from persona_store.models import Base, utcnow
+
+THREAD_MARK = ";messageid="  # a Teams channel thread: `<channel id>;messageid=<post id>`
 
 
 class TeamsConversation(Base):
@@ -194,20 +197,25 @@ class TeamsStore:
             )
 
     def deactivate(self, workspace_id: int, conversation_id: str, reason: str) -> bool:
-        """Stop sending there (uninstall, user blocked the bot). False when unknown."""
+        """Stop sending there (uninstall, user blocked the bot), and in a channel's threads
+        (`<channel>;messageid=…`) too. False when the conversation is unknown."""
         with self._sessions.begin() as s:
-            row = s.scalar(
+            rows = s.scalars(
                 select(TeamsConversation).where(
                     TeamsConversation.workspace_id == workspace_id,
-                    TeamsConversation.conversation_id == conversation_id,
+                    or_(
+                        TeamsConversation.conversation_id == conversation_id,
+                        TeamsConversation.conversation_id.startswith(
+                            conversation_id + THREAD_MARK, autoescape=True
+                        ),
+                    ),
                 )
-            )
-            if row is None:
-                return False
-            row.active = False
-            row.inactive_reason = reason[:64]
-            row.updated_at = utcnow()
-            return True
+            ).all()
+            for row in rows:
+                row.active = False
+                row.inactive_reason = reason[:64]
+                row.updated_at = utcnow()
+            return bool(rows)
 
     def active(self, workspace_id: int) -> list[ConversationRef]:
         with self._sessions() as s:

@@ -13,7 +13,7 @@ import pytest
 from bot.clock import flush_tallies, sweep_once
 from persona_store import Store
 from tests.fakes.slack_env import add_persona
-from tests.fakes.teams_env import CHANNEL_CONV, PERSONAL_CONV, TeamsEnv, teams_env
+from tests.fakes.teams_env import CHANNEL_CONV, PERSONAL_CONV, TEAM_ID, TeamsEnv, teams_env
 from tests.test_teams_http import card_of, executes, texts
 
 
@@ -42,7 +42,7 @@ async def test_digest_subscribed_in_a_channel_is_posted_there_by_the_sweep(env: 
     report = await sweep_once(deps, [env.adapter], now)
     assert report.posted, report
     [digest] = env.connector.posted[before:]
-    assert digest.conversation_id == CHANNEL_CONV
+    assert digest.conversation_id == TEAM_ID  # a new post in the channel, not in the thread
     assert "Maya Chen" in texts(card_of(digest.body))
     again = await sweep_once(deps, [env.adapter], now + timedelta(minutes=1))
     assert not again.posted and len(env.connector.posted) == before + 1
@@ -78,4 +78,4 @@ async def test_blocked_chat_fails_without_stopping_the_sweep(env: TeamsEnv) -> N
     report = await sweep_once(env.adapter.deps, [env.adapter], now)
     delivered = env.connector.posted[before:]
     assert len(delivered) == 1 and report.failed
-    assert delivered[0].conversation_id in (CHANNEL_CONV, PERSONAL_CONV)
+    assert delivered[0].conversation_id in (TEAM_ID, PERSONAL_CONV)

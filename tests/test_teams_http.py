@@ -28,7 +28,7 @@ from tests.fakes.teams_env import (
 from tests.test_features import ScriptedAnswerer
 
 PERSONAL = Address("teams", TENANT, PERSONAL_CONV)
-CHANNEL = Address("teams", TENANT, CHANNEL_CONV)
+CHANNEL = Address("teams", TENANT, TEAM_ID)  # the channel itself: posts start a thread
 
 
 @pytest.fixture
@@ -169,10 +169,10 @@ async def test_install_stores_reference_and_proactive_send_reaches_the_chat(
 
 async def test_members_added_in_a_channel_stores_the_team(env: TeamsEnv) -> None:
     await env.post(env.activities.members_added())
-    ref = refs(env).get(ws(env), CHANNEL_CONV)
+    ref = refs(env).get(ws(env), TEAM_ID)
     assert ref is not None and ref.team_id == TEAM_ID and ref.active
     await env.adapter.send(CHANNEL, Reply(text="Digest"))
-    assert env.connector.of("send")[0].conversation_id == CHANNEL_CONV
+    assert env.connector.of("send")[0].conversation_id == TEAM_ID
 
 
 async def test_reminder_dm_to_a_user_id_uses_their_personal_chat(env: TeamsEnv) -> None:
@@ -394,3 +394,24 @@ async def test_a_person_joining_the_team_needs_no_connector_call(env: TeamsEnv) 
     resp = await env.post(activity)
     assert resp.status in (200, 201)
     assert env.connector.calls == []
+
+
+async def test_uninstall_from_a_team_stops_its_threads_until_added_back(env: TeamsEnv) -> None:
+    await env.post(env.activities.mention("help"))  # a thread in the team's channel
+    await env.settle()
+    thread = Address("teams", TENANT, TEAM_ID, thread_id=CHANNEL_CONV.split("=", 1)[1])
+    await env.post(env.activities.installation("remove", conv=TEAM_ID, conv_type="channel"))
+    for address in (CHANNEL, thread):
+        with pytest.raises(DeliveryError):
+            await env.adapter.send(address, Reply(text="digest"))
+    await env.post(env.activities.installation("add", conv=TEAM_ID, conv_type="channel"))
+    await env.adapter.send(CHANNEL, Reply(text="digest"))  # the channel: a new post
+    await env.post(env.activities.mention("help"))  # written to again: the thread works too
+    await env.settle()
+    await env.adapter.send(thread, Reply(text="in the thread"))
+    assert [c.conversation_id for c in env.connector.posted] == [
+        CHANNEL_CONV,
+        TEAM_ID,
+        CHANNEL_CONV,
+        CHANNEL_CONV,
+    ]

@@ -49,6 +49,17 @@ def test_save_update_deactivate_and_reactivate(store: Store) -> None:
     assert not refs.deactivate(ws, "a:unknown", "uninstalled")
 
 
+def test_deactivating_a_channel_covers_its_threads(store: Store) -> None:
+    refs = TeamsStore.for_store(store)
+    ws = store.workspace_id("teams", "tenant-1")
+    channel = "19:general_x@thread.tacv2"
+    _save(refs, ws, channel, conversation_type="channel")
+    _save(refs, ws, channel + ";messageid=17", conversation_type="channel")
+    _save(refs, ws, "19:general%x@thread.tacv2", conversation_type="channel")  # LIKE-safe
+    assert refs.deactivate(ws, channel, "uninstalled")
+    assert [r.conversation_id for r in refs.active(ws)] == ["19:general%x@thread.tacv2"]
+
+
 def test_references_are_scoped_by_workspace(store: Store) -> None:
     refs = TeamsStore.for_store(store)
     first = store.workspace_id("teams", "tenant-1")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 
 import jwt
 from aiohttp import web
@@ -23,7 +24,7 @@ from adapters.teams.config import BotConfig
 from adapters.teams.connectors import CachingBotFrameworkAuthentication
 from adapters.teams.delivery import Delivery
 from adapters.teams.handler import PersonaTeamsBot
-from adapters.teams.inbound import reference_fields
+from adapters.teams.inbound import THREAD_MARK, ReferenceFields, reference_fields, split_thread
 from bot.commands import Core
 from bot.deps import Deps
 from bot.messages import Address, Reply
@@ -132,11 +133,21 @@ class TeamsAdapter:
         if fields is None:
             return
         ws = await self.workspace(fields.tenant_id)
-        key = (ws, fields.conversation_id)
         if event == "removed":
-            self._stored.pop(key, None)
+            self.forget(ws, fields.conversation_id)
             await self.deps.db(self.state.deactivate, ws, fields.conversation_id, "uninstalled")
             return
+        await self._save(ws, fields, event)
+        root, thread = split_thread(fields.conversation_id)
+        if thread:  # the channel itself too, so posts can start a new thread there
+            conversation = {**(fields.reference.get("conversation") or {}), "id": root}
+            reference = {**fields.reference, "conversation": conversation}
+            reference.pop("activityId", None)
+            channel = replace(fields, conversation_id=root, reference=reference, user_id=None)
+            await self._save(ws, channel, event)
+
+    async def _save(self, ws: int, fields: ReferenceFields, event: str) -> None:
+        key = (ws, fields.conversation_id)
         fingerprint = fields.fingerprint()
         if event == "seen" and self._stored.get(key) == fingerprint:
             return
@@ -159,7 +170,10 @@ class TeamsAdapter:
 
     def forget(self, workspace_id: int, conversation_id: str) -> None:
         """The reference changed elsewhere (marked inactive): write it again next time."""
-        self._stored.pop((workspace_id, conversation_id), None)
+        thread_prefix = conversation_id + THREAD_MARK
+        for key in [k for k in self._stored if k[0] == workspace_id]:
+            if key[1] == conversation_id or key[1].startswith(thread_prefix):
+                del self._stored[key]
 
     # -- ChatAdapter (proactive: the clock, survey tallies, placeholders) ----------------
     async def send(self, address: Address, reply: Reply) -> str:

@@ -28,6 +28,7 @@ from botbuilder.schema import (
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.teams.connectors import without_retries
+from adapters.teams.inbound import join_thread
 from adapters.teams.render import attachment, summary
 from bot.messages import Address, Reply
 from bot.ports import DeliveryError
@@ -117,7 +118,8 @@ class Delivery:
         """The stored reference for an address; a user id ("29:…") means their 1:1 chat
         (created when the bot has none yet)."""
         ws = await self.workspace_of(address.workspace)
-        ref = await self.db(self.state.get, ws, address.conversation_id)
+        target = join_thread(address.conversation_id, address.thread_id)
+        ref = await self.db(self.state.get, ws, target)
         if ref is None and address.conversation_id.startswith("29:"):
             ref = await self.db(self.state.personal_for_user, ws, address.conversation_id)
             if ref is None:
@@ -128,9 +130,7 @@ class Delivery:
             return ws, ConversationReference(
                 channel_id="msteams",
                 service_url=address.service_url,
-                conversation=ConversationAccount(
-                    id=address.conversation_id, tenant_id=address.workspace
-                ),
+                conversation=ConversationAccount(id=target, tenant_id=address.workspace),
                 bot=ChannelAccount(id=self.app_id or "bot"),
             )
         if not ref.active:

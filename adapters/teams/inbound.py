@@ -28,11 +28,30 @@ def tenant_of(activity: Activity) -> str:
     return UNKNOWN_TENANT
 
 
+THREAD_MARK = ";messageid="
+
+
+def split_thread(conversation_id: str) -> tuple[str, str | None]:
+    """A channel thread's conversation id is `<channel id>;messageid=<root post id>`."""
+    base, mark, message_id = conversation_id.partition(THREAD_MARK)
+    return (base, message_id) if mark and message_id else (conversation_id, None)
+
+
+def join_thread(conversation_id: str, thread_id: str | None) -> str:
+    return f"{conversation_id}{THREAD_MARK}{thread_id}" if thread_id else conversation_id
+
+
 def address_of(activity: Activity) -> Address:
+    """Channel threads map to Address.thread_id, like Slack threads: replies go to the
+    thread, while posts addressed to the channel alone (digests) start a new post."""
+    conversation_id, thread_id = split_thread(
+        str(activity.conversation.id if activity.conversation else "")
+    )
     return Address(
         platform="teams",
         workspace=tenant_of(activity),
-        conversation_id=str(activity.conversation.id if activity.conversation else ""),
+        conversation_id=conversation_id,
+        thread_id=thread_id,
         service_url=activity.service_url,
     )
 

@@ -96,7 +96,8 @@ class Activities:
             "invoke", conv, conv_type, name="adaptiveCard/action", value=value, replyToId=reply_to
         )
 
-    def members_added(self, *, conv: str = CHANNEL_CONV, conv_type: str = "channel") -> dict:
+    def members_added(self, *, conv: str = TEAM_ID, conv_type: str = "channel") -> dict:
+        """The bot added to a team: the conversation is the team's General channel."""
         activity = self._base("conversationUpdate", conv, conv_type)
         activity["membersAdded"] = [{"id": BOT_ID}]
         activity["channelData"]["eventType"] = "teamMemberAdded"
