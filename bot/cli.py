@@ -239,9 +239,7 @@ def cmd_personas(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 0
     if args.action == "export":
-        from persona_store.store import spec_of
-
-        specs = [spec_of(p) for p in store.list_personas(ws)]
+        specs = store.list_personas(ws)  # views: the md export shows citation ids
         dump = {"yaml": files.dump_yaml, "json": files.dump_json, "md": files.dump_markdown}
         text = dump[args.format](specs)
         if args.out:
