@@ -389,14 +389,19 @@ def _markdown_page(persona: PersonaSpec | PersonaView) -> str:
     out.append("")
     if spec.evidence:
         out += ["## Evidence", ""]
-        for e in spec.evidence:
+        # A view shows the stored citation ids (as its lines do); a spec its file references.
+        if isinstance(persona, PersonaView):
+            refs = [e.line_key for e in persona.evidence]
+        else:
+            refs = [e.line for e in spec.evidence]
+        for e, ref in zip(spec.evidence, refs, strict=True):
             bits = [e.source]
             if e.n is not None:
                 bits.append(f"n={e.n}")
             if e.date:
                 bits.append(e.date.isoformat())
-            if e.line:
-                bits.append(f"supports {e.line}")
+            if ref:
+                bits.append(f"supports {ref}")
             out.append(f"- {_md(e.summary)} ({', '.join(bits)})")
         out.append("")
     return "\n".join(out)

@@ -141,6 +141,9 @@ def test_export_import_into_a_fresh_store_round_trips(
     assert fresh != seeded and store.count(fresh) == 0
     import_file(store, fresh, path)
     assert export(store, fresh, fmt) == first
+    md = export(store, seeded, "md")  # ids as stored: the evidence cites the line shown
+    price = next(line for line in maya.lines if line.text.startswith("Price increases"))
+    assert f"`[{price.key}]`" in md and f"supports {price.key})" in md
     copy = store.get(fresh, "maya")
     assert copy is not None
     # the evidence still supports the same text, whatever the keys are called
