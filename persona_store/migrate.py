@@ -7,6 +7,15 @@ without an alembic.ini. Feature branches add migrations with
 Two processes starting at once (web and clock) are serialised: PostgreSQL takes a
 transaction-level advisory lock, SQLite a `BEGIN IMMEDIATE` write lock; the second process
 then finds everything applied and does nothing.
+
+Writing a migration for new models (imported in persona_store/models_all.py), against a
+database upgraded to the current heads:
+
+    from alembic import command
+    from persona_store.migrate import alembic_config
+    command.revision(alembic_config("sqlite:///dev.db"), "my feature", autogenerate=True,
+                     rev_id="0006_feature", head="0001_foundation", splice=True)
+    command.check(alembic_config("sqlite:///dev.db"))  # after upgrading: models == schema
 """
 
 from __future__ import annotations
