@@ -4,6 +4,7 @@ Bot Connector on 127.0.0.1, so botbuilder's own ConnectorClient sends the replie
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -89,6 +90,17 @@ async def test_with_an_app_id_a_request_without_token_gets_401_and_nothing_happe
         assert resp.status == 401
         forged = await env.post(env.activities.message("help"), Authorization="Bearer not-a-jwt")
         assert forged.status == 401
+        # well-formed but unsigned: rejected (401), or 503 when the signing keys can't be
+        # fetched (no network here); either way nothing runs
+        claims = {"iss": "https://api.botframework.com", "aud": "11111111-2222-3333-4444-5555"}
+        unsigned = ".".join(
+            base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=").decode()
+            for part in ({"alg": "RS256", "typ": "JWT", "kid": "k1"}, claims)
+        )
+        fake = await env.post(
+            env.activities.message("help"), Authorization=f"Bearer {unsigned}.c2ln"
+        )
+        assert fake.status in (401, 503)
         await env.settle()
         assert env.connector.calls == []
         assert refs(env).get(ws(env), PERSONAL_CONV) is None

@@ -16,6 +16,7 @@ import time
 from dataclasses import replace
 
 import jwt
+import requests
 from aiohttp import web
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
@@ -108,6 +109,9 @@ class TeamsAdapter:
             return web.json_response({"error": "unauthorized"}, status=401)
         except ValueError:
             return web.json_response({"error": "not a Bot Framework activity"}, status=400)
+        except requests.RequestException as exc:  # Bot Framework's signing keys unreachable
+            log.warning("cannot verify a Teams request now: %s", exc)
+            return web.json_response({"error": "cannot verify the token now"}, status=503)
         except Exception:  # logged once, with the activity type, instead of aiohttp's trace
             log.exception("a Teams activity failed")
             return web.json_response({"error": "internal error"}, status=500)
