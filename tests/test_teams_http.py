@@ -427,3 +427,15 @@ async def test_uninstall_from_a_team_stops_its_threads_until_added_back(env: Tea
         CHANNEL_CONV,
         CHANNEL_CONV,
     ]
+
+
+async def test_bot_removed_from_a_team_stops_posting_there(env: TeamsEnv) -> None:
+    await env.post(env.activities.members_added())
+    removed = env.activities.members_added()
+    removed["membersRemoved"] = removed.pop("membersAdded")
+    removed["channelData"]["eventType"] = "teamMemberRemoved"
+    assert (await env.post(removed)).status in (200, 201)
+    assert not refs(env).get(ws(env), TEAM_ID).active  # type: ignore[union-attr]
+    with pytest.raises(DeliveryError):
+        await env.adapter.send(CHANNEL, Reply(text="digest"))
+    assert env.connector.calls == []

@@ -81,10 +81,12 @@ class PersonaTeamsBot(TeamsActivityHandler):
         event = "seen"
         if activity.type == ActivityTypes.installation_update:
             event = "removed" if (activity.action or "").startswith("remove") else "installed"
-        elif activity.type == ActivityTypes.conversation_update and activity.members_added:
+        elif activity.type == ActivityTypes.conversation_update:
             bot_id = activity.recipient.id if activity.recipient else None
-            if any(m.id == bot_id for m in activity.members_added):
+            if any(m.id == bot_id for m in activity.members_added or []):
                 event = "installed"
+            elif any(m.id == bot_id for m in activity.members_removed or []):
+                event = "removed"
         try:
             await self.remember(turn_context, event)
         except Exception:  # never lose the user's turn over bookkeeping
