@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -38,5 +39,17 @@ class Deps:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, lambda: fn(*args, **kwargs))
 
+    # (platform, external id) -> (workspace id, expires at, monotonic). The mapping only
+    # changes through `persona-bot workspaces link`; a short TTL lets that take effect soon
+    # in every web process while sparing a database write transaction per request.
+    _workspace_cache: dict[tuple[str, str], tuple[int, float]] = field(default_factory=dict)
+    workspace_cache_seconds: float = 60.0
+
     def workspace_id(self, platform: str, external_id: str) -> int:
-        return self.store.workspace_id(platform, external_id)
+        key = (platform, external_id)
+        cached = self._workspace_cache.get(key)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        ws = self.store.workspace_id(platform, external_id)
+        self._workspace_cache[key] = (ws, time.monotonic() + self.workspace_cache_seconds)
+        return ws

@@ -174,6 +174,16 @@ class Store:
                 or 0
             )
 
+    def persona_names(self, workspace_id: int) -> list[tuple[str, str]]:
+        """(slug, name) of every persona: a cheap read for parsing names out of text."""
+        with self._sessions() as s:
+            rows = s.execute(
+                select(Persona.slug, Persona.name)
+                .where(Persona.workspace_id == workspace_id)
+                .order_by(Persona.name)
+            ).all()
+            return [(slug, name) for slug, name in rows]
+
     def list_personas(self, workspace_id: int) -> list[PersonaView]:
         with self._sessions() as s:
             rows = s.scalars(

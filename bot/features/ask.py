@@ -35,8 +35,8 @@ async def split_args(ctx: Context) -> tuple[str, str]:
     words = ctx.args.replace(":", " ", 1).split(" ")
     if len(words) >= 3:
         two = " ".join(words[:2]).lower()
-        personas = await ctx.deps.db(ctx.deps.store.list_personas, ctx.workspace_id)
-        if any(p.name.lower() == two for p in personas):
+        names = await ctx.deps.db(ctx.deps.store.persona_names, ctx.workspace_id)
+        if any(name.lower() == two for _, name in names):
             return " ".join(words[:2]), clean_question(" ".join(words[2:]))
     return words[0], clean_question(" ".join(words[1:]))
 
