@@ -98,7 +98,7 @@ async def drive(page: Page, server: str, adapter: WebAdapter) -> None:
     await box.press("Enter")
 
     answer = page.locator(".msg-bot .card").filter(has_text="Maya").first
-    await expect(answer).to_be_visible(timeout=15_000)
+    await expect(answer).to_be_visible(timeout=30_000)
     await expect(answer.locator(".stance")).to_have_count(1)
     stance = (await answer.locator(".stance").inner_text()).lower()
     assert stance in {"support", "oppose", "mixed", "unknown"}
@@ -110,7 +110,7 @@ async def drive(page: Page, server: str, adapter: WebAdapter) -> None:
     # A button on the card goes back to the core as an action and its reply appears.
     bots_before = await page.locator(".msg-bot").count()
     await answer.get_by_role("button", name="Show profile").click()
-    await expect(page.locator(".msg-bot")).to_have_count(bots_before + 1, timeout=15_000)
+    await expect(page.locator(".msg-bot")).to_have_count(bots_before + 1, timeout=30_000)
     await expect(page.locator(".msg-bot").last).to_contain_text("Maya")
 
     # An example chip sends itself.
@@ -123,7 +123,7 @@ async def drive(page: Page, server: str, adapter: WebAdapter) -> None:
         Reply(text="Persona of the week", cards=(Card(title="Persona of the week: Maya"),)),
     )
     await expect(page.get_by_role("heading", name="Persona of the week: Maya")).to_be_visible(
-        timeout=10_000
+        timeout=30_000
     )
 
     # The persona one-pager.
