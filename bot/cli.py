@@ -159,42 +159,41 @@ def cmd_clock(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _handle_once(core: Any, inbound: Any) -> list[Any]:
-    """Run one inbound through the core, then close the answerer's HTTP client."""
+def run_command(settings: Settings, store: Any, text: str) -> int:
+    """Run one command through the same core the chat platforms use and print its replies
+    (errors on stderr). Exit code 1 when the core refused."""
+    from bot.messages import Address, Inbound
+
+    _, core = build_core(settings, store)
+    inbound = Inbound(
+        kind="command",
+        text=text,
+        user_id="cli",
+        address=Address(platform="cli", workspace="local", conversation_id="terminal"),
+    )
 
     async def run() -> list[Any]:
         try:
             return await core.handle(inbound)
-        finally:
+        finally:  # close the LLM client's connection pool inside the loop
             aclose = getattr(core.deps.answerer, "aclose", None)
             if aclose is not None:
                 await aclose()
 
-    return asyncio.run(run())
-
-
-def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.messages import Address, Inbound
-
-    store = open_store(settings)
-    load_samples(store)
-    _, core = build_core(settings, store)
-    question = " ".join(args.question)
-    inbound = Inbound(
-        kind="command",
-        text=f'ask {args.persona} "{question}"',
-        user_id="cli",
-        address=Address(platform="cli", workspace="local", conversation_id="terminal"),
-    )
-    replies = _handle_once(core, inbound)
+    replies = asyncio.run(run())
     for reply in replies:
         print(reply.text, file=sys.stderr if reply.is_error else sys.stdout)
     return 1 if any(r.is_error for r in replies) else 0
 
 
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    store = open_store(settings)
+    load_samples(store)
+    return run_command(settings, store, f'ask {args.persona} "{" ".join(args.question)}"')
+
+
 def cmd_personas(args: argparse.Namespace, settings: Settings) -> int:
     from bot.features.cards import freshness
-    from bot.messages import Address, Inbound
     from persona_store import files
 
     store = open_store(settings)
@@ -212,17 +211,7 @@ def cmd_personas(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{p.slug:<12} {p.name:<24} {p.kind:<10} {freshness(p, now)}")
         return 0
     if args.action == "show":
-        _, core = build_core(settings, store)
-        inbound = Inbound(
-            kind="command",
-            text=f"show {args.name}",
-            user_id="cli",
-            address=Address(platform="cli", workspace="local", conversation_id="terminal"),
-        )
-        replies = _handle_once(core, inbound)
-        for reply in replies:
-            print(reply.text, file=sys.stderr if reply.is_error else sys.stdout)
-        return 1 if any(r.is_error for r in replies) else 0
+        return run_command(settings, store, f"show {args.name}")
     if args.action == "import":
         try:
             specs = files.load_file(Path(args.file))
