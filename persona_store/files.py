@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from persona_store.spec import LINE_FIELDS, PersonaSpec, SpecError
 from persona_store.views import PersonaView
@@ -424,8 +424,10 @@ def load_samples_if_empty(store: Any, workspace_id: int) -> int:
     specs = sample_specs()
     try:
         result = store.import_specs(workspace_id, specs, author="samples")
-    except IntegrityError:  # a concurrent process imported them first
-        return 0
+    except (IntegrityError, OperationalError):
+        if store.count(workspace_id):  # a concurrent process imported them first
+            return 0
+        raise
     return len(result.created)
 
 

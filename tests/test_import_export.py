@@ -3,6 +3,7 @@ re-import by slug, round trips, samples."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,20 @@ def test_samples_load_only_into_an_empty_workspace(store: Store) -> None:
     assert {p.slug for p in store.list_personas(ws)} == {"maya", "sam", "priya", "gordon"}
     sam = store.get(ws, "sam")
     assert sam is not None and sam.owners and sam.evidence and sam.quote
+
+
+def test_two_processes_loading_samples_at_once_load_them_once(store: Store) -> None:
+    ws = store.default_workspace_id()
+    loaded: list[int] = []
+    start = threading.Barrier(2)
+
+    def run() -> None:
+        start.wait()
+        loaded.append(load_samples_if_empty(store, ws))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(loaded) == [0, 4] and store.count(ws) == 4
