@@ -18,6 +18,8 @@ from typing import Any
 import yaml
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from persona_store.convert import spec_of
+from persona_store.markdown import dump_markdown
 from persona_store.spec import LINE_FIELDS, PersonaSpec, SpecError
 from persona_store.views import PersonaView
 
@@ -293,8 +295,6 @@ def _line_of(text: str, path: list[str | int], *, key: bool = False) -> int | No
 
 
 def _specs(personas: Iterable[PersonaSpec | PersonaView]) -> list[PersonaSpec]:
-    from persona_store.store import spec_of  # store imports nothing from here
-
     return [spec_of(p) if isinstance(p, PersonaView) else p for p in personas]
 
 
@@ -321,90 +321,6 @@ def dump_yaml(personas: Iterable[PersonaSpec | PersonaView]) -> str:
 
 def dump_json(personas: Iterable[PersonaSpec | PersonaView]) -> str:
     return json.dumps(to_document(personas), indent=2, ensure_ascii=False) + "\n"
-
-
-_LIST_TITLES = {
-    "goal": "Goals",
-    "pain": "Pains",
-    "motivation": "Motivations",
-    "behavior": "Behaviors",
-    "objection": "Objections",
-    "channel": "Channels",
-}
-
-
-def _md(text: str) -> str:
-    """Plain text inside Markdown: neutralise characters that would become markup."""
-    out = text.replace("\\", "\\\\")
-    for ch in ("*", "_", "`", "[", "]", "<", ">", "#", "|"):
-        out = out.replace(ch, "\\" + ch)
-    return " ".join(out.split())
-
-
-def dump_markdown(personas: Iterable[PersonaSpec | PersonaView]) -> str:
-    """A readable one-pager per persona. Views show each line's citation key (e.g. pain-2)."""
-    pages = []
-    for persona in personas:
-        pages.append(_markdown_page(persona))
-    return "\n---\n\n".join(pages) if pages else "_No personas._\n"
-
-
-def _markdown_page(persona: PersonaSpec | PersonaView) -> str:
-    from persona_store.store import spec_of
-
-    spec = spec_of(persona) if isinstance(persona, PersonaView) else persona
-    out = [f"# {_md(spec.name)}", ""]
-    facts = [f"**Kind:** {spec.kind}", f"**Slug:** {spec.slug}"]
-    if spec.segment:
-        facts.append(f"**Segment:** {_md(spec.segment)}")
-    out.append(" · ".join(facts))
-    out.append("")
-    if spec.role:
-        out += [f"**Role:** {_md(spec.role)}", ""]
-    if spec.quote:
-        out += [f"> “{_md(spec.quote)}”", ""]
-    if spec.summary:
-        out += [_md(spec.summary), ""]
-    for kind, title in _LIST_TITLES.items():
-        if isinstance(persona, PersonaView):
-            rows = [(line.key, line.text) for line in persona.lines_of(kind)]
-        else:
-            rows = [(None, text) for text in spec.lines.get(kind, ())]
-        if not rows:
-            continue
-        out += [f"## {title}", ""]
-        out += [f"- {_md(text)}" + (f" `[{key}]`" if key else "") for key, text in rows]
-        out.append("")
-    out += ["## Ownership and review", ""]
-    out.append(f"- Owners: {', '.join(_md(o) for o in spec.owners) or 'nobody yet'}")
-    reviewed = spec.last_reviewed.isoformat() if spec.last_reviewed else "never"
-    out.append(f"- Last reviewed: {reviewed}; reviewed every {spec.review_every_days} days")
-    if spec.last_reviewed:
-        from datetime import timedelta
-
-        due = spec.last_reviewed + timedelta(days=spec.review_every_days)
-        out.append(f"- Next review due: {due.isoformat()}")
-    if spec.home_channel:
-        out.append(f"- Home channel: {_md(spec.home_channel)}")
-    out.append("")
-    if spec.evidence:
-        out += ["## Evidence", ""]
-        # A view shows the stored citation ids (as its lines do); a spec its file references.
-        if isinstance(persona, PersonaView):
-            refs = [e.line_key for e in persona.evidence]
-        else:
-            refs = [e.line for e in spec.evidence]
-        for e, ref in zip(spec.evidence, refs, strict=True):
-            bits = [e.source]
-            if e.n is not None:
-                bits.append(f"n={e.n}")
-            if e.date:
-                bits.append(e.date.isoformat())
-            if ref:
-                bits.append(f"supports {ref}")
-            out.append(f"- {_md(e.summary)} ({', '.join(bits)})")
-        out.append("")
-    return "\n".join(out)
 
 
 # -- samples -------------------------------------------------------------------------------
