@@ -4,6 +4,7 @@ from persona_store import (  # noqa: F401
     models,
     scheduling_models,
     slack_state,
+    teams_activities,
     teams_state,
     web_posts,
 )

@@ -25,18 +25,26 @@ from adapters.teams.config import BotConfig
 from adapters.teams.connectors import CachingBotFrameworkAuthentication
 from adapters.teams.delivery import Delivery
 from adapters.teams.handler import PersonaTeamsBot
-from adapters.teams.inbound import THREAD_MARK, ReferenceFields, reference_fields, split_thread
+from adapters.teams.inbound import (
+    THREAD_MARK,
+    ReferenceFields,
+    reference_fields,
+    split_thread,
+    tenant_of,
+)
 from bot.commands import Core
 from bot.deps import Deps
 from bot.messages import Address, Reply
 from bot.settings import Settings
 from bot.tasks import BackgroundTasks
+from persona_store.teams_activities import TeamsActivityLog
 from persona_store.teams_state import TeamsStore
 
 log = logging.getLogger(__name__)
 
 WORKSPACE_TTL_SECONDS = 60.0
 MAX_REMEMBERED = 10_000  # conversations whose stored reference this process knows is current
+PRUNE_EVERY_SECONDS = 3600.0  # old de-duplication claims are dropped about hourly
 
 
 class TeamsAdapter:
@@ -57,6 +65,8 @@ class TeamsAdapter:
         self.tasks = tasks
         self.config = config
         self.state = state or TeamsStore.for_store(deps.store)
+        self.seen = TeamsActivityLog.for_store(deps.store)
+        self._pruned_at: float | None = None
         self.cloud = CloudAdapter(CachingBotFrameworkAuthentication(config))
         extra = {} if retry_base_delay is None else {"base_delay": retry_base_delay}
         self.delivery = Delivery(
@@ -66,7 +76,12 @@ class TeamsAdapter:
         self._workspaces: dict[str, tuple[int, float]] = {}
         self.delivery.on_inactive = self.forget
         self.bot = PersonaTeamsBot(
-            core, tasks, send=self.send, update=self.update, remember=self.remember
+            core,
+            tasks,
+            send=self.send,
+            update=self.update,
+            remember=self.remember,
+            claim=self.claim,
         )
 
     @classmethod
@@ -171,6 +186,30 @@ class TeamsAdapter:
         if len(self._stored) > MAX_REMEMBERED:
             self._stored.clear()
         self._stored[key] = fingerprint
+
+    # -- redeliveries -------------------------------------------------------------------
+    async def claim(self, turn_context: TurnContext) -> bool:
+        """True the first time this activity (conversation id, activity id) arrives, False
+        when Bot Framework delivers it again; the claim is in the database, so a retry that
+        reaches another web process is recognised too. An activity without an id, or a
+        database failure, is acted on (a lost answer is worse than a rare double)."""
+        activity = turn_context.activity
+        conversation = activity.conversation.id if activity.conversation else None
+        if not activity.id or not conversation:
+            return True
+        try:
+            ws = await self.workspace(tenant_of(activity))
+            first = await self.deps.db(self.seen.claim, ws, str(conversation), str(activity.id))
+        except Exception:
+            log.exception("could not record Teams activity %s; acting on it", activity.id)
+            return True
+        now = time.monotonic()
+        if self._pruned_at is None or now - self._pruned_at > PRUNE_EVERY_SECONDS:
+            self._pruned_at = now
+            self.tasks.spawn(self.deps.db(self.seen.prune), name="teams-prune-activities")
+        if not first:
+            log.info("ignoring a redelivered Teams activity %s", activity.id)
+        return first
 
     def forget(self, workspace_id: int, conversation_id: str) -> None:
         """The reference changed elsewhere (marked inactive): write it again next time."""

@@ -7,7 +7,8 @@
 - message with `value` (Action.Submit, clients without Universal Actions) and invoke
   `adaptiveCard/action` (Action.Execute): the core's action; the clicked card is refreshed
   in place (invoke response with the new card, or update_activity);
-- installationUpdate remove: the reference is marked inactive.
+- installationUpdate remove: the reference is marked inactive;
+- a message or invoke delivered twice (Bot Framework retries) is acted on once.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ SORRY = "Sorry, something went wrong on my side. Please try again."
 Send = Callable[[Address, Reply], Awaitable[str]]
 Update = Callable[[Address, str, Reply], Awaitable[None]]
 OnTurn = Callable[[TurnContext, str], Awaitable[None]]
+Claim = Callable[[TurnContext], Awaitable[bool]]
+
+
+async def _always(turn_context: TurnContext) -> bool:
+    return True
 
 
 class InvokeBody(Model):
@@ -68,12 +74,14 @@ class PersonaTeamsBot(TeamsActivityHandler):
         send: Send,
         update: Update,
         remember: OnTurn,
+        claim: Claim = _always,
     ) -> None:
         self.core = core
         self.tasks = tasks
         self.send = send
         self.update = update
         self.remember = remember  # stores the conversation reference ("seen", "installed", …)
+        self.claim = claim  # False for an activity already acted on (a redelivery)
 
     # -- every activity ------------------------------------------------------------------
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -121,6 +129,8 @@ class PersonaTeamsBot(TeamsActivityHandler):
     # -- messages ------------------------------------------------------------------------
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
+        if not await self.claim(turn_context):
+            return
         if isinstance(activity.value, dict) and not (activity.text or "").strip():
             await self._submit(turn_context, activity.value)
             return
@@ -175,6 +185,8 @@ class PersonaTeamsBot(TeamsActivityHandler):
         if turn_context.activity.name != "adaptiveCard/action":
             return await super().on_invoke_activity(turn_context)
         activity = turn_context.activity
+        if not await self.claim(turn_context):
+            return invoke_response(invoke_message_response("Done."))
         value = activity.value if isinstance(activity.value, dict) else {}
         action = value.get("action") or {}
         data = action.get("data") if isinstance(action.get("data"), dict) else {}
