@@ -7,9 +7,11 @@ import asyncio
 import json
 import os
 import re
+import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -241,9 +243,13 @@ async def test_a_500_falls_back_and_names_the_error(answerer_for, fake_openai: F
 async def test_an_unreachable_server_falls_back(
     answerer_for,
 ) -> None:
-    server = await FakeOpenAI().start()
-    await server.stop()  # nothing listens on that port any more
-    answer = await answerer_for(server).answer(make_persona(), QUESTION)
+    # A bound socket that never listens refuses connections, and holding it keeps any other
+    # test's server from taking the port meanwhile (closing a server and reusing its port races).
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        unreachable = SimpleNamespace(base_url=f"http://127.0.0.1:{port}/v1")
+        answer = await answerer_for(unreachable).answer(make_persona(), QUESTION)
     assert answer.source == "offline"
     assert answer.fallback_reason and "could not be reached" in answer.fallback_reason
 
