@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -346,3 +347,19 @@ async def test_survey_in_the_playground_updates_its_tally_in_place(env: Env) -> 
     assert "1 · 100%" in same[0]["html"]  # ... with the live tally
     page = await (await env.client.get("/")).text()
     assert page.count('name="value" value="' + vote_value + '"') == 1  # one survey, not two
+
+
+async def test_first_visit_buttons_carry_the_cookie_token(env: Env) -> None:
+    """A browser without a cookie gets one token for the cookie and every form on the page,
+    including the buttons of messages already in the conversation (a survey posted earlier)."""
+    await env.adapter.send(
+        LOCAL,
+        Reply(text="Survey", cards=(Card(title="Price?", choices=(Choice("Yes", "1:0", 0),)),)),
+    )
+    resp = await env.client.get("/")
+    html = await resp.text()
+    cookie = env.client.session.cookie_jar.filter_cookies(env.client.make_url("/"))
+    token = cookie["pb_session"].value
+    tokens = set(re.findall(r'name="csrf" value="([^"]+)"', html))
+    assert tokens == {token}
+    assert html.count(f'name="csrf" value="{token}"') >= 3  # chips, composer, the survey button

@@ -29,6 +29,7 @@ STATIC_TYPES = {
 }
 ASSET_KEYS = {"style.css": "css", "app.js": "js", "icon.svg": "icon"}
 SESSION_COOKIE = "pb_session"
+NEW_SESSION_KEY = "persona_bot.new_session"
 LOCAL_WORKSPACE = "local"
 PLAYGROUND = "playground"
 CSP = "; ".join(
@@ -123,11 +124,15 @@ class Site:
     # -- session & CSRF ----------------------------------------------------------------------
     @staticmethod
     def session(request: web.Request) -> tuple[str, bool]:
-        """(token, is_new). The token doubles as the CSRF token (double-submit cookie)."""
+        """(token, is_new). The token doubles as the CSRF token (double-submit cookie).
+        A new token is made once per request, so every form on a first visit's page carries
+        the same token as the cookie that page sets."""
         token = request.cookies.get(SESSION_COOKIE, "")
         if 20 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum():
             return token, False
-        return secrets.token_urlsafe(24), True
+        if NEW_SESSION_KEY not in request:
+            request[NEW_SESSION_KEY] = secrets.token_urlsafe(24)
+        return request[NEW_SESSION_KEY], True
 
     @staticmethod
     def remember(request: web.Request, resp: web.StreamResponse, token: str) -> None:
