@@ -39,6 +39,7 @@ from adapters.slack.modals import EDIT_CALLBACK, SURVEY_CALLBACK, Modals
 from adapters.slack.oauth import oauth_flow, oauth_routes
 from adapters.slack.recovery import RETRY_ACTION_ID, STALE_AFTER, recover_pending
 from adapters.slack.render import SHARE_ACTION_ID, to_message
+from adapters.slack.revocation import Revocations
 from bot.commands import Core, strip_command_prefix
 from bot.deps import Deps
 from bot.messages import Address, Inbound, Reply
@@ -89,6 +90,7 @@ class SlackAdapter:
         self.state = state or SlackStore.for_store(deps.store)
         self.oauth: AsyncOAuthFlow | None = None
         tokens = None
+        installs = None
         if client_id and client_secret and not token:
             engine = SlackStore.engine_of(deps.store)
             self.oauth, installs = oauth_flow(
@@ -100,6 +102,7 @@ class SlackAdapter:
                 return bot.bot_token if bot else None
 
         self.delivery = Delivery(self.client, self.state, deps.db, tokens)
+        self.revocations = Revocations(installs, self.delivery.revoked, tasks)
         self.flows = Flows(core, deps, tasks, self.delivery, self.state)
         self.modals = Modals(self.flows)
         self.recovery_interval = recovery_interval
@@ -209,6 +212,8 @@ class SlackAdapter:
         self.bolt.event("app_mention")(self._on_event)
         self.bolt.event("message")(self._on_event)
         self.bolt.event("app_home_opened")(self._on_home_opened)
+        self.bolt.event("app_uninstalled")(self.revocations.on_app_uninstalled)
+        self.bolt.event("tokens_revoked")(self.revocations.on_tokens_revoked)
         self.bolt.action(re.compile(r".*"))(self._on_action)
         self.bolt.view(SURVEY_CALLBACK)(self.modals.submit_survey)
         self.bolt.view(EDIT_CALLBACK)(self.modals.submit_edit)

@@ -47,6 +47,8 @@ class Delivery:
         self.db = db  # Deps.db: runs blocking store calls in the bounded pool
         # Installed in many workspaces (OAuth): each team's bot token; else the client's own.
         self.tokens = tokens
+        # Teams whose static token (SLACK_BOT_TOKEN) was revoked or the app uninstalled.
+        self.revoked: set[str] = set()
 
     def session(self) -> aiohttp.ClientSession:
         """The shared connection pool, created on first use inside the running loop; the
@@ -59,10 +61,17 @@ class Delivery:
         return await post_response_url(response_url, body, self.session())
 
     async def token_for(self, team_id: str, token: str | None = None) -> str | None:
+        """The team's token. A team that uninstalled the app or revoked its token (no
+        installation left, see revocation.py) gets a permanent DeliveryError, not a call."""
         self.session()
+        if team_id in self.revoked:
+            raise DeliveryError("token_revoked", permanent=True)
         if token or self.tokens is None:
             return token
-        return await self.tokens(team_id)
+        found = await self.tokens(team_id)
+        if found is None:
+            raise DeliveryError("not_installed", permanent=True)
+        return found
 
     async def message(self, reply: Reply, workspace_id: int | None) -> dict[str, Any]:
         """Rendered message; shareable replies get a "Share in channel" button backed by a

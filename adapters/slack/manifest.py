@@ -18,7 +18,7 @@ BOT_SCOPES = (
     "users:read",  # workspace admins may edit any persona
     "team:read",
 )
-BOT_EVENTS = ("app_mention", "message.im", "app_home_opened")
+BOT_EVENTS = ("app_mention", "message.im", "app_home_opened", "app_uninstalled", "tokens_revoked")
 
 
 def manifest_dict(
