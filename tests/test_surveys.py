@@ -211,6 +211,9 @@ async def test_chat_flow_vote_tally_close_evidence(sqlite_store: Store) -> None:
         ('survey mya "Q?" A | B', "did you mean"),
         ('survey maya "Q?" A | B --closes 2020-01-01T00:00', "past"),
         ("survey close 999", "no survey"),
+        ("survey close", "Which survey?"),
+        ("survey results abc", "survey results 12"),
+        ("survey vote", "survey vote 12 2"),
     ],
 )
 async def test_bad_input_is_refused(sqlite_store: Store, text: str, expected: str) -> None:

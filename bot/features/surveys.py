@@ -152,6 +152,12 @@ async def survey_command(ctx: Context) -> Reply | list[Reply]:
         if len(parts) < 2 or not parts[1].isdigit():
             return error_reply(f"Usage: survey vote {survey_id} NUMBER (1 = first option)")
         return await vote(ctx, survey_id, int(parts[1]) - 1)
+    if sub in ("close", "results", "vote") and not any(c in rest for c in '"|\u201c'):
+        # `survey close`, `survey results abc`: not a new survey about a persona "close"
+        example = f"survey {sub} 12 2" if sub == "vote" else f"survey {sub} 12"
+        return error_reply(
+            f"Which survey? Give its number (shown on the survey as Survey #12), e.g. `{example}`."
+        )
     return await create(ctx)
 
 
@@ -291,8 +297,8 @@ def register(registry: Registry) -> None:
         "survey",
         summary="A micro-survey about a persona: buttons in the channel, results saved as "
         "evidence.",
-        usage=USAGE + " (closes after 7 days unless --closes) | survey close ID | "
-        "survey results ID",
+        usage=USAGE + " (closes after 7 days unless --closes) | survey results ID | "
+        "survey close ID | survey vote ID N",
         examples=(
             'survey maya "Is price still the #1 objection?" Yes | No | Not sure --closes 48h',
             "survey results 12",
