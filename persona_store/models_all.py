@@ -3,6 +3,7 @@
 from persona_store import (  # noqa: F401
     models,
     scheduling_models,
+    slack_oauth_tables,
     slack_state,
     teams_activities,
     teams_state,

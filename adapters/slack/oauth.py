@@ -1,6 +1,7 @@
 """Installing in many workspaces (SLACK_CLIENT_ID / SLACK_CLIENT_SECRET): bolt's OAuth flow at
 GET /slack/install and GET /slack/oauth_redirect, with slack_sdk's SQLAlchemy installation
-and state stores in the bot's own database.
+and state stores in the bot's own database (tables made by the migrations, see
+persona_store/slack_oauth_tables.py).
 
 slack_sdk's SQLAlchemy stores are synchronous; here they run in the bounded database pool
 (`Deps.db`) behind the async interfaces bolt expects, so the event loop never blocks.
@@ -86,9 +87,8 @@ def oauth_flow(
 ) -> tuple[AsyncOAuthFlow, PooledInstallationStore]:
     installations = SQLAlchemyInstallationStore(client_id=client_id, engine=engine, logger=log)
     states = SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine, logger=log)
-    # slack_sdk owns these tables' schema; create_all is idempotent (checkfirst).
-    installations.create_tables()
-    states.create_tables()
+    # Their tables (slack_sdk's schema) are made by our migrations (0007_slack_oauth), so
+    # `persona-bot db upgrade` creates everything and nothing creates tables at start.
     store = PooledInstallationStore(installations, db)
     settings = AsyncOAuthSettings(
         client_id=client_id,
