@@ -110,3 +110,13 @@ def test_reminder_and_escalation_golden() -> None:
     assert_golden("sched/escalation.json", asdict(escalation_reply(MAYA, due, NOW)))
     orphan = escalation_reply(MAYA, replace(due, owners=()), NOW)
     assert "has no owner" in orphan.text
+
+
+def test_results_without_prediction_keep_the_evidence_line_out_of_the_prediction_section() -> None:
+    closed = replace(SURVEY, status="closed", prediction=None, evidence_id=9)
+    card = results_reply(closed).cards[0]
+    assert [s.title for s in card.sections] == [None, None]
+    assert "Saved on Maya Chen's profile as evidence (n=10)." in card.sections[1].text
+    with_prediction = replace(SURVEY, status="closed", prediction_correct=True, evidence_id=9)
+    titles = [s.title for s in results_reply(with_prediction).cards[0].sections]
+    assert titles == [None, "Prediction", None]

@@ -99,10 +99,18 @@ def results_reply(survey: SurveyView) -> Reply:
         else:
             verdict = "right" if survey.prediction_correct else "wrong"
             extra.append(f"{survey.persona_name}'s persona predicted {predicted}: {verdict}.")
-    if not survey.is_open and survey.evidence_id:
-        extra.append(f"Saved on {survey.persona_name}'s profile as evidence (n={total}).")
+    saved = (
+        f"Saved on {survey.persona_name}'s profile as evidence (n={total})."
+        if not survey.is_open and survey.evidence_id
+        else None
+    )
     text = "\n".join(
-        [f"{state} — {survey.question} (n={total})", *(f"  {line}" for line in lines), *extra]
+        [
+            f"{state} — {survey.question} (n={total})",
+            *(f"  {line}" for line in lines),
+            *extra,
+            *((saved,) if saved else ()),
+        ]
     )
     return Reply(
         text=text,
@@ -111,7 +119,8 @@ def results_reply(survey: SurveyView) -> Reply:
                 title=survey.question,
                 subtitle=f"{state} · n={total}",
                 sections=(Section(title=None, bullets=lines),)
-                + ((Section(title="Prediction", text=" ".join(extra)),) if extra else ()),
+                + ((Section(title="Prediction", text=" ".join(extra)),) if extra else ())
+                + ((Section(title=None, text=saved),) if saved else ()),
                 context=_context(survey),
             ),
         ),
