@@ -30,6 +30,16 @@ def help_reply(registry: Registry) -> Reply:
     )
 
 
+# A greeting on its own ("Hello!", "hey there 👋", "good morning") is answered with help,
+# as people open a chat with a bot that way; "hey, what would Maya think…" is not a greeting.
+GREETING = (
+    r"(?:hi+|hello|hey+|heya|hiya|howdy|yo|greetings|hallo|moin"
+    r"|good\s+(?:morning|afternoon|evening|day))"
+    r"(?:\s+(?:there|all|everyone|folks|team|@?persona\s*bot|bot))?"
+    r"[\s!.,?:;)(~*-]*(?:[\u2600-\u27bf\U0001f300-\U0001faff]\ufe0f?[\s!.,]*)*"
+)
+
+
 def register(registry: Registry) -> None:
     async def show_help(ctx: Context) -> Reply:
         return help_reply(registry)
@@ -37,3 +47,4 @@ def register(registry: Registry) -> None:
     registry.command("help", summary="What I can do.", usage="help", aliases=("?", "hi", "hello"))(
         show_help
     )
+    registry.phrase(GREETING, "help")
