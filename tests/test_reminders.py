@@ -126,6 +126,18 @@ async def test_owner_and_reviewed_commands(sqlite_store: Store) -> None:
     assert [o.ref for o in persona.owners] == ["email:pm@example.com", "slack:UME"]
 
 
+async def test_owner_in_the_playground_explains_what_works_there(sqlite_store: Store) -> None:
+    setup(sqlite_store)
+    core = core_with(deps_for(sqlite_store), reminder_feature)
+    web = Address(platform="web", workspace="local", conversation_id="playground")
+    [reply] = await core.handle(command("owner maya @alice", user="browser-1", address=web))
+    assert reply.is_error and "I can't look up '@alice' here" in reply.text
+    assert "owner maya alice@example.com" in reply.text
+    assert "Mention them (@alice)" not in reply.text
+    [ok] = await core.handle(command("owner maya alice@example.com", user="b", address=web))
+    assert not ok.is_error and "email:alice@example.com" in ok.text
+
+
 async def test_mostly_wrong_predictions_flag_review_early(sqlite_store: Store) -> None:
     setup(sqlite_store, owners=["slack:U1"])
     ws = sqlite_store.default_workspace_id()

@@ -240,6 +240,13 @@ async def owner_command(ctx: Context) -> Reply:
     refs = [parse_owner(t, ctx) for t in tokens]
     if not tokens or any(r is None for r in refs):
         bad = next((t for t, r in zip(tokens, refs, strict=False) if r is None), "")
+        if ctx.inbound.address.platform not in ("slack", "teams"):
+            # no user directory here (playground, terminal): '@alice' can't be looked up
+            return error_reply(
+                f"I can't look up '{bad[:40]}' here. Give an email address or a chat id, "
+                f"e.g. `owner {persona.slug} alice@example.com` or `owner {persona.slug} "
+                "slack:U0123` (in Slack or Teams, mention them: @alice)."
+            )
         return error_reply(
             f"I can't tell who '{bad[:40]}' is. Mention them (@alice), or give an email "
             f"address. Usage: owner {persona.slug} @alice | owner {persona.slug} remove @alice"
