@@ -98,6 +98,10 @@ async def test_no_owner_goes_to_admin_channel(sqlite_store: Store) -> None:
     assert "now gets the reviews" in set_reply.text
     [shown] = await core.handle(command("admin-channel", address=SLACK))
     assert "slack:C-admin" in shown.text
+    [typo] = await core.handle(command("admin-channel hre", address=SLACK))
+    assert typo.is_error and "admin-channel here" in typo.text
+    [still] = await core.handle(command("admin-channel show", address=SLACK))
+    assert "slack:C-admin" in still.text  # the typo changed nothing
     chat = adapters()
     deps = deps_for(sqlite_store)
     await sweep_once(deps, chat, DUE + timedelta(hours=2))

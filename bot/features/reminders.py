@@ -341,6 +341,11 @@ async def admin_channel(ctx: Context) -> Reply:
     if word == "off":
         await ctx.deps.db(store.set_admin_channel, ctx.workspace_id, None)
         return Reply(text="No admin channel any more: ownerless personas are not announced.")
+    if word != "show":
+        return error_reply(
+            f"I don't know 'admin-channel {word[:30]}'. Usage: `admin-channel here` (this "
+            "channel), `admin-channel off`, or `admin-channel` to see the current one."
+        )
     current = await ctx.deps.db(store.admin_channel, ctx.workspace_id)
     return Reply(
         text=f"Admin channel: {current or 'none (type `admin-channel here` in one)'}.",
