@@ -151,6 +151,10 @@ async def test_list_show_help_are_ephemeral(core) -> None:  # type: ignore[no-un
         assert reply.ephemeral and not reply.is_error, text
     [listing] = await say(c, "list")
     assert "Maya Chen (maya)" in listing.text and "Negative persona" in listing.text
+    titles = [s.title for s in listing.cards[0].sections]
+    assert "Primary personas" in titles and "Negative personas" in titles  # one heading style
+    negative = next(s for s in listing.cards[0].sections if s.title == "Negative personas")
+    assert negative.text == "Not who we build for."
     [helptext] = await say(c, "help")
     for name in ("ask", "panel", "list", "show"):
         assert f"{name}:" in helptext.text

@@ -11,6 +11,7 @@ from adapters.web.render import (
     badge_level,
     cite_split,
     code_spans,
+    heading_is_label,
     reply_from_dict,
     reply_to_dict,
     reply_to_html,
@@ -142,6 +143,8 @@ def test_help_examples_become_clickable() -> None:
     html = reply_to_html(help_reply(registry), csrf="TOKEN")
     assert_golden("web/help_reply.html", html)
     assert 'class="try" data-fill="show maya"' in html
+    # every command heading has the same style, however short its summary
+    assert html.count('<h4 class="long">') == 2 and "<h4>" not in html
     assert "Only you see this" in html  # help is ephemeral
 
 
@@ -205,6 +208,9 @@ def test_text_helpers() -> None:
     assert badge_level("Last reviewed 3 days ago") == "ok"
     assert badge_level("Last reviewed 200 days ago (review overdue by 110 days)") == "warn"
     assert badge_level("Warning: this proposal appeals most to Sam") == "danger"
+    assert heading_is_label("What would win them over") and heading_is_label("Goals")
+    assert not heading_is_label("help — What I can do.")
+    assert not heading_is_label("Negative persona (not who we build for)")
     assert safe_url("https://x.test/a") == "https://x.test/a"
     assert safe_url("javascript:alert(1)") is None and safe_url("//evil.test") is None
 

@@ -67,6 +67,13 @@ def badge_level(text: str) -> str:
     return "muted"
 
 
+def heading_is_label(title: str) -> bool:
+    """A short heading ("Goals", "Why") is shown as a small label; a sentence-like one
+    ("help — What I can do.", "Negative persona (not who we build for)") as a bold line,
+    so headings of one card never mix the two styles for the same kind of thing."""
+    return len(title) <= 32 and " — " not in title and "(" not in title
+
+
 def stance_of(field: Field) -> str | None:
     value = field.value.strip().lower()
     if field.label.lower() == "stance" and value in STANCES:
@@ -130,7 +137,7 @@ def environment() -> Environment:
         safe_url=safe_url,
         safe_image=safe_image,
     )
-    env.globals.update(stance_of=stance_of, tally=tally)
+    env.globals.update(stance_of=stance_of, tally=tally, heading_is_label=heading_is_label)
     return env
 
 

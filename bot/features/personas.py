@@ -12,6 +12,12 @@ from bot.messages import Card, Reply, Section
 from persona_store.surveys import SurveyStore
 
 KIND_ORDER = ("primary", "secondary", "negative")
+GROUP_TITLES = {
+    "primary": "Primary personas",
+    "secondary": "Secondary personas",
+    "negative": "Negative personas",
+}
+GROUP_NOTES = {"negative": "Not who we build for."}
 
 
 async def list_personas(ctx: Context) -> Reply:
@@ -31,7 +37,9 @@ async def list_personas(ctx: Context) -> Reply:
         bullets = tuple(
             f"{p.name} ({p.slug}) — {p.role or 'no role yet'} · {freshness(p, now)}" for p in group
         )
-        sections.append(Section(title=KIND_LABELS[kind], bullets=bullets))
+        sections.append(
+            Section(title=GROUP_TITLES[kind], text=GROUP_NOTES.get(kind), bullets=bullets)
+        )
         lines += [f"{KIND_LABELS[kind]}:", *(f"  • {b}" for b in bullets)]
     return Reply(
         text="\n".join(lines),
