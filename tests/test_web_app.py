@@ -363,3 +363,11 @@ async def test_first_visit_buttons_carry_the_cookie_token(env: Env) -> None:
     tokens = set(re.findall(r'name="csrf" value="([^"]+)"', html))
     assert tokens == {token}
     assert html.count(f'name="csrf" value="{token}"') >= 3  # chips, composer, the survey button
+
+
+def test_footer_names_the_answerer_in_words() -> None:
+    from adapters.web.site import answerer_label
+
+    assert answerer_label("offline") == "the offline answerer"
+    assert answerer_label("llm") == "an LLM"
+    assert answerer_label("scripted") == "scripted"

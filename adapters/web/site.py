@@ -46,6 +46,14 @@ CSP = "; ".join(
 )
 
 
+ANSWERER_LABELS = {"offline": "the offline answerer", "llm": "an LLM"}
+
+
+def answerer_label(name: str) -> str:
+    """The footer's "answers by …" (answerers are named "offline" and "llm")."""
+    return ANSWERER_LABELS.get(name, name)
+
+
 def load_assets() -> tuple[dict[str, bytes], dict[str, str]]:
     """Static files (read once) and their cache-busting URLs ("style.css?v=1a2b3c4d")."""
     files = {name: (STATIC / name).read_bytes() for name in STATIC_TYPES}
@@ -164,7 +172,7 @@ class Site:
             template,
             assets=self.assets,
             csrf=token,
-            answerer=getattr(self.deps.answerer, "name", ""),
+            answerer=answerer_label(getattr(self.deps.answerer, "name", "")),
             **context,
         )
         resp = web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
