@@ -192,6 +192,10 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return run_command(settings, store, f'ask {args.persona} "{" ".join(args.question)}"')
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def cmd_personas(args: argparse.Namespace, settings: Settings) -> int:
     from bot.features.cards import freshness
     from persona_store import files
@@ -223,7 +227,8 @@ def cmd_personas(args: argparse.Namespace, settings: Settings) -> int:
             print(f"Cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
             return 2
         print(
-            f"Imported {len(specs)} personas from {args.file}: {len(result.created)} created, "
+            f"Imported {_count(len(specs), 'persona')} from {args.file}: "
+            f"{len(result.created)} created, "
             f"{len(result.updated)} updated, {len(result.unchanged)} unchanged."
         )
         return 0
@@ -233,7 +238,7 @@ def cmd_personas(args: argparse.Namespace, settings: Settings) -> int:
         text = dump[args.format](specs)
         if args.out:
             Path(args.out).write_text(text, encoding="utf-8")
-            print(f"Exported {len(specs)} personas to {args.out}.", file=sys.stderr)
+            print(f"Exported {_count(len(specs), 'persona')} to {args.out}.", file=sys.stderr)
         else:
             sys.stdout.write(text)
         return 0
@@ -324,7 +329,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None, help="port (default $PORT or 3000)")
     serve.set_defaults(func=cmd_serve)
 
-    clock = sub.add_parser("clock", help="run the one scheduler process (digests, reminders)")
+    clock = sub.add_parser(
+        "clock", help="run the one scheduler process (digests, reminders, survey closing)"
+    )
     clock.set_defaults(func=cmd_clock)
 
     ask = sub.add_parser("ask", help="ask one persona a question in the terminal")
@@ -336,11 +343,16 @@ def build_parser() -> argparse.ArgumentParser:
     psub = personas.add_subparsers(dest="action", required=True, metavar="ACTION")
     psub.add_parser("list", help="list personas")
     show = psub.add_parser("show", help="show one persona")
-    show.add_argument("name")
+    show.add_argument("name", help="name, slug or unique prefix, e.g. maya")
     imp = psub.add_parser("import", help="import a YAML or JSON persona file (all or nothing)")
-    imp.add_argument("file")
+    imp.add_argument("file", help="a .yaml, .yml or .json persona file")
     exp = psub.add_parser("export", help="export every persona")
-    exp.add_argument("--format", choices=("yaml", "json", "md"), default="yaml")
+    exp.add_argument(
+        "--format",
+        choices=("yaml", "json", "md"),
+        default="yaml",
+        help="yaml (default) and json re-import; md is a readable one-pager",
+    )
     exp.add_argument("--out", help="write to this file instead of standard output")
     personas.set_defaults(func=cmd_personas)
 
@@ -370,7 +382,9 @@ def build_parser() -> argparse.ArgumentParser:
     ms.add_argument("--url", required=True, help="public base URL, e.g. https://bot.example.com")
     mt = msub.add_parser("teams", help="write a Teams app package (.zip)")
     mt.add_argument("--app-id", required=True, help="the Azure Bot's Microsoft App ID")
-    mt.add_argument("--out", default="persona-bot.zip", help="output .zip path")
+    mt.add_argument(
+        "--out", default="persona-bot.zip", help="output .zip path (persona-bot.zip)"
+    )
     manifest.set_defaults(func=cmd_manifest)
     return parser
 

@@ -59,7 +59,8 @@ def test_import_is_all_or_nothing_and_export_round_trips(run, tmp_path: Path) ->
             {"personas": [{"name": "Ada Park", "kind": "secondary", "pains": ["Too many tabs"]}]}
         )
     )
-    assert run("personas", "import", str(good)).returncode == 0
+    imported = run("personas", "import", str(good))
+    assert imported.returncode == 0 and "Imported 1 persona from" in imported.stdout
     before = run("personas", "export", "--format", "json").stdout
     assert "Ada Park" in before and "Maya" not in before  # import never adds the samples
 
@@ -88,3 +89,5 @@ def test_db_upgrade_and_help(run) -> None:  # type: ignore[no-untyped-def]
     result = run("--help")
     for word in ("serve", "clock", "ask", "personas", "manifest"):
         assert word in result.stdout
+    assert "survey closing" in " ".join(result.stdout.split())
+    assert "e.g. maya" in run("personas", "show", "--help").stdout
