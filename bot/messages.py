@@ -38,6 +38,8 @@ class Inbound:
     action_id: str | None = None
     value: str | None = None
     user_name: str | None = None
+    # people mentioned in `text`: ("@bob" as it reads in text, platform user id "U0BOB")
+    mentions: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

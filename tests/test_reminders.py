@@ -4,6 +4,7 @@ reviewed commands, and early review for personas whose predictions are mostly wr
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import sweep_once
@@ -128,6 +129,21 @@ async def test_owner_and_reviewed_commands(sqlite_store: Store) -> None:
     assert "marked as reviewed" in await say("reviewed maya")
     persona = sqlite_store.get(sqlite_store.default_workspace_id(), "maya")
     assert [o.ref for o in persona.owners] == ["email:pm@example.com", "slack:UME"]
+
+
+async def test_owner_from_a_slack_mention_uses_the_user_id(sqlite_store: Store) -> None:
+    setup(sqlite_store)
+    core = core_with(deps_for(sqlite_store), reminder_feature)
+    inbound = replace(
+        command("owner maya @alice", user="UME", address=SLACK),
+        mentions=(("@alice", "U0ALICE"),),
+    )
+    [reply] = await core.handle(inbound)
+    assert not reply.is_error and "slack:U0ALICE" in reply.text
+    [unknown] = await core.handle(command("owner maya @bob", user="UME", address=SLACK))
+    assert unknown.is_error  # a bare name Slack didn't resolve is not a user id
+    [bare] = await core.handle(command("owner maya @U0BOB", user="UME", address=SLACK))
+    assert "slack:U0BOB" in bare.text
 
 
 async def test_owner_in_the_playground_explains_what_works_there(sqlite_store: Store) -> None:

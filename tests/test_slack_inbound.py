@@ -7,6 +7,7 @@ from adapters.slack.inbound import (
     from_event,
     from_slash_command,
     is_user_message,
+    mentions_in,
     to_plain,
 )
 
@@ -70,3 +71,16 @@ def test_block_action_from_home_tab_answers_in_a_dm() -> None:
     inbound = from_block_action(body, {"action_id": "ask.again", "value": "maya"})
     assert (inbound.kind, inbound.action_id, inbound.value) == ("action", "ask.again", "maya")
     assert inbound.address.conversation_id == "U2" and inbound.address.workspace == "T1"
+
+
+def test_mentioned_people_keep_their_user_ids() -> None:
+    """`/persona owner maya @alice` (escaped: <@U0ALICE|alice>) must reach the core with
+    alice's user id, not just the readable '@alice'."""
+    body = {"team_id": "T1", "channel_id": "C9", "user_id": "U2"}
+    inbound = from_slash_command({**body, "text": "owner maya <@U0ALICE|alice>"})
+    assert inbound.text == "owner maya @alice"
+    assert inbound.mentions == (("@alice", "U0ALICE"),)
+    assert mentions_in("<@UBOT> owner maya <@U0BOB>", "UBOT") == (("@U0BOB", "U0BOB"),)
+    event = {"type": "app_mention", "user": "U2", "text": "<@UBOT> owner maya <@U0BOB>",
+             "ts": "5.1", "channel": "C1"}  # fmt: skip
+    assert from_event({"team_id": "T1", "event": event}, "UBOT").mentions == (("@U0BOB", "U0BOB"),)

@@ -19,6 +19,7 @@ def test_manifest_points_everything_at_one_url(capsys: pytest.CaptureFixture[str
     assert settings["interactivity"] == {"is_enabled": True, "request_url": events}
     [command] = data["features"]["slash_commands"]
     assert command["command"] == "/persona" and command["url"] == events
+    assert command["should_escape"] is True  # `owner maya @alice` needs alice's user id
     assert data["features"]["app_home"]["home_tab_enabled"] is True
     scopes = set(data["oauth_config"]["scopes"]["bot"])
     assert {"commands", "chat:write", "app_mentions:read", "im:history", "im:write"} <= scopes

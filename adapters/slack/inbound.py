@@ -34,11 +34,26 @@ def to_plain(text: str, bot_user_id: str | None = None) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^<>]*))?>")
+
+
+def mentions_in(text: str, bot_user_id: str | None = None) -> tuple[tuple[str, str], ...]:
+    """People mentioned in Slack markup, as (the "@name" `to_plain` leaves, user id), so a
+    command like `owner maya @alice` can tell who @alice is."""
+    return tuple(
+        ("@" + (m.group(2) or m.group(1)), m.group(1))
+        for m in _USER.finditer(text)
+        if m.group(1) != bot_user_id
+    )
+
+
 def from_slash_command(body: Mapping[str, Any]) -> Inbound:
     team = body.get("team_id") or ""
+    raw = str(body.get("text") or "")
     return Inbound(
         kind="command",
-        text=to_plain(str(body.get("text") or "")),
+        text=to_plain(raw),
+        mentions=mentions_in(raw),
         user_id=str(body.get("user_id") or ""),
         user_name=body.get("user_name"),
         address=Address(
@@ -64,9 +79,11 @@ def from_event(body: Mapping[str, Any], bot_user_id: str | None) -> Inbound:
     thread = event.get("thread_ts")
     if event.get("type") == "app_mention" and not thread:
         thread = event.get("ts")
+    raw = str(event.get("text") or "")
     return Inbound(
         kind="message",
-        text=to_plain(str(event.get("text") or ""), bot_user_id),
+        text=to_plain(raw, bot_user_id),
+        mentions=mentions_in(raw, bot_user_id),
         user_id=str(event.get("user") or ""),
         address=Address(
             platform="slack",

@@ -45,7 +45,8 @@ def manifest_dict(
                     "url": events,
                     "description": "Ask a persona, compare them, run a micro-survey",
                     "usage_hint": "ask maya Should we drop the free tier? | panel … | list | help",
-                    "should_escape": False,
+                    # mentions arrive as <@U123|alice>, so `owner maya @alice` knows who
+                    "should_escape": True,
                 }
             ],
         },

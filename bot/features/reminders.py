@@ -52,7 +52,12 @@ def parse_owner(token: str, ctx: Context) -> str | None:
         return token
     if re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", token, re.IGNORECASE):
         return f"email:{token.lower()}"
-    if token.startswith("@") and len(token) > 1 and platform in ("slack", "teams"):
+    mentioned = dict(ctx.inbound.mentions)
+    if token in mentioned and platform in ("slack", "teams"):
+        return f"{platform}:{mentioned[token]}"
+    if platform == "slack" and re.fullmatch(r"@[UW][A-Z0-9]{2,}", token):
+        return f"slack:{token[1:]}"  # a mention without a name (<@U123> in a message)
+    if token.startswith("@") and len(token) > 1 and platform == "teams":
         return f"{platform}:{token[1:]}"
     return None
 
