@@ -6,6 +6,7 @@ Needs /usr/bin/chromium (`apt-get install -y chromium`); `playwright install` is
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from adapters.server import build_app
 from adapters.web.app import WebAdapter
 from bot.answering.offline import OfflineAnswerer
 from bot.cli import load_samples, open_store
-from bot.commands import Core
+from bot.commands import Context, Core, Registry
 from bot.deps import Deps
 from bot.features import build_registry
 from bot.messages import Address, Card, Reply
@@ -48,14 +49,19 @@ def browser_type_launch_args() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[tuple[str, WebAdapter]]:
+def registry() -> Registry:
+    return build_registry()
+
+
+@pytest.fixture
+async def server(tmp_path: Path, registry: Registry) -> AsyncIterator[tuple[str, WebAdapter]]:
     """The real web app (features, sample personas, offline answerer) on a random port,
     in the test's own event loop."""
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'browser.db'}")
     store = open_store(settings)
     assert load_samples(store, quiet=True) > 0
     deps = Deps(store=store, answerer=OfflineAnswerer(), settings=settings)
-    core = Core(deps, build_registry())
+    core = Core(deps, registry)
     tasks = BackgroundTasks()
     adapter = WebAdapter.from_settings(settings, core, deps, tasks)
     app = build_app(deps, core, [adapter], tasks)
@@ -141,3 +147,46 @@ async def drive(page: Page, server: str, adapter: WebAdapter) -> None:
 
     assert not problems, problems  # no script errors, no CSP violations
     assert not outside, outside  # nothing is fetched from anywhere else
+
+
+SLOW = Address(platform="web", workspace="local", conversation_id="playground")
+
+
+@pytest.fixture
+def release(registry: Registry) -> asyncio.Event:
+    """Adds `slow` to the real commands: it answers once the test sets the returned event."""
+    event = asyncio.Event()
+
+    async def slow(ctx: Context) -> Reply:
+        await asyncio.wait_for(event.wait(), 20)
+        return Reply(text="slow answer")
+
+    registry.command("slow", summary="test only", usage="slow", hidden=True)(slow)
+    return event
+
+
+async def test_a_post_stored_while_a_command_runs_still_appears(
+    release: asyncio.Event,
+    server: tuple[str, WebAdapter],
+    browser_type_launch_args: dict[str, Any],
+) -> None:
+    """The digest is stored while the page waits for its own answer (which gets a higher
+    seq); the page must still pick the digest up by polling."""
+    url, adapter = server
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(**browser_type_launch_args)
+        try:
+            page = await browser.new_page()
+            await page.goto(url + "/")
+            box = page.get_by_label("Message")
+            await box.fill("slow")
+            await box.press("Enter")
+            await expect(page.locator(".msg-user .bubble").last).to_contain_text("slow")
+            await adapter.send(SLOW, Reply(text="x", cards=(Card(title="Digest meanwhile"),)))
+            release.set()
+            await expect(page.locator(".msg-bot").last).to_contain_text("slow answer")
+            await expect(page.get_by_role("heading", name="Digest meanwhile")).to_be_visible(
+                timeout=15_000
+            )
+        finally:
+            await browser.close()

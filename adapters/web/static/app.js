@@ -29,12 +29,14 @@ document.addEventListener("error", (event) => {
     return tpl.content.firstElementChild;
   };
 
+  // Only the poll advances `seq`: a message streamed back to this page may have a higher
+  // seq than a post the clock stored meanwhile, which the next poll must still fetch
+  // (messages seen twice replace themselves in place).
   const place = (msg) => {
     document.getElementById("empty")?.remove();
     const node = fragment(msg.html);
     const old = document.getElementById(node.id);
     if (old) old.replaceWith(node); else list.append(node);
-    seq = Math.max(seq, msg.seq || 0);
     return node;
   };
 
@@ -159,7 +161,7 @@ document.addEventListener("error", (event) => {
       if (!resp.ok) return;
       const body = await resp.json();
       if (body.messages.length) {
-        body.messages.forEach(place);
+        body.messages.forEach((msg) => place(msg));
         scrollToEnd();
       }
       seq = Math.max(seq, body.seq || 0);
