@@ -34,6 +34,9 @@ def test_duplicate_command_or_alias_fails_loudly() -> None:
         ("how would Sam feel about dark mode?", "Sam", "dark mode"),
         ("/persona what does Ines think: weekly billing?", "Ines", "weekly billing"),
         ("what would maya think", "maya", ""),
+        ("🙂🚀 what would maya think about emoji pricing?", "maya", "emoji pricing"),
+        ("Hey, what would Sam think of usage-based pricing", "Sam", "usage-based pricing"),
+        ("ok team, what would Priya think about SSO?", "Priya", "SSO"),
     ],
 )
 def test_natural_phrasing_extracts_persona_and_question(

@@ -13,7 +13,9 @@ from persona_store.views import PersonaView
 
 # "what would Maya think about X?", "What does Sam Okafor think of X", "how would maya feel about X"
 NATURAL_ASK = (
-    r"(?:hey\s+|so\s+)?(?:what|how)\s+(?:would|does|do|might|will|could)\s+"
+    # a leading emoji or "hey," / "ok team," is not part of the question
+    r"[^\w\s]*\s*(?:(?:hey|hi|so|ok|okay)\b[\s,!]*(?:team[\s,!]+)?)?"
+    r"(?:what|how)\s+(?:would|does|do|might|will|could)\s+"
     r"(.+?)\s+(?:think|feel|say)(?:\s+(?:about|of|to|on))?\s*[:,]?\s*(.*?)[\s?]*"
 )
 USAGE = 'ask PERSONA QUESTION, e.g. ask maya "Should we drop the free tier?"'
