@@ -83,3 +83,22 @@ def test_panel_golden_and_negative_warning() -> None:
     assert negative_warning(panel) is not None
     assert_golden("core/panel_reply.json", asdict(panel_reply("Custom contracts", panel, NOW)))
     assert negative_warning([(persona(), support), (neg, ANSWER)]) is None
+
+
+def test_panel_card_of_a_mixed_persona_shows_both_sides() -> None:
+    mixed = Answer(
+        persona_slug="maya",
+        stance="mixed",
+        summary="Torn.",
+        reasons=(Reason("Ship every order on time", ("goal-1",)),),
+        concerns=(Reason("Per-seat pricing punishes growth", ("objection-1",)),),
+        confidence=0.5,
+    )
+    reply = panel_reply("Audit logs", [(persona(), mixed)], NOW)
+    [section] = reply.cards[1].sections
+    assert section.bullets == (
+        "Ship every order on time [goal-1]",
+        "Per-seat pricing punishes growth [objection-1]",
+    )
+    one_sided = panel_reply("Audit logs", [(persona(), ANSWER)], NOW)
+    assert len(one_sided.cards[1].sections[0].bullets) == 1

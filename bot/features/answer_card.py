@@ -151,7 +151,11 @@ def panel_reply(proposal: str, panel: list[tuple[PersonaView, Answer]], now: dat
     if warning:
         lines.append(warning)
     for persona, answer in ordered:
-        top = (answer.reasons or answer.concerns)[:1]
+        # mixed: one line for each side, so the card shows why it is torn
+        if answer.stance == "mixed" and answer.reasons and answer.concerns:
+            top = (answer.reasons[0], answer.concerns[0])
+        else:
+            top = (answer.reasons or answer.concerns)[:1]
         bullets = tuple(_bullet(r) for r in top)
         cards.append(
             Card(
