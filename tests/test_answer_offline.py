@@ -124,7 +124,7 @@ async def test_linked_evidence_backs_the_answer_and_raises_confidence() -> None:
     )
     backed = await OfflineAnswerer().answer(backed_persona, question)
     assert backed.confidence > bare.confidence
-    assert "backed by interview, n=15" in backed.reasons[0].text
+    assert "backed by interviews, n=15" in backed.reasons[0].text
     assert_grounded(backed_persona, backed)
 
 

@@ -92,13 +92,23 @@ def quote(text: str, limit: int = QUOTE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+# how an evidence source reads after "backed by" ("backed by manual" read oddly)
+SOURCE_WORDS = {
+    "interview": "interviews",
+    "survey": "a survey",
+    "analytics": "analytics",
+    "support": "support data",
+    "manual": "a team note",
+}
+
+
 def _backing_note(evidence: tuple[EvidenceView, ...]) -> str:
     if not evidence:
         return ""
     e = evidence[0]
     size = f", n={e.n}" if e.n else ""
     more = f" +{len(evidence) - 1} more" if len(evidence) > 1 else ""
-    return f" (backed by {e.source}{size}{more})"
+    return f" (backed by {SOURCE_WORDS.get(e.source, e.source)}{size}{more})"
 
 
 def build_index(persona: PersonaView) -> _Index:
