@@ -276,7 +276,11 @@ def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
     if args.platform == "slack":
         from adapters.slack.manifest import slack_manifest
 
-        sys.stdout.write(slack_manifest(args.url))
+        try:
+            sys.stdout.write(slack_manifest(args.url))
+        except ValueError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
         return 0
     from adapters.teams.manifest import write_app_package
 

@@ -91,3 +91,11 @@ def test_db_upgrade_and_help(run) -> None:  # type: ignore[no-untyped-def]
         assert word in result.stdout
     assert "survey closing" in " ".join(result.stdout.split())
     assert "e.g. maya" in run("personas", "show", "--help").stdout
+
+
+def test_bad_manifest_arguments_get_a_message(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    slack = run("manifest", "slack", "--url", "bot.example.com")
+    assert slack.returncode == 2 and "https://" in slack.stderr
+    assert "Traceback" not in slack.stderr
+    teams = run("manifest", "teams", "--app-id", "nope", "--out", str(tmp_path / "p.zip"))
+    assert teams.returncode == 2 and "Traceback" not in teams.stderr
