@@ -398,7 +398,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _setup_logging(args.verbose)
     settings = Settings.from_env()
+    from sqlalchemy.exc import OperationalError
+
     try:
         return int(args.func(args, settings) or 0)
     except KeyboardInterrupt:
         return 130
+    except OperationalError as exc:  # unreachable server, unwritable file: say so, briefly
+        reason = str(exc.orig or exc).strip().splitlines()[0][:300]
+        print(
+            f"Cannot use the database {_safe_url(settings.database_url)}: {reason}\n"
+            "Check DATABASE_URL (see README, Configuration).",
+            file=sys.stderr,
+        )
+        return 1

@@ -99,3 +99,17 @@ def test_bad_manifest_arguments_get_a_message(run, tmp_path: Path) -> None:  # t
     assert "Traceback" not in slack.stderr
     teams = run("manifest", "teams", "--app-id", "nope", "--out", str(tmp_path / "p.zip"))
     assert teams.returncode == 2 and "Traceback" not in teams.stderr
+
+
+def test_an_unusable_database_is_a_message_not_a_traceback(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    env_url = f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "db", "upgrade"],
+        env={**os.environ, "DATABASE_URL": env_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Cannot use the database" in result.stderr and "DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr
