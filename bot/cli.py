@@ -187,6 +187,10 @@ def run_command(settings: Settings, store: Any, text: str) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.persona.strip():
+        print('Which persona? e.g. persona-bot ask maya "Should we drop the free tier?"',
+              file=sys.stderr)  # fmt: skip
+        return 2
     store = open_store(settings)
     load_samples(store)
     return run_command(settings, store, f'ask {args.persona} "{" ".join(args.question)}"')

@@ -50,6 +50,8 @@ def test_unknown_persona_exits_nonzero_with_suggestion(run) -> None:  # type: ig
     result = run("ask", "Mya", "Is this fine?")
     assert result.returncode == 1
     assert "did you mean Maya Chen?" in result.stderr
+    empty = run("ask", "", "price?")
+    assert empty.returncode == 2 and "Which persona?" in empty.stderr
 
 
 def test_import_is_all_or_nothing_and_export_round_trips(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
