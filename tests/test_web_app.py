@@ -371,3 +371,14 @@ def test_footer_names_the_answerer_in_words() -> None:
     assert answerer_label("offline") == "the offline answerer"
     assert answerer_label("llm") == "an LLM"
     assert answerer_label("scripted") == "scripted"
+
+
+async def test_an_over_long_message_is_refused_with_its_real_length(env: Env) -> None:
+    token = await env.token()
+    resp = await env.client.post(
+        "/playground/send",
+        data={"text": "x" * 5000, "csrf": token},
+        headers={"Accept": "application/x-ndjson"},
+    )
+    bot = [e for e in events(await resp.text()) if e.get("role") == "bot"]
+    assert len(bot) == 1 and "5,000 characters" in bot[0]["html"]
