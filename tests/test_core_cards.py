@@ -100,5 +100,7 @@ def test_panel_card_of_a_mixed_persona_shows_both_sides() -> None:
         "Ship every order on time [goal-1]",
         "Per-seat pricing punishes growth [objection-1]",
     )
-    one_sided = panel_reply("Audit logs", [(persona(), ANSWER)], NOW)
-    assert len(one_sided.cards[1].sections[0].bullets) == 1
+    opposed = panel_reply("Audit logs", [(persona(), ANSWER)], NOW)  # oppose: the concern
+    assert opposed.cards[1].sections[0].bullets == (
+        "Per-seat pricing punishes growth [objection-1, pain-1]",
+    )

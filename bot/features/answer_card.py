@@ -151,9 +151,11 @@ def panel_reply(proposal: str, panel: list[tuple[PersonaView, Answer]], now: dat
     if warning:
         lines.append(warning)
     for persona, answer in ordered:
-        # mixed: one line for each side, so the card shows why it is torn
+        # the line that explains the stance; mixed: one for each side
         if answer.stance == "mixed" and answer.reasons and answer.concerns:
             top = (answer.reasons[0], answer.concerns[0])
+        elif answer.stance == "oppose":  # lead with what they object to
+            top = (answer.concerns or answer.reasons)[:1]
         else:
             top = (answer.reasons or answer.concerns)[:1]
         bullets = tuple(_bullet(r) for r in top)
