@@ -286,3 +286,9 @@ def test_one_pager_template_shows_survey_chart_and_predictions() -> None:
     assert "Survey results" in html and '<progress max="9" value="6"' in html
     assert "predicted “Yes”" in html and 'class="streak-wrong"' in html
     assert "Predictions: 1 of 2 right" in html
+
+
+def test_context_lines_show_code_spans_not_backticks() -> None:
+    reply = Reply(text="x", cards=(Card(title="Personas", context=("Type `show NAME` <b>",)),))
+    html = reply_to_html(reply)
+    assert "Type <code>show NAME</code> &lt;b&gt;" in html and "`" not in html
