@@ -191,3 +191,13 @@ async def test_workspaces_are_isolated(sqlite_store: Store) -> None:
     shared = Address(platform="slack", workspace="T_FIRST", conversation_id="C1")
     [reply] = await c.handle(Inbound(kind="command", text="show maya", user_id="U", address=shared))
     assert not reply.is_error
+
+
+async def test_edit_outside_slack_says_how(core) -> None:  # type: ignore[no-untyped-def]
+    c, _ = core
+    [reply] = await say(c, "edit maya")
+    assert not reply.is_error and "personas import personas.yaml" in reply.text
+    [typo] = await say(c, "edit mya")
+    assert typo.is_error and "did you mean" in typo.text
+    [helptext] = await say(c, "help")
+    assert "edit:" not in helptext.text  # hidden: Slack has the real form

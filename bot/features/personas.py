@@ -81,6 +81,22 @@ async def show(ctx: Context) -> Reply:
     return Reply(text="\n".join(t for t in text if t), cards=(card,), ephemeral=True)
 
 
+async def edit(ctx: Context) -> Reply:
+    """`edit NAME` outside Slack (Slack opens a form before the core sees it): say how."""
+    persona = await resolve_persona(ctx, ctx.args)
+    if isinstance(persona, Reply):
+        return persona
+    return Reply(
+        text=(
+            f"Editing in a form works in Slack (`/persona edit {persona.slug}`). Anywhere else: "
+            "`persona-bot personas export --format yaml --out personas.yaml`, change "
+            f"{persona.first_name}'s entry, then `persona-bot personas import personas.yaml` "
+            "(a revision is kept)."
+        ),
+        ephemeral=True,
+    )
+
+
 def register(registry: Registry) -> None:
     registry.command(
         "list",
@@ -96,3 +112,4 @@ def register(registry: Registry) -> None:
         aliases=("profile",),
     )(show)
     registry.action("persona.show")(show)
+    registry.command("edit", summary="Edit a persona.", usage="edit NAME", hidden=True)(edit)
