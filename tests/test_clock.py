@@ -165,6 +165,7 @@ async def test_end_to_end_subscribe_digest_vote_close(sqlite_store: Store) -> No
     assert "weekly on Mon at 09:00 Europe/Berlin" in reply.text and "23 Nov 2026" in reply.text
     [shown] = await core.handle(command("digest show", address=channel))
     assert "Next post: Mon 23 Nov 2026 09:00" in shown.text
+    assert "gets a persona-of-the-week post weekly on Mon" in shown.text  # reads as a sentence
 
     # Nothing before the time; at 09:00 Berlin exactly one digest.
     assert not (await sweep_once(deps, [adapter], clock.now)).posted

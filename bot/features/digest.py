@@ -171,7 +171,7 @@ def _describe(sub: SubscriptionView) -> str:
         local = sub.next_run_at.astimezone(ZoneInfo(sub.timezone))
         nxt = f" Next post: {local:%a %d %b %Y %H:%M} {sub.timezone}."
     neg = " Negative personas included." if sub.include_negative else ""
-    return f"This channel gets a persona of the week {schedule}.{nxt}{neg}"
+    return f"This channel gets a persona-of-the-week post {schedule}.{nxt}{neg}"
 
 
 async def digest_command(ctx: Context) -> Reply:
