@@ -105,6 +105,11 @@ def detect_format(name: str, text: str) -> str:
 def load_file(path: str | Path) -> list[PersonaSpec]:
     """Read and validate a persona file. Raises PersonaFileError (or OSError if unreadable)."""
     path = Path(path)
+    if path.suffix.lower() in (".md", ".markdown"):
+        raise PersonaFileError(
+            [FileProblem(str(path), None, None, None, "is Markdown, which is for reading only; "
+                         "import a YAML or JSON file (`personas export --format yaml`)")]
+        )  # fmt: skip
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")

@@ -181,6 +181,11 @@ def test_not_utf8(tmp_path: Path) -> None:
         load_file(path)
 
 
+def test_markdown_export_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    err = _error(tmp_path, "personas.md", "# Maya Chen\n\n- Goals `[goal-1]`\n")
+    assert "Markdown" in str(err) and "--format yaml" in str(err)
+
+
 # -- JSON Schema ---------------------------------------------------------------------------
 
 
