@@ -253,8 +253,9 @@ async def owner_command(ctx: Context) -> Reply:
                 "slack:U0123` (in Slack or Teams, mention them: @alice)."
             )
         return error_reply(
-            f"I can't tell who '{bad[:40]}' is. Mention them (@alice), or give an email "
-            f"address. Usage: owner {persona.slug} @alice | owner {persona.slug} remove @alice"
+            f"I can't tell who '{bad[:40]}' is. Mention them by picking the name from the @ "
+            "list (so I get their user id), or give an email address. "
+            f"Usage: owner {persona.slug} @alice | owner {persona.slug} remove @alice"
         )
     wanted = [r for r in refs if r]
     if remove:
