@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -382,3 +383,9 @@ async def test_an_over_long_message_is_refused_with_its_real_length(env: Env) ->
     )
     bot = [e for e in events(await resp.text()) if e.get("role") == "bot"]
     assert len(bot) == 1 and "5,000 characters" in bot[0]["html"]
+
+
+def test_long_survey_options_wrap_left_aligned_like_short_ones() -> None:
+    css = (Path(__file__).parents[1] / "adapters/web/static/style.css").read_text()
+    rule = re.search(r"\.btn-choice \{([^}]*)\}", css)
+    assert rule and "text-align: left" in rule.group(1)
