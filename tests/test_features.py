@@ -201,3 +201,9 @@ async def test_edit_outside_slack_says_how(core) -> None:  # type: ignore[no-unt
     assert typo.is_error and "did you mean" in typo.text
     [helptext] = await say(c, "help")
     assert "edit:" not in helptext.text  # hidden: Slack has the real form
+
+
+async def test_ask_without_a_question_shows_the_example_as_code(core) -> None:  # type: ignore[no-untyped-def]
+    c, _ = core
+    [reply] = await say(c, "ask maya")
+    assert reply.is_error and "Try: `ask maya Should we drop the free tier?`" in reply.text

@@ -47,7 +47,7 @@ def check_question(persona: PersonaView, question: str) -> Reply | None:
     if not question:
         return error_reply(
             f"What should I ask {persona.first_name}? Try: "
-            f"ask {persona.slug} Should we drop the free tier?"
+            f"`ask {persona.slug} Should we drop the free tier?`"
         )
     if len(question) > MAX_QUESTION_CHARS:
         return error_reply(
