@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC
@@ -126,7 +128,17 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     port = args.port or settings.port
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     print(f"Persona Bot is running: playground http://{shown}:{port}/  (Ctrl+C to stop)")
-    web.run_app(app, host=args.host, port=port, print=None, access_log=None)
+    try:
+        web.run_app(app, host=args.host, port=port, print=None, access_log=None)
+    except OSError as exc:
+        if exc.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise
+        print(
+            f"Cannot listen on {args.host}:{port}: {os.strerror(exc.errno)}. Is another "
+            "Persona Bot running? Pick another port with --port or PORT.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -115,3 +115,16 @@ def test_an_unusable_database_is_a_message_not_a_traceback(run, tmp_path: Path) 
     assert result.returncode == 1, result.stderr
     assert "Cannot use the database" in result.stderr and "DATABASE_URL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serve_on_a_busy_port_says_so(run) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run("serve", "--port", str(port))
+    assert result.returncode == 1, result.stderr
+    assert f"Cannot listen on 127.0.0.1:{port}" in result.stderr and "--port" in result.stderr
+    assert "Traceback" not in result.stderr
