@@ -127,9 +127,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     app = build_app(deps, core, adapters, tasks)
     port = args.port or settings.port
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
-    print(f"Persona Bot is running: playground http://{shown}:{port}/  (Ctrl+C to stop)")
-    try:
-        web.run_app(app, host=args.host, port=port, print=None, access_log=None)
+    ready = f"Persona Bot is running: playground http://{shown}:{port}/  (Ctrl+C to stop)"
+    try:  # aiohttp calls `print` once it listens, so a busy port never says "running"
+        web.run_app(
+            app, host=args.host, port=port, print=lambda _: print(ready, flush=True),
+            access_log=None,
+        )
     except OSError as exc:
         if exc.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
             raise

@@ -127,4 +127,5 @@ def test_serve_on_a_busy_port_says_so(run) -> None:  # type: ignore[no-untyped-d
         result = run("serve", "--port", str(port))
     assert result.returncode == 1, result.stderr
     assert f"Cannot listen on 127.0.0.1:{port}" in result.stderr and "--port" in result.stderr
+    assert "is running" not in result.stdout
     assert "Traceback" not in result.stderr
