@@ -11,13 +11,23 @@ from datetime import UTC, datetime, timedelta
 
 from bot.clock import flush_tallies, run_clock_async, sweep_once
 from bot.features import digest as digest_feature
+from bot.features import personas as personas_feature
 from bot.features import surveys as survey_feature
 from bot.messages import Address
 from bot.schedule import first_fire
 from persona_store import Store
 from persona_store.schedules import DeliveryStore, DigestStore
 from persona_store.surveys import SurveyStore
-from tests.sched_helpers import Clock, RecordingAdapter, click, command, core_with, deps_for, seed
+from tests.sched_helpers import (
+    Clock,
+    FixedAnswerer,
+    RecordingAdapter,
+    click,
+    command,
+    core_with,
+    deps_for,
+    seed,
+)
 
 MONDAY_0800 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
 
@@ -152,6 +162,66 @@ def test_no_adapter_for_platform_is_skipped(sqlite_store: Store) -> None:
     assert any("no adapter" in s for s in report.skipped) and not report.posted
 
 
+class BrokenAnswerer:
+    name = "broken"
+
+    async def answer(self, persona: object, question: str) -> object:
+        raise RuntimeError("LLM down")
+
+
+def test_question_of_the_week_records_a_hidden_prediction(store: Store) -> None:
+    """The digest's survey goes through the same prediction path as `survey`: the persona's
+    own answer is stored at creation, hidden in the post, and scored when the clock closes it."""
+    seed(store)
+    subscribe(store, "C1")
+    answerer = FixedAnswerer(stance="support", summary="Yes, still true")
+    now = MONDAY_0800 + timedelta(seconds=20)
+    deps = deps_for(store, Clock(now), answerer)
+    adapter = RecordingAdapter()
+    asyncio.run(sweep_once(deps, [adapter], now))
+    [(_, digest, _)] = adapter.sent
+    survey_id = int(digest.meta["survey_id"])
+    ws = store.default_workspace_id()
+    surveys = SurveyStore.of(store)
+    survey = surveys.get(ws, survey_id)
+    assert survey.prediction == 0 and survey.options[0] == "Yes, still true"
+    [asked] = answerer.questions
+    assert asked.startswith("Is this still true for Maya") and "Not any more" in asked
+    assert "predict" not in digest.text.lower()
+    assert all("predict" not in repr(card).lower() for card in digest.cards)
+    # The channel disagrees with the persona: two of three say "Less than before".
+    for i, user in enumerate(("U1", "U2", "U3")):
+        surveys.vote(ws, survey_id, 1 if i else 0, platform="web", user_id=user, now=now)
+    persona_id = store.get(ws, "maya").id
+    assert surveys.prediction_record(ws, persona_id).total == 0
+    later = now + timedelta(days=7)
+    report = asyncio.run(sweep_once(deps_for(store, Clock(later), answerer), [adapter], later))
+    assert report.closed == [survey_id]
+    [final] = [r for _, r, _ in adapter.sent if r.text.startswith("Final results")]
+    assert "predicted Yes, still true: wrong" in final.text
+    record = surveys.prediction_record(ws, persona_id)
+    assert (record.right, record.total, record.last) == (0, 1, (False,))
+    [evidence] = [e for e in store.get(ws, "maya").evidence if e.source == "survey"]
+    assert evidence.details["prediction"] == 0 and evidence.details["prediction_correct"] is False
+    [shown] = asyncio.run(core_with(deps, personas_feature).handle(command("show maya")))
+    assert "Prediction record: 0/1 right" in shown.text
+
+
+def test_question_of_the_week_without_a_prediction_when_the_answerer_fails(
+    sqlite_store: Store,
+) -> None:
+    seed(sqlite_store)
+    subscribe(sqlite_store, "C1")
+    now = MONDAY_0800 + timedelta(seconds=20)
+    adapter = RecordingAdapter()
+    asyncio.run(sweep_once(deps_for(sqlite_store, Clock(now), BrokenAnswerer()), [adapter], now))
+    [(_, digest, _)] = adapter.sent
+    survey = SurveyStore.of(sqlite_store).get(
+        sqlite_store.default_workspace_id(), int(digest.meta["survey_id"])
+    )
+    assert survey is not None and survey.is_open and survey.prediction is None
+
+
 async def test_end_to_end_subscribe_digest_vote_close(sqlite_store: Store) -> None:
     seed(sqlite_store, owners=["slack:OWNER"])
     seed(sqlite_store, "Ned Negative", kind="negative")
@@ -244,13 +314,17 @@ async def test_end_to_end_through_the_playground_adapter(sqlite_store: Store) ->
     playground = Address(platform="web", workspace="local", conversation_id="playground")
     [subscribed] = await core.handle(command("digest daily 09:00 UTC", address=playground))
     assert not subscribed.is_error, subscribed.text
+    assert "gets a persona-of-the-day post daily at 09:00 UTC" in subscribed.text
     clock.now = datetime(2026, 11, 21, 9, 0, 30, tzinfo=UTC)
     report = await sweep_once(deps, {"web": web_adapter}, clock.now)
     assert len(report.posted) == 1
     ws = sqlite_store.default_workspace_id()
     posts = WebPostStore.for_store(sqlite_store)
     [post] = posts.after(ws, "playground")
-    assert "Persona of the week: Maya Chen" in post.body["text"]
+    # A daily schedule titles its post by its cadence, card and text alike.
+    assert post.body["text"].startswith("Persona of the day: Maya Chen")
+    assert "Question of the day:" in post.body["text"] and "of the week" not in post.body["text"]
+    assert post.body["cards"][0]["title"] == "Persona of the day: Maya Chen"
     survey_id = int(post.body["meta"]["survey_id"])
     survey = SurveyStore.of(sqlite_store).get(ws, survey_id)
     assert survey.message_id == str(post.id)

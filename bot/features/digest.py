@@ -17,10 +17,10 @@ from bot.commands import Context, Registry
 from bot.deps import Deps
 from bot.features.cards import freshness, persona_card
 from bot.features.survey_render import survey_reply
-from bot.features.surveys import surveys
+from bot.features.surveys import open_survey, surveys
 from bot.messages import Address, Card, Reply, Section, error_reply
 from bot.ports import ChatAdapter
-from bot.schedule import Schedule, ScheduleError, first_fire, parse_schedule
+from bot.schedule import DAYS, Schedule, ScheduleError, first_fire, parse_schedule
 from persona_store.schedules import DigestStore, SubscriptionView
 from persona_store.surveys import SurveyPlace
 from persona_store.views import PersonaView
@@ -32,6 +32,15 @@ PRIMARY_BONUS = timedelta(days=7)
 QOTW_OPTIONS = ("Yes, still true", "Less than before", "Not any more")
 QOTW_DAYS = 7
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def period_of(cron: str) -> str:
+    """What one post covers, for its title: "day" for `daily` and `weekdays` schedules,
+    "week" for `weekly` ones (and any other stored cron; `digest` offers no monthly)."""
+    _minute, _hour, day, month, dow = cron.split()
+    if day == "*" and month == "*" and dow not in DAYS:  # "*" or "mon-fri": several a week
+        return "day"
+    return "week"
 
 
 def digests(deps: Deps) -> DigestStore:
@@ -72,8 +81,10 @@ def digest_reply(
     new_evidence: list[tuple[str, int | None]],
     survey_results: list[str],
     qotw: Reply | None,
+    period: str = "week",
 ) -> Reply:
-    """The digest post (pure): persona card + what's new + the question of the week."""
+    """The digest post (pure): persona card + what's new + the question of the `period`
+    ("day" or "week": the schedule's cadence, see `period_of`)."""
     card = persona_card(persona, now, kinds=("goal", "pain"), limit=3)
     news: list[str] = [f"{s}" + (f" (n={n})" if n else "") for s, n in new_evidence[:3]]
     news += survey_results[:3]
@@ -85,7 +96,7 @@ def digest_reply(
         )
     )
     main = Card(
-        title=f"Persona of the week: {persona.name}",
+        title=f"Persona of the {period}: {persona.name}",
         subtitle=card.subtitle,
         text=card.text,
         image_url=card.image_url,
@@ -95,7 +106,7 @@ def digest_reply(
         context=card.context,
         buttons=card.buttons,
     )
-    lines = [f"Persona of the week: {persona.name} — {persona.role}"]
+    lines = [f"Persona of the {period}: {persona.name} — {persona.role}"]
     if persona.quote:
         lines.append(f"\u201c{persona.quote}\u201d")
     for section in sections:
@@ -104,7 +115,7 @@ def digest_reply(
     cards: tuple[Card, ...] = (main,)
     meta: dict[str, str] = {"persona": persona.slug}
     if qotw is not None:
-        lines += ["Question of the week:", qotw.text]
+        lines += [f"Question of the {period}:", qotw.text]
         cards += qotw.cards
         meta.update(qotw.meta)
     return Reply(text="\n".join(lines), cards=cards, meta=meta)
@@ -134,10 +145,10 @@ async def build_digest(deps: Deps, sub: SubscriptionView, now: datetime) -> Repl
     if pains:
         line = pains[len(featured) % len(pains)]
         question = f"Is this still true for {persona.first_name}: \u201c{line.text}\u201d?"
-        survey = await deps.db(
-            surveys(deps).create,
+        survey = await open_survey(
+            deps,
             sub.workspace_id,
-            persona.slug,
+            persona,
             question[:300],
             QOTW_OPTIONS,
             place=SurveyPlace(
@@ -154,7 +165,14 @@ async def build_digest(deps: Deps, sub: SubscriptionView, now: datetime) -> Repl
         )
         qotw = survey_reply(survey)
     await deps.db(store.record_feature, sub.id, persona.id, now)
-    return digest_reply(persona, now, new_evidence=new_evidence, survey_results=results, qotw=qotw)
+    return digest_reply(
+        persona,
+        now,
+        new_evidence=new_evidence,
+        survey_results=results,
+        qotw=qotw,
+        period=period_of(sub.cron),
+    )
 
 
 # -- chat commands -----------------------------------------------------------------------------
@@ -171,7 +189,8 @@ def _describe(sub: SubscriptionView) -> str:
         local = sub.next_run_at.astimezone(ZoneInfo(sub.timezone))
         nxt = f" Next post: {local:%a %d %b %Y %H:%M} {sub.timezone}."
     neg = " Negative personas included." if sub.include_negative else ""
-    return f"This channel gets a persona-of-the-week post {schedule}.{nxt}{neg}"
+    period = period_of(sub.cron)
+    return f"This channel gets a persona-of-the-{period} post {schedule}.{nxt}{neg}"
 
 
 async def digest_command(ctx: Context) -> Reply:
@@ -231,4 +250,4 @@ def register(registry: Registry) -> None:
     )(digest_command)
 
 
-__all__ = ["ChatAdapter", "build_digest", "digest_reply", "pick_persona", "register"]
+__all__ = ["ChatAdapter", "build_digest", "digest_reply", "period_of", "pick_persona", "register"]

@@ -36,6 +36,7 @@ from persona_store.surveys import (
     SurveyView,
     validate_options,
 )
+from persona_store.views import PersonaView
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,40 @@ def address_of(place: SurveyPlace) -> Address:
 
 
 # -- service functions (also used by the clock) ----------------------------------------------
+
+
+async def open_survey(
+    deps: Deps,
+    workspace_id: int,
+    persona: PersonaView,
+    question: str,
+    options: tuple[str, ...],
+    *,
+    place: SurveyPlace,
+    created_by: str,
+    now: datetime,
+    closes_at: datetime,
+    anonymous: bool = False,
+    line_key: str | None = None,
+) -> SurveyView:
+    """Create a survey linked to `persona`, recording the persona's own predicted answer
+    (hidden until close, then compared with the result). The one path for `survey` and the
+    digest's question of the week. Raises SurveyError on bad input."""
+    prediction = await predict(deps, persona, question, options)
+    return await deps.db(
+        surveys(deps).create,
+        workspace_id,
+        persona.slug,
+        question,
+        options,
+        place=place,
+        created_by=created_by,
+        now=now,
+        anonymous=anonymous,
+        closes_at=closes_at,
+        line_key=line_key,
+        prediction=prediction,
+    )
 
 
 async def finish_survey(
@@ -173,19 +208,14 @@ async def create(ctx: Context) -> Reply:
         return persona
     if parsed["line_key"] and persona.line(parsed["line_key"]) is None:
         return error_reply(f"{persona.name} has no profile line '{parsed['line_key']}'.")
-    store = surveys(deps)
     try:
         options = validate_options(parsed["options"])
         if parsed["closes_at"] is not None and parsed["closes_at"] <= now:
             raise SurveyError("The close time is in the past; pick a time in the future.")
-    except SurveyError as exc:
-        return error_reply(str(exc))
-    prediction = await predict(deps, persona, parsed["question"], options)
-    try:
-        survey = await deps.db(
-            store.create,
+        survey = await open_survey(
+            deps,
             ctx.workspace_id,
-            persona.slug,
+            persona,
             parsed["question"],
             options,
             place=place_of(ctx.inbound.address),
@@ -194,7 +224,6 @@ async def create(ctx: Context) -> Reply:
             anonymous=parsed["anonymous"],
             closes_at=parsed["closes_at"] or now + DEFAULT_OPEN,
             line_key=parsed["line_key"],
-            prediction=prediction,
         )
     except SurveyError as exc:
         return error_reply(str(exc))
@@ -289,7 +318,14 @@ async def close_command(ctx: Context, survey_id: int) -> Reply | list[Reply]:
     return replies
 
 
-__all__ = ["finish_survey", "on_posted", "parse_create", "pick_option", "register"]
+__all__ = [
+    "finish_survey",
+    "on_posted",
+    "open_survey",
+    "parse_create",
+    "pick_option",
+    "register",
+]
 
 
 def register(registry: Registry) -> None:
