@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 from datetime import UTC, date, datetime
 
-from bot.features.digest import digest_reply, pick_persona
+from bot.features.digest import digest_reply, period_of, pick_persona
 from bot.features.reminders import escalation_reply, reminder_reply
 from bot.features.survey_render import bar, results_reply, survey_reply, tally_update, vote_ack
+from bot.schedule import parse_schedule
 from persona_store.reviews import ReviewDue
 from persona_store.surveys import PredictionRecord, SurveyPlace, SurveyView
 from persona_store.views import EvidenceView, LineView, OwnerView, PersonaView
@@ -38,8 +39,9 @@ MAYA = PersonaView(
     ),
     owners=(OwnerView("slack", "U0123"),),
     evidence=(
-        EvidenceView(1, "interview", "12 of 15 named onboarding time", 15, date(2026, 7, 10),
-                     None, None, NOW),  # fmt: skip
+        EvidenceView(
+            1, "interview", "12 of 15 named onboarding time", 15, date(2026, 7, 10), None, None, NOW
+        ),  # fmt: skip
     ),
 )
 
@@ -95,6 +97,22 @@ def test_digest_golden_and_rotation() -> None:
     assert pick_persona([sam, MAYA, ned], recent, False) == sam
     assert pick_persona([MAYA, ned], {1: NOW, 3: NOW.replace(year=2020)}, True) == ned
     assert pick_persona([ned], {}, False) is None
+
+
+def test_daily_digest_is_titled_by_its_cadence() -> None:
+    cadences = {
+        "weekly mon 09:00 Europe/Berlin": "week",
+        "daily 08:30": "day",
+        "weekdays 9am America/New_York": "day",
+    }
+    for typed, period in cadences.items():
+        assert period_of(parse_schedule(typed).cron) == period, typed
+    qotw = survey_reply(replace(SURVEY, anonymous=False, counts=(0, 0, 0)))
+    reply = digest_reply(MAYA, NOW, new_evidence=[], survey_results=[], qotw=qotw, period="day")
+    assert_golden("sched/digest_daily.json", asdict(reply))
+    assert reply.cards[0].title == "Persona of the day: Maya Chen"
+    assert reply.text.startswith("Persona of the day: Maya Chen — ")
+    assert "Question of the day:" in reply.text and "of the week" not in reply.text
 
 
 def test_reminder_and_escalation_golden() -> None:
