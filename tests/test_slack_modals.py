@@ -138,3 +138,49 @@ async def test_workspace_admin_may_edit_any_persona(env: SlackEnv) -> None:
     assert opened["view"]["callback_id"] == "slack.persona.edit"
     [info] = env.api.of("users.info")
     assert info["user"] == "U0ADMIN"
+
+
+async def test_owner_opens_the_modal_without_a_users_info_call(env: SlackEnv) -> None:
+    await env.slack.command("edit maya")
+    await env.settle()
+    assert len(env.api.of("views.open")) == 1
+    assert env.api.of("users.info") == []
+
+
+async def test_edit_of_an_unknown_name_gets_the_cores_did_you_mean(env: SlackEnv) -> None:
+    await env.slack.command("edit mya", response_key="typo")
+    await env.settle()
+    assert env.api.of("views.open") == []
+    [reply] = env.api.responses("typo")
+    assert reply["response_type"] == "ephemeral"
+    assert reply["text"] == "I don't know 'mya' — did you mean Maya Chen?"
+
+
+async def test_refusal_shows_owner_refs_as_text_not_mentions(env: SlackEnv) -> None:
+    add_persona(env.store, "Omar Haddad", owners=["email:<!channel>", "slack:U0ALICE"])
+    await env.slack.command("edit omar", user="U0BOB", response_key="bob")
+    await env.settle()
+    [refusal] = env.api.responses("bob")
+    assert "Only Omar Haddad's owners (email:&lt;!channel&gt;, slack:U0ALICE)" in refusal["text"]
+    assert "<!channel>" not in json.dumps(refusal)
+
+
+async def test_saved_edit_is_confirmed_to_the_editor_only(env: SlackEnv) -> None:
+    await env.slack.command("edit maya")
+    await env.settle()
+    view = env.api.of("views.open")[0]["view"]
+    assert await submit(env, view, {"role": text_input("Head of operations")}) == {}
+    await env.settle()
+    [done] = env.api.of("chat.postEphemeral")
+    assert (done["channel"], done["user"]) == ("C0GENERAL", "U0ALICE")
+    assert done["text"] == "Saved Maya Chen (updated)."
+
+
+async def test_refused_submission_says_so_in_the_modal(env: SlackEnv) -> None:
+    await env.slack.command("edit maya")
+    await env.settle()
+    view = env.api.of("views.open")[0]["view"]
+    ack = await submit(env, view, {"role": text_input("Hacked")}, user="U0MALLORY")
+    assert ack["errors"] == {"role": "You can't edit this persona."}
+    [info] = env.api.of("users.info")
+    assert info["user"] == "U0MALLORY"

@@ -1,10 +1,12 @@
 """Slack modals: "new survey" (`/persona survey` with nothing after it) and "edit persona"
-(`/persona edit NAME`, owners and workspace admins only).
+(`/persona edit NAME`).
 
 Validation errors are shown inside the modal (`response_action: errors`), using the same
 validators as the rest of the bot (PersonaSpec, the survey store's option rules). A valid
-survey is handed to the core as the equivalent `survey …` command; an edit is written
-through the Store with a revision naming the editor.
+survey is handed to the core as the equivalent `survey …` command. Who may edit a persona,
+the refusals and the "saved" line are the core's (`bot.features.edit`); this module only
+adds the Slack facts (users.info: is this person a workspace admin or owner?), opens the
+modal and carries the core's replies.
 """
 
 from __future__ import annotations
@@ -12,13 +14,16 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
 from adapters.slack.flows import Flows, Origin
 from adapters.slack.render import truncate
-from bot.messages import Address, Inbound, error_reply, text_reply
+from bot.commands import Context
+from bot.features.edit import edit_target, save_edit, submission_target
+from bot.messages import Address, Inbound, Reply
 from persona_store.spec import PersonaSpec, SpecError
 from persona_store.store import spec_of
 from persona_store.surveys import SurveyError, validate_options
@@ -166,27 +171,17 @@ class Modals:
         view = survey_modal(inbound.address.conversation_id, [(p.slug, p.name) for p in personas])
         await self._open(inbound, trigger_id, view)
 
-    async def open_edit(self, inbound: Inbound, name: str, trigger_id: str, response_url: str):  # type: ignore[no-untyped-def]
+    async def open_edit(
+        self, inbound: Inbound, name: str, trigger_id: str, response_url: str
+    ) -> None:
         ws = await self.flows.workspace(inbound.address.workspace)
-        found = await self.deps.db(self.deps.store.lookup, ws, name)
-        origin = Origin(inbound, ws, response_url)
-        if found.persona is None:
-            hint = f" Did you mean {' or '.join(found.suggestions)}?" if found.suggestions else ""
-            await self.flows.deliver(origin, [error_reply(f"I don't know '{name}'.{hint}")])
+        ctx = Context(inbound, name, self.deps, ws, command="edit")
+        target = await edit_target(ctx, partial(self.is_workspace_admin, inbound))
+        if isinstance(target, Reply):  # unknown name, or not theirs to edit
+            await self.flows.deliver(Origin(inbound, ws, response_url), [target])
             return
-        persona = found.persona
-        if not await self.may_edit(inbound, persona):
-            owners = ", ".join(o.ref for o in persona.owners) or "nobody yet"
-            refusal = error_reply(
-                f"Only {persona.name}'s owners ({owners}) and workspace admins can edit this "
-                f"persona. You can still ask {persona.first_name} anything, or suggest a change "
-                "to an owner."
-            )
-            await self.flows.deliver(origin, [refusal])
-            return
-        await self._open(
-            inbound, trigger_id, edit_modal(spec_of(persona), inbound.address.conversation_id)
-        )
+        view = edit_modal(spec_of(target), inbound.address.conversation_id)
+        await self._open(inbound, trigger_id, view)
 
     async def _open(self, inbound: Inbound, trigger_id: str, view: dict[str, Any]) -> None:
         token = await self.flows.delivery.token_for(inbound.address.workspace)
@@ -197,9 +192,8 @@ class Modals:
         except SlackApiError as exc:
             log.warning("views.open failed: %s", exc.response.get("error"))
 
-    async def may_edit(self, inbound: Inbound, persona: Any) -> bool:
-        if any(o.ref == f"slack:{inbound.user_id}" for o in persona.owners):
-            return True
+    async def is_workspace_admin(self, inbound: Inbound) -> bool:
+        """users.info's is_admin / is_owner (a Slack fact; what it allows is the core's)."""
         token = await self.flows.delivery.token_for(inbound.address.workspace)
         try:
             resp = await self.flows.delivery.client.users_info(user=inbound.user_id, token=token)
@@ -246,12 +240,14 @@ class Modals:
         user = str((body.get("user") or {}).get("id") or "")
         team = _team(body)
         ws = await self.flows.workspace(team)
-        persona = await self.deps.db(self.deps.store.get, ws, str(meta.get("slug") or ""))
         inbound = Inbound("command", "", user, Address("slack", team, user))
-        if persona is None or not await self.may_edit(inbound, persona):
-            await ack(response_action="errors", errors={"role": "You can't edit this persona."})
+        slug = str(meta.get("slug") or "")
+        admin = partial(self.is_workspace_admin, inbound)
+        target = await submission_target(self.deps, ws, slug, f"slack:{user}", admin)
+        if isinstance(target, Reply):
+            await ack(response_action="errors", errors={"role": target.text[:150]})
             return
-        data = spec_of(persona).to_dict()
+        data = spec_of(target).to_dict()
         for key in EDIT_FIELDS:
             data[key] = str(_value(values, key)).strip()
         for key in EDIT_LISTS:
@@ -270,10 +266,7 @@ class Modals:
 
     async def _save(self, origin: Origin, spec: PersonaSpec) -> None:
         author = f"slack:{origin.inbound.user_id}"
-        _, outcome = await self.deps.db(
-            self.deps.store.upsert, origin.ws, spec, author=author, note="edited in Slack"
-        )
-        done = text_reply(f"Saved {spec.name} ({outcome}).", ephemeral=True)
+        done = await save_edit(self.deps, origin.ws, spec, author=author, note="edited in Slack")
         await self.flows.deliver(origin, [done])
 
 
