@@ -12,6 +12,7 @@ from botbuilder.core import TurnContext
 from botbuilder.core.teams import teams_get_channel_id, teams_get_team_info
 from botbuilder.schema import Activity
 
+from adapters.teams.mentions import MentionedText, convert
 from bot.messages import Address, Inbound
 
 UNKNOWN_TENANT = "unknown-tenant"  # Agents Playground and old clients may send none
@@ -63,15 +64,28 @@ def user_of(activity: Activity) -> tuple[str, str | None]:
     return str(sender.id or ""), sender.name
 
 
+def _converted(activity: Activity) -> MentionedText:
+    bot_id = activity.recipient.id if activity.recipient else None
+    return convert(activity.text or "", activity.entities, bot_id)
+
+
 def message_text(activity: Activity) -> str:
-    """The typed text without the bot's own @mention (channels and group chats)."""
-    text = TurnContext.remove_recipient_mention(activity) or ""
-    return " ".join(text.replace("\u00a0", " ").split())
+    """The typed text without the bot's own @mention (channels and group chats); other
+    people's mentions read "@Alice_Wong" (see adapters/teams/mentions.py)."""
+    return _converted(activity).text
 
 
 def message_inbound(activity: Activity, text: str) -> Inbound:
+    """`text` is message_text(activity); the people it mentions come from the entities."""
     user, name = user_of(activity)
-    return Inbound("message", text or "help", user, address_of(activity), user_name=name)
+    return Inbound(
+        "message",
+        text or "help",
+        user,
+        address_of(activity),
+        user_name=name,
+        mentions=_converted(activity).mentions,
+    )
 
 
 def action_inbound(activity: Activity, data: dict[str, Any], verb: str = "") -> Inbound | None:
