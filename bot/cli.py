@@ -265,12 +265,12 @@ def cmd_personas(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_surveys(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.features.survey_export import export_csv
+    from bot.features.survey_export import export_survey
     from persona_store.surveys import SurveyError
 
     store = open_store(settings)
     try:
-        text = export_csv(store, store.default_workspace_id(), args.id)
+        text = export_survey(store, args.id, args.workspace)
     except SurveyError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -384,6 +384,12 @@ def build_parser() -> argparse.ArgumentParser:
     sexp = ssub.add_parser("export", help="one survey as CSV (anonymous ones list no voters)")
     sexp.add_argument("id", type=int, help="the survey number, e.g. 12")
     sexp.add_argument("--out", help="write to this file instead of standard output")
+    sexp.add_argument(
+        "--workspace",
+        metavar="REF",
+        help="the survey's workspace: slack:TEAM_ID, teams:TENANT_ID, #NUMBER or its name "
+        "(default: the default workspace)",
+    )
     surveys.set_defaults(func=cmd_surveys)
 
     db = sub.add_parser("db", help="database maintenance")

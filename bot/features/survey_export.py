@@ -1,6 +1,8 @@
-"""`persona-bot surveys export ID`: one survey as CSV (one row per answer, then totals).
+"""`persona-bot surveys export ID [--workspace REF]`: one survey as CSV (one row per answer,
+then totals).
 
-Anonymous surveys export no voter, no answer time and no answer order."""
+Anonymous surveys export no voter, no answer time and no answer order. A survey is only found
+in its own workspace: an id from another workspace is "no survey", never exported."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ import csv
 import io
 from typing import Any
 
-from persona_store.surveys import SurveyStore
+from persona_store.surveys import SurveyError, SurveyStore
+from persona_store.workspace_refs import WorkspaceRefError, find_workspace, list_workspaces
 
 HEADER = ("survey_id", "persona", "question", "option", "voter", "answered_at")
 
@@ -35,3 +38,27 @@ def export_csv(store: Any, workspace_id: int, survey_id: int) -> str:
     writer.writerow(("n", survey.total, ""))
     writer.writerow(("status", survey.status, ""))
     return out.getvalue()
+
+
+def export_survey(store: Any, survey_id: int, workspace: str | None = None) -> str:
+    """The CSV of survey `survey_id` in the workspace `workspace` names (slack:T0123,
+    teams:TENANT, #3, a name; the default workspace when None). Raises SurveyError with a
+    message for the person: unknown workspace, or no such survey in that workspace."""
+    if workspace is None:
+        workspace_id = store.default_workspace_id()
+    else:
+        try:
+            workspace_id = find_workspace(store, workspace)
+        except WorkspaceRefError as exc:
+            raise SurveyError(str(exc)) from exc
+    try:
+        return export_csv(store, workspace_id, survey_id)
+    except SurveyError as exc:
+        known = list_workspaces(store)
+        if workspace is None and len(known) < 2:
+            raise
+        [here] = [w for w in known if w.id == workspace_id]
+        hint = "" if workspace else " Name another with --workspace (slack:TEAM_ID, #NUMBER)."
+        raise SurveyError(
+            f"There is no survey #{survey_id} in workspace {here.label()}.{hint}"
+        ) from exc
