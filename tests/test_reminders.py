@@ -146,6 +146,24 @@ async def test_owner_from_a_slack_mention_uses_the_user_id(sqlite_store: Store) 
     assert "slack:U0BOB" in bare.text
 
 
+async def test_owner_in_teams_needs_a_picked_mention(sqlite_store: Store) -> None:
+    setup(sqlite_store)
+    core = core_with(deps_for(sqlite_store), reminder_feature)
+    teams = Address(platform="teams", workspace="tenant-1", conversation_id="19:chan")
+    picked = replace(
+        command("owner maya @Alice_Wong", user="29:me", address=teams),
+        mentions=(("@Alice_Wong", "29:1alice"),),
+    )
+    [reply] = await core.handle(picked)
+    assert not reply.is_error
+    assert "Alice Wong (teams:29:1alice)" in reply.text  # named, and the id that is stored
+    [typed] = await core.handle(command("owner maya @bob", user="29:me", address=teams))
+    assert typed.is_error and "picking the name from the @ list" in typed.text
+    ws = sqlite_store.workspace_id("teams", "tenant-1")
+    owners = [o.ref for o in sqlite_store.get(ws, "maya").owners]
+    assert owners == ["teams:29:1alice"]  # nothing stored for the typed name
+
+
 async def test_owner_in_the_playground_explains_what_works_there(sqlite_store: Store) -> None:
     setup(sqlite_store)
     core = core_with(deps_for(sqlite_store), reminder_feature)

@@ -57,9 +57,18 @@ def parse_owner(token: str, ctx: Context) -> str | None:
         return f"{platform}:{mentioned[token]}"
     if platform == "slack" and re.fullmatch(r"@[UW][A-Z0-9]{2,}", token):
         return f"slack:{token[1:]}"  # a mention without a name (<@U123> in a message)
-    if token.startswith("@") and len(token) > 1 and platform == "teams":
-        return f"{platform}:{token[1:]}"
+    # A Teams name typed without picking it from the @ list carries no user id: refused
+    # rather than stored as an owner nobody can message.
     return None
+
+
+def owner_label(ref: str, ctx: Context) -> str:
+    """`Alice Wong (teams:29:1a…)` for someone mentioned in this message, else the ref."""
+    platform = ctx.inbound.address.platform
+    for token, user_id in ctx.inbound.mentions:
+        if f"{platform}:{user_id}" == ref:
+            return f"{token.lstrip('@').replace('_', ' ')} ({ref})"
+    return ref
 
 
 def reminder_reply(
@@ -268,7 +277,7 @@ async def owner_command(ctx: Context) -> Reply:
     view = await ctx.deps.db(
         ctx.deps.store.set_owners, ctx.workspace_id, persona.slug, owners, author=ctx.author
     )
-    who = ", ".join(o.ref for o in view.owners) or "nobody"
+    who = ", ".join(owner_label(o.ref, ctx) for o in view.owners) or "nobody"
     return Reply(text=f"{persona.name}'s owners are now: {who}.")
 
 
