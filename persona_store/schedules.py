@@ -2,16 +2,17 @@
 
 `DeliveryStore.claim` is the exactly-once guard: it inserts (kind, target, period) before a
 post is sent; the unique constraint makes every other claimant (a second clock, a retried
-sweep, a restart) get False and skip.
+sweep, a restart) get a falsy Claim and skip. A claim left 'sending' for longer than
+CLAIM_LEASE (its clock died mid-send) is taken over by one later claimant.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,12 +20,41 @@ from persona_store.models import Evidence, Persona, utcnow
 from persona_store.scheduling_models import Delivery, DigestFeature, DigestSubscription
 
 MAX_ATTEMPTS = 3
+# How long a 'sending' claim is trusted to be in progress. Past it, the clock that took it is
+# presumed dead and a later sweep may take the delivery over. Well above a send's worst case:
+# building the reply (LLM calls are capped under a minute) plus Slack's retries (up to seven
+# 15-second requests and three Retry-After waits) or the Bot Connector's (three tries, at most
+# 8 s apart) add up to about six minutes. It is also how late a post left unfinished by a
+# crash goes out.
+CLAIM_LEASE = timedelta(minutes=15)
 
 
 def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value
+
+
+def _key(kind: str, target: str, period: str) -> tuple[Any, ...]:
+    return (Delivery.kind == kind, Delivery.target == target[:200], Delivery.period == period)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What `DeliveryStore.claim` found; truthy when the caller now holds the key.
+
+    state: new | retry (a failed attempt) | resumed (a stale 'sending' one) — ours;
+    busy (someone else's claim, still within its lease) | done (sent, empty, dead, or failed
+    with no attempts left) | abandoned (stale with no attempts left: now 'dead') — not ours.
+    `attempt` is the attempt number the holder must pass to `finish`; `claimed_at` is when
+    the earlier claim was taken (busy, resumed, done) or now (new, retry)."""
+
+    state: str
+    attempt: int = 0
+    claimed_at: datetime | None = None
+
+    def __bool__(self) -> bool:
+        return self.state in ("new", "retry", "resumed")
 
 
 @dataclass(frozen=True)
@@ -247,41 +277,98 @@ class DeliveryStore:
     def of(cls, store: Any) -> DeliveryStore:
         return cls(store._sessions)
 
-    def claim(self, kind: str, target: str, period: str, *, now: datetime | None = None) -> bool:
-        """True for exactly one caller per (kind, target, period). A failed transient
-        delivery may be re-claimed, at most MAX_ATTEMPTS times in all."""
-        with self._sessions() as s:  # the common case for reminders: already done
-            status = s.scalar(
-                select(Delivery.status).where(
-                    Delivery.kind == kind,
-                    Delivery.target == target[:200],
-                    Delivery.period == period,
-                )
-            )
-        if status is not None and status != "failed":
-            return False
-        try:
-            with self._sessions.begin() as s:
-                s.add(
-                    Delivery(
-                        kind=kind, target=target[:200], period=period, created_at=now or utcnow()
-                    )
-                )
-            return True
-        except IntegrityError:
-            pass
+    def claim(
+        self,
+        kind: str,
+        target: str,
+        period: str,
+        *,
+        now: datetime | None = None,
+        lease: timedelta = CLAIM_LEASE,
+    ) -> Claim:
+        """Take (kind, target, period) before posting; truthy for exactly one caller.
+
+        A new key is inserted ('sending'); the unique constraint turns every other claimant
+        away. A 'failed' (transient) attempt may be taken again, and so may a 'sending' one
+        claimed more than `lease` ago: its clock died between claim and finish (a killed
+        dyno). Both are conditional UPDATEs checked by rowcount, so of two clocks racing for
+        the same key only one wins, and both count towards MAX_ATTEMPTS. A stale claim with
+        no attempts left is marked 'dead' instead (something in it may be what kills the
+        clock).
+
+        Taking over a stale claim makes delivery at-least-once after a crash instead of
+        at-most-once: had the platform already accepted the post when the clock died (the
+        moment between the send returning and `finish`), it is posted a second time. That
+        window is a few milliseconds; losing the post silently was the worse failure.
+
+        Whether a late post is still worth sending is the caller's decision, not the
+        claim's: the key names a period, not a run (a weekly digest moved from Monday to
+        Wednesday still has this week's key, and its Wednesday post is on time). The digest
+        sweep only asks for a run within the grace window (`bot.schedule.plan`), so a digest
+        claim is never taken over for a run older than that; a review reminder stays due
+        until it is answered, so a late one is still wanted.
+        """
+        now = (now or utcnow()).astimezone(UTC)
+        where = _key(kind, target, period)
+        row = self._state(where)
+        if row is None:
+            try:
+                with self._sessions.begin() as s:
+                    s.add(
+                        Delivery(
+                            kind=kind, target=target[:200], period=period,
+                            created_at=now, claimed_at=now,
+                        )
+                    )  # fmt: skip
+                return Claim("new", attempt=1, claimed_at=now)
+            except IntegrityError:
+                row = self._state(where)  # another claimant inserted it a moment ago
+                if row is None:
+                    return Claim("busy", claimed_at=now)
+        status, attempts, claimed_at = row
+        if status == "failed" and attempts < MAX_ATTEMPTS:
+            won = self._take(where, Delivery.status == "failed", attempts, now)
+            return Claim("retry", attempts + 1, now) if won else Claim("busy", 0, now)
+        if status != "sending":
+            return Claim("done", attempts, claimed_at)
+        if claimed_at > now - lease:
+            return Claim("busy", attempts, claimed_at)
+        stale = (Delivery.status == "sending", Delivery.claimed_at < now - lease)
+        if attempts >= MAX_ATTEMPTS:
+            gave_up = self._give_up(where, stale, attempts)
+            return Claim("abandoned" if gave_up else "done", attempts, claimed_at)
+        if self._take(where, and_(*stale), attempts, now):
+            return Claim("resumed", attempts + 1, claimed_at)
+        return Claim("busy", attempts, claimed_at)  # another clock took it over first
+
+    def _state(self, where: tuple[Any, ...]) -> tuple[str, int, datetime] | None:
+        with self._sessions() as s:
+            row = s.execute(
+                select(Delivery.status, Delivery.attempts, Delivery.claimed_at).where(*where)
+            ).first()
+        if row is None:
+            return None
+        return row.status, row.attempts, _aware(row.claimed_at) or utcnow()
+
+    def _take(self, where: tuple[Any, ...], condition: Any, attempts: int, now: datetime) -> bool:
+        """Compare-and-set: the row is ours only if nobody changed it since we read it."""
         with self._sessions.begin() as s:
             return bool(
                 s.execute(
                     update(Delivery)
-                    .where(
-                        Delivery.kind == kind,
-                        Delivery.target == target[:200],
-                        Delivery.period == period,
-                        Delivery.status == "failed",
-                        Delivery.attempts < MAX_ATTEMPTS,
-                    )
-                    .values(status="sending", attempts=Delivery.attempts + 1)
+                    .where(*where, condition, Delivery.attempts == attempts)
+                    .values(status="sending", attempts=attempts + 1, claimed_at=now)
+                ).rowcount
+            )
+
+    def _give_up(self, where: tuple[Any, ...], stale: tuple[Any, ...], attempts: int) -> bool:
+        detail = f"left unfinished {attempts} times (the clock stopped mid-send); given up"
+        with self._sessions.begin() as s:
+            return bool(
+                s.execute(
+                    update(Delivery)
+                    .where(*where, *stale, Delivery.attempts == attempts)
+                    .values(status="dead", detail=detail)
                 ).rowcount
             )
 
@@ -294,16 +381,21 @@ class DeliveryStore:
         status: str,
         message_id: str | None = None,
         detail: str | None = None,
-    ) -> None:
+        attempt: int | None = None,
+    ) -> bool:
+        """Record how a claim ended. With `attempt` (the claim's), only while the claim is
+        still that one: after a take-over, the slow original must not overwrite the result
+        of the attempt that replaced it. False when the row was not updated."""
+        where = _key(kind, target, period)
+        if attempt is not None:
+            where = (*where, Delivery.attempts == attempt)
         with self._sessions.begin() as s:
-            s.execute(
-                update(Delivery)
-                .where(
-                    Delivery.kind == kind,
-                    Delivery.target == target[:200],
-                    Delivery.period == period,
-                )
-                .values(status=status, message_id=message_id, detail=detail)
+            return bool(
+                s.execute(
+                    update(Delivery)
+                    .where(*where)
+                    .values(status=status, message_id=message_id, detail=detail)
+                ).rowcount
             )
 
     def list(self, kind: str | None = None) -> list[tuple[str, str, str, str]]:

@@ -114,7 +114,11 @@ class DigestSubscription(Base):
 
 class Delivery(Base):
     """The exactly-once guard: a row is inserted *before* a post is sent; the unique key
-    (kind, target, period) makes a second clock, a restart or a retried sweep skip it."""
+    (kind, target, period) makes a second clock, a restart or a retried sweep skip it.
+
+    `claimed_at` is when the current attempt took the key. A row still 'sending' long after
+    it (the clock died mid-send) may be taken over by a later sweep: see
+    `persona_store.schedules.DeliveryStore.claim`."""
 
     __tablename__ = "deliveries"
     __table_args__ = (UniqueConstraint("kind", "target", "period"),)
@@ -123,11 +127,13 @@ class Delivery(Base):
     kind: Mapped[str] = mapped_column(String(32))  # digest | review | escalate | survey-close
     target: Mapped[str] = mapped_column(String(200))
     period: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="sending")  # sending|sent|failed
-    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    # sending | sent | failed (retried) | dead (permanent or given up) | empty (nothing to post)
+    status: Mapped[str] = mapped_column(String(16), default="sending")
+    attempts: Mapped[int] = mapped_column(Integer, default=1)  # also fences finish()
     message_id: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class DigestFeature(Base):

@@ -1,12 +1,13 @@
 """Alembic migrations build exactly the schema the models declare, on SQLite and PostgreSQL,
-from an empty database, twice in a row, from two processes at once, and on a database
-that create_all made before migrations existed."""
+from an empty database, twice in a row, from two processes at once, on a database that
+create_all made before migrations existed, and on one holding deliveries from before 0008."""
 
 from __future__ import annotations
 
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -16,9 +17,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
-from persona_store import create_engine_for
+from persona_store import create_engine_for, session_factory
 from persona_store.migrate import alembic_config, current_revisions, head_revisions, upgrade
 from persona_store.models_all import Base
+from persona_store.schedules import DeliveryStore
 from tests.conftest import PG_ADMIN
 
 FOUNDATION = {
@@ -150,5 +152,47 @@ def test_a_create_all_database_is_adopted(empty_url: str) -> None:
         assert current_revisions(engine) == head_revisions()
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM workspaces")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_delivery_claims_upgrade_keeps_deliveries(empty_url: str) -> None:
+    """0008 on a database already in use (every other head applied, deliveries recorded):
+    the rows stay, and each gets its first claim time (created_at) as claimed_at."""
+    cfg = alembic_config()
+    before = head_revisions() - {"0008_delivery_claims"} | {"0002_scheduling"}
+    engine = create_engine_for(empty_url)
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            for revision in sorted(before):
+                command.upgrade(cfg, revision)
+        assert current_revisions(engine) == before
+        with engine.begin() as conn:
+            for i, status in enumerate(("sent", "sending", "failed")):
+                conn.execute(
+                    text(
+                        "INSERT INTO deliveries (kind, target, period, status, attempts, "
+                        "created_at) VALUES ('digest', :target, '2026-W48', :status, 1, :t)"
+                    ),
+                    {"target": f"web:local:C{i}", "status": status,
+                     "t": datetime(2026, 11, 23, 8, i, tzinfo=UTC)},
+                )  # fmt: skip
+        upgrade(engine)
+        assert current_revisions(engine) == head_revisions()
+        assert _diff(engine) == []
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT target, status, created_at, claimed_at FROM deliveries ORDER BY id")
+            ).all()
+        assert [(r.target, r.status) for r in rows] == [
+            ("web:local:C0", "sent"), ("web:local:C1", "sending"), ("web:local:C2", "failed"),
+        ]  # fmt: skip
+        assert all(r.claimed_at == r.created_at and r.claimed_at is not None for r in rows)
+        # Claims work on the upgraded rows: the old 'sending' one is stale and taken over.
+        deliveries = DeliveryStore(session_factory(engine))
+        later = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+        assert deliveries.claim("digest", "web:local:C1", "2026-W48", now=later).state == "resumed"
+        assert not deliveries.claim("digest", "web:local:C0", "2026-W48", now=later)
     finally:
         engine.dispose()

@@ -1,5 +1,6 @@
-"""Migration 0002_scheduling creates exactly the tables and columns the models declare
-(run through Alembic's Operations on a database holding only the foundation tables)."""
+"""Migrations 0002_scheduling and 0008_delivery_claims (on top of it) create exactly the
+tables and columns the models declare (run through Alembic's Operations on a database
+holding only the foundation tables), and undo them."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy import inspect
 from persona_store import create_engine_for, models
 from persona_store import scheduling_models as sm
 
-MIGRATION = Path(__file__).parents[1] / "persona_store/migrations/versions/0002_scheduling.py"
+VERSIONS = Path(__file__).parents[1] / "persona_store/migrations/versions"
 TABLES = [
     sm.Survey.__table__,
     sm.SurveyAnswer.__table__,
@@ -24,8 +25,8 @@ TABLES = [
 ]
 
 
-def _load():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("m0002", MIGRATION)
+def _load(name: str = "0002_scheduling"):  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(f"m{name[:4]}", VERSIONS / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -35,6 +36,8 @@ def _load():  # type: ignore[no-untyped-def]
 def test_migration_matches_models(tmp_path) -> None:  # type: ignore[no-untyped-def]
     module = _load()
     assert module.down_revision == "0001_foundation" and module.revision == "0002_scheduling"
+    claims = _load("0008_delivery_claims")
+    assert claims.down_revision == "0002_scheduling"
     engine = create_engine_for(f"sqlite:///{tmp_path / 'm.db'}")
     foundation = [
         t
@@ -51,9 +54,10 @@ def test_migration_matches_models(tmp_path) -> None:  # type: ignore[no-untyped-
         }
     ]
     models.Base.metadata.create_all(engine, tables=foundation)
-    with engine.begin() as conn:
-        module.op._proxy = Operations(MigrationContext.configure(conn))
-        module.upgrade()
+    for step in (module, claims):
+        with engine.begin() as conn:
+            step.op._proxy = Operations(MigrationContext.configure(conn))
+            step.upgrade()
     insp = inspect(engine)
     for table in TABLES:
         got = {c["name"]: c["nullable"] for c in insp.get_columns(table.name)}
@@ -63,6 +67,10 @@ def test_migration_matches_models(tmp_path) -> None:  # type: ignore[no-untyped-
         for constraint in table.constraints:
             if constraint.__class__.__name__ == "UniqueConstraint":
                 assert tuple(c.name for c in constraint.columns) in uniques
+    with engine.begin() as conn:
+        claims.op._proxy = Operations(MigrationContext.configure(conn))
+        claims.downgrade()
+    assert "claimed_at" not in {c["name"] for c in inspect(engine).get_columns("deliveries")}
     with engine.begin() as conn:
         module.op._proxy = Operations(MigrationContext.configure(conn))
         module.downgrade()
