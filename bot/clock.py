@@ -7,7 +7,8 @@ every 2 s `flush_tallies` (live survey tallies left dirty by the rate limit).
 Exactly-once: every post goes through `deliver`, which claims a unique delivery key
 (kind, target, period) *before* sending. A failing target never stops the sweep: the error
 is logged, a permanent one disables what caused it, a transient one is retried by the next
-sweep (at most three attempts in all).
+sweep (at most three attempts in all). A claim its clock never finished (the process was
+killed mid-send) is taken over by a later sweep once older than CLAIM_LEASE.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.deps import Deps
 from bot.messages import Address, Reply
 from bot.ports import ChatAdapter, DeliveryError
 from bot.schedule import DEFAULT_GRACE, Plan, period_key, plan
-from persona_store.schedules import DeliveryStore, SubscriptionView
+from persona_store.schedules import MAX_ATTEMPTS, DeliveryStore, SubscriptionView
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,14 @@ async def deliver(
     address: Address,
     build: Callable[[], Awaitable[Reply | None]],
 ) -> Outcome:
-    """Claim (kind, target, period), build the reply, send it. Never raises."""
+    """Claim (kind, target, period), build the reply, send it. Never raises.
+
+    A key still being delivered by another claim (a second clock mid-send, or one that died
+    less than CLAIM_LEASE ago) comes back 'transient': not posted yet, so the caller keeps
+    the run due and a later sweep looks again; by then it is either finished (and skipped)
+    or stale, and then taken over here with a warning. A take-over means at-least-once after
+    a crash: a post the platform accepted just before the clock died, before `finish` was
+    recorded, goes out a second time (see `DeliveryStore.claim`)."""
     label = f"{kind} -> {target} [{period}]"
     adapter = adapters.get(address.platform)
     if adapter is None:
@@ -73,37 +81,60 @@ async def deliver(
         report.skipped.append(f"{label}: no adapter")
         return Outcome("no-adapter")
     deliveries = DeliveryStore.of(deps.store)
-    if not await deps.db(deliveries.claim, kind, target, period, now=deps.now()):
+    claim = await deps.db(deliveries.claim, kind, target, period, now=deps.now())
+    if claim.state == "busy":
+        since = _when(claim.claimed_at)
+        log.info("waiting on %s: claimed at %s and not finished yet", label, since)
+        report.skipped.append(f"{label}: being delivered (claimed at {since})")
+        return Outcome("transient", reason=f"being delivered since {since}")
+    if claim.state == "abandoned":
+        log.error("gave up %s: left unfinished %d times; marked dead", label, claim.attempt)
+        report.failed.append(f"{label}: left unfinished {claim.attempt} times")
+        return Outcome("duplicate", reason="given up")
+    if not claim:
         # Debug only: overdue reviews meet their key every minute until they are done.
-        log.debug("skipped %s: already delivered (or being delivered)", label)
+        log.debug("skipped %s: already delivered", label)
         report.skipped.append(f"{label}: already delivered")
         return Outcome("duplicate")
+    if claim.state == "resumed":
+        log.warning(
+            "resuming a delivery left unfinished at %s: %s (attempt %d of %d; posted twice "
+            "if the platform had accepted it before the clock stopped)",
+            _when(claim.claimed_at), label, claim.attempt, MAX_ATTEMPTS,
+        )  # fmt: skip
+
+    async def finish(status: str, **result: str | None) -> None:
+        if not await deps.db(deliveries.finish, kind, target, period, status=status,
+                             attempt=claim.attempt, **result):  # fmt: skip
+            log.warning("%s finished (%s) after its claim was taken over", label, status)
+
     reply: Reply | None = None
     try:
         reply = await build()
         if reply is None:
-            await deps.db(deliveries.finish, kind, target, period, status="empty")
+            await finish("empty")
             report.skipped.append(f"{label}: nothing to post")
             return Outcome("empty")
         message_id = await adapter.send(address, reply)
     except DeliveryError as exc:
         status = "permanent" if exc.permanent else "transient"
         log.warning("failed %s (%s): %s", label, status, exc.reason)
-        await deps.db(
-            deliveries.finish, kind, target, period,
-            status="dead" if exc.permanent else "failed", detail=exc.reason,
-        )  # fmt: skip
+        await finish("dead" if exc.permanent else "failed", detail=exc.reason)
         report.failed.append(f"{label}: {exc.reason}")
         return Outcome(status, reason=exc.reason, reply=reply)
     except Exception as exc:  # a bug or an outage must not stop the sweep
         log.exception("failed %s", label)
-        await deps.db(deliveries.finish, kind, target, period, status="failed", detail=repr(exc))
+        await finish("failed", detail=repr(exc))
         report.failed.append(f"{label}: {exc!r}")
         return Outcome("transient", reason=repr(exc), reply=reply)
-    await deps.db(deliveries.finish, kind, target, period, status="sent", message_id=message_id)
+    await finish("sent", message_id=message_id)
     log.info("posted %s (message %s)", label, message_id)
     report.posted.append(label)
     return Outcome("sent", message_id=message_id, reply=reply)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ") if moment else "?"
 
 
 # -- the sweeps ----------------------------------------------------------------------------------

@@ -1,22 +1,25 @@
 """The clock's sweeps on SQLite and PostgreSQL: exactly-once delivery (same sweep twice, two
-threads at once), the grace window, failing targets, and the end-to-end digest -> vote ->
+threads at once), the grace window, failing targets, a post left unfinished by a killed
+clock (resumed once, or skipped past the grace window), and the end-to-end digest -> vote ->
 close -> evidence flow through a recording ChatAdapter."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import flush_tallies, run_clock_async, sweep_once
+from bot.deps import Deps
 from bot.features import digest as digest_feature
 from bot.features import personas as personas_feature
 from bot.features import surveys as survey_feature
 from bot.messages import Address
-from bot.schedule import first_fire
+from bot.schedule import DEFAULT_GRACE, first_fire
 from persona_store import Store
-from persona_store.schedules import DeliveryStore, DigestStore
+from persona_store.schedules import CLAIM_LEASE, DeliveryStore, DigestStore
 from persona_store.surveys import SurveyStore
 from tests.sched_helpers import (
     Clock,
@@ -366,3 +369,99 @@ async def test_frozen_time_daily_digest_follows_berlin_across_dst(sqlite_store: 
         with time_machine.travel(moment, tick=False):
             await sweep_once(deps, [adapter])
         assert len(adapter.sent) == expected, moment
+
+
+class KilledMidSend:
+    """A platform call that never returns: the clock process is killed while waiting on it,
+    after the delivery was claimed and before it was finished."""
+
+    platform = "web"
+
+    def __init__(self) -> None:
+        self.reached = asyncio.Event()
+
+    def routes(self) -> list:
+        return []
+
+    async def send(self, address: Address, reply: object) -> str:
+        self.reached.set()
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    async def update(self, address: Address, message_id: str, reply: object) -> None:
+        raise AssertionError("not expected")
+
+
+async def kill_clock_mid_send(store: Store, now: datetime) -> None:
+    dying = KilledMidSend()
+    sweep = asyncio.create_task(sweep_once(deps_for(store, Clock(now)), [dying], now))
+    await asyncio.wait_for(dying.reached.wait(), 10)
+    sweep.cancel()  # SIGKILL: nothing after the claim runs, not even an error handler
+    with contextlib.suppress(asyncio.CancelledError):
+        await sweep
+    assert DeliveryStore.of(store).list("digest") == [
+        ("digest", "web:local:playground", "2026-W48", "sending")
+    ]
+
+
+async def test_post_left_unfinished_by_a_killed_clock_is_posted_once(store: Store, caplog) -> None:  # type: ignore[no-untyped-def]
+    """The clock dies between claim and finish (Heroku restarts dynos daily). The restarted
+    clock keeps the digest due while the claim may still be live, then takes it over once,
+    even with a second clock sweeping at the same moment, through the playground adapter."""
+    from adapters.web.app import WebAdapter
+    from bot.commands import Core
+    from bot.features import build_registry
+    from persona_store.web_posts import WebPostStore
+
+    seed(store)
+    subscribe(store, "playground")
+    crashed_at = MONDAY_0800 + timedelta(seconds=5)
+    await kill_clock_mid_send(store, crashed_at)
+
+    def restarted_clock(now: datetime) -> tuple[Deps, WebAdapter]:
+        deps = deps_for(store, Clock(now))
+        return deps, WebAdapter(Core(deps, build_registry()), deps)
+
+    # Restarted a minute later: the claim is younger than the lease, so it could still be
+    # a live clock's. Nothing is posted and the run stays due.
+    soon = crashed_at + timedelta(minutes=1)
+    deps, web = restarted_clock(soon)
+    report = await sweep_once(deps, {"web": web}, soon)
+    assert not report.posted and any("being delivered" in s for s in report.skipped)
+    [sub] = DigestStore.of(store).due(soon)
+    assert sub.next_run_at == MONDAY_0800
+    # Past the lease: two clocks sweep at once; exactly one resumes the post.
+    later = crashed_at + CLAIM_LEASE + timedelta(minutes=1)
+    caplog.set_level(logging.WARNING, logger="bot.clock")
+    (deps1, web1), (deps2, web2) = restarted_clock(later), restarted_clock(later)
+    reports = await asyncio.gather(
+        sweep_once(deps1, {"web": web1}, later), sweep_once(deps2, {"web": web2}, later)
+    )
+    assert sum(len(r.posted) for r in reports) == 1
+    assert "resuming a delivery left unfinished at 2026-11-23 08:00:05Z" in caplog.text
+    next_minute = later + timedelta(minutes=1)
+    report = await sweep_once(deps1, {"web": web1}, next_minute)
+    assert not report.posted and not DigestStore.of(store).due(next_minute)
+    ws = store.default_workspace_id()
+    [post] = WebPostStore.for_store(store).after(ws, "playground")
+    assert "Persona of the week: Maya Chen" in post.body["text"]
+    assert DeliveryStore.of(store).list("digest") == [
+        ("digest", "web:local:playground", "2026-W48", "sent")
+    ]
+
+
+async def test_post_left_unfinished_is_not_posted_after_the_grace_window(
+    sqlite_store: Store,
+) -> None:
+    """Down for longer than the grace window after dying mid-send: that run is skipped like
+    any other missed run, not posted late; next week's goes out as usual."""
+    seed(sqlite_store)
+    subscribe(sqlite_store, "playground")
+    await kill_clock_mid_send(sqlite_store, MONDAY_0800 + timedelta(seconds=5))
+    adapter = RecordingAdapter()
+    back = MONDAY_0800 + DEFAULT_GRACE + timedelta(minutes=30)
+    report = await sweep_once(deps_for(sqlite_store, Clock(back)), [adapter], back)
+    assert not adapter.sent and any("too late" in s for s in report.skipped)
+    next_week = MONDAY_0800 + timedelta(days=7, seconds=5)
+    await sweep_once(deps_for(sqlite_store, Clock(next_week)), [adapter], next_week)
+    assert [a.conversation_id for a, _, _ in adapter.sent] == ["playground"]
