@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from persona_store.models import Persona, utcnow
-from persona_store.spec import LINE_FIELDS, EvidenceSpec, PersonaSpec
+from persona_store.spec import LINE_FIELDS, EvidenceSpec, PersonaSpec, resolve_ref  # re-exported
 from persona_store.views import EvidenceView, LineView, OwnerView, PersonaView
 
 
@@ -67,17 +67,6 @@ def positional_ref(view: PersonaView, key: str | None) -> str | None:
             same_kind = view.lines_of(line.kind)
             return f"{line.kind}-{same_kind.index(line) + 1}"
     return None
-
-
-def resolve_ref(lines: dict[str, tuple[str, ...]], ref: str | None) -> tuple[str, int] | None:
-    """File reference -> (kind, 0-based index) when it names an existing line, else None."""
-    if not ref:
-        return None
-    kind, _, number = ref.rpartition("-")
-    if kind not in LINE_FIELDS.values() or not number.isdigit():
-        return None
-    index = int(number) - 1
-    return (kind, index) if 0 <= index < len(lines.get(kind, ())) else None
 
 
 def spec_of(view: PersonaView) -> PersonaSpec:

@@ -1,15 +1,17 @@
 """Persona files: read YAML/JSON into validated `PersonaSpec`s, write YAML/JSON/Markdown.
 
 Reading is all-or-nothing: `load_file` either returns every persona of the file or raises
-`PersonaFileError` naming the file, line, persona and field of each problem, so nothing is
-ever half-imported. Line numbers come from YAML's node marks (JSON is parsed as YAML for
-that purpose), looked up only when there is an error, so valid files parse at C speed.
+`PersonaFileError` listing every problem of the file (every persona, every field, duplicate
+slugs and keys), each with its line and field path, sorted by line. Line numbers come from
+YAML's node marks (JSON is parsed as YAML for that purpose), composed once and only when
+there is a problem, so valid files parse at C speed. Validation itself is
+`persona_store.spec.check_persona`, the same for YAML and JSON.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -19,8 +21,18 @@ import yaml
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from persona_store.convert import spec_of
+from persona_store.file_problems import (
+    REPORT_LIMIT,
+    FileProblem,
+    PersonaFileError,
+    compose,
+    duplicate_keys,
+    line_of,
+)
 from persona_store.markdown import dump_markdown
-from persona_store.spec import LINE_FIELDS, PersonaSpec, SpecError
+from persona_store.spec import LINE_FIELDS, MAX_NAME, PersonaSpec, check_persona
+from persona_store.spec_fields import FieldPath, format_path, type_name
+from persona_store.suggest import close_matches
 from persona_store.views import PersonaView
 
 try:  # libyaml when available: much faster on big files
@@ -30,63 +42,41 @@ except AttributeError:  # pragma: no cover - pure-Python PyYAML
     _BaseLoader = yaml.SafeLoader
     _Dumper = yaml.SafeDumper
 
+_LABEL_LIMIT = 40
+
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe loader that refuses duplicate keys: YAML would silently keep only the last
-    `pains:` of a persona, losing the first list without a word."""
+    """Safe loader that notices duplicate keys (YAML would silently keep only the last
+    `pains:` of a persona; they are reported with the other problems) and keeps an
+    impossible date such as 2026-13-01 as text for the validator to report."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicate_keys = False
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, str | int) and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"duplicate key {key!r} (only one `{key}:` is allowed here)",
-                    key_node.start_mark,
-                )
-            seen.add(key)
+            if isinstance(key, str | int):
+                if key in seen:
+                    self.duplicate_keys = True
+                seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
 FORMATS = ("yaml", "json")
 SAMPLES_PACKAGE = "persona_store.samples"
 SAMPLES_FILE = "personas.yaml"
-
-
-@dataclass(frozen=True)
-class FileProblem:
-    """One thing wrong with a persona file."""
-
-    file: str
-    line: int | None
-    persona: str | None  # '"Maya Chen"' or '#3' (1-based position in the file)
-    field: str | None  # dotted path inside the persona, e.g. 'pains[2]' or 'evidence[0].n'
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        parts = []
-        if self.persona:
-            parts.append(f"persona {self.persona}")
-        if self.field:
-            parts.append(f'field "{self.field}"')
-        prefix = f"{where}: {', '.join(parts)}" if parts else where
-        return f"{prefix}: {self.message}"
-
-
-class PersonaFileError(ValueError):
-    """A persona file cannot be imported. `problems` lists every problem found (in file
-    order); `str(error)` is one line per problem, ready to print."""
-
-    def __init__(self, problems: Sequence[FileProblem]) -> None:
-        self.problems = tuple(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
-
-    @property
-    def first(self) -> FileProblem:
-        return self.problems[0]
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -107,7 +97,7 @@ def load_file(path: str | Path) -> list[PersonaSpec]:
     path = Path(path)
     if path.suffix.lower() in (".md", ".markdown"):
         raise PersonaFileError(
-            [FileProblem(str(path), None, None, None, "is Markdown, which is for reading only; "
+            [FileProblem(str(path), None, "", "is Markdown, which is for reading only; "
                          "import a YAML or JSON file (`personas export --format yaml`)")]
         )  # fmt: skip
     raw = path.read_bytes()
@@ -115,185 +105,187 @@ def load_file(path: str | Path) -> list[PersonaSpec]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise PersonaFileError(
-            [FileProblem(str(path), None, None, None, f"is not UTF-8 text ({exc.reason})")]
+            [FileProblem(str(path), None, "", f"is not UTF-8 text ({exc.reason})")]
         ) from None
     return loads(text, name=str(path))
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """Where the personas sit in the document: under `prefix` as a list, or (not `listed`)
+    the document is one persona mapping."""
+
+    prefix: FieldPath = ("personas",)
+    listed: bool = True
+
+    def path(self, index: int) -> FieldPath:
+        return (*self.prefix, index) if self.listed else self.prefix
+
+    def index(self, path: FieldPath) -> int | None:
+        """Which persona a path inside the document belongs to."""
+        n = len(self.prefix)
+        if not self.listed:
+            return 0
+        inside = len(path) > n and path[:n] == self.prefix and isinstance(path[n], int)
+        return int(path[n]) if inside else None
+
+
+class _Found:
+    """Problems found so far, each located by its path in the document."""
+
+    def __init__(self, shape: _Shape = _Shape()) -> None:
+        self.shape = shape
+        self.labels: list[str | None] = []  # persona names, by position
+        self.items: list[tuple[FieldPath, str, bool]] = []  # path, message, at key
+
+    def add(self, path: FieldPath, message: str, *, key: bool = False) -> None:
+        self.items.append((path, message, key))
+
+    def persona(self, path: FieldPath) -> str | None:
+        index = self.shape.index(path)
+        return self.labels[index] if index is not None and index < len(self.labels) else None
+
+    def named(self, index: int) -> str:
+        """'personas[0] (Maya Chen)': a persona as another problem refers to it."""
+        label = self.labels[index]
+        where = format_path(self.shape.path(index)) or "the persona"
+        return f"{where} ({label})" if label else where
 
 
 def loads(text: str, *, name: str = "<text>", fmt: str | None = None) -> list[PersonaSpec]:
     """Parse and validate persona file content (fmt 'yaml' or 'json'; sniffed if None)."""
     fmt = fmt or detect_format(name, text)
-    data = _parse(text, name, fmt)
-    items, root_problem = _persona_items(data)
-    if root_problem is not None:
-        path, message = root_problem
-        raise PersonaFileError([_locate(text, name, fmt, path, None, None, message)])
+    data, repeated_keys = _parse(text, name, fmt)
+    found = _Found()
+    items = _persona_items(data, found)
+    found.labels = [_label(item) for item in items]
     specs: list[PersonaSpec] = []
-    problems: list[FileProblem] = []
     first_by_slug: dict[str, int] = {}
-    prefix, single = _items_path(data)
     for index, item in enumerate(items):
-        label = _label(item, index)
-        item_path = prefix if single else [*prefix, index]
-        try:
-            spec = PersonaSpec.from_dict(item)
-        except SpecError as exc:
-            problems.append(_spec_problem(text, name, fmt, item_path, label, exc))
+        where = found.shape.path(index)
+        checked = check_persona(item, check_refs=True)
+        for p in checked.problems:
+            found.add((*where, *p.path), p.message, key=p.at_key)
+        if checked.spec is not None:
+            specs.append(checked.spec)
+        slug = checked.slug
+        if slug is None:
             continue
-        if spec.slug in first_by_slug:
-            other = _label(items[first_by_slug[spec.slug]], first_by_slug[spec.slug])
-            problems.append(
-                _locate(
-                    text,
-                    name,
-                    fmt,
-                    [*item_path, "slug" if "slug" in item else "name"],
-                    label,
-                    "slug",
-                    f"duplicate slug {spec.slug!r}: persona {other}"
-                    " already uses it (give one of them its own `slug:`)",
-                )
+        other = first_by_slug.setdefault(slug, index)
+        if other != index:
+            own = "slug" in item
+            said = f"slug {slug!r} is" if own else f"gives the slug {slug!r},"
+            found.add(
+                (*where, "slug" if own else "name"),
+                f"{said} already used by {found.named(other)}; give one of them its own `slug:`",
             )
-            continue
-        first_by_slug[spec.slug] = index
-        specs.append(spec)
-    if problems:
-        raise PersonaFileError(problems)
+    if found.items or repeated_keys:
+        raise PersonaFileError(_locate(text, name, fmt, found, repeated_keys))
     return specs
 
 
-def _parse(text: str, name: str, fmt: str) -> Any:
+def _parse(text: str, name: str, fmt: str) -> tuple[Any, bool]:
+    """The document and whether it has a key twice in one mapping. A syntax error is the
+    one problem reported: nothing after it can be read reliably."""
     if fmt == "json":
+        duplicates: list[bool] = []
+
+        def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+            mapping = dict(items)
+            if len(mapping) != len(items):
+                duplicates.append(True)
+            return mapping
+
         try:
-            return json.loads(text)
+            return json.loads(text, object_pairs_hook=pairs), bool(duplicates)
         except json.JSONDecodeError as exc:
             raise PersonaFileError(
-                [FileProblem(name, exc.lineno, None, None, f"JSON syntax error: {exc.msg}")]
+                [FileProblem(name, exc.lineno, "", f"JSON syntax error: {exc.msg}")]
             ) from None
+    loader = _Loader(text)
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        return loader.get_single_data(), loader.duplicate_keys
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         detail = " ".join(str(x) for x in (exc.context, exc.problem) if x)
-        kind = (
-            "YAML error"
-            if isinstance(exc, yaml.constructor.ConstructorError)
-            else "YAML syntax error"
-        )
-        raise PersonaFileError(
-            [
-                FileProblem(
-                    name,
-                    mark.line + 1 if mark else None,
-                    None,
-                    None,
-                    f"{kind}: {detail}",
-                )
-            ]
-        ) from None
+        constructor = isinstance(exc, yaml.constructor.ConstructorError)
+        kind = "YAML error" if constructor else "YAML syntax error"
+        line = mark.line + 1 if mark else None
+        raise PersonaFileError([FileProblem(name, line, "", f"{kind}: {detail}")]) from None
     except yaml.YAMLError as exc:
-        raise PersonaFileError(
-            [FileProblem(name, None, None, None, f"YAML error: {exc}")]
-        ) from None
+        raise PersonaFileError([FileProblem(name, None, "", f"YAML error: {exc}")]) from None
+    finally:
+        loader.dispose()
 
 
-def _items_path(data: Any) -> tuple[list[str | int], bool]:
-    """Where the personas sit: (path prefix, True when the file is one persona mapping)."""
-    if isinstance(data, dict) and "personas" in data:
-        return ["personas"], False
-    if isinstance(data, dict):
-        return [], True
-    return [], False
-
-
-def _persona_items(data: Any) -> tuple[list[Any], tuple[list[str | int], str] | None]:
-    """The persona mappings of a file in any accepted shape, or a problem at the root."""
+def _persona_items(data: Any, found: _Found) -> list[Any]:
+    """The persona mappings of a file in any accepted shape (setting `found.shape`);
+    problems with the shape itself go to `found`."""
     if data is None:
-        return [], ([], "the file is empty; expected `personas:` followed by a list")
+        found.add((), "the file is empty; expected `personas:` followed by a list")
+        return []
     if isinstance(data, list):
-        return data, None
-    if isinstance(data, dict):
-        if "personas" in data:
-            extra = sorted(str(k) for k in data if k != "personas")
-            if extra:
-                return [], ([extra[0]], "unknown top-level field (only `personas:` is allowed)")
-            personas = data["personas"]
-            if personas is None:
-                return [], None
-            if not isinstance(personas, list):
-                return [], (["personas"], "expected a list of personas")
-            return personas, None
-        return [data], None
-    return [], ([], "expected `personas:` followed by a list of personas")
+        found.shape = _Shape((), listed=True)
+        return data
+    if not isinstance(data, dict):
+        found.add((), f"expected `personas:` followed by a list, got {type_name(data)}")
+        return []
+    key = "personas"
+    if key not in data:
+        typo = [
+            k
+            for k, v in data.items()
+            if isinstance(k, str) and isinstance(v, list) and close_matches(k, [key], n=1)
+        ]
+        if not typo or "name" in data:
+            found.shape = _Shape((), listed=False)
+            return [data]
+        key = typo[0]  # `persona:` for `personas:`: say so, and still check what it holds
+    for other in sorted(str(k) for k in data if k != "personas"):
+        hint = "did you mean personas?" if other == key else "only `personas:` is allowed here"
+        found.add((other,), f"unknown top-level field ({hint})", key=True)
+    found.shape = _Shape((key,))
+    personas = data[key]
+    if personas is None:
+        return []
+    if not isinstance(personas, list):
+        found.add(
+            (key,),
+            "expected a list of personas (each starting with `- name:`), "
+            f"got {type_name(personas)}",
+        )
+        return []
+    return personas
 
 
-def _label(item: Any, index: int) -> str:
-    if isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"].strip():
-        return f'"{item["name"].strip()}"'
-    return f"#{index + 1}"
-
-
-def _spec_problem(
-    text: str, name: str, fmt: str, item_path: list[str | int], label: str, exc: SpecError
-) -> FileProblem:
-    field = None if exc.field == "persona" else exc.field
-    path = [*item_path, *_split_field(field)] if field else item_path
-    unknown = exc.message.startswith("unknown field")
-    return _locate(text, name, fmt, path, label, field, exc.message, key=unknown)
-
-
-def _split_field(field: str) -> list[str | int]:
-    """'evidence[0].n' -> ['evidence', 0, 'n']."""
-    out: list[str | int] = []
-    for part in field.split("."):
-        head, *indexes = part.split("[")
-        if head:
-            out.append(head)
-        out.extend(int(i.rstrip("]")) for i in indexes if i.rstrip("]").isdigit())
-    return out
+def _label(item: Any) -> str | None:
+    """The persona's name for messages, when it has a usable one."""
+    name = item.get("name") if isinstance(item, dict) else None
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
+        return None
+    name = " ".join(name.split())
+    return name if len(name) <= _LABEL_LIMIT else name[: _LABEL_LIMIT - 1] + "…"
 
 
 def _locate(
-    text: str,
-    name: str,
-    fmt: str,
-    path: list[str | int],
-    persona: str | None,
-    field: str | None,
-    message: str,
-    *,
-    key: bool = False,
-) -> FileProblem:
-    return FileProblem(name, _line_of(text, path, key=key), persona, field, message)
-
-
-def _line_of(text: str, path: list[str | int], *, key: bool = False) -> int | None:
-    """1-based line of the node at `path` (of its key when `key`), walking as deep as it
-    exists. JSON is (nearly) YAML, so one composer serves both."""
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-    except yaml.YAMLError:
-        return None
-    if node is None:
-        return None
-    line = node.start_mark.line + 1
-    for step in path:
-        if isinstance(node, yaml.MappingNode) and isinstance(step, str):
-            for k, v in node.value:
-                if str(k.value) == step:
-                    line = (k if key and step == path[-1] else v).start_mark.line + 1
-                    node = v
-                    break
-            else:
-                return line
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
-            if step >= len(node.value):
-                return line
-            node = node.value[step]
-            line = node.start_mark.line + 1
-        else:
-            return line
-    return line
+    text: str, name: str, fmt: str, found: _Found, repeated_keys: bool
+) -> list[FileProblem]:
+    """Every problem with its line (one compose of the document for all), sorted by line."""
+    root = compose(text, fmt, _Loader)
+    if repeated_keys and root is not None:
+        for path, key in duplicate_keys(root, ()):
+            once = f'one "{key}"' if fmt == "json" else f"one `{key}:`"
+            message = f"duplicate key {key!r}: only {once} is allowed here"
+            found.add(path, message, key=True)
+    problems = [
+        FileProblem(
+            name, line_of(root, path, key=key), format_path(path), message, found.persona(path)
+        )
+        for path, message, key in found.items
+    ]
+    if not problems:  # the parser saw a repeated key that the composer could not place
+        problems.append(FileProblem(name, None, "", "a key is given twice in one mapping"))
+    return sorted(problems, key=lambda p: p.line or 0)
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -355,6 +347,7 @@ def load_samples_if_empty(store: Any, workspace_id: int) -> int:
 __all__ = [
     "FORMATS",
     "LINE_FIELDS",
+    "REPORT_LIMIT",
     "FileProblem",
     "PersonaFileError",
     "detect_format",

@@ -1,18 +1,23 @@
 """PersonaSpec: a validated persona as written in a persona file (YAML/JSON) or snapshot.
 
-`PersonaSpec.from_dict` is the single validator used by import, edits and the JSON Schema
-tests; it raises `SpecError` naming the field, so messages can say exactly what is wrong.
+`check_persona` is the single validator used by import, edits and the JSON Schema tests: one
+pass finds every problem of a persona, each naming its field (`evidence[0].n`), so messages
+can say exactly what is wrong. `PersonaSpec.from_dict` raises them as one `SpecError`.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
+from persona_store import spec_fields as check
 from persona_store.models import EVIDENCE_SOURCES, LINE_KINDS, OWNER_PLATFORMS, PERSONA_KINDS
+from persona_store.spec_fields import FieldPath, FieldProblem, show, type_name
+from persona_store.suggest import close_matches
 
 # File key (plural) -> profile line kind.
 LINE_FIELDS: dict[str, str] = {
@@ -28,15 +33,35 @@ assert set(LINE_FIELDS.values()) == set(LINE_KINDS)
 MAX_NAME = 200
 MAX_TEXT = 2000
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+PERSONA_FIELDS = (
+    "name",
+    "slug",
+    "kind",
+    "role",
+    "summary",
+    "photo_url",
+    "quote",
+    "segment",
+    "owners",
+    "review_every_days",
+    "last_reviewed",
+    "home_channel",
+    *LINE_FIELDS,
+    "evidence",
+)
+EVIDENCE_FIELDS = ("summary", "source", "n", "date", "line")
 
 
 class SpecError(ValueError):
-    """A persona field is invalid. `field` is a dotted path like `pains[2]`."""
+    """A persona is invalid. `problems` lists every problem found; `field` (a dotted path
+    like `pains[2]`, or 'persona' for the persona as a whole) and `message` are the first."""
 
-    def __init__(self, field_name: str, message: str) -> None:
-        super().__init__(f"{field_name}: {message}")
-        self.field = field_name
-        self.message = message
+    def __init__(self, problems: Sequence[FieldProblem]) -> None:
+        self.problems = tuple(problems)
+        first = self.problems[0]
+        self.field = first.field or "persona"
+        self.message = first.message
+        super().__init__("; ".join(f"{p.field or 'persona'}: {p.message}" for p in problems))
 
 
 def slugify(name: str) -> str:
@@ -106,165 +131,189 @@ class PersonaSpec:
 
     @classmethod
     def from_dict(cls, data: Any) -> PersonaSpec:
-        if not isinstance(data, dict):
-            raise SpecError("persona", f"expected a mapping, got {_type_name(data)}")
-        known = {
-            "name",
-            "slug",
-            "kind",
-            "role",
-            "summary",
-            "photo_url",
-            "quote",
-            "segment",
-            "owners",
-            "review_every_days",
-            "last_reviewed",
-            "home_channel",
-            "evidence",
-            *LINE_FIELDS,
-        }
-        unknown = sorted(set(map(str, data)) - known)
-        if unknown:
-            raise SpecError(unknown[0], f"unknown field (known fields: {', '.join(sorted(known))})")
-        name = _text(data, "name", required=True, limit=MAX_NAME)
-        slug = data.get("slug")
-        if slug is None:
-            slug = slugify(name)
-        elif not isinstance(slug, str) or not SLUG_RE.match(slug):
-            raise SpecError("slug", "use 1-63 lower-case letters, digits or dashes, e.g. 'maya'")
-        kind = data.get("kind", "primary")
-        if kind not in PERSONA_KINDS:
-            raise SpecError("kind", f"must be one of {', '.join(PERSONA_KINDS)}, got {kind!r}")
-        review = data.get("review_every_days", 90)
-        if isinstance(review, bool) or not isinstance(review, int) or not 1 <= review <= 3650:
-            raise SpecError("review_every_days", "must be a whole number of days from 1 to 3650")
-        owners = _str_list(data, "owners")
-        for i, owner in enumerate(owners):
-            platform, _, user = owner.partition(":")
-            if platform not in OWNER_PLATFORMS or not user:
-                raise SpecError(
-                    f"owners[{i}]",
-                    f"{owner!r} should look like slack:U0123, teams:29:1abc or email:a@b.com",
-                )
-        lines: dict[str, tuple[str, ...]] = {}
-        for plural, line_kind in LINE_FIELDS.items():
-            texts = _str_list(data, plural)
-            if texts:
-                lines[line_kind] = tuple(texts)
-        evidence_raw = data.get("evidence") or []
-        if not isinstance(evidence_raw, list):
-            raise SpecError("evidence", f"expected a list, got {_type_name(evidence_raw)}")
-        evidence = tuple(_evidence(item, f"evidence[{i}]") for i, item in enumerate(evidence_raw))
-        photo = _text(data, "photo_url", limit=MAX_TEXT) or None
-        if photo and not photo.startswith(("https://", "http://")):
-            raise SpecError("photo_url", "must be an http(s) URL")
-        return cls(
-            name=name,
-            slug=slug,
-            kind=kind,
-            role=_text(data, "role", limit=MAX_TEXT),
-            summary=_text(data, "summary", limit=MAX_TEXT * 2),
-            photo_url=photo,
-            quote=_text(data, "quote", limit=MAX_TEXT),
-            segment=_text(data, "segment", limit=MAX_NAME),
-            owners=tuple(owners),
-            review_every_days=review,
-            last_reviewed=_date(data.get("last_reviewed"), "last_reviewed"),
-            home_channel=_text(data, "home_channel", limit=MAX_NAME) or None,
-            lines=lines,
-            evidence=evidence,
-        )
+        """The spec of a persona mapping; raises SpecError listing every problem."""
+        checked = check_persona(data)
+        if checked.spec is None:
+            raise SpecError(checked.problems)
+        return checked.spec
 
 
-def _type_name(value: Any) -> str:
-    return {
-        dict: "a mapping",
-        list: "a list",
-        str: "text",
-        int: "a number",
-        float: "a number",
-        bool: "true/false",
-        type(None): "nothing",
-    }.get(type(value), type(value).__name__)
+@dataclass(frozen=True)
+class PersonaCheck:
+    """What `check_persona` found: the spec when there is no problem, else the problems.
+    `slug` is the slug the persona would get, when it can be told (for duplicate checks)."""
+
+    spec: PersonaSpec | None
+    slug: str | None
+    problems: tuple[FieldProblem, ...]
 
 
-def _text(data: dict[str, Any], key: str, *, required: bool = False, limit: int) -> str:
-    value = data.get(key)
-    if value is None or value == "":
-        if required:
-            raise SpecError(key, "is required")
-        return ""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise SpecError(key, f"expected text, got {_type_name(value)}")
-    text = str(value).strip()
-    if len(text) > limit:
-        raise SpecError(key, f"is {len(text)} characters long; the limit is {limit}")
-    return text
+def check_persona(data: Any, *, check_refs: bool = False) -> PersonaCheck:
+    """Validate one persona mapping, collecting every problem. `check_refs`: evidence
+    `line: pain-2` must name an existing line (files; an edit may drop lines on purpose)."""
+    if not isinstance(data, dict):
+        message = f"expected a persona (a mapping with `name:` etc.), got {type_name(data)}"
+        return PersonaCheck(None, None, (FieldProblem((), message),))
+    out: list[FieldProblem] = []
+    check.unknown_keys(out, data, (), PERSONA_FIELDS)
+    name = check.text(out, data, "name", required=True, limit=MAX_NAME)
+    slug = _slug(out, data.get("slug"), name)
+    kind = check.choice(out, data.get("kind", "primary"), ("kind",), PERSONA_KINDS)
+    review = data.get("review_every_days", 90)
+    review = check.whole_number(out, review, ("review_every_days",), 1, 3650, "days")
+    owners = _owners(out, data)
+    lines: dict[str, tuple[str, ...]] = {}
+    for plural, line_kind in LINE_FIELDS.items():
+        texts = check.text_items(out, data, plural, limit=MAX_TEXT)
+        if texts:
+            lines[line_kind] = tuple(t for _, t in texts)
+    evidence = _evidence_list(out, data.get("evidence"), lines if check_refs else None)
+    photo = check.text(out, data, "photo_url", limit=MAX_TEXT) or None
+    if photo and not photo.startswith(("https://", "http://")):
+        out.append(FieldProblem(("photo_url",), f"must be an http(s) URL, got {show(photo)}"))
+    role = check.text(out, data, "role", limit=MAX_TEXT)
+    summary = check.text(out, data, "summary", limit=MAX_TEXT * 2)
+    quote = check.text(out, data, "quote", limit=MAX_TEXT)
+    segment = check.text(out, data, "segment", limit=MAX_NAME)
+    home_channel = check.text(out, data, "home_channel", limit=MAX_NAME) or None
+    last_reviewed = check.a_date(out, data.get("last_reviewed"), ("last_reviewed",))
+    if out or slug is None or review is None:
+        return PersonaCheck(None, slug, tuple(out))
+    spec = PersonaSpec(
+        name=name,
+        slug=slug,
+        kind=kind,
+        role=role,
+        summary=summary,
+        photo_url=photo,
+        quote=quote,
+        segment=segment,
+        owners=owners,
+        review_every_days=review,
+        last_reviewed=last_reviewed,
+        home_channel=home_channel,
+        lines=lines,
+        evidence=evidence,
+    )
+    return PersonaCheck(spec, slug, ())
 
 
-def _str_list(data: dict[str, Any], key: str) -> list[str]:
-    value = data.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise SpecError(key, f"expected a list of text, got {_type_name(value)}")
-    out = []
-    for i, item in enumerate(value):
-        if isinstance(item, bool) or not isinstance(item, str | int | float):
-            raise SpecError(f"{key}[{i}]", f"expected text, got {_type_name(item)}")
-        text = str(item).strip()
-        if not text:
-            raise SpecError(f"{key}[{i}]", "is empty")
-        if len(text) > MAX_TEXT:
-            raise SpecError(
-                f"{key}[{i}]", f"is {len(text)} characters long; the limit is {MAX_TEXT}"
-            )
-        out.append(text)
-    return out
-
-
-def _date(value: Any, key: str) -> date | None:
-    if value is None or value == "":
+def line_ref(ref: str) -> tuple[str, int] | None:
+    """'pain-2' -> ('pain', 1): kind and 0-based position; None when not shaped like that."""
+    kind, _, number = ref.rpartition("-")
+    if kind not in LINE_KINDS or not (number.isascii() and number.isdigit()):
         return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            pass
-    raise SpecError(key, f"expected a date like 2026-08-01, got {value!r}")
+    return kind, int(number) - 1
 
 
-def _evidence(item: Any, path: str) -> EvidenceSpec:
+def resolve_ref(lines: dict[str, tuple[str, ...]], ref: str | None) -> tuple[str, int] | None:
+    """File reference -> (kind, 0-based index) when it names an existing line, else None."""
+    parsed = line_ref(ref) if ref else None
+    if parsed is None:
+        return None
+    kind, index = parsed
+    return parsed if 0 <= index < len(lines.get(kind, ())) else None
+
+
+def _slug(out: list[FieldProblem], slug: Any, name: str) -> str | None:
+    if slug is None:
+        return slugify(name) if name else None
+    if isinstance(slug, str) and SLUG_RE.match(slug):
+        return slug
+    message = f"{show(slug)} is not a slug: use 1-63 lower-case letters, digits or dashes"
+    if isinstance(slug, str):
+        fixed = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-")[:63]
+        message += f" (did you mean {fixed}?)" if SLUG_RE.match(fixed) else ", e.g. 'maya'"
+    out.append(FieldProblem(("slug",), message))
+    return None
+
+
+def _owners(out: list[FieldProblem], data: dict[str, Any]) -> tuple[str, ...]:
+    owners = []
+    for i, owner in check.text_items(out, data, "owners", limit=MAX_NAME):
+        platform, _, user = owner.partition(":")
+        if platform in OWNER_PLATFORMS and user:
+            owners.append(owner)
+            continue
+        close = close_matches(platform, OWNER_PLATFORMS, n=1) if user else []
+        hint = f" (did you mean {close[0]}:{user}?)" if close else ""
+        out.append(
+            FieldProblem(
+                ("owners", i),
+                f"{show(owner)} should look like slack:U0123, teams:29:1abc or email:a@b.com{hint}",
+            )
+        )
+    return tuple(owners)
+
+
+def _evidence_list(
+    out: list[FieldProblem], raw: Any, lines: dict[str, tuple[str, ...]] | None
+) -> tuple[EvidenceSpec, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        out.append(FieldProblem(("evidence",), f"expected a list, got {type_name(raw)}"))
+        return ()
+    items = (_evidence(out, item, ("evidence", i), lines) for i, item in enumerate(raw))
+    return tuple(item for item in items if item is not None)
+
+
+def _evidence(
+    out: list[FieldProblem], item: Any, path: FieldPath, lines: dict[str, tuple[str, ...]] | None
+) -> EvidenceSpec | None:
     if isinstance(item, str):
         item = {"summary": item}
     if not isinstance(item, dict):
-        raise SpecError(path, f"expected a mapping, got {_type_name(item)}")
-    unknown = sorted(set(map(str, item)) - {"summary", "source", "n", "date", "line"})
-    if unknown:
-        raise SpecError(
-            f"{path}.{unknown[0]}", "unknown field (use summary, source, n, date, line)"
-        )
+        message = f"expected a mapping (summary: …) or text, got {type_name(item)}"
+        out.append(FieldProblem(path, message))
+        return None
+    before = len(out)
+    check.unknown_keys(out, item, path, EVIDENCE_FIELDS)
     summary = item.get("summary")
     if not isinstance(summary, str) or not summary.strip():
-        raise SpecError(f"{path}.summary", "is required text")
-    source = item.get("source", "manual")
-    if source not in EVIDENCE_SOURCES:
-        raise SpecError(f"{path}.source", f"must be one of {', '.join(EVIDENCE_SOURCES)}")
+        out.append(FieldProblem((*path, "summary"), "is required text"))
+    elif len(summary.strip()) > MAX_TEXT:
+        out.append(FieldProblem((*path, "summary"), check.too_long(summary.strip(), MAX_TEXT)))
+    source = check.choice(out, item.get("source", "manual"), (*path, "source"), EVIDENCE_SOURCES)
     n = item.get("n")
-    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 0):
-        raise SpecError(f"{path}.n", "must be a whole number of people or data points")
+    if n is not None:
+        n = check.whole_number(out, n, (*path, "n"), 0, None, "people or data points")
+    when = check.a_date(out, item.get("date"), (*path, "date"))
     line = item.get("line")
     if line is not None and not isinstance(line, str):
-        raise SpecError(f"{path}.line", "must be a profile line id like pain-2")
-    return EvidenceSpec(
-        summary=summary.strip()[:MAX_TEXT],
-        source=source,
-        n=n,
-        date=_date(item.get("date"), f"{path}.date"),
-        line=line,
-    )
+        out.append(
+            FieldProblem(
+                (*path, "line"), f"must be a profile line id like pain-2, got {show(line)}"
+            )
+        )
+    elif line and lines is not None:
+        _check_ref(out, line, (*path, "line"), lines)
+    if len(out) > before:
+        return None
+    assert isinstance(summary, str)
+    return EvidenceSpec(summary=summary.strip(), source=source, n=n, date=when, line=line)
+
+
+def _check_ref(
+    out: list[FieldProblem], ref: str, path: FieldPath, lines: dict[str, tuple[str, ...]]
+) -> None:
+    parsed = line_ref(ref)
+    if parsed is None:
+        kind, _, number = ref.rpartition("-")
+        close = close_matches(kind.rstrip("s"), LINE_KINDS, n=1)
+        hint = f" (did you mean {close[0]}-{number}?)" if close and number else ""
+        message = f"{show(ref)} is not a profile line id like pain-2{hint}"
+        out.append(FieldProblem(path, message))
+        return
+    if resolve_ref(lines, ref) is not None:
+        return
+    kind = parsed[0]
+    count = len(lines.get(kind, ()))
+    plural = next(p for p, k in LINE_FIELDS.items() if k == kind)
+    if count == 0:
+        has = f"has no {plural}"
+    elif count == 1:
+        has = f"has one {kind} ({kind}-1)"
+    else:
+        has = f"has {count} {plural} ({kind}-1 to {kind}-{count})"
+    out.append(FieldProblem(path, f"{show(ref)} is not a line of this persona, which {has}"))

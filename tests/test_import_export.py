@@ -3,10 +3,12 @@ re-import by slug, round trips, samples."""
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
 import pytest
+import yaml
 
 from persona_store import Store
 from persona_store.files import (
@@ -65,6 +67,56 @@ def test_bad_file_changes_nothing(store: Store, seeded: int, tmp_path: Path, nam
     with pytest.raises(PersonaFileError) as info:
         import_file(store, seeded, path)
     assert str(path) in str(info.value) and info.value.first.line
+    assert state(store, seeded) == before
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def _thousand(mistake_at: int) -> list[dict]:
+    docs = [
+        {
+            "name": f"Persona {i:04d}",
+            "slug": f"p{i:04d}",
+            "kind": ("primary", "secondary", "negative")[i % 3],
+            "owners": [f"slack:U{i:06d}"],
+            "pains": [f"Pain {j} of persona {i}" for j in range(3)],
+            "evidence": [{"summary": f"Interviews {i}", "source": "interview", "line": "pain-2"}],
+        }
+        for i in range(1000)
+    ]
+    docs[mistake_at]["kind"] = "primry"
+    return docs
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+def test_one_mistake_among_1000_valid_personas_writes_nothing(
+    store: Store, seeded: int, tmp_path: Path, fmt: str
+) -> None:
+    before = state(store, seeded)
+    doc = {"personas": _thousand(mistake_at=998)}
+    text = json.dumps(doc, indent=2) if fmt == "json" else yaml.safe_dump(doc, sort_keys=False)
+    path = tmp_path / f"personas.{fmt}"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PersonaFileError) as info:
+        import_file(store, seeded, path)
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if "primry" in t)
+    assert [(p.line, p.field, p.persona) for p in info.value.problems] == [
+        (line, "personas[998].kind", "Persona 0998")
+    ]
+    assert state(store, seeded) == before
+    # The same file without the mistake imports every persona: the mistake alone stopped it.
+    path.write_text(text.replace("primry", "primary"), encoding="utf-8")
+    import_file(store, seeded, path)
+    assert store.count(seeded) == 1004
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+def test_a_file_with_many_problems_writes_nothing(store: Store, seeded: int, fmt: str) -> None:
+    before = state(store, seeded)
+    with pytest.raises(PersonaFileError) as info:
+        import_file(store, seeded, DATA / f"many_problems.{fmt}")
+    assert len(info.value.problems) == 20
     assert state(store, seeded) == before
 
 

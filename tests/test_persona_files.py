@@ -22,7 +22,8 @@ from persona_store.files import (
     loads,
     sample_specs,
 )
-from persona_store.spec import PersonaSpec
+from persona_store.spec import PersonaSpec, SpecError
+from tests.golden_util import assert_golden
 
 
 def _schema_validator() -> jsonschema.Draft202012Validator:
@@ -73,7 +74,7 @@ def test_empty_personas_list_is_fine_but_an_empty_file_is_not(tmp_path: Path) ->
 # -- errors --------------------------------------------------------------------------------
 
 
-def test_unknown_kind_names_file_line_persona_and_field(tmp_path: Path) -> None:
+def test_unknown_kind_names_file_line_field_path_and_persona(tmp_path: Path) -> None:
     err = _error(
         tmp_path,
         "personas.yaml",
@@ -85,17 +86,21 @@ def test_unknown_kind_names_file_line_persona_and_field(tmp_path: Path) -> None:
         "    kind: primry\n",
     )
     assert str(err) == (
-        'personas.yaml:6: persona "Maya Chen", field "kind": '
-        "must be one of primary, secondary, negative, got 'primry'"
+        "personas.yaml:6: personas[1].kind (Maya Chen): "
+        "'primry' is not one of primary, secondary, negative (did you mean primary?)"
     ).replace("personas.yaml", str(tmp_path / "personas.yaml"))
-    assert (err.first.line, err.first.persona, err.first.field) == (6, '"Maya Chen"', "kind")
+    assert (err.first.line, err.first.persona, err.first.field) == (
+        6,
+        "Maya Chen",
+        "personas[1].kind",
+    )
 
 
 def test_missing_name_is_reported_by_position(tmp_path: Path) -> None:
     err = _error(
         tmp_path, "p.yaml", "personas:\n  - name: Ada\n  - role: Nobody\n    kind: primary\n"
     )
-    assert err.first.persona == "#2" and err.first.field == "name" and err.first.line == 3
+    assert (err.first.line, err.first.field, err.first.persona) == (3, "personas[1].name", None)
     assert "is required" in str(err)
 
 
@@ -103,10 +108,17 @@ def test_duplicate_slug_in_file(tmp_path: Path) -> None:
     err = _error(
         tmp_path,
         "p.yaml",
+        "personas:\n  - name: Maya Chen\n  - name: Ada\n  - name: Maya Ortiz\n    slug: ada\n",
+    )
+    assert [(p.line, p.field) for p in err.problems] == [(5, "personas[2].slug")]
+    assert "slug 'ada' is already used by personas[1] (Ada)" in str(err)
+    err = _error(
+        tmp_path,
+        "p.yaml",
         "personas:\n  - name: Maya Chen\n  - name: Ada\n  - name: Maya Ortiz\n",
     )
-    assert err.first.line == 4 and err.first.field == "slug"
-    assert "duplicate slug 'maya'" in str(err) and '"Maya Chen" already uses it' in str(err)
+    assert (err.first.line, err.first.field) == (4, "personas[2].name")
+    assert "gives the slug 'maya', already used by personas[0] (Maya Chen)" in str(err)
 
 
 def test_wrong_type_points_at_the_value(tmp_path: Path) -> None:
@@ -115,7 +127,7 @@ def test_wrong_type_points_at_the_value(tmp_path: Path) -> None:
         "p.yaml",
         "personas:\n  - name: Maya Chen\n    goals: Be fast\n    pains: [ok]\n",
     )
-    assert err.first.field == "goals" and err.first.line == 3
+    assert (err.first.field, err.first.line) == ("personas[0].goals", 3)
     assert "expected a list of text, got text" in str(err)
 
 
@@ -134,15 +146,134 @@ def test_nested_list_item_and_evidence_fields_have_their_own_lines(tmp_path: Pat
         "        source: guess\n",
     )
     assert [(p.line, p.field) for p in err.problems] == [
-        (5, "pains[1]"),
-        (9, "evidence[0].source"),
+        (5, "personas[0].pains[1]"),
+        (9, "personas[1].evidence[0].source"),
     ]  # every bad persona is reported, in file order
 
 
-def test_unknown_field_points_at_the_key(tmp_path: Path) -> None:
-    err = _error(tmp_path, "p.yaml", "personas:\n  - name: Maya\n    goals: [a]\n    colour: red\n")
-    assert err.first.line == 4 and err.first.field == "colour"
-    assert "unknown field" in str(err)
+def test_unknown_field_points_at_the_key_and_suggests(tmp_path: Path) -> None:
+    err = _error(tmp_path, "p.yaml", "personas:\n  - name: Maya\n    goal: [a]\n    colour: red\n")
+    assert [(p.line, p.field) for p in err.problems] == [
+        (3, "personas[0].goal"),
+        (4, "personas[0].colour"),
+    ]
+    assert err.problems[0].message == "unknown field (did you mean goals?)"
+    assert err.problems[1].message.startswith("unknown field (known fields: behaviors, ")
+
+
+DATA = Path(__file__).parent / "data"
+
+# (line in the YAML file, line in the JSON file, field, start of the message)
+MANY_PROBLEMS = [
+    (5, 5, "personas[0].kind", "'primry' is not one of primary, secondary, negative (did you"),
+    (7, 7, "personas[0].goal", "unknown field (did you mean goals?)"),
+    (10, 10, "personas[0].pains[1]", "expected text, got a list"),
+    (11, 12, "personas[0].owners[1]", "'slak:U0456' should look like slack:U0123"),
+    (12, 13, "personas[0].review_every_days", "must be a whole number of days from 1 to 3650"),
+    (13, 14, "personas[0].last_reviewed", "expected a date like 2026-08-01, got '2026-13-01'"),
+    (14, 16, "personas[1].name", "is required"),
+    (15, 18, "personas[1].slug", "'No Slug' is not a slug"),
+    (16, 19, "personas[1].quote", "expected text, got a mapping"),
+    (18, 23, "personas[2].segment", "is 232 characters long; the limit is 200"),
+    (19, 24, "personas[2].objections", "expected a list of text, got text"),
+    (20, 25, "personas[2].photo_url", "must be an http(s) URL"),
+    (23, 29, "personas[2].evidence[0].source", "'interveiw' is not one of survey, interview"),
+    (24, 30, "personas[2].evidence[0].n", "must be a whole number of people or data points"),
+    (25, 31, "personas[2].evidence[0].date", "expected a date like 2026-08-01, got 'last week'"),
+    (26, 32, "personas[2].evidence[0].line", "'pain-1' is not a line of this persona"),
+    (27, 34, "personas[2].evidence[1]", "expected a mapping (summary: …) or text, got a number"),
+    (28, 38, "personas[3].name", "gives the slug 'maya', already used by personas[0] (Maya Chen)"),
+    (30, 40, "personas[3].pains", "duplicate key 'pains': only one "),
+    (31, 43, "version", "unknown top-level field (only `personas:` is allowed here)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+def test_every_problem_in_every_persona_is_reported_with_its_line(fmt: str) -> None:
+    with pytest.raises(PersonaFileError) as info:
+        load_file(DATA / f"many_problems.{fmt}")
+    problems = info.value.problems
+    got = [(p.line, p.field) for p in problems]
+    assert got == [(y if fmt == "yaml" else j, f) for y, j, f, _ in MANY_PROBLEMS]
+    for problem, (*_, message) in zip(problems, MANY_PROBLEMS, strict=True):
+        assert problem.message.startswith(message), problem
+    assert {p.persona for p in problems} == {"Maya Chen", "Sam Ortiz", "Maya Ortiz", None}
+
+
+def test_the_report_reads_well() -> None:
+    text = (DATA / "many_problems.yaml").read_text(encoding="utf-8")
+    with pytest.raises(PersonaFileError) as info:
+        loads(text, name="many_problems.yaml")
+    assert_golden("files/many_problems.txt", info.value.explain() + "\n")
+
+
+def test_the_report_is_capped_and_says_how_many_more() -> None:
+    text = "personas:\n" + "".join(
+        f"  - name: Persona {i}\n    slug: p{i}\n    kind: k{i}\n" for i in range(120)
+    )
+    with pytest.raises(PersonaFileError) as info:
+        loads(text, name="p.yaml")
+    err = info.value
+    assert len(err.problems) == 120
+    assert [p.line for p in err.problems] == [4 + 3 * i for i in range(120)]
+    lines = str(err).splitlines()
+    assert len(lines) == 51 and lines[-1] == "… and 70 more problems"
+    assert lines[49].startswith("p.yaml:151: personas[49].kind (Persona 49): 'k49'")
+    assert err.explain().startswith(
+        "Cannot import p.yaml: 120 problems, so nothing was changed.\n  p.yaml:4: "
+    )
+    assert err.report(limit=5).splitlines()[-1] == "… and 115 more problems"
+    one = err.report(limit=119).splitlines()
+    assert len(one) == 120 and one[-1] == "… and 1 more problem"
+
+
+def test_an_impossible_yaml_date_is_a_problem_not_a_crash() -> None:
+    with pytest.raises(PersonaFileError) as info:
+        loads("name: Ada\nlast_reviewed: 2026-02-30\n", name="p.yaml")
+    assert str(info.value) == (
+        "p.yaml:2: last_reviewed (Ada): expected a date like 2026-08-01, got '2026-02-30'"
+    )
+
+
+def test_evidence_must_point_at_a_line_of_the_file_but_edits_may_drop_lines() -> None:
+    doc = {"name": "Ada", "pains": ["Tabs"], "evidence": [{"summary": "x", "line": "pain-2"}]}
+    with pytest.raises(PersonaFileError) as info:
+        loads(json.dumps(doc), name="p.json")
+    assert info.value.first.field == "evidence[0].line"
+    assert "'pain-2' is not a line of this persona, which has one pain (pain-1)" in str(info.value)
+    doc["evidence"] = [{"summary": "x", "line": "pains-1"}]
+    with pytest.raises(PersonaFileError, match=r"not a profile line id .*did you mean pain-1\?"):
+        loads(json.dumps(doc), name="p.json")
+    # An edit (Slack modal) may remove the line evidence pointed at: the link is dropped.
+    doc["evidence"] = [{"summary": "x", "line": "pain-2"}]
+    assert PersonaSpec.from_dict(doc).evidence[0].line == "pain-2"
+
+
+def test_from_dict_raises_every_problem_of_the_persona() -> None:
+    with pytest.raises(SpecError) as info:
+        PersonaSpec.from_dict({"kind": "negativ", "owners": ["teams"], "colour": "red"})
+    err = info.value
+    assert [p.field for p in err.problems] == ["colour", "name", "kind", "owners[0]"]
+    assert (err.field, err.message) == ("colour", err.problems[0].message)  # what edits show
+    assert "(did you mean negative?)" in str(err)
+    with pytest.raises(SpecError, match="name: is required"):
+        PersonaSpec.from_dict({"name": "   "})  # blank is missing, not a persona called ''
+
+
+def test_json_with_escaped_emoji_still_has_lines() -> None:
+    text = '{"personas": [\n  {"name": "Zo\\u00eb \\ud83d\\ude00",\n   "kind": "main"}\n]}'
+    with pytest.raises(PersonaFileError) as info:
+        loads(text, name="p.json")
+    assert (info.value.first.line, info.value.first.persona) == (3, "Zoë 😀")
+
+
+def test_personas_misspelt_at_the_top_is_named_and_its_personas_still_checked() -> None:
+    with pytest.raises(PersonaFileError) as info:
+        loads("persona:\n  - name: Ada\n    kind: main\n", name="p.yaml")
+    assert [str(p) for p in info.value.problems] == [
+        "p.yaml:1: persona: unknown top-level field (did you mean personas?)",
+        "p.yaml:3: persona[0].kind (Ada): 'main' is not one of primary, secondary, negative",
+    ]
 
 
 def test_unknown_top_level_field(tmp_path: Path) -> None:
@@ -155,9 +286,20 @@ def test_yaml_syntax_error_has_a_line(tmp_path: Path) -> None:
     assert err.first.line == 4 and "YAML syntax error" in str(err)
 
 
-def test_duplicate_yaml_key_is_an_error_not_a_silent_overwrite(tmp_path: Path) -> None:
-    err = _error(tmp_path, "p.yaml", "personas:\n  - name: Maya\n    pains: [a]\n    pains: [b]\n")
-    assert err.first.line == 4 and "duplicate key 'pains'" in str(err)
+def test_duplicate_keys_are_errors_not_silent_overwrites(tmp_path: Path) -> None:
+    err = _error(
+        tmp_path,
+        "p.yaml",
+        "personas:\n  - name: Maya\n    pains: [a]\n    pains: [b]\n    kind: nope\n",
+    )
+    assert [(p.line, p.field) for p in err.problems] == [
+        (4, "personas[0].pains"),
+        (5, "personas[0].kind"),  # and the rest of the file is still checked
+    ]
+    assert "duplicate key 'pains'" in str(err)
+    err = _error(tmp_path, "p.json", '{"name": "Maya",\n "pains": ["a"],\n "pains": ["b"]}')
+    assert (err.first.line, err.first.field) == (3, "pains")
+    assert "duplicate key 'pains'" in str(err)
 
 
 def test_json_syntax_error_has_a_line(tmp_path: Path) -> None:
@@ -171,7 +313,7 @@ def test_json_field_errors_have_lines_too(tmp_path: Path) -> None:
     err = _error(
         tmp_path, "p.json", '{"personas": [\n  {"name": "A"},\n  {"name": "B",\n   "kind": 3}\n]}'
     )
-    assert (err.first.line, err.first.persona, err.first.field) == (4, '"B"', "kind")
+    assert (err.first.line, err.first.persona, err.first.field) == (4, "B", "personas[1].kind")
 
 
 def test_not_utf8(tmp_path: Path) -> None:
