@@ -240,7 +240,7 @@ def cmd_personas(args: argparse.Namespace, settings: Settings) -> int:
             specs = files.load_file(Path(args.file))
             result = store.import_specs(ws, specs, author="cli:import")
         except files.PersonaFileError as exc:
-            print(f"Import failed, nothing was changed.\n{exc}", file=sys.stderr)
+            print(f"{exc.explain()}\nFix the file and run the import again.", file=sys.stderr)
             return 2
         except OSError as exc:
             print(f"Cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
