@@ -7,7 +7,6 @@ personas.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from persona_store.models import (
     utcnow,
 )
 from persona_store.spec import EvidenceSpec, PersonaSpec
+from persona_store.suggest import close_matches
 from persona_store.sync import apply_spec, sync_owners
 from persona_store.views import PersonaView
 
@@ -221,7 +221,7 @@ class Store:
             return PersonaLookup(query=query, ambiguous=tuple(sorted(names[s] for s in many)))
         if len(prefixed) == 1:
             return PersonaLookup(query=query, persona=self.get(workspace_id, prefixed.pop()))
-        close = difflib.get_close_matches(q, list(keys), n=3, cutoff=0.6)
+        close = close_matches(q, keys)
         suggestions: list[str] = []
         for key in close:
             for slug in sorted(keys[key]):
