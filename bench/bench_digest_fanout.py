@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from aiohttp import web  # noqa: E402
 
 from adapters.slack.app import SlackAdapter  # noqa: E402
+from bot.answering.offline import OfflineAnswerer  # noqa: E402
 from bot.clock import sweep_once  # noqa: E402
 from bot.commands import Core  # noqa: E402
 from bot.deps import Deps  # noqa: E402
@@ -92,7 +93,7 @@ async def run(channels: int, latency: float) -> None:
             ],
         )
         settings = Settings(database_url=f"sqlite:///{tmp}/fanout.db")
-        deps = Deps(store=store, answerer=None, settings=settings)  # type: ignore[arg-type]
+        deps = Deps(store=store, answerer=OfflineAnswerer(), settings=settings)
         deps.now = lambda: now
         core = Core(deps, build_registry())
         tasks = BackgroundTasks()

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.answering.offline import OfflineAnswerer  # noqa: E402
 from bot.clock import plan_due, sweep_once  # noqa: E402
 from bot.deps import Deps  # noqa: E402
 from bot.messages import Address, Reply  # noqa: E402
@@ -135,7 +136,7 @@ def main() -> None:
         upgrade(store2_engine)
         store2 = Store(session_factory(store2_engine))
         populate(store2, 1000, now)
-        deps = Deps(store=store2, answerer=None, settings=Settings())  # type: ignore[arg-type]
+        deps = Deps(store=store2, answerer=OfflineAnswerer(), settings=Settings())
         deps.now = lambda: now
         a = time.perf_counter()
         report = asyncio.run(sweep_once(deps, [NullAdapter()], now))
