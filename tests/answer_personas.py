@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
+from bot.answering.base import Answer
+from persona_store.files import sample_specs
+from persona_store.models import LINE_KINDS
 from persona_store.views import EvidenceView, LineView, PersonaView
 
 MAYA_LINES: tuple[tuple[str, str, str], ...] = (
@@ -59,3 +63,57 @@ def evidence(summary: str, line_key: str | None = None, n: int | None = 15) -> E
         details=None,
         created_at=datetime(2026, 7, 10, tzinfo=UTC),
     )
+
+
+def sample_persona(slug: str) -> PersonaView:
+    """One of the shipped sample personas (persona_store/samples) as a view, keyed like the
+    store keys lines ("pain-2" = second pain) and with its evidence linked the same way."""
+    specs = {s.slug: s for s in sample_specs()}
+    spec = specs[slug]
+    keyed = tuple(
+        (f"{kind}-{i + 1}", kind, text)
+        for kind in LINE_KINDS
+        for i, text in enumerate(spec.lines.get(kind, ()))
+    )
+    proofs = tuple(
+        EvidenceView(
+            id=i + 1,
+            source=e.source,
+            summary=e.summary,
+            n=e.n,
+            collected_at=e.date,
+            line_key=e.line,
+            details=None,
+            created_at=datetime(2026, 10, 1, tzinfo=UTC),
+        )
+        for i, e in enumerate(spec.evidence)
+    )
+    return make_persona(
+        keyed,
+        slug=spec.slug,
+        name=spec.name,
+        kind=spec.kind,
+        pid=sorted(specs).index(slug) + 1,
+        evidence=proofs,
+    )
+
+
+QUOTED = re.compile(r"“([^”]+)”")
+
+
+def assert_grounded(persona: PersonaView, answer: Answer) -> None:
+    """Every reason cites real keys and quotes exactly the cited line (or a cut of it)."""
+    for item in (*answer.reasons, *answer.concerns):
+        assert item.cites, item
+        for key in item.cites:
+            assert persona.line(key) is not None, key
+        quoted = QUOTED.findall(item.text)
+        assert quoted, item.text
+        line_text = persona.line(item.cites[0]).text  # type: ignore[union-attr]
+        assert line_text.startswith(quoted[0].rstrip("…")), (quoted[0], line_text)
+    profile = [ln.text for ln in persona.lines]
+    for w in answer.win_over:
+        (q,) = QUOTED.findall(w)
+        assert any(t.startswith(q.rstrip("…")) for t in profile), w
+    for q in QUOTED.findall(answer.summary):  # the summary quotes only profile lines too
+        assert any(t.startswith(q.rstrip("…")) for t in profile), q

@@ -2,36 +2,22 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from bot.answering.factory import build_answerer
+from bot.answering.negation import flipped_stems
 from bot.answering.offline import OfflineAnswerer
 from bot.answering.text import direction, stem, terms
 from bot.settings import Settings
 from persona_store import Store
 from persona_store.spec import PersonaSpec
-from persona_store.views import PersonaView
-from tests.answer_personas import MAYA_LINES, evidence, make_persona
-
-QUOTED = re.compile(r"“([^”]+)”")
-
-
-def assert_grounded(persona: PersonaView, answer) -> None:  # type: ignore[no-untyped-def]
-    """Every reason cites real keys and quotes exactly the cited line (or a cut of it)."""
-    for item in (*answer.reasons, *answer.concerns):
-        assert item.cites, item
-        for key in item.cites:
-            assert persona.line(key) is not None, key
-        quoted = QUOTED.findall(item.text)
-        assert quoted, item.text
-        line_text = persona.line(item.cites[0]).text  # type: ignore[union-attr]
-        assert line_text.startswith(quoted[0].rstrip("…")), (quoted[0], line_text)
-    profile = [ln.text for ln in persona.lines]
-    for w in answer.win_over:
-        (q,) = QUOTED.findall(w)
-        assert any(t.startswith(q.rstrip("…")) for t in profile), w
+from tests.answer_personas import (
+    MAYA_LINES,
+    assert_grounded,
+    evidence,
+    make_persona,
+    sample_persona,
+)
 
 
 async def test_raise_prices_surfaces_the_budget_line_and_leans_oppose() -> None:
@@ -170,6 +156,9 @@ def test_direction_lexicon() -> None:
     overall, per, added = direction("Raise the price of the pro plan and simplify setup")
     assert per["price"] == -1 and per["onboarding"] == 1 and not added
     assert direction("Add automated reporting").added == {"automation", "reporting"}
+    assert direction("What if we dropped the free tier?")[0] == -1  # past forms are cues too
+    assert direction("What if we cut support response times?")[0] == 1  # times are a cost
+    assert direction("Does Sam like simplified modes?")[0] == 0  # an adjective, not a change
 
 
 def test_light_stemming_and_synonyms() -> None:
@@ -184,3 +173,120 @@ def test_light_stemming_and_synonyms() -> None:
 def test_factory_picks_offline_without_a_key() -> None:
     answerer = build_answerer(Settings())
     assert isinstance(answerer, OfflineAnswerer) and answerer.name == "offline"
+
+
+@pytest.mark.parametrize(
+    "group",
+    [
+        ("integration", "integrations", "integrate", "integrated", "integrating"),
+        ("automation", "automate", "automated"),
+        ("commitment", "commitments", "commit"),
+        ("implementation", "implement", "implementing"),
+        ("requirement", "require", "requires"),
+        ("pay", "paid", "pays"),
+        ("apply", "applies", "applied"),
+    ],
+)
+def test_stems_meet_across_inflections(group: tuple[str, ...]) -> None:
+    assert len({stem(w) for w in group}) == 1, {w: stem(w) for w in group}
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [("yearly", "3-year"), ("creation", "create"), ("format", "form"), ("rate", "ration")],
+)
+def test_stems_keep_false_friends_apart(left: str, right: str) -> None:
+    assert set(terms(left)).isdisjoint(terms(right))
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("on-prem", "on-premises"),
+        ("On-Prem", "on premise"),
+        ("self-hosted", "on-premises"),
+        ("SSO", "single sign-on"),
+        ("2FA", "two-factor authentication"),
+        ("MFA", "multi-factor auth"),
+        ("LLM", "artificial intelligence"),
+        ("DPA", "data processing agreement"),
+        ("SOC 2", "soc2"),
+        ("e-mail", "emails"),
+        ("CSM", "customer success manager"),
+    ],
+)
+def test_variants_become_one_term(a: str, b: str) -> None:
+    assert terms(a) == terms(b) != []
+
+
+def test_variants_do_not_swallow_other_words() -> None:
+    assert terms("multi-step onboarding wizard") != terms("mfa onboarding wizard")
+    assert "sso" not in terms("a single dispatcher signs on at six")
+    assert terms("prompt") == ["prompt"] and terms("soccer") == ["soccer"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "flipped", "kept"),
+    [
+        ("pain", "No bulk edit, so fixing 40 loads takes an hour", {"bulk", "edit"}, {"load"}),
+        ("objection", "Refuses tools without keyboard navigation or bulk actions",
+         {"keyboard", "navig", "bulk", "action"}, {"refus"}),
+        ("pain", "Tools that don't integrate with the incumbent ERP", {"integr"}, {"erp"}),
+        ("pain", "Offboarding leaves former employees with tools that lack SCIM", {"scim"},
+         {"employe", "former"}),
+        ("objection", "If the free tier goes away she will switch to a cheaper tool",
+         {"fre", "tier"}, {"switch", "cheaper"}),
+        ("objection", "Expects a dedicated support team at no extra cost",
+         {"dedic", "support"}, {"extra", "cost"}),
+        ("objection", "Will not approve a chat bot that can read every channel", set(),
+         {"chat", "bot", "approv"}),
+        ("objection", "Does not trust AI features that change data", set(), {"ai", "trust"}),
+        ("objection", "Too expensive for a team our size - we are not an enterprise", set(),
+         {"enterpris"}),
+        ("goal", "Get every status in one place instead of five spreadsheets",
+         {"spreadsheet"}, {"status", "plac"}),
+        ("goal", "Dispatch 60+ loads a day without leaving the keyboard", set(), {"keyboard"}),
+        ("motivation", "Fewer repetitive tasks, more time on the tricky loads",
+         {"repetitiv", "task"}, {"tricky", "load"}),
+    ],
+)  # fmt: skip
+def test_flipped_stems(kind: str, text: str, flipped: set[str], kept: set[str]) -> None:
+    got = flipped_stems(text, kind)
+    assert flipped <= got, got
+    assert not kept & got, got
+
+
+async def test_on_prem_retrieves_the_on_premises_line() -> None:
+    gordon = sample_persona("gordon")
+    for question in (
+        "Should we offer an on-prem version?",
+        "What would Gordon think about on prem hosting",
+        "Should we ship a self-hosted edition?",
+    ):
+        answer = await OfflineAnswerer().answer(gordon, question)
+        assert "goal-3" in answer.cited_keys, (question, answer.summary)
+        assert answer.stance == "support"
+
+
+async def test_a_line_about_lacking_the_thing_reads_the_right_way_round() -> None:
+    sam = sample_persona("sam")
+    add = await OfflineAnswerer().answer(sam, "Should we add keyboard navigation?")
+    remove = await OfflineAnswerer().answer(sam, "Should we remove keyboard navigation?")
+    assert add.stance == "support" and remove.stance == "oppose"
+    assert any("objection-4" in r.cites for r in add.reasons)
+    assert any("objection-4" in c.cites for c in remove.concerns)
+    assert_grounded(sam, add)
+    assert_grounded(sam, remove)
+
+
+async def test_a_3_year_contract_is_not_about_yearly_audits() -> None:
+    answer = await OfflineAnswerer().answer(
+        sample_persona("priya"), "Should we add a 3-year enterprise contract?"
+    )
+    assert answer.out_of_scope and answer.cited_keys == ()
+
+
+async def test_ai_meets_an_llm_objection() -> None:
+    priya = sample_persona("priya")
+    answer = await OfflineAnswerer().answer(priya, "Should we add AI suggestions?")
+    assert any("objection-3" in c.cites for c in answer.concerns)

@@ -1,11 +1,26 @@
 """The offline grounded answerer: the default when no AI model is configured.
 
-It ranks the persona's own profile lines (and evidence) against the question with BM25,
-then builds the answer only from the best matches: goals and motivations suggest support,
-pains and objections suggest concerns, and a small direction lexicon decides whether the
-proposal relieves or aggravates what it touches ("raise prices" vs a budget pain leans
-oppose; "make onboarding faster" vs an onboarding pain leans support). Every reason quotes
-a profile line and cites its key; nothing is written that is not in the profile.
+It ranks the persona's own profile lines (and evidence) against the question with BM25
+(terms normalised as `bot.answering.text` describes), then builds the answer only from the
+best matches. Every reason quotes a profile line and cites its key; nothing is written that
+is not in the profile, and when nothing relevant matches it says so ("out of scope").
+
+The text is first sorted into a proposal or a question (`bot.answering.forms` documents
+the rules):
+
+- A proposal ("Should we raise prices 20%?", "we're adding SSO", "a price increase of
+  10%") gets a reaction: goals and motivations suggest support, pains and objections
+  suggest concerns, and a small direction lexicon decides whether the proposal relieves or
+  aggravates what it touches ("raise prices" vs a budget pain leans oppose; "make
+  onboarding faster" vs an onboarding pain leans support).
+- A question ("Is SSO a must-have?", "Does Sam care about keyboard shortcuts?", "Who
+  approves Maya's budget?") gets an answer to that question from the same lines:
+  `bot.answering.questions` says "Yes", "No", "Probably …" or "It depends" for a yes/no
+  question and which profile lines speak to an open one. The stance is still the
+  persona's attitude to the topic, so a panel can compare personas either way.
+
+Lines that name the topic as missing or unwanted ("No bulk edit", "instead of five
+spreadsheets", see `bot.answering.negation`) are read the right way round in both.
 """
 
 from __future__ import annotations
@@ -13,17 +28,32 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from bot.answering.base import Answer, Reason, Stance
+from bot.answering.base import Answer, Reason
 from bot.answering.bm25 import BM25
+from bot.answering.forms import Form, question_form
+from bot.answering.negation import POSITIVE_KINDS, flipped_stems
+from bot.answering.phrasing import (
+    MAX_EACH,
+    Match,
+    backing_note,
+    confidence,
+    label,
+    quote,
+    stance_of,
+    win_over,
+)
+from bot.answering.questions import question_answer
 from bot.answering.text import GENERIC, direction, terms
 from persona_store.views import EvidenceView, LineView, PersonaView
 
 CONCEPT_WEIGHT = 0.8  # a synonym match counts a bit less than the same word
 GENERIC_WEIGHT = 0.3
 RELATIVE_CUTOFF = 0.3  # lines scoring under 30% of the best match are dropped
-MAX_EACH = 3  # reasons / concerns / win-over items
 CACHE_SIZE = 512
-QUOTE_CHARS = 140
+# Complaints about what something costs: a line like "Per-seat SSO surcharges" is a catch
+# about price when the question is not about cost at all (SSO itself), not a reason
+# against SSO.
+COST_CONCEPTS = frozenset(("price", "contract"))
 
 
 @dataclass(frozen=True)
@@ -32,6 +62,7 @@ class _Doc:
     evidence: EvidenceView | None
     strong: frozenset[str]  # terms that may make this document relevant on their own
     concepts: frozenset[str]
+    flipped: frozenset[str] = frozenset()  # stems the line names as missing or unwanted
 
 
 @dataclass(frozen=True)
@@ -44,79 +75,13 @@ class _Index:
 _Top = tuple[str, str]  # (label, line text) of the strongest reason or concern
 
 
-@dataclass(frozen=True)
-class _Match:
-    line: LineView
-    relevance: float  # 0..1, relative to the best match
-    effect: int  # +1 the proposal relieves it, -1 aggravates it, 0 unknown
-
-
-# Labels read both as a bullet prefix and after "it" in the summary.
-_LABELS: dict[str, dict[int, tuple[str, str, float]]] = {
-    # effect -> (side, label, weight); side "r" reason, "c" concern
-    "goal": {
-        1: ("r", "Serves their goal", 1.3),
-        0: ("r", "Fits their goal", 1.0),
-        -1: ("c", "Cuts against their goal", 1.2),
-    },
-    "motivation": {
-        1: ("r", "Speaks to what drives them", 1.3),
-        0: ("r", "Fits what drives them", 1.0),
-        -1: ("c", "Cuts against what drives them", 1.2),
-    },
-    "pain": {
-        1: ("r", "Could ease a pain they have", 1.2),
-        0: ("c", "Touches a pain", 0.6),
-        -1: ("c", "Would make a pain worse", 1.5),
-    },
-    "objection": {
-        1: ("r", "Answers an objection of theirs", 1.0),
-        0: ("c", "Raises their objection", 1.0),
-        -1: ("c", "Hits their objection", 1.5),
-    },
-    "behavior": {
-        1: ("r", "Fits how they work", 0.6),
-        0: ("r", "Fits how they work", 0.5),
-        -1: ("c", "Clashes with how they work", 0.6),
-    },
-    "channel": {
-        1: ("r", "Reaches them where they are", 0.5),
-        0: ("r", "Reaches them where they are", 0.4),
-        -1: ("c", "Clashes with where they are", 0.5),
-    },
-}
-
-
-def quote(text: str, limit: int = QUOTE_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-# how an evidence source reads after "backed by" ("backed by manual" read oddly)
-SOURCE_WORDS = {
-    "interview": "interviews",
-    "survey": "a survey",
-    "analytics": "analytics",
-    "support": "support data",
-    "manual": "a team note",
-}
-
-
-def _backing_note(evidence: tuple[EvidenceView, ...]) -> str:
-    if not evidence:
-        return ""
-    e = evidence[0]
-    size = f", n={e.n}" if e.n else ""
-    more = f" +{len(evidence) - 1} more" if len(evidence) > 1 else ""
-    return f" (backed by {SOURCE_WORDS.get(e.source, e.source)}{size}{more})"
-
-
 def build_index(persona: PersonaView) -> _Index:
     docs: list[_Doc] = []
     corpus: list[list[str]] = []
     for line in persona.lines:
         ts = terms(line.text)
-        docs.append(_Doc(line, None, _strong(ts), _concepts(ts)))
+        flipped = flipped_stems(line.text, line.kind)
+        docs.append(_Doc(line, None, _strong(ts), _concepts(ts), flipped))
         corpus.append(ts)
     backing: dict[str, list[EvidenceView]] = {}
     for e in persona.evidence:
@@ -136,12 +101,25 @@ def _concepts(ts: list[str]) -> frozenset[str]:
     return frozenset(t[1:] for t in ts if t.startswith("@"))
 
 
-def query_weights(question: str) -> dict[str, float]:
+def query_weights(question: str, drop: frozenset[str] = frozenset()) -> dict[str, float]:
     weights: dict[str, float] = {}
-    for t in terms(question, query=True):
+    for t in terms(question, query=True, drop=drop):
         w = CONCEPT_WEIGHT if t.startswith("@") else GENERIC_WEIGHT if t in GENERIC else 1.0
         weights[t] = max(w, weights.get(t, 0.0))
     return weights
+
+
+def _turned(doc: _Doc, effect: int, words: set[str]) -> tuple[int, bool]:
+    """The effect once a line that names the topic as missing or unwanted is read the
+    right way round; and whether it was (all the words it shares with the question are
+    ones it names so)."""
+    shared = doc.strong & words
+    if not shared or not shared <= doc.flipped:
+        return effect, False
+    assert doc.line is not None
+    if doc.line.kind in POSITIVE_KINDS:  # "instead of spreadsheets": more goes against it
+        return (1 if effect < 0 else -1), True
+    return (-1 if effect < 0 else 1), True  # "No bulk edit": offering it eases the pain
 
 
 class OfflineAnswerer:
@@ -180,12 +158,16 @@ class OfflineAnswerer:
         return index
 
     def matches(
-        self, persona: PersonaView, question: str
-    ) -> tuple[list[_Match], list[EvidenceView]]:
+        self, persona: PersonaView, question: str, form: Form | None = None
+    ) -> tuple[list[Match], list[EvidenceView]]:
         """The relevant profile lines (best first) and relevant evidence for a question."""
         index = self._index(persona)
-        weights = query_weights(question)
+        if form is None:
+            form = question_form(question, _names(persona))
+        weights = query_weights(question, form.drop)
         strong_q = {t for t in weights if t not in GENERIC}
+        words_q = {t for t in strong_q if not t.startswith("@")}
+        concepts_q = {t[1:] for t in strong_q if t.startswith("@")}
         scores = index.bm25.scores(weights)
         line_scores: dict[str, float] = {}
         evidence: list[tuple[float, EvidenceView]] = []
@@ -203,21 +185,29 @@ class OfflineAnswerer:
         if best <= 0:
             return [], []
         overall, per_concept, added = direction(question)
-        concepts = {d.line.key: d.concepts for d in index.docs if d.line is not None}
-        out: list[_Match] = []
+        docs = {d.line.key: d for d in index.docs if d.line is not None}
+        out: list[Match] = []
         for line in persona.lines:
             score = line_scores.get(line.key, 0.0)
             if score < RELATIVE_CUTOFF * best:
                 continue
-            touched = [per_concept[c] for c in concepts.get(line.key, ()) if c in per_concept]
+            doc = docs[line.key]
+            touched = [per_concept[c] for c in doc.concepts if c in per_concept]
             effect = ((sum(touched) > 0) - (sum(touched) < 0)) if touched else overall
-            if effect > 0 and line.kind == "objection":
-                # Only an explicit relief ("cut prices", "simplify setup") answers an
-                # objection; adding the very thing it is about ("add AI reports") does not.
-                mine = concepts.get(line.key, frozenset())
-                if not any(per_concept.get(c, 0) > 0 and c not in added for c in mine):
-                    effect = 0
-            out.append(_Match(line, score / best, effect))
+            # Only an explicit relief ("cut prices", "simplify setup") answers an objection;
+            # adding the very thing it is about ("add AI reports") does not.
+            explicit = any(per_concept.get(c, 0) > 0 and c not in added for c in doc.concepts)
+            if effect > 0 and line.kind == "objection" and not explicit:
+                effect = 0
+            effect, flipped = _turned(doc, effect, words_q)
+            caveat = (
+                line.kind in ("pain", "objection")
+                and effect == 0
+                and bool(doc.concepts & COST_CONCEPTS)
+                and not concepts_q & COST_CONCEPTS
+            )
+            direct = bool(doc.strong & words_q)
+            out.append(Match(line, score / best, effect, flipped, direct, caveat))
         out.sort(key=lambda m: -m.relevance)
         kept_evidence = [
             e for s, e in sorted(evidence, key=lambda x: -x[0]) if s >= RELATIVE_CUTOFF * best
@@ -226,7 +216,11 @@ class OfflineAnswerer:
 
     def answer_now(self, persona: PersonaView, question: str) -> Answer:
         """The synchronous core (the bench and the LLM fallback call it directly)."""
-        matches, evidence = self.matches(persona, question)
+        form = question_form(question, _names(persona))
+        matches, evidence = self.matches(persona, question, form)
+        if form.kind != "proposal":
+            backing = self._index(persona).backing
+            return question_answer(persona, form, matches, evidence, backing)
         first = persona.first_name
         if not matches:
             return Answer(
@@ -237,23 +231,23 @@ class OfflineAnswerer:
                 confidence=0.1 if evidence else 0.05,
                 out_of_scope=True,
                 source="offline",
-                meta={"matched": ""},
+                meta={"matched": "", "form": "proposal"},
             )
         index = self._index(persona)
-        reasons: list[tuple[float, Reason, _Match, str]] = []
-        concerns: list[tuple[float, Reason, _Match, str]] = []
+        reasons: list[tuple[float, Reason, Match, str]] = []
+        concerns: list[tuple[float, Reason, Match, str]] = []
         decisive = False
         for m in matches:
-            side, label, weight = _LABELS.get(m.line.kind, _LABELS["behavior"])[m.effect]
+            side, text_label, weight = label(m)
             backing = index.backing.get(m.line.key, ())
-            text = f"{label}: “{quote(m.line.text)}”{_backing_note(backing)}"
-            item = (weight * m.relevance, Reason(text, (m.line.key,)), m, label)
+            text = f"{text_label}: “{quote(m.line.text)}”{backing_note(backing)}"
+            item = (weight * m.relevance, Reason(text, (m.line.key,)), m, text_label)
             (reasons if side == "r" else concerns).append(item)
             if m.effect != 0 or m.line.kind in ("goal", "motivation", "objection"):
                 decisive = True
         support = sum(x[0] for x in reasons)
         oppose = sum(x[0] for x in concerns)
-        stance = _stance(support, oppose, decisive)
+        stance = stance_of(support, oppose, decisive)
         reasons.sort(key=lambda x: -x[0])
         concerns.sort(key=lambda x: -x[0])
         top_r = (reasons[0][3], reasons[0][2].line.text) if reasons else None
@@ -266,30 +260,23 @@ class OfflineAnswerer:
             summary=_summary(first, stance, top_r, top_c),
             reasons=tuple(x[1] for x in reasons[:MAX_EACH]),
             concerns=tuple(x[1] for x in concerns[:MAX_EACH]),
-            win_over=_win_over(matches),
-            confidence=_confidence(matches, stance, support, oppose, backed / len(shown), evidence),
+            win_over=win_over(matches),
+            confidence=confidence(matches, stance, support, oppose, backed / len(shown), evidence),
             out_of_scope=False,
             source="offline",
             meta={
                 "matched": ",".join(m.line.key for m in matches),
                 "evidence": str(len(evidence)),
+                "form": "proposal",
             },
         )
 
 
-def _stance(support: float, oppose: float, decisive: bool) -> Stance:
-    if support <= 0 and oppose <= 0:
-        return "unknown"
-    if not decisive and support <= 0:
-        return "mixed"  # only neutral pains touched: the persona cares, direction unclear
-    if support >= 1.5 * oppose:
-        return "support"
-    if oppose >= 1.5 * support:
-        return "oppose"
-    return "mixed"
+def _names(persona: PersonaView) -> tuple[str, ...]:
+    return (persona.name, persona.slug)
 
 
-def _summary(first: str, stance: Stance, top_r: _Top | None, top_c: _Top | None) -> str:
+def _summary(first: str, stance: str, top_r: _Top | None, top_c: _Top | None) -> str:
     r = f"{top_r[0].lower()} “{quote(top_r[1], 80)}”" if top_r else ""
     c = f"{top_c[0].lower()} “{quote(top_c[1], 80)}”" if top_c else ""
     if stance == "support":
@@ -299,39 +286,3 @@ def _summary(first: str, stance: Stance, top_r: _Top | None, top_c: _Top | None)
     if r and c:
         return f"{first} would be torn: it {r}, but it {c}."
     return f"{first} would want to know more; it {c or r}."
-
-
-def _win_over(matches: list[_Match]) -> tuple[str, ...]:
-    """Phrased only from the profile's own goals, motivations, objections (pains if none)."""
-    out: list[str] = []
-    for m in matches:
-        text = quote(m.line.text)
-        if m.line.kind == "objection":
-            out.append(f"Answer their objection: “{text}”")
-        elif m.line.kind in ("goal", "motivation"):
-            out.append(f"Show how it helps with: “{text}”")
-    if not out:
-        for m in matches:
-            if m.line.kind == "pain":
-                out.append(f"Show how it deals with: “{quote(m.line.text)}”")
-    return tuple(out[:MAX_EACH])
-
-
-def _confidence(
-    matches: list[_Match],
-    stance: Stance,
-    support: float,
-    oppose: float,
-    backed_share: float,
-    evidence: list[EvidenceView],
-) -> float:
-    """Grows with how many lines match strongly, how one-sided they are, and evidence."""
-    strong = sum(1 for m in matches if m.relevance >= 0.6)
-    strength = min(1.0, strong / 3)
-    margin = abs(support - oppose) / (support + oppose) if support + oppose else 0.0
-    if stance == "mixed":
-        margin *= 0.3  # a torn or undirected answer is never a confident one
-    backing = min(1.0, backed_share + 0.25 * len(evidence))
-    directed = 0.1 if any(m.effect for m in matches) else 0.0
-    value = 0.15 + 0.25 * strength + 0.25 * margin + 0.2 * backing + directed
-    return round(max(0.1, min(0.85, value)), 2)

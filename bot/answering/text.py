@@ -2,7 +2,23 @@
 table (words -> "@concept" tokens) and the proposal-direction lexicon.
 
 Kept deliberately small and explainable: every match the offline answerer makes can be
-traced to a shared word stem or a shared concept listed here.
+traced to a shared word stem or a shared concept listed here. The same steps run on profile
+lines and on questions, in this order:
+
+1. Variants: spellings and abbreviations of one thing become one token (`VARIANTS`:
+   "on-prem" / "on-premises" / "self-hosted" -> onprem, "single sign-on" -> sso,
+   "2FA" / "two-factor" / "multi-factor" -> mfa, "LLM" -> ai, "data processing agreement"
+   -> dpa, "SOC 2" -> soc2, "e-mail" -> email …).
+2. Words: lower-case ascii; stopwords dropped (`STOPWORDS`).
+3. Stems (`stem`): plurals, -ing/-ed, final -e, and a few derivational endings
+   (-ation/-ate, -ment), so "integrations" / "integrate" / "integration" and
+   "pricing" / "price" meet. No stem shorter than three letters is produced.
+4. Concepts (`_CONCEPTS`): words that mean the same thing for a buyer also give an
+   "@concept" token ("budget" and "expensive" both give @price).
+
+`negated_stems` marks the words a profile line says are missing or unwanted ("No bulk edit",
+"without keyboard navigation", "instead of five spreadsheets", "If the free tier goes away"),
+so offering that thing eases the line instead of being read as the thing it complains about.
 """
 
 from __future__ import annotations
@@ -18,6 +34,11 @@ def _split(text: str) -> list[str]:
     return text.split()
 
 
+def words_set(text: str) -> frozenset[str]:
+    """A word list written as one string ("no without lack") as a set."""
+    return frozenset(text.split())
+
+
 STOPWORDS = frozenset(
     _split(
         """
@@ -29,6 +50,9 @@ STOPWORDS = frozenset(
     many such only own same other another again ever still even up down out over under
     make makes making made let lets get gets getting got go going think thinks thought
     feel idea ok okay please maybe really something anything thing things way ways
+    never cannot don't dont doesn't doesnt didn't didnt won't wont can't cant isn't isnt
+    aren't arent wasn't wasnt wouldn't wouldnt shouldn't shouldnt couldn't couldnt
+    hasn't hasnt haven't havent
     """
     )
 )
@@ -85,7 +109,7 @@ _CONCEPTS: dict[str, list[str]] = {
         "insight insights visibility chart charts forecast forecasting"
     ),
     "mobile": _split("mobile phone phones ios android tablet smartphone"),
-    "support": _split("support helpdesk service ticket tickets response responsive csm"),
+    "support": _split("support helpdesk ticket tickets response responsive csm"),
     "reliability": _split(
         "reliable reliability downtime outage outages uptime bug bugs crash crashes stable "
         "stability broken errors error"
@@ -106,32 +130,58 @@ _CONCEPTS: dict[str, list[str]] = {
 }
 
 
-def stem(word: str) -> str:
-    """A light suffix stripper (a tiny subset of Porter): plurals, -ing, -ed, final -e.
+# Irregular past forms a buyer's profile uses ("Annual contracts paid upfront").
+IRREGULAR = {"paid": "pay", "bought": "buy", "sold": "sell", "spent": "spend", "built": "build"}
+# Derivational endings stripped after plurals and -ing/-ed, each only when at least four
+# letters stay ("integration" / "integrate" -> "integr", "commitment" -> "commit", "payment"
+# stays). Not -ly: "yearly audits" must not meet "a 3-year contract".
+_DERIVED = ("ation", "ating", "ated", "ate", "ment")
 
-    'prices' / 'pricing' / 'priced' -> 'pric'; 'onboarding' -> 'onboard'."""
+
+def stem(word: str) -> str:
+    """A light suffix stripper (a small subset of Porter): plurals, -ing, -ed, final -e, and
+    the derivational endings in `_DERIVED`.
+
+    'prices' / 'pricing' / 'priced' -> 'pric'; 'onboarding' -> 'onboard';
+    'integrations' / 'integrated' / 'integrate' -> 'integr'."""
     w = word.replace("’", "'")
     if w.endswith("'s"):
         w = w[:-2]
-    w = w.replace("'", "")
+    w = IRREGULAR.get(w.replace("'", ""), w.replace("'", ""))
     if len(w) <= 3:
         return w
-    if w.endswith("ies") and len(w) > 4:
+    if w.endswith(("ies", "ied")) and len(w) > 4:
         w = w[:-3] + "y"
     elif w.endswith("sses"):
         w = w[:-2]
     elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
         w = w[:-1]
+    w = _derived(w)
     for suffix in ("ing", "ed"):
         if w.endswith(suffix) and len(w) - len(suffix) >= 3:
             w = w[: -len(suffix)]
             if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
                 w = w[:-1]  # shipping -> shipp -> ship
+            w = _derived(w)  # implementing -> implement -> imple
             break
     if w.endswith("e") and len(w) > 3:
         w = w[:-1]
     return w
 
+
+def _derived(w: str) -> str:
+    for _ in range(2):  # "implementation" -> "implement" -> "imple", like "implement"
+        for suffix in _DERIVED:
+            if w.endswith(suffix) and len(w) - len(suffix) >= 4:
+                w = w[: -len(suffix)]
+                break
+        else:
+            break
+    return w
+
+
+# Terms are stems, so the generic list holds the stems too ("features" -> "featur").
+GENERIC = GENERIC | frozenset(stem(w) for w in GENERIC)
 
 CONCEPT_OF: dict[str, str] = {}
 for _concept, _words in _CONCEPTS.items():
@@ -140,22 +190,50 @@ for _concept, _words in _CONCEPTS.items():
         CONCEPT_OF.setdefault(stem(_w), _concept)
 
 
+# Spellings and abbreviations of one thing -> one token (step 1 of the module docstring).
+# Only true equivalents belong here; related ideas go to `_CONCEPTS` instead.
+VARIANTS: dict[str, str] = {
+    "onprem": r"on[\s-]?prem(?:ise)?s?|self[\s-]?hosted",
+    "sso": r"single[\s-]?sign[\s-]?on|sso",
+    "mfa": r"2fa|mfa|(?:two|multi|2)[\s-]?factor(?:\s+auth\w*)?"
+    r"|(?:two|2)[\s-]step\s+(?:verification|login|auth\w*)",
+    "ai": r"artificial\s+intelligence|llms?|gen[\s-]?ai",
+    "dpa": r"data\s+processing\s+agreements?|dpas?",
+    "sla": r"service[\s-]level\s+agreements?|slas?",
+    "soc2": r"soc[\s-]?(?:2|ii)",
+    "email": r"e-mails?|emails?",
+    "csm": r"customer\s+success\s+managers?|csms?",
+    "rfp": r"requests?\s+for\s+proposals?|rfps?",
+    "roi": r"return\s+on\s+investment",
+}
+_VARIANT_RE = re.compile(r"\b(?:" + "|".join(f"(?P<{k}>{v})" for k, v in VARIANTS.items()) + r")\b")
+
+
+def _canonical(m: re.Match[str]) -> str:
+    return m.lastgroup or m.group(0)
+
+
 def words(text: str) -> list[str]:
-    """Lower-case ascii words, apostrophes kept inside words."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return WORD_RE.findall(ascii_text.lower().replace("-", " "))
+    """Lower-case ascii words, apostrophes kept inside words, variants folded to one token."""
+    text = text.replace("’", "'")
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    ascii_text = _VARIANT_RE.sub(_canonical, ascii_text)
+    return WORD_RE.findall(ascii_text.replace("-", " "))
 
 
-def terms(text: str, *, query: bool = False) -> list[str]:
+def terms(text: str, *, query: bool = False, drop: frozenset[str] = frozenset()) -> list[str]:
     """Index terms: stems of content words plus '@concept' tokens from the synonym table.
 
     In a question (`query=True`) direction words ("cut", "raise", "faster") only bring their
-    concept: "cut prices" is about price, not about a goal that says "cut the time"."""
+    concept: "cut prices" is about price, not about a goal that says "cut the time".
+    Stems in `drop` (the persona's name, a question's "care about") are not terms at all."""
     out: list[str] = []
     for w in words(text):
         if w in STOPWORDS or w.isdigit():
             continue
         s = stem(w)
+        if s in drop:
+            continue
         if not (query and w in CUES):
             out.append(s)
         concept = CONCEPT_OF.get(w) or CONCEPT_OF.get(s)
@@ -174,36 +252,37 @@ def concepts_of(word: str) -> str | None:
 
 UP = frozenset(
     _split(
-        "raise raising raised increase increasing increased hike hikes higher more add adding "
-        "introduce introducing offer offering extend extending longer bigger double doubling "
-        "grow expand rise rising"
+        "raise raising raised increase increasing increased hike hikes hiked higher more add "
+        "adding added introduce introducing introduced offer offering offered extend extending "
+        "extended longer bigger double doubling doubled grow expand expanded rise rising"
     )
 )
 DOWN = frozenset(
     _split(
-        "reduce reducing lower lowering cut cutting decrease decreasing drop dropping remove "
-        "removing eliminate eliminating kill killing discontinue sunset end ending less fewer "
-        "shorter shrink stop stopping retire retiring deprecate deprecating scrap scrapping "
-        "axe halve"
+        "reduce reducing reduced lower lowering lowered cut cutting decrease decreasing "
+        "decreased drop dropping dropped remove removing removed eliminate eliminating "
+        "eliminated kill killing killed discontinue discontinued sunset end ending ended less "
+        "fewer shorter shrink stop stopping stopped retire retiring retired deprecate "
+        "deprecating deprecated scrap scrapping scrapped axe axed halve halved"
     )
 )
 BETTER = frozenset(
     _split(
-        "faster quicker simplify simplifying simpler easier improve improving better automate "
-        "automating streamline streamlining fix fixing speed smoother clearer"
+        "faster quicker simplify simplifying simpler easier improve improving improved better "
+        "automate automating streamline streamlining fix fixing speed smoother clearer"
     )
 )
 WORSE = frozenset(
     _split(
-        "charge charging slower harder complicate paywall restrict restricting limit limiting "
-        "require requiring "
-        "mandatory force forcing expensive pricier delay delaying ban lock"
+        "charge charging charged slower harder complicate paywall paywalled restrict "
+        "restricting restricted limit limiting require requiring mandatory force "
+        "forcing forced expensive pricier delay delaying delayed ban banned lock"
     )
 )
 # Objects that are costs: more of them is worse. Anything else counts as a good thing.
 COSTS = frozenset(
     _split(
-        "price prices pricing cost costs fee fees charge charges bill time step steps click "
+        "price prices pricing cost costs fee fees charge charges bill time times step steps click "
         "clicks delay delays wait complexity meeting meetings hours overhead friction paperwork "
         "minimum minimums commitment surcharge rate rates limit limits cap caps restriction "
         "restrictions quota quotas"
