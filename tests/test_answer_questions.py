@@ -260,3 +260,23 @@ async def test_the_persona_name_is_not_a_topic() -> None:
     sam = make_persona(lines, slug="sam", name="Sam Okafor")
     answer = await ANSWERER.answer(sam, "Does Sam like dark mode?")
     assert answer.out_of_scope and answer.cited_keys == ()
+
+
+async def test_both_sides_give_it_depends_naming_both() -> None:
+    sam = sample_persona("sam")
+    answer = await ANSWERER.answer(sam, "Would Sam want an AI that edits loads automatically?")
+    assert answer.summary.startswith("It depends: it's part of what drives Sam “Fewer repetitive")
+    assert ", but it's one of Sam's objections “Does not trust AI features" in answer.summary
+    assert answer.stance == "mixed"
+    assert_grounded(sam, answer)
+
+
+async def test_a_topic_only_in_cost_complaints_is_not_clear() -> None:
+    lines = (("pain-1", "pain", "SSO sold only in the most expensive plan"),)
+    persona = make_persona(lines, slug="ira", name="Ira Stone")
+    answer = await ANSWERER.answer(persona, "Is SSO a must-have for Ira?")
+    assert answer.summary == (
+        "Not clear — it only comes up as a catch on cost, in a pain: "
+        "“SSO sold only in the most expensive plan”."
+    )
+    assert answer.cited_keys == ("pain-1",)

@@ -14,6 +14,9 @@ against). A yes/no question is answered from the two sides as its predicate read
   sides swapped, and a pain counts fully: being a pain is what the question asks.
 - care ("Does Sam care about …"): "Yes, it matters to Sam" whenever lines match.
 
+If the topic only comes up in complaints about cost, the answer is "Not clear" and quotes
+the complaint.
+
 When no matched line shares a word with the question (only a synonym concept, e.g. "SSO"
 meeting "risk" through @security), there is no verdict: the answer says the profile
 doesn't name it and quotes the nearest line. An open question names the lines that speak
