@@ -8,7 +8,9 @@ Exactly-once: every post goes through `deliver`, which claims a unique delivery 
 (kind, target, period) *before* sending. A failing target never stops the sweep: the error
 is logged, a permanent one disables what caused it, a transient one is retried by the next
 sweep (at most three attempts in all). A claim its clock never finished (the process was
-killed mid-send) is taken over by a later sweep once older than CLAIM_LEASE.
+killed mid-send) is taken over by a later sweep once older than CLAIM_LEASE. That holds for
+a survey's final results too: closed surveys whose results post is still to finish are
+looked up again (`SurveyRecovery.results_to_retry`), and only the post is redone.
 """
 
 from __future__ import annotations
@@ -27,6 +29,13 @@ from bot.messages import Address, Reply
 from bot.ports import ChatAdapter, DeliveryError
 from bot.schedule import DEFAULT_GRACE, Plan, period_key, plan
 from persona_store.schedules import MAX_ATTEMPTS, DeliveryStore, SubscriptionView
+from persona_store.survey_recovery import (
+    RESULTS_KIND,
+    RESULTS_PERIOD,
+    SurveyRecovery,
+    results_target,
+)
+from persona_store.survey_views import SurveyView
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +198,7 @@ async def _digest(
     deps: Deps, adapters: Mapping[str, ChatAdapter], now: datetime, report: SweepReport,
     grace: timedelta, sub: SubscriptionView, p: Plan | Exception,
 ) -> None:  # fmt: skip
-    from bot.features.digest import address_of, build_digest, digests
+    from bot.features.digest import address_of, build_digest, digests, record_posted
     from bot.features.surveys import on_posted, surveys
 
     store = digests(deps)
@@ -206,19 +215,23 @@ async def _digest(
     if p.fire is None:
         await deps.db(store.advance, sub.id, p.next_run)
         return
+    fire = p.fire
     outcome = await deliver(
         deps, adapters, report,
-        kind="digest", target=sub.target, period=period_key(p.fire, sub.cron, sub.timezone),
-        address=address_of(sub), build=lambda: build_digest(deps, sub, now),
+        kind="digest", target=sub.target, period=period_key(fire, sub.cron, sub.timezone),
+        address=address_of(sub), build=lambda: build_digest(deps, sub, now, run_since=fire),
     )  # fmt: skip
     track = outcome.reply.meta.get("track", "") if outcome.reply else ""
-    if outcome.status != "sent" and track.startswith("survey:"):
-        # The question of the week never reached the channel: drop it (a retry makes anew).
+    if outcome.status == "permanent" and track.startswith("survey:"):
+        # The question of the week will never reach the channel: drop it. After a transient
+        # failure it is kept for the retry of this run to reuse (`build_digest`).
         await deps.db(surveys(deps).discard, sub.workspace_id, int(track.split(":", 1)[1]))
     if outcome.status == "transient":
         await deps.db(store.advance, sub.id, p.fire)  # retried by the next sweep
         return
     await deps.db(store.advance, sub.id, p.next_run, ran_at=now)
+    if outcome.status == "sent" and outcome.reply is not None:
+        await record_posted(deps, sub, outcome.reply, now)
     if outcome.status == "permanent":
         await deps.db(store.disable, sub.id, f"delivery failed: {outcome.reason}")
         log.warning("digest %s disabled: %s", sub.id, outcome.reason)
@@ -231,10 +244,20 @@ async def _digest(
 async def sweep_surveys(
     deps: Deps, adapters: Mapping[str, ChatAdapter], now: datetime, report: SweepReport
 ) -> None:
-    from bot.features.survey_render import results_reply, tally_update
-    from bot.features.surveys import address_of, finish_survey, surveys
+    """Close the surveys that are due and post their final results. First, post again the
+    results of recently closed surveys whose post failed or was left unfinished (before the
+    closing, so a post failing in this sweep waits for the next one): the survey is already
+    closed, so a retry only posts; evidence and the prediction's score are never redone."""
+    from bot.features.surveys import finish_survey, surveys
 
-    for workspace_id, survey_id in await deps.db(surveys(deps).due_to_close, now):
+    store = surveys(deps)
+    for workspace_id, survey_id in await deps.db(
+        SurveyRecovery.of(deps.store).results_to_retry, now
+    ):
+        survey = await deps.db(store.get, workspace_id, survey_id)
+        if survey is not None:
+            await _post_results(deps, adapters, report, survey, retry=True)
+    for workspace_id, survey_id in await deps.db(store.due_to_close, now):
         try:
             closed = await finish_survey(deps, workspace_id, survey_id, now=now)
         except Exception:
@@ -243,22 +266,37 @@ async def sweep_surveys(
         if closed is None:
             continue
         report.closed.append(survey_id)
-        address = address_of(closed.place)
+        await _post_results(deps, adapters, report, closed, retry=False)
 
-        async def final(closed: Any = closed) -> Reply:
-            return results_reply(closed)
 
-        if closed.total:  # no answers: just mark the message closed, no results post
-            await deliver(
-                deps, adapters, report, kind="survey-close", target=f"survey:{survey_id}",
-                period="final", address=address, build=final,
-            )  # fmt: skip
-        adapter = adapters.get(address.platform)
-        if closed.message_id and adapter is not None:
-            try:
-                await adapter.update(address, closed.message_id, tally_update(closed))
-            except Exception:
-                log.warning("could not update survey %s message", survey_id, exc_info=True)
+async def _post_results(
+    deps: Deps, adapters: Mapping[str, ChatAdapter], report: SweepReport, closed: SurveyView,
+    *, retry: bool,
+) -> None:  # fmt: skip
+    """The final results post of a closed survey (under its delivery key), then the survey
+    message updated to its closed state. A survey without answers gets no results post."""
+    from bot.features.survey_render import results_reply, tally_update
+    from bot.features.surveys import address_of
+
+    address = address_of(closed.place)
+
+    async def final() -> Reply:
+        return results_reply(closed)
+
+    if closed.total:
+        outcome = await deliver(
+            deps, adapters, report, kind=RESULTS_KIND, target=results_target(closed.id),
+            period=RESULTS_PERIOD, address=address, build=final,
+        )  # fmt: skip
+        if retry and outcome.status != "sent":
+            return  # the message was updated when the survey closed
+    adapter = adapters.get(address.platform)
+    if closed.message_id and adapter is not None:
+        # Again after a retried post: the clock may have died before this update.
+        try:
+            await adapter.update(address, closed.message_id, tally_update(closed))
+        except Exception:
+            log.warning("could not update survey %s message", closed.id, exc_info=True)
 
 
 async def flush_tallies(

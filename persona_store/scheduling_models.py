@@ -33,6 +33,8 @@ class Survey(Base):
     cross-process state of the live-tally rate limit (one update per 2 s per message)."""
 
     __tablename__ = "surveys"
+    # Closed surveys by close time: the clock's retry of results posts reads recent ones.
+    __table_args__ = (Index("ix_surveys_closed", "status", "closed_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(
@@ -121,7 +123,11 @@ class Delivery(Base):
     `persona_store.schedules.DeliveryStore.claim`."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("kind", "target", "period"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "target", "period"),
+        # The few keys still to finish (failed, sending) among the many sent ones.
+        Index("ix_deliveries_kind_status", "kind", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))  # digest | review | escalate | survey-close

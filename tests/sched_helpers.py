@@ -3,12 +3,15 @@ a settable clock, and persona seeding."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from aiohttp import web
 
 from bot.answering.base import Answer, Reason
+from bot.clock import sweep_once
 from bot.commands import Core, Registry
 from bot.deps import Deps
 from bot.messages import Address, Inbound, Reply
@@ -78,6 +81,30 @@ class RecordingAdapter:
 
     def texts_to(self, conversation_id: str) -> list[str]:
         return [r.text for a, r, _ in self.sent if a.conversation_id == conversation_id]
+
+
+class KilledMidSend(RecordingAdapter):
+    """A platform call that never returns: the clock process is killed while waiting on it,
+    after the delivery was claimed and before it was finished."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reached = asyncio.Event()
+
+    async def send(self, address: Address, reply: Reply) -> str:
+        self.reached.set()
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def kill_clock_mid_send(store: Store, now: datetime) -> None:
+    """A sweep at `now` killed (SIGKILL: no error handler runs) in its first send."""
+    dying = KilledMidSend()
+    sweep = asyncio.create_task(sweep_once(deps_for(store, Clock(now)), [dying], now))
+    await asyncio.wait_for(dying.reached.wait(), 10)
+    sweep.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sweep
 
 
 def seed(store: Store, name: str = "Maya Chen", kind: str = "primary", **extra: object) -> None:

@@ -6,7 +6,6 @@ close -> evidence flow through a recording ChatAdapter."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import threading
 from datetime import UTC, datetime, timedelta
@@ -31,6 +30,7 @@ from tests.sched_helpers import (
     deps_for,
     seed,
 )
+from tests.sched_helpers import kill_clock_mid_send as kill_clock_in_send
 
 MONDAY_0800 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
 
@@ -371,34 +371,8 @@ async def test_frozen_time_daily_digest_follows_berlin_across_dst(sqlite_store: 
         assert len(adapter.sent) == expected, moment
 
 
-class KilledMidSend:
-    """A platform call that never returns: the clock process is killed while waiting on it,
-    after the delivery was claimed and before it was finished."""
-
-    platform = "web"
-
-    def __init__(self) -> None:
-        self.reached = asyncio.Event()
-
-    def routes(self) -> list:
-        return []
-
-    async def send(self, address: Address, reply: object) -> str:
-        self.reached.set()
-        await asyncio.Event().wait()
-        raise AssertionError("unreachable")
-
-    async def update(self, address: Address, message_id: str, reply: object) -> None:
-        raise AssertionError("not expected")
-
-
 async def kill_clock_mid_send(store: Store, now: datetime) -> None:
-    dying = KilledMidSend()
-    sweep = asyncio.create_task(sweep_once(deps_for(store, Clock(now)), [dying], now))
-    await asyncio.wait_for(dying.reached.wait(), 10)
-    sweep.cancel()  # SIGKILL: nothing after the claim runs, not even an error handler
-    with contextlib.suppress(asyncio.CancelledError):
-        await sweep
+    await kill_clock_in_send(store, now)
     assert DeliveryStore.of(store).list("digest") == [
         ("digest", "web:local:playground", "2026-W48", "sending")
     ]

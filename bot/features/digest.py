@@ -22,7 +22,8 @@ from bot.messages import Address, Card, Reply, Section, error_reply
 from bot.ports import ChatAdapter
 from bot.schedule import DAYS, Schedule, ScheduleError, first_fire, parse_schedule
 from persona_store.schedules import DigestStore, SubscriptionView
-from persona_store.surveys import SurveyPlace
+from persona_store.survey_recovery import DIGEST_AUTHOR, SurveyRecovery
+from persona_store.surveys import SurveyPlace, SurveyView
 from persona_store.views import PersonaView
 
 log = logging.getLogger(__name__)
@@ -121,12 +122,27 @@ def digest_reply(
     return Reply(text="\n".join(lines), cards=cards, meta=meta)
 
 
-async def build_digest(deps: Deps, sub: SubscriptionView, now: datetime) -> Reply | None:
-    """Choose the persona, gather what's new, create the question of the week."""
+async def build_digest(
+    deps: Deps, sub: SubscriptionView, now: datetime, *, run_since: datetime | None = None
+) -> Reply | None:
+    """Choose the persona, gather what's new, create the question of the week.
+
+    `run_since` is the fire time of the run being delivered. A question of the week this
+    channel got since then and never posted was left by an earlier attempt of the same run
+    (its post failed, or its clock died mid-send): it is reused, with its persona, so a
+    retried run never opens a second survey, and a post the platform did take before the
+    crash collects its votes in the same survey as the retried one. The persona is marked
+    featured by `record_posted`, once the post is out, so a failed attempt does not move the
+    rotation on."""
     personas = await deps.db(deps.store.list_personas, sub.workspace_id)
     store = digests(deps)
     featured = await deps.db(store.featured, sub.id)
-    persona = pick_persona(personas, featured, sub.include_negative)
+    reused = await _unposted_question(deps, sub, run_since)
+    persona = next((p for p in personas if reused and p.id == reused.persona_id), None)
+    if reused is not None and persona is None:  # its persona is gone from the list
+        await deps.db(surveys(deps).discard, sub.workspace_id, reused.id)
+        reused = None
+    persona = persona or pick_persona(personas, featured, sub.include_negative)
     if persona is None:
         return None
     since = featured.get(persona.id)
@@ -140,9 +156,9 @@ async def build_digest(deps: Deps, sub: SubscriptionView, now: datetime) -> Repl
         for sv in closed
         if sv.total
     ]
-    qotw = None
+    qotw = survey_reply(reused) if reused is not None else None
     pains = persona.lines_of("pain") or persona.lines_of("objection") or persona.lines_of("goal")
-    if pains:
+    if pains and qotw is None:
         line = pains[len(featured) % len(pains)]
         question = f"Is this still true for {persona.first_name}: \u201c{line.text}\u201d?"
         survey = await open_survey(
@@ -158,13 +174,12 @@ async def build_digest(deps: Deps, sub: SubscriptionView, now: datetime) -> Repl
                 sub.thread_id,
                 sub.service_url,
             ),
-            created_by="persona-bot:digest",
+            created_by=DIGEST_AUTHOR,
             now=now,
             closes_at=now + timedelta(days=QOTW_DAYS),
             line_key=line.key,
         )
         qotw = survey_reply(survey)
-    await deps.db(store.record_feature, sub.id, persona.id, now)
     return digest_reply(
         persona,
         now,
@@ -173,6 +188,32 @@ async def build_digest(deps: Deps, sub: SubscriptionView, now: datetime) -> Repl
         qotw=qotw,
         period=period_of(sub.cron),
     )
+
+
+async def _unposted_question(
+    deps: Deps, sub: SubscriptionView, run_since: datetime | None
+) -> SurveyView | None:
+    if run_since is None:
+        return None
+    found = await deps.db(
+        SurveyRecovery.of(deps.store).unposted_question,
+        sub.workspace_id,
+        sub.platform,
+        sub.conversation_id,
+        since=run_since,
+    )
+    if found is None:
+        return None
+    log.info("digest %s: reusing survey %s from an earlier attempt of this run", sub.id, found)
+    return await deps.db(surveys(deps).get, sub.workspace_id, found)
+
+
+async def record_posted(deps: Deps, sub: SubscriptionView, reply: Reply, now: datetime) -> None:
+    """The digest is out: its persona counts as featured in this channel from `now`."""
+    slug = reply.meta.get("persona")
+    persona = await deps.db(deps.store.get, sub.workspace_id, slug) if slug else None
+    if persona is not None:
+        await deps.db(digests(deps).record_feature, sub.id, persona.id, now)
 
 
 # -- chat commands -----------------------------------------------------------------------------
@@ -250,4 +291,12 @@ def register(registry: Registry) -> None:
     )(digest_command)
 
 
-__all__ = ["ChatAdapter", "build_digest", "digest_reply", "period_of", "pick_persona", "register"]
+__all__ = [
+    "ChatAdapter",
+    "build_digest",
+    "digest_reply",
+    "period_of",
+    "pick_persona",
+    "record_posted",
+    "register",
+]
