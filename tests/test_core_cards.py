@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, date, datetime
 
 from bot.answering.base import Answer, Reason
@@ -65,6 +65,17 @@ ANSWER = Answer(
 def test_answer_reply_golden() -> None:
     reply = answer_reply(persona(), ANSWER, "Should we raise prices 20%?", NOW)
     assert_golden("core/answer_reply.json", asdict(reply))
+
+
+def test_a_question_is_headed_by_its_source_not_by_a_reaction() -> None:
+    question = replace(ANSWER, meta={"form": "yes_no"}, summary="No — it's one of her pains.")
+    reply = answer_reply(persona(), question, "Is budget a problem for Maya?", NOW)
+    assert reply.cards[0].title == "Maya Chen: what the profile says"
+    assert reply.text.splitlines()[0] == "Maya Chen: what the profile says"
+    proposal = answer_reply(persona(), ANSWER, "Should we raise prices 20%?", NOW)
+    assert proposal.cards[0].title == "Maya Chen would likely push back"
+    unknown = replace(ANSWER, stance="unknown", meta={"form": "open"})
+    assert "the profile doesn't say" in answer_reply(persona(), unknown, "Who?", NOW).cards[0].title
 
 
 def test_persona_card_golden() -> None:

@@ -36,6 +36,14 @@ def source_line(answer: Answer) -> str:
     return "Offline answer: built only from the profile's own lines"
 
 
+def headline(persona: PersonaView, answer: Answer) -> str:
+    """'Maya Chen would likely push back' for a proposal; for a question ('Does Sam want bulk
+    edit?') the summary is the answer, so the headline only says where it comes from."""
+    if answer.stance != "unknown" and answer.meta.get("form") in ("yes_no", "open"):
+        return f"{persona.name}: what the profile says"
+    return f"{persona.name} {STANCE_HEADLINES.get(answer.stance, '')}".strip()
+
+
 def answer_card(persona: PersonaView, answer: Answer, question: str, now: datetime) -> Card:
     sections = [Section(title="Question", text=question)]
     if answer.reasons:
@@ -54,7 +62,7 @@ def answer_card(persona: PersonaView, answer: Answer, question: str, now: dateti
     if answer.out_of_scope:
         context.insert(0, "Outside what this profile covers: treat with care")
     return Card(
-        title=f"{persona.name} {STANCE_HEADLINES.get(answer.stance, '')}".strip(),
+        title=headline(persona, answer),
         subtitle=persona.role or None,
         text=answer.summary,
         image_url=persona.photo_url,
@@ -75,7 +83,7 @@ def answer_card(persona: PersonaView, answer: Answer, question: str, now: dateti
 def answer_text(persona: PersonaView, answer: Answer, question: str, now: datetime) -> str:
     """Complete plain-text version (terminal, notifications, screen readers)."""
     out = [
-        f"{persona.name} {STANCE_HEADLINES.get(answer.stance, '')}".strip(),
+        headline(persona, answer),
         f"Q: {question}",
         f"Stance: {STANCE_LABELS.get(answer.stance, answer.stance)} · "
         f"confidence {confidence_label(answer.confidence)}",
