@@ -15,8 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from persona_store.models import Persona, utcnow
@@ -33,8 +31,10 @@ from persona_store.survey_views import (
     validate_options,
     voter_key,
 )
+from persona_store.survey_votes import Answered, cast_vote, claim_tally, mark_dirty, tally_due
 
 __all__ = [
+    "Answered",
     "PredictionRecord",
     "SurveyError",
     "SurveyPlace",
@@ -268,83 +268,53 @@ class SurveyStore:
     ) -> VoteResult:
         with self._sessions.begin() as s:
             postgres = s.get_bind().dialect.name == "postgresql"
-            sv = self._lock_for_vote(s, workspace_id, survey_id, postgres)
+            sv, result = cast_vote(s, workspace_id, survey_id, option, platform, user_id, now)
             was_dirty = sv.tally_dirty
-            if sv.closes_at is not None and _aware(sv.closes_at) <= now:  # type: ignore[operator]
-                raise SurveyError("This survey is closed; answers are no longer taken.")
-            if not 0 <= option < len(sv.options):
-                raise SurveyError("That option is not part of this survey.")
-            key = voter_key(sv.salt if sv.anonymous else None, platform, user_id)
-            before = s.scalar(
-                select(SurveyAnswer.option).where(
-                    SurveyAnswer.survey_id == survey_id, SurveyAnswer.voter_key == key
-                )
-            )
-            if before == option:
-                return VoteResult(survey_id, option, "same")
-            # An upsert, so two clicks of one person at the same moment give one row.
-            insert = pg_insert if postgres else sqlite_insert
-            stmt = insert(SurveyAnswer).values(
-                survey_id=survey_id, voter_key=key, option=option, answered_at=now
-            )
-            s.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=[SurveyAnswer.survey_id, SurveyAnswer.voter_key],
-                    set_={"option": option, "changed_at": now},
-                )
-            )
-            outcome = "new" if before is None else "changed"
-        if postgres and not was_dirty:
+        if postgres and not was_dirty and result.outcome != "same":
             # Outside the vote's transaction: only the first vote after a tally update
             # writes the survey row; the others find it dirty already and write nothing.
             with self._sessions.begin() as s:
-                s.execute(
-                    update(Survey)
-                    .where(
-                        Survey.id == survey_id,
-                        Survey.status == "open",
-                        Survey.tally_dirty.is_(False),
-                    )
-                    .values(tally_dirty=True)
-                )
-        return VoteResult(survey_id, option, outcome)
+                s.execute(mark_dirty(survey_id))
+        return result
 
-    @staticmethod
-    def _lock_for_vote(s: Session, workspace_id: int, survey_id: int, postgres: bool) -> Survey:
-        """PostgreSQL: a shared row lock, so votes run side by side while `close` (an
-        UPDATE) waits for them and they wait for it. SQLite: write first (marking the tally
-        dirty), which takes the database write lock before the status is read; pysqlite
-        only opens the transaction at the first write, so a read first would race a close."""
-        if postgres:
-            sv = s.scalar(
-                select(Survey)
-                .where(Survey.id == survey_id, Survey.workspace_id == workspace_id)
-                .with_for_update(read=True)
-            )
-            if sv is None:
-                raise SurveyError(f"There is no survey #{survey_id}.")
-            if sv.status != "open":
-                raise SurveyError("This survey is closed; answers are no longer taken.")
-            return sv
-        locked = s.execute(
-            update(Survey)
-            .where(
-                Survey.id == survey_id,
-                Survey.workspace_id == workspace_id,
-                Survey.status == "open",
-            )
-            .values(tally_dirty=True)
-        ).rowcount
-        if not locked:
-            exists = s.scalar(
-                select(Survey.id).where(Survey.id == survey_id, Survey.workspace_id == workspace_id)
-            )
-            if exists is None:
-                raise SurveyError(f"There is no survey #{survey_id}.")
-            raise SurveyError("This survey is closed; answers are no longer taken.")
-        sv = s.get(Survey, survey_id)
-        assert sv is not None
-        return sv
+    def answer(
+        self,
+        workspace_id: int,
+        survey_id: int,
+        option: int,
+        *,
+        platform: str,
+        user_id: str,
+        now: datetime,
+        interval: timedelta = TALLY_INTERVAL,
+    ) -> Answered:
+        """A vote from a chat button: the vote, the tally slot (`claim_tally_update`) and the
+        survey with its counts after the vote (for the acknowledgement), in one call. On
+        SQLite the vote and the slot are one transaction under the write lock, and the counts
+        are read after it (the lock is not held for reading); on PostgreSQL the slot is
+        claimed after the vote's transaction (its row lock is shared with the other votes
+        in flight)."""
+        with self._sessions() as s:
+            with s.begin():
+                postgres = s.get_bind().dialect.name == "postgresql"
+                sv, result = cast_vote(s, workspace_id, survey_id, option, platform, user_id, now)
+                changed = result.outcome != "same"
+                due = changed and tally_due(sv, now, interval)
+                refresh = (
+                    not postgres
+                    and due
+                    and bool(s.execute(claim_tally(survey_id, now, interval)).rowcount)
+                )
+                was_dirty = sv.tally_dirty
+            if postgres and changed:
+                with s.begin():
+                    claimed = due and s.execute(claim_tally(survey_id, now, interval)).rowcount
+                    refresh = bool(claimed)
+                    if not refresh and not was_dirty:
+                        s.execute(mark_dirty(survey_id))
+            with s.begin():
+                fresh = s.get(Survey, survey_id, populate_existing=True)  # closed meanwhile?
+                return Answered(result, self._view(s, fresh or sv), refresh)
 
     def claim_tally_update(
         self, survey_id: int, now: datetime, interval: timedelta = TALLY_INTERVAL
@@ -354,15 +324,7 @@ class SurveyStore:
         with self._sessions.begin() as s:
             return bool(
                 s.execute(
-                    update(Survey)
-                    .where(
-                        Survey.id == survey_id,
-                        Survey.tally_dirty.is_(True),
-                        Survey.message_id.is_not(None),
-                        (Survey.tally_updated_at.is_(None))
-                        | (Survey.tally_updated_at <= now - interval),
-                    )
-                    .values(tally_dirty=False, tally_updated_at=now)
+                    claim_tally(survey_id, now, interval).where(Survey.tally_dirty.is_(True))
                 ).rowcount
             )
 

@@ -236,8 +236,9 @@ async def vote(ctx: Context, survey_id: int, option: int) -> Reply | list[Reply]
     store = surveys(deps)
     address = ctx.inbound.address
     try:
-        result = await deps.db(
-            store.vote,
+        # one store call: the vote, the counts after it and the tally slot
+        answered = await deps.db(
+            store.answer,
             ctx.workspace_id,
             survey_id,
             option,
@@ -247,13 +248,10 @@ async def vote(ctx: Context, survey_id: int, option: int) -> Reply | list[Reply]
         )
     except SurveyError as exc:
         return error_reply(str(exc))
-    survey = await deps.db(store.get, ctx.workspace_id, survey_id)
-    assert survey is not None
-    replies: list[Reply] = [vote_ack(survey, result.option, result.outcome)]
-    if result.outcome != "same" and await deps.db(store.claim_tally_update, survey_id, deps.now()):
-        survey = await deps.db(store.get, ctx.workspace_id, survey_id)
-        assert survey is not None
-        replies.append(tally_update(survey))
+    result = answered.result
+    replies: list[Reply] = [vote_ack(answered.survey, result.option, result.outcome)]
+    if answered.refresh:
+        replies.append(tally_update(answered.survey))
     return replies
 
 
