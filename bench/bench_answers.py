@@ -46,6 +46,11 @@ VERBS = [
     "Is it worth improving",
     "Should we remove",
     "What do you think about",
+    # questions, answered as questions rather than as proposals
+    "Does this persona care about",
+    "Is it a problem to have",
+    "Would they pay for",
+    "Who decides on",
 ]
 TOPICS = [
     "prices by 20%",
