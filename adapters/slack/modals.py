@@ -255,9 +255,7 @@ class Modals:
         try:
             spec = PersonaSpec.from_dict(data)
         except SpecError as exc:
-            block = exc.field.split("[")[0].split(".")[0]
-            block = block if block in (*EDIT_FIELDS, *EDIT_LISTS) else "role"
-            await ack(response_action="errors", errors={block: exc.message[:150]})
+            await ack(response_action="errors", errors=field_errors(exc))
             return
         await ack()
         channel = str(meta.get("channel") or user)
@@ -268,6 +266,17 @@ class Modals:
         author = f"slack:{origin.inbound.user_id}"
         done = await save_edit(self.deps, origin.ws, spec, author=author, note="edited in Slack")
         await self.flows.deliver(origin, [done])
+
+
+def field_errors(exc: SpecError) -> dict[str, str]:
+    """Every problem next to its own form field (the first one per field; Slack shows up to
+    150 characters); problems of fields the form doesn't show go under `role`."""
+    errors: dict[str, str] = {}
+    for problem in exc.problems:
+        block = (problem.field or "").split("[")[0].split(".")[0]
+        block = block if block in (*EDIT_FIELDS, *EDIT_LISTS) else "role"
+        errors.setdefault(block, problem.message[:150])
+    return errors
 
 
 def _team(body: dict[str, Any]) -> str:
