@@ -9,8 +9,9 @@ Exactly-once: every post goes through `deliver`, which claims a unique delivery 
 is logged, a permanent one disables what caused it, a transient one is retried by the next
 sweep (at most three attempts in all). A claim its clock never finished (the process was
 killed mid-send) is taken over by a later sweep once older than CLAIM_LEASE. That holds for
-a survey's final results too: closed surveys whose results post is still to finish are
-looked up again (`SurveyRecovery.results_to_retry`), and only the post is redone.
+a survey's final results too: a survey's close writes its results post's key 'pending' in
+the close's own transaction, and closed surveys whose post is still owed are looked up
+every sweep (`SurveyRecovery.results_to_post`); only the post is ever redone.
 """
 
 from __future__ import annotations
@@ -244,19 +245,22 @@ async def _digest(
 async def sweep_surveys(
     deps: Deps, adapters: Mapping[str, ChatAdapter], now: datetime, report: SweepReport
 ) -> None:
-    """Close the surveys that are due and post their final results. First, post again the
-    results of recently closed surveys whose post failed or was left unfinished (before the
-    closing, so a post failing in this sweep waits for the next one): the survey is already
-    closed, so a retry only posts; evidence and the prediction's score are never redone."""
+    """Post the final results still owed, then close the surveys that are due and post
+    theirs. Owed: closed from chat in another conversation than the survey's own, closed by
+    a clock that died before posting, or a post that failed or was left unfinished. Each
+    close (evidence, prediction score, the owed post) is one transaction, so after a crash
+    only the post is left, and only the post is done here; the owed ones go first, so a
+    post failing in this sweep waits for the next one."""
     from bot.features.surveys import finish_survey, surveys
 
     store = surveys(deps)
-    for workspace_id, survey_id in await deps.db(
-        SurveyRecovery.of(deps.store).results_to_retry, now
-    ):
+    owed = await deps.db(
+        SurveyRecovery.of(deps.store).results_to_post, now, platforms=tuple(adapters)
+    )
+    for workspace_id, survey_id in owed:
         survey = await deps.db(store.get, workspace_id, survey_id)
         if survey is not None:
-            await _post_results(deps, adapters, report, survey, retry=True)
+            await _post_results(deps, adapters, report, survey)
     for workspace_id, survey_id in await deps.db(store.due_to_close, now):
         try:
             closed = await finish_survey(deps, workspace_id, survey_id, now=now)
@@ -266,33 +270,33 @@ async def sweep_surveys(
         if closed is None:
             continue
         report.closed.append(survey_id)
-        await _post_results(deps, adapters, report, closed, retry=False)
+        if closed.total or closed.message_id:  # else the close owes nothing
+            await _post_results(deps, adapters, report, closed)
 
 
 async def _post_results(
-    deps: Deps, adapters: Mapping[str, ChatAdapter], report: SweepReport, closed: SurveyView,
-    *, retry: bool,
-) -> None:  # fmt: skip
-    """The final results post of a closed survey (under its delivery key), then the survey
-    message updated to its closed state. A survey without answers gets no results post."""
+    deps: Deps, adapters: Mapping[str, ChatAdapter], report: SweepReport, closed: SurveyView
+) -> None:
+    """The final results post of a closed survey (under the delivery key its close wrote),
+    then the survey message updated to its closed state, by the one caller that held the
+    key. A survey without answers gets no results post, only the message update."""
     from bot.features.survey_render import results_reply, tally_update
     from bot.features.surveys import address_of
 
     address = address_of(closed.place)
 
-    async def final() -> Reply:
-        return results_reply(closed)
+    async def final() -> Reply | None:
+        return results_reply(closed) if closed.total else None
 
-    if closed.total:
-        outcome = await deliver(
-            deps, adapters, report, kind=RESULTS_KIND, target=results_target(closed.id),
-            period=RESULTS_PERIOD, address=address, build=final,
-        )  # fmt: skip
-        if retry and outcome.status != "sent":
-            return  # the message was updated when the survey closed
+    outcome = await deliver(
+        deps, adapters, report, kind=RESULTS_KIND, target=results_target(closed.id),
+        period=RESULTS_PERIOD, address=address, build=final,
+    )  # fmt: skip
+    # Held: posted, nothing to post, or its post failed (the next attempt updates again).
+    # Not held: done before, another clock is on it, or no adapter for its platform.
+    held = outcome.status == "empty" or outcome.reply is not None
     adapter = adapters.get(address.platform)
-    if closed.message_id and adapter is not None:
-        # Again after a retried post: the clock may have died before this update.
+    if held and closed.message_id and adapter is not None:
         try:
             await adapter.update(address, closed.message_id, tally_update(closed))
         except Exception:

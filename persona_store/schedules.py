@@ -27,6 +27,9 @@ MAX_ATTEMPTS = 3
 # 8 s apart) add up to about six minutes. It is also how late a post left unfinished by a
 # crash goes out.
 CLAIM_LEASE = timedelta(minutes=15)
+# A key written ahead, with no attempt yet, by the transaction that made its post due (a
+# survey's close): the post is owed, and the first claim takes it like a new key.
+PENDING = "pending"
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -43,7 +46,7 @@ def _key(kind: str, target: str, period: str) -> tuple[Any, ...]:
 class Claim:
     """What `DeliveryStore.claim` found; truthy when the caller now holds the key.
 
-    state: new | retry (a failed attempt) | resumed (a stale 'sending' one) — ours;
+    state: new (or pending) | retry (a failed attempt) | resumed (a stale 'sending' one) — ours;
     busy (someone else's claim, still within its lease) | done (sent, empty, dead, or failed
     with no attempts left) | abandoned (stale with no attempts left: now 'dead') — not ours.
     `attempt` is the attempt number the holder must pass to `finish`; `claimed_at` is when
@@ -289,7 +292,8 @@ class DeliveryStore:
         """Take (kind, target, period) before posting; truthy for exactly one caller.
 
         A new key is inserted ('sending'); the unique constraint turns every other claimant
-        away. A 'failed' (transient) attempt may be taken again, and so may a 'sending' one
+        away. A 'pending' key (written ahead, `PENDING`) is taken as a new one. A 'failed'
+        (transient) attempt may be taken again, and so may a 'sending' one
         claimed more than `lease` ago: its clock died between claim and finish (a killed
         dyno). Both are conditional UPDATEs checked by rowcount, so of two clocks racing for
         the same key only one wins, and both count towards MAX_ATTEMPTS. A stale claim with
@@ -326,9 +330,11 @@ class DeliveryStore:
                 if row is None:
                     return Claim("busy", claimed_at=now)
         status, attempts, claimed_at = row
-        if status == "failed" and attempts < MAX_ATTEMPTS:
-            won = self._take(where, Delivery.status == "failed", attempts, now)
-            return Claim("retry", attempts + 1, now) if won else Claim("busy", 0, now)
+        if status in ("failed", PENDING) and attempts < MAX_ATTEMPTS:
+            won = self._take(where, Delivery.status == status, attempts, now)
+            if not won:
+                return Claim("busy", 0, now)
+            return Claim("new" if status == PENDING else "retry", attempts + 1, now)
         if status != "sending":
             return Claim("done", attempts, claimed_at)
         if claimed_at > now - lease:

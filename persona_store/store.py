@@ -352,20 +352,7 @@ class Store:
             )
             if p is None:
                 raise KeyError(slug)
-            by_key = {line.key: line.id for line in p.lines}
-            p.evidence.append(
-                Evidence(
-                    summary=evidence.summary,
-                    source=evidence.source,
-                    n=evidence.n,
-                    collected_at=evidence.date or date.today(),
-                    line_id=by_key.get(evidence.line) if evidence.line else None,
-                    details=details,
-                )
-            )
-            s.flush()
-            self._revise(s, p, author=author, note=f"evidence: {evidence.summary[:80]}")
-            s.flush()
+            append_evidence(s, p, evidence, author=author, details=details)
             s.refresh(p)
             return view_of(p)
 
@@ -402,15 +389,41 @@ class Store:
             return view_of(p)
 
     def _revise(self, s: Session, p: Persona, *, author: str, note: str) -> None:
-        s.refresh(p)
-        p.version = (p.version or 0) + 1
-        p.updated_at = utcnow()
-        s.add(
-            PersonaRevision(
-                persona_id=p.id,
-                version=p.version,
-                snapshot=spec_of(view_of(p)).to_dict(),
-                author=author,
-                note=note,
-            )
+        revise(s, p, author=author, note=note)
+
+
+def append_evidence(
+    s: Session, p: Persona, evidence: EvidenceSpec, *, author: str, details: dict | None = None
+) -> Evidence:
+    """Append one evidence item to a persona and write a revision, in the caller's
+    transaction (a survey's close writes its evidence in the same one as the close)."""
+    by_key = {line.key: line.id for line in p.lines}
+    item = Evidence(
+        summary=evidence.summary,
+        source=evidence.source,
+        n=evidence.n,
+        collected_at=evidence.date or date.today(),
+        line_id=by_key.get(evidence.line) if evidence.line else None,
+        details=details,
+    )
+    p.evidence.append(item)
+    s.flush()
+    revise(s, p, author=author, note=f"evidence: {evidence.summary[:80]}")
+    s.flush()
+    return item
+
+
+def revise(s: Session, p: Persona, *, author: str, note: str) -> None:
+    """Write the persona's next revision (a snapshot of it as it is in this transaction)."""
+    s.refresh(p)
+    p.version = (p.version or 0) + 1
+    p.updated_at = utcnow()
+    s.add(
+        PersonaRevision(
+            persona_id=p.id,
+            version=p.version,
+            snapshot=spec_of(view_of(p)).to_dict(),
+            author=author,
+            note=note,
         )
+    )

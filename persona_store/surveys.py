@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from persona_store.models import Persona, utcnow
 from persona_store.scheduling_models import Survey, SurveyAnswer
+from persona_store.survey_close import close_row, record_close
 from persona_store.survey_views import (
     MAX_QUESTION,
     TALLY_INTERVAL,
@@ -345,29 +346,27 @@ class SurveyStore:
             ).all()
             return [(w, i) for w, i in rows]
 
-    def close(self, workspace_id: int, survey_id: int, *, now: datetime) -> SurveyView | None:
-        """Close an open survey and freeze its results. None when it was already closed
-        (so exactly one caller — command, clock, second clock — writes the evidence)."""
+    def close(
+        self,
+        workspace_id: int,
+        survey_id: int,
+        *,
+        now: datetime,
+        author: str = "persona-bot",
+        shown_here: bool = False,
+    ) -> SurveyView | None:
+        """Close an open survey, in one transaction: results frozen, prediction scored,
+        results saved on the persona as evidence by `author`, and the final results post
+        owed to the survey's channel ('pending' delivery key; 'sent' when `shown_here`: the
+        closer shows them in that conversation itself). See `persona_store.survey_close`.
+        None when it was already closed (so exactly one caller — command, clock, second
+        clock — does any of it)."""
         with self._sessions.begin() as s:
-            done = s.execute(
-                update(Survey)
-                .where(
-                    Survey.id == survey_id,
-                    Survey.workspace_id == workspace_id,
-                    Survey.status == "open",
-                )
-                .values(status="closed", closed_at=now, salt=None, tally_dirty=False)
-            ).rowcount
-            if not done:
+            sv = close_row(s, workspace_id, survey_id, now)
+            if sv is None:
                 return None
-            sv = s.get(Survey, survey_id)
-            assert sv is not None
-            view = self._view(s, sv)
-            winner = _winner(view.counts)
-            sv.results = {"counts": list(view.counts), "n": view.total, "winner": winner}
-            if sv.prediction is not None and view.total:
-                sv.prediction_correct = winner is not None and sv.prediction == winner
-            s.flush()
+            counted = self._view(s, sv)
+            record_close(s, sv, counted, now=now, author=author, shown_here=shown_here)
             return self._view(s, sv)
 
     def discard(self, workspace_id: int, survey_id: int) -> bool:
@@ -389,15 +388,3 @@ class SurveyStore:
                 return False
             s.delete(sv)
             return True
-
-    def set_evidence(self, survey_id: int, evidence_id: int) -> None:
-        with self._sessions.begin() as s:
-            s.execute(update(Survey).where(Survey.id == survey_id).values(evidence_id=evidence_id))
-
-
-def _winner(counts: Sequence[int]) -> int | None:
-    """Index of the single most chosen option; None on a tie or no answers."""
-    if not counts or max(counts) == 0:
-        return None
-    top = max(counts)
-    return counts.index(top) if list(counts).count(top) == 1 else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -105,6 +106,37 @@ async def kill_clock_mid_send(store: Store, now: datetime) -> None:
     sweep.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await sweep
+
+
+class ClockKilled(BaseException):
+    """The clock process killed (SIGKILL): not an Exception, so no error handler runs."""
+
+
+@dataclass
+class DyingDeps(Deps):
+    """Deps of a clock killed right after its first store call named `die_after` returned:
+    that call's transaction is committed, nothing after it runs."""
+
+    die_after: str = ""
+
+    async def db(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        result = await super().db(fn, *args, **kwargs)
+        if getattr(fn, "__name__", "") == self.die_after:
+            raise ClockKilled(self.die_after)
+        return result
+
+
+async def kill_clock_after(store: Store, now: datetime, step: str) -> None:
+    """A sweep at `now` killed right after its first `step` store call (e.g. "close": the
+    survey's close committed, nothing after it done)."""
+    deps = deps_for(store, Clock(now))
+    fields = {f.name: getattr(deps, f.name) for f in dataclasses.fields(deps) if f.init}
+    dying = DyingDeps(**fields, die_after=step)
+    try:
+        await sweep_once(dying, [RecordingAdapter()], now)
+    except ClockKilled:
+        return
+    raise AssertionError(f"the sweep at {now} never called {step}")
 
 
 def seed(store: Store, name: str = "Maya Chen", kind: str = "primary", **extra: object) -> None:

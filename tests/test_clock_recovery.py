@@ -1,10 +1,15 @@
-"""Work a sweep left half done, picked up by a later one, on SQLite and PostgreSQL.
+"""Work a sweep left half done, or owes, picked up by a later one, on SQLite and PostgreSQL.
 
-Final results: a survey's results post that failed at close (transient error, Slack
-refusing) or was left unfinished by a killed clock is posted by a later sweep, once, while
-the close itself (evidence on the persona, the prediction's score) is never redone; a
-permanent failure, a post out of attempts and a survey closed long ago are left alone; a
-survey closed from chat is never posted again by the clock.
+Final results: a survey's close (results frozen, evidence, the prediction's score and the
+results post owed, 'pending') is one transaction. A clock killed at any point of a close
+(right after it committed, after the post's claim, mid-send) or a close failing half way
+ends, after later sweeps, with the survey closed once, evidence saved once, the prediction
+scored once and the results posted once. A results post that failed at close (transient
+error, Slack refusing) is posted by a later sweep, once, while the close itself is never
+redone; a permanent failure, a post out of attempts and a survey closed long ago are left
+alone. `survey close` typed in another conversation than the survey's own gets the results
+as its reply, and the survey's channel gets them from the next sweep (with its message
+marked closed), once; typed in the survey's own conversation, the clock posts nothing.
 
 Question of the week: a digest run retried after a failed post or a killed clock reuses the
 survey its first attempt created (and features the same persona), so the run opens one."""
@@ -12,7 +17,9 @@ survey its first attempt created (and features the same persona), so the run ope
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -35,6 +42,7 @@ from tests.sched_helpers import (
     command,
     core_with,
     deps_for,
+    kill_clock_after,
     kill_clock_mid_send,
     seed,
 )
@@ -45,16 +53,24 @@ MONDAY_0800 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
 GENERAL = SurveyPlace("web", "local", "C-general")
 
 
-def answered_survey(store: Store, place: SurveyPlace = GENERAL) -> SurveyView:
-    """Maya's survey, posted (message m0), predicted "Yes", answered "No" by two of three."""
+def answered_survey(
+    store: Store,
+    place: SurveyPlace = GENERAL,
+    *,
+    closes: datetime = CLOSES,
+    message: str = "m0",
+    created_by: str = "web:U0",
+    voters: int = 3,
+) -> SurveyView:
+    """Maya's survey, posted (as `message`), predicted "Yes", answered "No" by two of three."""
     surveys = SurveyStore.of(store)
     ws = store.default_workspace_id()
     survey = surveys.create(
         ws, "maya", "Is price still the #1 objection?", ["Yes", "No"], place=place,
-        created_by="web:U0", now=OPENED, closes_at=CLOSES, prediction=0,
+        created_by=created_by, now=OPENED, closes_at=closes, prediction=0,
     )  # fmt: skip
-    surveys.set_message(ws, survey.id, "m0")
-    for user, option in (("U1", 0), ("U2", 1), ("U3", 1)):
+    surveys.set_message(ws, survey.id, message)
+    for user, option in (("U1", 0), ("U2", 1), ("U3", 1))[:voters]:
         surveys.vote(ws, survey.id, option, platform=place.platform, user_id=user, now=OPENED)
     return survey
 
@@ -146,7 +162,7 @@ def test_failed_results_post_is_not_retried_after_the_window(sqlite_store: Store
     sweep(sqlite_store, adapter, at_close)
     adapter.transient.clear()
     back = at_close + RESULTS_RETRY_WINDOW + timedelta(minutes=1)
-    assert SurveyRecovery.of(sqlite_store).results_to_retry(back) == []
+    assert SurveyRecovery.of(sqlite_store).results_to_post(back) == []
     sweep(sqlite_store, adapter, back)
     assert not finals(adapter) and results_status(sqlite_store) == ["failed"]
 
@@ -179,25 +195,143 @@ async def test_results_post_left_unfinished_by_a_killed_clock_is_posted_once(
     closed_once(store, survey.id)
 
 
-async def test_survey_closed_from_chat_is_not_posted_again_by_the_clock(
+async def test_survey_closed_in_its_own_conversation_is_not_posted_again_by_the_clock(
     sqlite_store: Store,
 ) -> None:
-    """`survey close` answers with the results itself; the clock must not post them again."""
+    """`survey close` in the survey's channel answers with the results there itself (and
+    the survey message updated); the clock must not post them again."""
     seed(sqlite_store)
     survey = answered_survey(sqlite_store)  # created by web:U0
     deps = deps_for(sqlite_store, Clock(OPENED + timedelta(hours=1)))
     core = core_with(deps, survey_feature)
-    [final, _] = await core.handle(command(f"survey close {survey.id}", user="U0"))
-    assert final.text.startswith("Final results")
+    [final, update] = await core.handle(command(f"survey close {survey.id}", user="U0"))
+    assert final.text.startswith("Final results") and update.meta["update_message_id"] == "m0"
     adapter = RecordingAdapter()
     for minutes in (1, 2):
         now = OPENED + timedelta(hours=1, minutes=minutes)
         await sweep_once(deps_for(sqlite_store, Clock(now)), [adapter], now)
-    assert not adapter.sent and results_status(sqlite_store) == []
+    assert not adapter.sent and not adapter.updated and results_status(sqlite_store) == ["sent"]
     closed_once(sqlite_store, survey.id)
 
 
-def test_results_to_retry_finds_only_unfinished_recent_posts(store: Store) -> None:
+async def test_survey_closed_from_another_conversation_is_posted_in_its_own_once(
+    store: Store,
+) -> None:
+    """The command answers where it was typed (a handler cannot send elsewhere); the next
+    minute's sweep posts the results in the survey's channel and marks its message closed,
+    once, however many clocks sweep."""
+    seed(store)
+    survey = answered_survey(store)  # in C-general
+    unanswered = answered_survey(store, message="m-quiet", voters=0)
+    closed_at = OPENED + timedelta(hours=1)
+    core = core_with(deps_for(store, Clock(closed_at)), survey_feature)
+    elsewhere = Address(platform="web", workspace="local", conversation_id="C-product")
+    for sid in (survey.id, unanswered.id):
+        [reply] = await core.handle(command(f"survey close {sid}", user="U0", address=elsewhere))
+        assert reply.text.startswith("Final results"), reply.text  # and no update of m0 here
+    adapter = RecordingAdapter()
+    soon = closed_at + timedelta(minutes=1)
+    await asyncio.gather(
+        sweep_once(deps_for(store, Clock(soon)), [adapter], soon),
+        sweep_once(deps_for(store, Clock(soon)), [adapter], soon),
+    )
+    [(address, final, _)] = adapter.sent
+    assert address.conversation_id == "C-general" and final.text.startswith("Final results")
+    assert "n=3" in final.text and "predicted Yes: wrong" in final.text
+    assert sorted(m for _, m, _ in adapter.updated) == ["m-quiet", "m0"]
+    assert all(u.text.startswith("Final results") for *_, u in adapter.updated)
+    for minutes in (2, 3, 60):
+        later = closed_at + timedelta(minutes=minutes)
+        await sweep_once(deps_for(store, Clock(later)), [adapter], later)
+    assert len(adapter.sent) == 1 and len(adapter.updated) == 2
+    assert sorted(results_status(store)) == ["empty", "sent"]
+    closed_once(store, survey.id)
+
+
+async def test_clock_killed_at_any_point_of_a_close_ends_with_one_close_and_one_post(
+    store: Store,
+) -> None:
+    """Killed right after the close committed (before its results post was even claimed),
+    right after the claim, and mid-send: later sweeps post each survey's results once (the
+    one killed after its close within the next minute), mark its message closed, and never
+    close anything twice."""
+    seed(store)
+    adapter = RecordingAdapter()
+    ids = []
+    for hour, step in enumerate(("close", "claim", "send")):
+        closes = CLOSES + timedelta(hours=hour)
+        survey = answered_survey(store, closes=closes, message=f"m-{step}")
+        ids.append(survey.id)
+        at_close = closes + timedelta(seconds=30)
+        if step == "send":
+            await kill_clock_mid_send(store, at_close)
+        else:
+            await kill_clock_after(store, at_close, step)
+        ws = store.default_workspace_id()
+        assert SurveyStore.of(store).get(ws, survey.id).status == "closed", step
+        next_minute = at_close + timedelta(minutes=1)
+        await sweep_once(deps_for(store, Clock(next_minute)), [adapter], next_minute)
+        assert len(finals(adapter)) == (hour + 1 if step == "close" else hour), step
+        for minutes in (2, CLAIM_LEASE // timedelta(minutes=1) + 1, 30):
+            now = at_close + timedelta(minutes=minutes)
+            await sweep_once(deps_for(store, Clock(now)), [adapter], now)
+        assert len(finals(adapter)) == hour + 1, step
+    assert sorted(m for _, m, _ in adapter.updated) == ["m-claim", "m-close", "m-send"]
+    assert results_status(store) == ["sent"] * 3
+    closed_once(store, *ids)
+
+
+async def test_close_failing_half_way_leaves_the_survey_open_for_the_next_sweep(
+    store: Store,
+) -> None:
+    """The database refuses the evidence write (disk full, a lock timeout): nothing of the
+    close is kept, and the next sweep closes the survey, saves the evidence and posts."""
+    seed(store)
+    survey = answered_survey(store)
+    adapter = RecordingAdapter()
+    at_close = CLOSES + timedelta(seconds=30)
+    with refused_inserts(store, "evidence"):
+        report = await sweep_once(deps_for(store, Clock(at_close)), [adapter], at_close)
+    assert report.closed == [] and not adapter.sent and results_status(store) == []
+    ws = store.default_workspace_id()
+    assert SurveyStore.of(store).get(ws, survey.id).status == "open"
+    later = at_close + timedelta(minutes=1)
+    report = await sweep_once(deps_for(store, Clock(later)), [adapter], later)
+    assert report.closed == [survey.id] and len(finals(adapter)) == 1
+    closed_once(store, survey.id)
+
+
+@contextmanager
+def refused_inserts(store: Store, table: str) -> Iterator[None]:
+    """The database refuses every INSERT into `table` (a trigger raising an error)."""
+    engine = store._sessions.kw["bind"]
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} "
+                "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+            )
+        else:
+            conn.exec_driver_sql(
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'disk full'; END $$"
+            )
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION refuse()"
+            )
+    try:
+        yield
+    finally:
+        with engine.begin() as conn:
+            if engine.dialect.name == "sqlite":
+                conn.exec_driver_sql(f"DROP TRIGGER refuse_{table}")
+            else:
+                conn.exec_driver_sql(f"DROP TRIGGER refuse_{table} ON {table}")
+                conn.exec_driver_sql("DROP FUNCTION refuse()")
+
+
+def test_results_to_post_finds_only_unfinished_recent_posts(store: Store) -> None:
     seed(store)
     surveys, deliveries = SurveyStore.of(store), DeliveryStore.of(store)
     ws = store.default_workspace_id()
@@ -216,8 +350,9 @@ def test_results_to_retry_finds_only_unfinished_recent_posts(store: Store) -> No
                 deliveries.finish("survey-close", f"survey:{survey_id}", "final",
                                   status=status, attempt=claim.attempt)  # fmt: skip
 
-    # the last one closed with no results key: closed from chat, or the clock died first
-    failed, exhausted, sending, sent, dead, empty, _no_key = ids
+    # the last one is still pending: closed from chat elsewhere, or its clock died after
+    # the close
+    failed, exhausted, sending, sent, dead, empty, pending = ids
     ended(failed, "failed")
     ended(exhausted, *["failed"] * MAX_ATTEMPTS)
     ended(sending, "sending")
@@ -227,9 +362,12 @@ def test_results_to_retry_finds_only_unfinished_recent_posts(store: Store) -> No
     ended(old, "failed")
     recovery = SurveyRecovery.of(store)
     soon = CLOSES + timedelta(minutes=5)
-    assert recovery.results_to_retry(soon) == [(ws, failed)]
+    assert recovery.results_to_post(soon) == [(ws, failed), (ws, pending)]
     later = CLOSES + CLAIM_LEASE + timedelta(minutes=1)
-    assert recovery.results_to_retry(later) == [(ws, failed), (ws, sending)]
+    assert recovery.results_to_post(later) == [(ws, failed), (ws, sending), (ws, pending)]
+    # Only the platforms this clock can post to (the surveys are all on "web").
+    assert recovery.results_to_post(later, platforms=("slack",)) == []
+    assert len(recovery.results_to_post(later, platforms=("slack", "web"))) == 3
 
 
 # -- through Slack -------------------------------------------------------------------------
@@ -240,6 +378,32 @@ async def env(sqlite_store: Store) -> AsyncIterator[SlackEnv]:
     seed(sqlite_store)
     async for e in slack_env(sqlite_store, FixedAnswerer()):
         yield e
+
+
+async def test_survey_closed_from_another_slack_channel_is_posted_in_its_own(
+    env: SlackEnv,
+) -> None:
+    """`/persona survey close` typed in #product: the answer (the ack) goes there; the
+    next sweep posts the results in #general, where the survey is, and updates its message."""
+    ts = "1700000000.000100"
+    survey = answered_survey(
+        env.store, SurveyPlace("slack", "T0001", "C0GENERAL"), message=ts,
+        created_by="slack:U0ALICE",
+    )  # fmt: skip
+    deps = env.adapter.deps
+    deps.now = clock = Clock(OPENED + timedelta(hours=1))
+    status, body, _ = await env.slack.command(f"survey close {survey.id}", channel="C0PRODUCT")
+    await env.settle()
+    assert status == 200 and json.loads(body)["text"].startswith("Final results")
+    assert not env.api.of("chat.postMessage") and not env.api.of("chat.update")
+    await sweep_once(deps, [env.adapter], clock.now + timedelta(minutes=1))
+    await sweep_once(deps, [env.adapter], clock.now + timedelta(minutes=2))
+    [final] = env.api.of("chat.postMessage")
+    assert final["channel"] == "C0GENERAL" and final["text"].startswith("Final results")
+    [update] = env.api.of("chat.update")
+    assert update["channel"] == "C0GENERAL" and update["ts"] == ts
+    assert update["text"].startswith("Final results")
+    closed_once(env.store, survey.id)
 
 
 async def test_results_post_refused_by_slack_is_posted_by_the_next_sweep(env: SlackEnv) -> None:

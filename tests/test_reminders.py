@@ -192,7 +192,8 @@ async def test_mostly_wrong_predictions_flag_review_early(sqlite_store: Store) -
     assert (record.right, record.total, record.mostly_wrong) == (0, 3, True)
     chat = adapters()
     await sweep_once(deps_for(sqlite_store), chat, now + timedelta(days=1))
-    [(_, dm, _)] = chat["slack"].sent
+    # (the three closes' results posts go to the surveys' channel C)
+    [(_, dm, _)] = [sent for sent in chat["slack"].sent if sent[0].conversation_id != "C"]
     assert "mostly wrong" in dm.text and "0/3 right" in dm.text
 
 

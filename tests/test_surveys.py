@@ -16,6 +16,7 @@ from bot.features.surveys import parse_create, pick_option
 from bot.messages import Address
 from persona_store import Store, create_engine_for, session_factory
 from persona_store.migrate import upgrade
+from persona_store.schedules import DeliveryStore
 from persona_store.scheduling_models import Survey, SurveyAnswer
 from persona_store.surveys import SurveyError, SurveyPlace, SurveyStore
 from tests.sched_helpers import Clock, FixedAnswerer, core_with, seed
@@ -67,6 +68,37 @@ def test_vote_change_close_tally(store: Store) -> None:
     with pytest.raises(SurveyError, match="closed"):
         ss.vote(ws, sv.id, 0, platform="slack", user_id="U9", now=clock.now)
     assert ss.get(ws, sv.id).counts == (1, 1, 1)
+
+
+def test_close_saves_evidence_and_owes_the_results_post_in_one_transaction(store: Store) -> None:
+    """One call, one commit: closed, prediction scored, evidence (with its revision) on the
+    persona, and the results post owed ('pending', taken by the first claim as a new key).
+    A survey never answered nor posted owes nothing."""
+    seed(store)
+    clock = Clock()
+    ss, sv = new_survey(store, clock, prediction=1)
+    ws = store.default_workspace_id()
+    for user in ("U1", "U2"):
+        ss.vote(ws, sv.id, 1, platform="web", user_id=user, now=clock.now)
+    closed = ss.close(ws, sv.id, now=clock.now, author="slack:OWNER")
+    assert closed is not None and closed.prediction_correct is True
+    maya = store.get(ws, "maya")
+    [evidence] = [e for e in maya.evidence if e.source == "survey"]
+    assert closed.evidence_id == evidence.id and evidence.n == 2
+    assert evidence.details["prediction_correct"] is True and "No 2" in evidence.summary
+    assert store.revisions(ws, "maya")[-1].author == "slack:OWNER"
+    deliveries = DeliveryStore.of(store)
+    assert deliveries.list("survey-close") == [
+        ("survey-close", f"survey:{sv.id}", "final", "pending")
+    ]
+    first = deliveries.claim("survey-close", f"survey:{sv.id}", "final", now=clock.now)
+    assert (first.state, first.attempt) == ("new", 1)
+    assert deliveries.claim("survey-close", f"survey:{sv.id}", "final", now=clock.now).state == (
+        "busy"
+    )
+    _, quiet = new_survey(store, clock)
+    assert ss.close(ws, quiet.id, now=clock.now) is not None
+    assert len(deliveries.list("survey-close")) == 1
 
 
 def test_other_workspace_cannot_see_or_vote(store: Store) -> None:

@@ -1,6 +1,7 @@
 """Persona of the week: `digest weekly mon 09:00 Europe/Berlin`, `digest off`, `digest show`,
 and the digest post the clock sends (persona card, what's new since last featured, the
-freshness badge and a one-click "question of the week" micro-survey).
+freshness badge and a one-click "question of the week" micro-survey, which closes just before
+the schedule's next post: one open question per channel at a time).
 
 Rotation: least recently featured in this channel first; primary personas are weighted up
 (treated as featured a week earlier than they were); negative personas only when the channel
@@ -20,7 +21,7 @@ from bot.features.survey_render import survey_reply
 from bot.features.surveys import open_survey, surveys
 from bot.messages import Address, Card, Reply, Section, error_reply
 from bot.ports import ChatAdapter
-from bot.schedule import DAYS, Schedule, ScheduleError, first_fire, parse_schedule
+from bot.schedule import DAYS, Schedule, ScheduleError, first_fire, next_fire, parse_schedule
 from persona_store.schedules import DigestStore, SubscriptionView
 from persona_store.survey_recovery import DIGEST_AUTHOR, SurveyRecovery
 from persona_store.surveys import SurveyPlace, SurveyView
@@ -31,7 +32,10 @@ log = logging.getLogger(__name__)
 USAGE = "digest weekly mon 09:00 Europe/Berlin [--negative] | digest off | digest show"
 PRIMARY_BONUS = timedelta(days=7)
 QOTW_OPTIONS = ("Yes, still true", "Less than before", "Not any more")
-QOTW_DAYS = 7
+QOTW_DAYS = 7  # the longest a question of the week stays open
+# A question of the week closes this long before the next post of its schedule, so a channel
+# has one open at a time and its results come just before the next digest.
+QOTW_BEFORE_NEXT = timedelta(minutes=5)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -42,6 +46,15 @@ def period_of(cron: str) -> str:
     if day == "*" and month == "*" and dow not in DAYS:  # "*" or "mon-fri": several a week
         return "day"
     return "week"
+
+
+def question_closes_at(sub: SubscriptionView, fire: datetime, now: datetime) -> datetime:
+    """When the question of the run that fired at `fire` closes: QOTW_BEFORE_NEXT before the
+    schedule's next post (in its time zone: tomorrow's for `daily`, the next weekday's for
+    `weekdays`, a week on for `weekly`), at most QOTW_DAYS from `now`, and never sooner than
+    QOTW_BEFORE_NEXT from `now`."""
+    before_next = next_fire(sub.cron, sub.timezone, fire) - QOTW_BEFORE_NEXT
+    return min(max(before_next, now + QOTW_BEFORE_NEXT), now + timedelta(days=QOTW_DAYS))
 
 
 def digests(deps: Deps) -> DigestStore:
@@ -125,7 +138,8 @@ def digest_reply(
 async def build_digest(
     deps: Deps, sub: SubscriptionView, now: datetime, *, run_since: datetime | None = None
 ) -> Reply | None:
-    """Choose the persona, gather what's new, create the question of the week.
+    """Choose the persona, gather what's new, create the question of the week (open until
+    just before the schedule's next post: `question_closes_at`).
 
     `run_since` is the fire time of the run being delivered. A question of the week this
     channel got since then and never posted was left by an earlier attempt of the same run
@@ -176,7 +190,7 @@ async def build_digest(
             ),
             created_by=DIGEST_AUTHOR,
             now=now,
-            closes_at=now + timedelta(days=QOTW_DAYS),
+            closes_at=question_closes_at(sub, run_since or now, now),
             line_key=line.key,
         )
         qotw = survey_reply(survey)
@@ -297,6 +311,7 @@ __all__ = [
     "digest_reply",
     "period_of",
     "pick_persona",
+    "question_closes_at",
     "record_posted",
     "register",
 ]

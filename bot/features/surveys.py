@@ -28,7 +28,6 @@ from bot.features.survey_render import (
     vote_ack,
 )
 from bot.messages import Address, Reply, error_reply
-from persona_store.spec import EvidenceSpec
 from persona_store.surveys import (
     SurveyError,
     SurveyPlace,
@@ -111,55 +110,21 @@ async def finish_survey(
     *,
     author: str = "persona-bot",
     now: datetime | None = None,
+    shown_here: bool = False,
 ) -> SurveyView | None:
-    """Close the survey and write its results to the persona as evidence. Exactly one
+    """Close the survey; in the same transaction its results are saved on the persona as
+    evidence, the prediction is scored and the final results post is owed to the survey's
+    channel, for the clock to post (`persona_store.survey_close`). `shown_here`: the caller
+    shows the results in the survey's conversation itself, so nothing is owed. Exactly one
     caller gets the closed view; later callers (second clock, repeated command) get None."""
     now = now or deps.now()
-    store = surveys(deps)
-    closed = await deps.db(store.close, workspace_id, survey_id, now=now)
-    if closed is None:
-        return None
-    if closed.total:
-        summary = "Survey: \u201c{}\u201d — {} (n={}, {} to {})".format(
-            closed.question,
-            ", ".join(f"{o} {n}" for o, n in zip(closed.options, closed.counts, strict=False)),
-            closed.total,
-            closed.created_at.date().isoformat(),
-            now.date().isoformat(),
-        )
-        details = {
-            "survey_id": closed.id,
-            "question": closed.question,
-            "options": list(closed.options),
-            "counts": list(closed.counts),
-            "n": closed.total,
-            "opened": closed.created_at.isoformat(),
-            "closed": now.isoformat(),
-            "anonymous": closed.anonymous,
-            "prediction": closed.prediction,
-            "prediction_correct": closed.prediction_correct,
-        }
-        view = await deps.db(
-            deps.store.add_evidence,
-            workspace_id,
-            closed.persona_slug,
-            EvidenceSpec(
-                summary=summary[:2000],
-                source="survey",
-                n=closed.total,
-                date=now.date(),
-                line=closed.line_key,
-            ),
-            author=author,
-            details=details,
-        )
-        evidence = [
-            e for e in view.evidence if e.details and e.details.get("survey_id") == closed.id
-        ]
-        if evidence:
-            await deps.db(store.set_evidence, closed.id, evidence[-1].id)
-    log.info("survey %s closed: n=%s counts=%s", closed.id, closed.total, closed.counts)
-    return await deps.db(store.get, workspace_id, survey_id)
+    closed = await deps.db(
+        surveys(deps).close, workspace_id, survey_id, now=now, author=author,
+        shown_here=shown_here,
+    )  # fmt: skip
+    if closed is not None:
+        log.info("survey %s closed: n=%s counts=%s", closed.id, closed.total, closed.counts)
+    return closed
 
 
 async def on_posted(
@@ -303,15 +268,21 @@ async def close_command(ctx: Context, survey_id: int) -> Reply | list[Reply]:
         return error_reply(
             "Only the person who created this survey or the persona's owners can close it."
         )
-    closed = await finish_survey(deps, ctx.workspace_id, survey_id, author=ctx.author)
+    here = ctx.inbound.address
+    # Typed in the survey's own conversation, the reply is its results post there. Anywhere
+    # else the person gets the results as the reply, and the clock posts them in the
+    # survey's channel and updates its message (a handler only answers where it was asked).
+    own = (here.platform, here.conversation_id) == (
+        survey.place.platform,
+        survey.place.conversation_id,
+    )
+    closed = await finish_survey(
+        deps, ctx.workspace_id, survey_id, author=ctx.author, shown_here=own
+    )
     if closed is None:
         return error_reply(f"Survey #{survey_id} is already closed.")
     replies = [results_reply(closed)]
-    here = ctx.inbound.address
-    if closed.message_id and (here.platform, here.conversation_id) == (
-        closed.place.platform,
-        closed.place.conversation_id,
-    ):
+    if own and closed.message_id:
         replies.append(tally_update(closed))  # the posted survey shows it is closed
     return replies
 
