@@ -345,8 +345,11 @@ async def sweep_once(
     by_platform = as_mapping(adapters)
     now = now or deps.now()
     report = SweepReport()
-    await _step("digests", sweep_digests(deps, by_platform, now, report, grace))
+    # Surveys first: a digest's question of the day closes just before the next digest, so
+    # after a clock outage the old question is closed (and its results posted) before the
+    # new one opens.
     await _step("surveys", sweep_surveys(deps, by_platform, now, report))
+    await _step("digests", sweep_digests(deps, by_platform, now, report, grace))
     try:
         from bot.features.reminders import sweep_reviews
     except ImportError:  # pragma: no cover - reminders are optional

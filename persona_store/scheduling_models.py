@@ -133,7 +133,8 @@ class Delivery(Base):
     kind: Mapped[str] = mapped_column(String(32))  # digest | review | escalate | survey-close
     target: Mapped[str] = mapped_column(String(200))
     period: Mapped[str] = mapped_column(String(64))
-    # sending | sent | failed (retried) | dead (permanent or given up) | empty (nothing to post)
+    # pending (owed, not yet tried) | sending | sent | failed (retried) | dead (permanent or
+    # given up) | empty (nothing to post)
     status: Mapped[str] = mapped_column(String(16), default="sending")
     attempts: Mapped[int] = mapped_column(Integer, default=1)  # also fences finish()
     message_id: Mapped[str | None] = mapped_column(String(200))

@@ -95,3 +95,22 @@ def test_question_closes_before_the_schedules_next_post(
     assert questions(sqlite_store)[0].is_open
     sweep(sqlite_store, adapter, closes + timedelta(minutes=1))
     assert not questions(sqlite_store)[0].is_open
+
+
+def test_after_an_outage_the_old_question_closes_before_the_new_digest(store: Store) -> None:
+    """The clock was down across the close of Monday's question and Tuesday's post: the first
+    sweep back posts Monday's results first, then Tuesday's digest, never two open at once."""
+    seed(store)
+    monday = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 09:00 Berlin
+    subscribe(store, "0 9 * * *", "Europe/Berlin", monday)
+    adapter = RecordingAdapter()
+    sweep(store, adapter, monday + timedelta(seconds=20))
+    [first] = questions(store)
+    ws = store.default_workspace_id()
+    SurveyStore.of(store).vote(ws, first.id, 0, platform="web", user_id="U1", now=monday)
+    tuesday = monday + timedelta(days=1)
+    sweep(store, adapter, tuesday + timedelta(minutes=10))  # both overdue now
+    kinds = [r.text.split(" — ", 1)[0].split(":", 1)[0] for _, r, _ in adapter.sent]
+    assert kinds == ["Persona of the day", "Final results", "Persona of the day"]
+    assert not SurveyStore.of(store).get(ws, first.id).is_open
+    assert len([q for q in questions(store) if q.is_open]) == 1
