@@ -95,12 +95,13 @@ def lock_for_vote(s: Session, workspace_id: int, survey_id: int, postgres: bool)
 
 @dataclass(frozen=True)
 class Answered:
-    """A vote as a chat button shows it: the outcome, the survey with its counts after the
-    vote, and `refresh` when this caller won the tally slot (update the posted message)."""
+    """A vote from a chat button: its outcome, the survey voted on (question, options,
+    anonymity; `counts` left empty) and `tally` when this caller won the tally slot: the
+    survey with its counts after the vote, to update the posted message with."""
 
     result: VoteResult
     survey: SurveyView
-    refresh: bool
+    tally: SurveyView | None
 
 
 def tally_due(sv: Survey, now: datetime, interval: timedelta) -> bool:

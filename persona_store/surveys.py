@@ -57,14 +57,20 @@ class SurveyStore:
         return cls(store._sessions)
 
     # -- reading --------------------------------------------------------------------------
-    def _view(self, s: Session, sv: Survey) -> SurveyView:
+    def _view(self, s: Session, sv: Survey, *, counted: bool = True) -> SurveyView:
+        """The survey as the chat sees it; `counted=False` leaves `counts` empty (reading
+        them scans the survey's answers)."""
         persona = s.get(Persona, sv.persona_id)
-        rows = s.execute(
-            select(SurveyAnswer.option, func.count(SurveyAnswer.id))
-            .where(SurveyAnswer.survey_id == sv.id)
-            .group_by(SurveyAnswer.option)
-        ).all()
-        counts = [0] * len(sv.options)
+        rows = (
+            s.execute(
+                select(SurveyAnswer.option, func.count(SurveyAnswer.id))
+                .where(SurveyAnswer.survey_id == sv.id)
+                .group_by(SurveyAnswer.option)
+            ).all()
+            if counted
+            else []
+        )
+        counts = [0] * len(sv.options) if counted else []
         for option, n in rows:
             if 0 <= option < len(counts):
                 counts[option] = n
@@ -290,11 +296,11 @@ class SurveyStore:
         interval: timedelta = TALLY_INTERVAL,
     ) -> Answered:
         """A vote from a chat button: the vote, the tally slot (`claim_tally_update`) and the
-        survey with its counts after the vote (for the acknowledgement), in one call. On
-        SQLite the vote and the slot are one transaction under the write lock, and the counts
-        are read after it (the lock is not held for reading); on PostgreSQL the slot is
-        claimed after the vote's transaction (its row lock is shared with the other votes
-        in flight)."""
+        survey voted on, in one call; the counts are read only for the caller that won the
+        slot (`Answered.tally`). On SQLite the vote and the slot are one transaction under
+        the write lock, and the counts are read after it (the lock is not held for reading);
+        on PostgreSQL the slot is claimed after the vote's transaction (its row lock is
+        shared with the other votes in flight)."""
         with self._sessions() as s:
             with s.begin():
                 postgres = s.get_bind().dialect.name == "postgresql"
@@ -314,8 +320,11 @@ class SurveyStore:
                     if not refresh and not was_dirty:
                         s.execute(mark_dirty(survey_id))
             with s.begin():
+                survey = self._view(s, sv, counted=False)
+                if not refresh:
+                    return Answered(result, survey, None)
                 fresh = s.get(Survey, survey_id, populate_existing=True)  # closed meanwhile?
-                return Answered(result, self._view(s, fresh or sv), refresh)
+                return Answered(result, survey, self._view(s, fresh or sv))
 
     def claim_tally_update(
         self, survey_id: int, now: datetime, interval: timedelta = TALLY_INTERVAL

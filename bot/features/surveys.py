@@ -201,7 +201,7 @@ async def vote(ctx: Context, survey_id: int, option: int) -> Reply | list[Reply]
     store = surveys(deps)
     address = ctx.inbound.address
     try:
-        # one store call: the vote, the counts after it and the tally slot
+        # one store call: the vote, the tally slot and (with the slot) the counts
         answered = await deps.db(
             store.answer,
             ctx.workspace_id,
@@ -215,8 +215,8 @@ async def vote(ctx: Context, survey_id: int, option: int) -> Reply | list[Reply]
         return error_reply(str(exc))
     result = answered.result
     replies: list[Reply] = [vote_ack(answered.survey, result.option, result.outcome)]
-    if answered.refresh:
-        replies.append(tally_update(answered.survey))
+    if answered.tally is not None:
+        replies.append(tally_update(answered.tally))
     return replies
 
 
