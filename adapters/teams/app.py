@@ -20,6 +20,7 @@ import requests
 from aiohttp import web
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity
 
 from adapters.teams.config import BotConfig
 from adapters.teams.connectors import CachingBotFrameworkAuthentication
@@ -72,7 +73,8 @@ class TeamsAdapter:
         self.delivery = Delivery(
             self.cloud, self.state, deps.db, self.workspace, app_id=config.APP_ID, **extra
         )
-        self._stored: dict[tuple[int, str], str] = {}
+        self._stored: dict[tuple[int, str], str] = {}  # (ws, conversation) -> fingerprint
+        self._unchanged: dict[tuple[int, str], tuple[str, ...]] = {}  # -> raw_reference_key
         self._workspaces: dict[str, tuple[int, float]] = {}
         self.delivery.on_inactive = self.forget
         self.bot = PersonaTeamsBot(
@@ -147,8 +149,16 @@ class TeamsAdapter:
 
     async def remember(self, turn_context: TurnContext, event: str) -> None:
         """Store the conversation reference. A reference this process already stored
-        unchanged is not written again (every click would otherwise be a database write)."""
-        fields = reference_fields(turn_context.activity)
+        unchanged is not written again (every click would otherwise be a database write),
+        nor even rebuilt: the activity's raw fields are compared first (building the
+        reference is msrest serialisation, the costliest step of a click on the loop)."""
+        activity = turn_context.activity
+        raw = raw_reference_key(activity)
+        if event == "seen" and raw is not None:
+            ws = await self.workspace(tenant_of(activity))
+            if self._unchanged.get((ws, raw[0])) == raw:
+                return
+        fields = reference_fields(activity)
         if fields is None:
             return
         ws = await self.workspace(fields.tenant_id)
@@ -164,6 +174,10 @@ class TeamsAdapter:
             reference.pop("activityId", None)
             channel = replace(fields, conversation_id=root, reference=reference, user_id=None)
             await self._save(ws, channel, event)
+        if raw is not None:
+            if len(self._unchanged) > MAX_REMEMBERED:
+                self._unchanged.clear()
+            self._unchanged[(ws, raw[0])] = raw
 
     async def _save(self, ws: int, fields: ReferenceFields, event: str) -> None:
         key = (ws, fields.conversation_id)
@@ -214,9 +228,10 @@ class TeamsAdapter:
     def forget(self, workspace_id: int, conversation_id: str) -> None:
         """The reference changed elsewhere (marked inactive): write it again next time."""
         thread_prefix = conversation_id + THREAD_MARK
-        for key in [k for k in self._stored if k[0] == workspace_id]:
-            if key[1] == conversation_id or key[1].startswith(thread_prefix):
-                del self._stored[key]
+        for known in (self._stored, self._unchanged):
+            for key in [k for k in known if k[0] == workspace_id]:
+                if key[1] == conversation_id or key[1].startswith(thread_prefix):
+                    del known[key]
 
     # -- ChatAdapter (proactive: the clock, survey tallies, placeholders) ----------------
     async def send(self, address: Address, reply: Reply) -> str:
@@ -226,3 +241,28 @@ class TeamsAdapter:
 
     async def update(self, address: Address, message_id: str, reply: Reply) -> None:
         await self.delivery.update(address, message_id, reply)
+
+
+def raw_reference_key(activity: Activity) -> tuple[str, ...] | None:
+    """Everything `reference_fields` builds the stored reference from, read off the
+    activity as it is (no msrest serialisation): equal keys give equal references. The
+    sender counts only in a 1:1 chat (elsewhere it is whoever spoke last), the activity id
+    never. None when there is no reference to store."""
+    conversation = activity.conversation
+    if conversation is None or not activity.service_url:
+        return None
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else None
+    if activity.channel_data is not None and data is None:
+        return None  # an object botbuilder built: not compared, the reference is rebuilt
+    sender = activity.from_property
+    personal = conversation.conversation_type == "personal"
+    return (
+        str(conversation.id),
+        activity.service_url,
+        str(activity.channel_id),
+        str(activity.locale),
+        repr(vars(conversation)),
+        repr(vars(activity.recipient)) if activity.recipient else "",
+        repr([(data or {}).get(k) for k in ("tenant", "team", "channel")]),
+        str(sender.id) if personal and sender else "",
+    )
