@@ -178,9 +178,7 @@ class Core:
                 f"That message is {len(inbound.text):,} characters long; I read at most "
                 f"{MAX_INPUT_CHARS:,}. Could you shorten it?"
             )
-        ws = await self.deps.db(
-            self.deps.workspace_id, inbound.address.platform, inbound.address.workspace
-        )
+        ws = await self.deps.workspace(inbound.address.platform, inbound.address.workspace)
         if inbound.kind == "action":
             spec = self.registry.find_action(inbound.action_id or "")
             if spec is None:
@@ -238,9 +236,7 @@ class Core:
         if hook is None:
             return
         try:
-            ws = await self.deps.db(
-                self.deps.workspace_id, address.platform, address.workspace
-            )
+            ws = await self.deps.workspace(address.platform, address.workspace)
             await hook(self.deps, ws, ref, address, message_id)
         except Exception:
             log.exception("posted hook %s failed for %r", kind, ref)

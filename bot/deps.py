@@ -45,11 +45,23 @@ class Deps:
     _workspace_cache: dict[tuple[str, str], tuple[int, float]] = field(default_factory=dict)
     workspace_cache_seconds: float = 60.0
 
+    async def workspace(self, platform: str, external_id: str) -> int:
+        """`workspace_id` from the event loop: a cached mapping is answered on the loop,
+        without a trip through the pool (every click and command asks)."""
+        cached = self._cached_workspace(platform, external_id)
+        if cached is not None:
+            return cached
+        return await self.db(self.workspace_id, platform, external_id)
+
     def workspace_id(self, platform: str, external_id: str) -> int:
-        key = (platform, external_id)
-        cached = self._workspace_cache.get(key)
-        if cached is not None and cached[1] > time.monotonic():
-            return cached[0]
+        cached = self._cached_workspace(platform, external_id)
+        if cached is not None:
+            return cached
         ws = self.store.workspace_id(platform, external_id)
-        self._workspace_cache[key] = (ws, time.monotonic() + self.workspace_cache_seconds)
+        expires = time.monotonic() + self.workspace_cache_seconds
+        self._workspace_cache[(platform, external_id)] = (ws, expires)
         return ws
+
+    def _cached_workspace(self, platform: str, external_id: str) -> int | None:
+        cached = self._workspace_cache.get((platform, external_id))
+        return cached[0] if cached is not None and cached[1] > time.monotonic() else None

@@ -80,7 +80,7 @@ class Flows:
         self._acting = asyncio.Semaphore(ACTION_CONCURRENCY)
 
     async def workspace(self, team_id: str) -> int:
-        return await self.deps.db(self.deps.workspace_id, "slack", team_id)
+        return await self.deps.workspace("slack", team_id)
 
     async def _handle(self, inbound: Inbound) -> list[Reply]:
         try:

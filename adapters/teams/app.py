@@ -43,7 +43,6 @@ from persona_store.teams_state import TeamsStore
 
 log = logging.getLogger(__name__)
 
-WORKSPACE_TTL_SECONDS = 60.0
 MAX_REMEMBERED = 10_000  # conversations whose stored reference this process knows is current
 PRUNE_EVERY_SECONDS = 3600.0  # old de-duplication claims are dropped about hourly
 
@@ -75,7 +74,6 @@ class TeamsAdapter:
         )
         self._stored: dict[tuple[int, str], str] = {}  # (ws, conversation) -> fingerprint
         self._unchanged: dict[tuple[int, str], tuple[str, ...]] = {}  # -> raw_reference_key
-        self._workspaces: dict[str, tuple[int, float]] = {}
         self.delivery.on_inactive = self.forget
         self.bot = PersonaTeamsBot(
             core,
@@ -137,15 +135,7 @@ class TeamsAdapter:
     # -- conversation references ---------------------------------------------------------
     async def workspace(self, tenant_id: str) -> int:
         """Tenant id -> workspace, cached for a minute (a `workspaces link` shows within it)."""
-        now = time.monotonic()
-        hit = self._workspaces.get(tenant_id)
-        if hit is not None and now - hit[1] < WORKSPACE_TTL_SECONDS:
-            return hit[0]
-        ws = await self.deps.db(self.deps.workspace_id, "teams", tenant_id)
-        if len(self._workspaces) > MAX_REMEMBERED:
-            self._workspaces.clear()
-        self._workspaces[tenant_id] = (ws, now)
-        return ws
+        return await self.deps.workspace("teams", tenant_id)
 
     async def remember(self, turn_context: TurnContext, event: str) -> None:
         """Store the conversation reference. A reference this process already stored

@@ -1,0 +1,22 @@
+"""Deps: the workspace of a chat workspace is looked up once a minute, and a cached one is
+answered on the event loop without the database pool."""
+
+from __future__ import annotations
+
+import pytest
+
+from persona_store import Store
+from tests.conftest import make_deps
+
+
+async def test_cached_workspace_needs_no_pool(sqlite_store: Store) -> None:
+    deps = make_deps(sqlite_store)
+    first = await deps.workspace("teams", "tenant-1")
+    assert first == sqlite_store.workspace_id("teams", "tenant-1")
+    deps.executor.shutdown()  # from here on, any trip through the pool fails
+    assert await deps.workspace("teams", "tenant-1") == first
+    assert deps.workspace_id("teams", "tenant-1") == first
+    deps.workspace_cache_seconds = 0
+    deps._workspace_cache.clear()
+    with pytest.raises(RuntimeError, match="shutdown"):
+        await deps.workspace("teams", "tenant-1")  # expired: asks the database again
