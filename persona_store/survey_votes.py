@@ -80,6 +80,7 @@ def lock_for_vote(s: Session, workspace_id: int, survey_id: int, postgres: bool)
             Survey.status == "open",
         )
         .values(tally_dirty=True)
+        .execution_options(synchronize_session=False)  # the row is loaded just below
     ).rowcount
     if not locked:
         exists = s.scalar(
