@@ -9,7 +9,9 @@ Dispatch order (documented, like python-telegram-bot's):
    (`survey.vote:42` -> `survey.vote`).
 2. Text is stripped of a leading `/persona`, then matched against natural phrasings
    ("what would Maya think about …?"), then against the first word (command name or alias).
-3. Anything else gets a short hint pointing at `help`.
+3. Then fallbacks, which may read the store: "Does Sam care about shortcuts?" names a
+   persona, so it is an `ask`.
+4. Anything else gets a short hint pointing at `help`.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ Progress = Callable[[Context], Awaitable[Reply | None]]
 # Called after an adapter posted a Reply carrying meta["track"] = "KIND:REF" (e.g. "survey:42"):
 # (deps, workspace_id, ref, address, message_id). Lets features remember platform message ids.
 PostedHook = Callable[[Deps, int, str, Address, str], Awaitable[None]]
+# Text no command or phrase matched: (text, deps, workspace_id) -> the command's args, or None.
+Fallback = Callable[[str, Deps, int], Awaitable[str | None]]
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,7 @@ class Registry:
     actions: dict[str, ActionSpec] = field(default_factory=dict)
     phrases: list[Phrase] = field(default_factory=list)
     posted_hooks: dict[str, PostedHook] = field(default_factory=dict)
+    fallbacks: list[tuple[Fallback, str]] = field(default_factory=list)
 
     def command(
         self,
@@ -130,6 +135,15 @@ class Registry:
             if kind in self.posted_hooks:
                 raise ValueError(f"posted hook {kind!r} is registered twice")
             self.posted_hooks[kind] = fn
+            return fn
+
+        return decorate
+
+    def fallback(self, command: str) -> Callable[[Fallback], Fallback]:
+        """Try `fn` on text nothing else matched; its non-None result is `command`'s args."""
+
+        def decorate(fn: Fallback) -> Fallback:
+            self.fallbacks.append((fn, command))
             return fn
 
         return decorate
@@ -186,19 +200,34 @@ class Core:
                 return error_reply("That button no longer does anything. Try `help`.")
             ctx = Context(inbound, inbound.value or "", self.deps, ws, spec.action_id)
             return spec.handler, spec.progress, ctx
-        parsed = self.registry.parse(inbound.text)
+        parsed = self.registry.parse(inbound.text) or await self._fallback(inbound.text, ws)
         if parsed is None:
             return self._not_understood(inbound.text)
         command, args = parsed
         ctx = Context(inbound, args, self.deps, ws, command.name)
         return command.handler, command.progress, ctx
 
+    async def _fallback(self, text: str, ws: int) -> tuple[CommandSpec, str] | None:
+        text = strip_command_prefix(text)
+        for fn, command in self.registry.fallbacks:
+            args = await fn(text, self.deps, ws) if text else None
+            spec = self.registry.commands.get(command)
+            if args is not None and spec is not None:
+                return spec, args
+        return None
+
     def _not_understood(self, text: str) -> Reply:
         if not strip_command_prefix(text):
             spec = self.registry.find_command("help")
             if spec is not None:
                 return error_reply("Type `help` to see what I can do.")
-        head = strip_command_prefix(text).split(" ")[0][:40]
+        text = strip_command_prefix(text)
+        if text.endswith("?") and len(text) <= 200:
+            return error_reply(
+                f"Who should I ask? Name a persona (`ask NAME {text}`), or hear from all of "
+                f"them with `panel {text}`."
+            )
+        head = text.split(" ")[0][:40]
         return error_reply(
             f"I don't know the command '{head}'. Try `help`, or ask "
             '"what would Maya think about …?"'

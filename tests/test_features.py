@@ -116,6 +116,50 @@ async def test_natural_question_answers_with_citation_and_freshness(core) -> Non
     assert "Cited:" in reply.text
 
 
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("Does Sam care about keyboard shortcuts?", "sam"),
+        ("would maya pay upfront", "maya"),
+        ("Is SSO a must-have for Maya Chen?", "maya"),
+        ("How does Sam's team onboard?", "sam"),
+        ("Marcus, is dark mode worth it?", "marcus"),
+    ],
+)
+async def test_a_question_naming_one_persona_is_asked_of_them(core, text: str, slug: str) -> None:  # type: ignore[no-untyped-def]
+    c, answerer = core
+    inbound = Inbound(kind="message", text=text, user_id="U1", address=ADDRESS)
+    placeholder = await c.progress(inbound)
+    assert placeholder is not None and placeholder.text.startswith("Asking ")
+    [reply] = await c.handle(inbound)
+    assert not reply.is_error
+    assert answerer.calls == [(slug, text.strip())]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Does Sam like it more than Maya?",  # two personas: that's a panel, not a guess
+        "Should we raise prices?",  # nobody named
+        "Samantha said hi",  # not a question, and 'Samantha' is not Sam
+        "Mayan calendars?",  # a question, but no persona's name
+    ],
+)
+async def test_other_text_is_not_guessed_into_an_ask(core, text: str) -> None:  # type: ignore[no-untyped-def]
+    c, answerer = core
+    [reply] = await say(c, text)
+    assert reply.is_error and ("help" in reply.text or f"`panel {text}`" in reply.text)
+    assert answerer.calls == []
+
+
+async def test_a_question_naming_nobody_suggests_ask_or_panel(core) -> None:  # type: ignore[no-untyped-def]
+    c, _ = core
+    [reply] = await say(c, "Should we raise prices?")
+    assert reply.is_error
+    assert "`ask NAME Should we raise prices?`" in reply.text
+    assert "`panel Should we raise prices?`" in reply.text
+
+
 async def test_two_word_name_in_ask(core) -> None:  # type: ignore[no-untyped-def]
     c, answerer = core
     await say(c, 'ask Sam Okafor "Is dark mode worth it?"')

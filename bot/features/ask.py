@@ -6,6 +6,7 @@ import re
 
 from bot.answering.base import MAX_QUESTION_CHARS
 from bot.commands import Context, Registry
+from bot.deps import Deps
 from bot.features.answer_card import answer_reply
 from bot.features.resolve import resolve_persona
 from bot.messages import Reply, error_reply, text_reply
@@ -19,6 +20,14 @@ NATURAL_ASK = (
     r"(.+?)\s+(?:think|feel|say)(?:\s+(?:about|of|to|on))?\s*[:,]?\s*(.*?)[\s?]*"
 )
 USAGE = 'ask PERSONA QUESTION, e.g. ask maya "Should we drop the free tier?"'
+# "Does Sam care about keyboard shortcuts?", "Would Maya pay upfront?", "Is SSO a must-have
+# for Priya?": a question (a question word first, or a question mark last) naming one persona.
+QUESTION_START = re.compile(
+    r"(?:does|do|did|is|are|was|were|would|will|can|could|should|might|may|has|have|how|why|"
+    r"what|which|who|whom|whose|when|where)\b",
+    re.IGNORECASE,
+)
+WORD = re.compile(r"[^\W\d_][\w-]*")
 
 
 def clean_question(text: str) -> str:
@@ -88,6 +97,24 @@ async def ask_again(ctx: Context) -> Reply:
     )
 
 
+async def persona_question(text: str, deps: Deps, workspace_id: int) -> str | None:
+    """'sam\tDoes Sam care about keyboard shortcuts?' when `text` is a question that names
+    exactly one persona (first name, full name or slug); None otherwise."""
+    if not (QUESTION_START.match(text) or text.rstrip().endswith("?")):
+        return None
+    names = await deps.db(deps.store.persona_names, workspace_id)
+    words = {w.lower().removesuffix("'s").removesuffix("’s") for w in WORD.findall(text)}
+    lowered = f" {text.lower()} "
+    named = {
+        slug
+        for slug, name in names
+        if slug in words or name.split(" ")[0].lower() in words or f" {name.lower()}" in lowered
+    }
+    if len(named) != 1:
+        return None
+    return f"{named.pop()}\t{clean_question(text)}"
+
+
 def register(registry: Registry) -> None:
     registry.command(
         "ask",
@@ -96,8 +123,10 @@ def register(registry: Registry) -> None:
         examples=(
             'ask maya "Should we drop the free tier?"',
             "what would Maya think about a 20% price rise?",
+            "Does Sam care about keyboard shortcuts?",
         ),
         progress=ask_progress,
     )(ask)
     registry.phrase(NATURAL_ASK, "ask")
+    registry.fallback("ask")(persona_question)
     registry.action("ask.again")(ask_again)
