@@ -6,12 +6,17 @@ under 50 concurrent invokes was most of the latency. The clients are stateless a
 their credentials (which cache and refresh their own token), so one per (app id, serviceUrl,
 audience) is kept. msrest's own retries are switched off: delivery.py retries with jitter
 and never retries a 403.
+
+A token botbuilder cannot verify is a PermissionError (401 at /api/messages): botbuilder
+4.17.1 raises IndexError for a key id missing from the published keys and a bare Exception
+for a key not endorsed for the activity's channel, which would otherwise be a 500.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import requests
 from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
 from botframework.connector.auth import (
     AuthenticateRequestResult,
@@ -58,7 +63,12 @@ class CachingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication)
     async def authenticate_request(
         self, activity: Any, auth_header: str
     ) -> AuthenticateRequestResult:
-        result = await super().authenticate_request(activity, auth_header)
+        try:
+            result = await super().authenticate_request(activity, auth_header)
+        except (PermissionError, requests.RequestException):  # 401, or keys unreachable (503)
+            raise
+        except Exception as exc:
+            raise PermissionError(f"Bot Framework token not verified: {exc!r}") from exc
         result.connector_factory = CachedConnectorFactory(result.connector_factory, self._clients)
         return result
 

@@ -4,6 +4,8 @@ served by aiohttp on 127.0.0.1 so botbuilder's real ConnectorClient talks HTTP t
 Records `POST /v3/conversations/{id}/activities`, `POST …/activities/{replyToId}`,
 `PUT …/activities/{id}` and `POST /v3/conversations` (create a 1:1 chat). Failures can be
 scripted per route: `fail_next("send", 429, n=1)`, `fail_next("update", 403, code=...)`.
+With `authorize` set (e.g. MicrosoftLogin.accepts), a call whose Authorization header it
+refuses gets 401 and is not recorded, as the real service answers a bot without a valid token.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +42,8 @@ class BotConnector:
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     attempts: dict[str, int] = field(default_factory=dict)
     delay: float = 0.0
+    authorize: Callable[[str | None], bool] | None = None
+    unauthorized: list[str | None] = field(default_factory=list)  # refused Authorization headers
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     url: str = ""
@@ -92,8 +97,14 @@ class BotConnector:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    def _failure(self, method: str) -> web.Response | None:
+    def _failure(self, method: str, request: web.Request) -> web.Response | None:
         self.attempts[method] = self.attempts.get(method, 0) + 1
+        header = request.headers.get("Authorization")
+        if self.authorize is not None and not self.authorize(header):
+            self.unauthorized.append(header)
+            self.changed.set()
+            body = {"error": {"code": "Unauthorized", "message": "Authorization has been denied"}}
+            return web.json_response(body, status=401)
         queue = self.failures.get(method) or []
         if not queue:
             return None
@@ -126,26 +137,26 @@ class BotConnector:
         return body
 
     async def _send(self, request: web.Request) -> web.Response:
-        if (failed := self._failure("send")) is not None:
+        if (failed := self._failure("send", request)) is not None:
             return failed
         await self._record(request, "send", None)
         return web.json_response({"id": f"act-{next(self._ids)}"}, status=201)
 
     async def _reply(self, request: web.Request) -> web.Response:
-        if (failed := self._failure("send")) is not None:
+        if (failed := self._failure("send", request)) is not None:
             return failed
         await self._record(request, "reply", request.match_info["aid"])
         return web.json_response({"id": f"act-{next(self._ids)}"}, status=201)
 
     async def _update(self, request: web.Request) -> web.Response:
-        if (failed := self._failure("update")) is not None:
+        if (failed := self._failure("update", request)) is not None:
             return failed
         aid = request.match_info["aid"]
         await self._record(request, "update", aid)
         return web.json_response({"id": aid}, status=200)
 
     async def _create(self, request: web.Request) -> web.Response:
-        if (failed := self._failure("create")) is not None:
+        if (failed := self._failure("create", request)) is not None:
             return failed
         body = await request.json()
         conv = f"a:dm-{next(self._ids)}"

@@ -1,0 +1,254 @@
+"""The Teams adapter with MICROSOFT_APP_ID / MICROSOFT_APP_PASSWORD set, over real HTTP.
+
+Inbound: activities posted to /api/messages on 127.0.0.1 carry a channel token signed by a
+key the (fake) Bot Framework publishes in its OpenID metadata's JWKS; botbuilder checks it
+as in production. Outbound: botbuilder's ConnectorClient gets an app token from the (fake)
+Microsoft identity platform by client credentials and sends it to the (fake) Bot Connector,
+which refuses any other token. The identity fakes answer at the real hostnames through an
+HTTPS proxy on 127.0.0.1 (tests/fakes/microsoft_login.py), so botbuilder runs with its
+public-cloud settings untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
+
+from adapters.teams.app import TeamsAdapter
+from bot.clock import sweep_once
+from bot.tasks import BackgroundTasks
+from persona_store import Store
+from tests.fakes.microsoft_login import (
+    BOTFRAMEWORK,
+    BOTFRAMEWORK_TENANT_ID,
+    MicrosoftLogin,
+    SigningKey,
+)
+from tests.fakes.slack_env import add_persona
+from tests.fakes.teams_env import CHANNEL_CONV, PERSONAL_CONV, TEAM_ID, TENANT, TeamsEnv, teams_env
+from tests.test_features import ScriptedAnswerer
+from tests.test_teams_clock import next_monday_0900_berlin
+from tests.test_teams_http import card_of, executes, texts
+
+APP_ID = "7b0c2a6e-5d1f-4c3b-9a8e-1f2d3c4b5a69"
+APP_PASSWORD = "app-password-from-azure"
+OTHER_APP_ID = "00000000-0000-0000-0000-000000000000"
+
+
+@pytest.fixture
+def login(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MicrosoftLogin]:
+    fake = MicrosoftLogin(APP_ID, APP_PASSWORD, tmp_path / "login").start()
+    for name, value in fake.env().items():
+        monkeypatch.setenv(name, value)
+    # botbuilder keeps the OpenID metadata and its keys per URL for the whole process (a day
+    # long): each test's fresh signing key needs a fresh cache, and later tests must not
+    # inherit this test's keys. The attribute is botbuilder's own cache, restored after.
+    monkeypatch.setattr(JwtTokenExtractor, "metadataCache", {})
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+async def authenticated_env(
+    store: Store, login: MicrosoftLogin, **settings: Any
+) -> AsyncIterator[TeamsEnv]:
+    settings = {"microsoft_app_id": APP_ID, "microsoft_app_password": APP_PASSWORD, **settings}
+    async for env in teams_env(store, ScriptedAnswerer(), **settings):
+        env.connector.authorize = login.accepts  # the Bot Connector wants an issued app token
+        yield env
+
+
+@pytest.fixture
+async def env(sqlite_store: Store, login: MicrosoftLogin) -> AsyncIterator[TeamsEnv]:
+    add_persona(sqlite_store, "Maya Chen", goals=["Ship on time"])
+    async for e in authenticated_env(sqlite_store, login):
+        yield e
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def granted(login: MicrosoftLogin) -> list[str]:
+    """Tenants of the token requests the identity platform granted."""
+    return [r.tenant for r in login.token_requests if r.status == 200]
+
+
+# -- inbound: the channel's token -----------------------------------------------------------
+
+
+async def test_a_valid_channel_token_is_accepted_and_the_reply_carries_an_app_token(
+    env: TeamsEnv, login: MicrosoftLogin
+) -> None:
+    activity = env.activities.message("help")
+    resp = await env.post(activity, **bearer(login.channel_token(activity["serviceUrl"])))
+    assert resp.status in (200, 201)
+    await env.settle()
+    [reply] = env.connector.posted
+    assert reply.conversation_id == PERSONAL_CONV and "ask" in texts(card_of(reply.body))
+    [token] = login.issued
+    assert reply.authorization == f"Bearer {token}"
+    [grant] = login.token_requests
+    assert grant.status == 200 and grant.tenant == BOTFRAMEWORK_TENANT_ID  # MultiTenant
+    assert grant.form["grant_type"] == "client_credentials"
+    assert grant.form["client_id"] == APP_ID and grant.form["client_secret"] == APP_PASSWORD
+    assert grant.form["scope"] == "https://api.botframework.com/.default"
+    # the signature was checked against the published keys (metadata, then its jwks_uri)
+    fetched = [(host, path) for method, host, path in login.seen if method == "GET"]
+    assert (BOTFRAMEWORK, "/v1/.well-known/openidconfiguration") in fetched
+    assert (BOTFRAMEWORK, "/v1/.well-known/keys") in fetched
+    assert env.connector.unauthorized == [] and login.refused == []
+
+
+async def test_an_authenticated_card_click_is_answered_200_with_the_refreshed_card(
+    env: TeamsEnv, login: MicrosoftLogin
+) -> None:
+    survey = env.activities.message('survey maya "Price still #1?" Yes | No')
+    await env.post(survey, **bearer(login.channel_token(survey["serviceUrl"])))
+    await env.settle()
+    [posted] = env.connector.posted
+    yes = next(b for b in executes(card_of(posted.body)) if b["verb"] == "survey.vote")
+    click = env.activities.execute(yes["verb"], yes["data"], reply_to="act-1")
+    token = login.channel_token(click["serviceUrl"])
+    resp = await env.session.post(f"{env.url}/api/messages", json=click, headers=bearer(token))
+    assert resp.status == 200
+    body = await resp.json()
+    assert body["type"] == "application/vnd.microsoft.card.adaptive"
+    assert "1 answer" in texts(body["value"])
+
+
+Sign = Callable[[MicrosoftLogin, str], str]  # (login, the activity's serviceUrl) -> token
+
+
+def endorsed_elsewhere(login: MicrosoftLogin, service_url: str) -> str:
+    key = SigningKey.generate("bf-key-webchat", endorsements=("webchat",))
+    login.published.append(key)  # published, but not for Teams
+    return login.channel_token(service_url, key=key)
+
+
+REJECTED: dict[str, Sign] = {
+    "another audience": lambda login, url: login.channel_token(url, audience=OTHER_APP_ID),
+    "expired": lambda login, url: login.channel_token(url, expires_in=-3600),  # skew is 5 min
+    "unknown key": lambda login, url: login.channel_token(
+        url, key=SigningKey.generate("bf-key-not-published")
+    ),
+    "key not endorsed for msteams": endorsed_elsewhere,
+    "another serviceUrl": lambda login, url: login.channel_token(
+        "https://smba.trafficmanager.net/emea/"
+    ),
+    "no serviceUrl claim": lambda login, url: login.channel_token(None),
+    "another issuer": lambda login, url: login.channel_token(url, issuer="https://login.example/"),
+    "an Entra ID issuer": lambda login, url: login.channel_token(  # checked as an emulator's
+        url, issuer="https://sts.windows.net/d6d49420-f39b-4df7-a1dc-d59a935871db/"
+    ),
+}
+
+
+@pytest.mark.parametrize("sign", REJECTED.values(), ids=list(REJECTED))
+async def test_a_bad_channel_token_gets_401_and_nothing_happens(
+    env: TeamsEnv, login: MicrosoftLogin, sign: Sign
+) -> None:
+    activity = env.activities.message("What would Maya think about a 20% price rise?")
+    resp = await env.post(activity, **bearer(sign(login, activity["serviceUrl"])))
+    assert resp.status == 401
+    await env.settle()
+    assert env.connector.calls == [] and env.connector.attempts == {}
+    assert login.token_requests == [] and env.answerer.calls == []
+    assert env.adapter.state.get(env.store.workspace_id("teams", TENANT), PERSONAL_CONV) is None
+
+
+async def test_a_valid_token_replayed_with_another_serviceurl_is_refused(
+    env: TeamsEnv, login: MicrosoftLogin
+) -> None:
+    """A token is good for the serviceUrl it names: replayed with an activity whose
+    serviceUrl was changed (to make the bot post, with its app token, elsewhere) it is not."""
+    activity = env.activities.message("help")
+    token = login.channel_token(activity["serviceUrl"])
+    assert (await env.post(activity, **bearer(token))).status in (200, 201)
+    moved = {**env.activities.message("help"), "serviceUrl": "https://attacker.example/"}
+    assert (await env.post(moved, **bearer(token))).status == 401
+    await env.settle()
+    assert len(env.connector.posted) == 1
+
+
+# -- outbound: the bot's app token ----------------------------------------------------------
+
+
+async def test_the_app_token_is_fetched_once_for_many_replies(
+    env: TeamsEnv, login: MicrosoftLogin
+) -> None:
+    """A help text, a persona card, and a question's placeholder updated with its answer:
+    four calls to the Bot Connector, one token request."""
+    for text in ("help", "show maya", "What would Maya think about a 20% price rise?"):
+        activity = env.activities.message(text)
+        resp = await env.post(activity, **bearer(login.channel_token(activity["serviceUrl"])))
+        assert resp.status in (200, 201)
+        await env.settle()
+    assert len(env.connector.posted) == 3 and len(env.connector.of("update")) == 1
+    assert "Maya on it" in texts(card_of(env.connector.of("update")[0].body))
+    [token] = login.issued
+    assert {c.authorization for c in env.connector.calls} == {f"Bearer {token}"}
+    assert len(login.token_requests) == 1
+
+
+async def test_the_clock_process_gets_its_own_token_for_a_digest(
+    env: TeamsEnv, login: MicrosoftLogin
+) -> None:
+    """`persona-bot clock` is another process: it never sees an inbound activity, and its
+    proactive posts fetch the app token themselves."""
+    mention = env.activities.mention("digest weekly mon 09:00 Europe/Berlin")
+    await env.post(mention, **bearer(login.channel_token(mention["serviceUrl"])))
+    await env.settle()
+    [ack] = env.connector.posted
+    assert ack.conversation_id == CHANNEL_CONV
+    deps = env.adapter.deps  # same settings and database, a new adapter as in the clock
+    clock = TeamsAdapter.from_settings(deps.settings, env.adapter.core, deps, BackgroundTasks())
+    report = await sweep_once(deps, [clock], next_monday_0900_berlin(deps.now()))
+    assert report.posted, report
+    [digest] = env.connector.posted[1:]
+    assert digest.conversation_id == TEAM_ID and "Maya Chen" in texts(card_of(digest.body))
+    assert len(login.issued) == 2 and len(login.token_requests) == 2
+    assert digest.authorization == f"Bearer {login.issued[1]}"
+    again = await sweep_once(deps, [clock], next_monday_0900_berlin(deps.now()) + timedelta(days=7))
+    assert again.posted and len(login.token_requests) == 2  # the clock's token is reused
+
+
+async def test_single_tenant_app_gets_its_token_from_its_own_tenant(
+    sqlite_store: Store, login: MicrosoftLogin
+) -> None:
+    tenant = "5f0c8a1e-0000-4000-8000-00000000beef"
+    async for env in authenticated_env(
+        sqlite_store, login, microsoft_app_type="SingleTenant", microsoft_app_tenant_id=tenant
+    ):
+        activity = env.activities.message("help")
+        resp = await env.post(activity, **bearer(login.channel_token(activity["serviceUrl"])))
+        assert resp.status in (200, 201)
+        await env.settle()
+        [reply] = env.connector.posted
+        assert granted(login) == [tenant]
+        assert reply.authorization == f"Bearer {login.issued[0]}"
+
+
+async def test_a_wrong_app_password_sends_nothing(
+    sqlite_store: Store, login: MicrosoftLogin
+) -> None:
+    """The identity platform refuses the client secret: nothing reaches the Bot Connector
+    (no call without a token either), and the authentic request is not answered 401."""
+    add_persona(sqlite_store, "Maya Chen", goals=["Ship on time"])
+    async for env in authenticated_env(sqlite_store, login, microsoft_app_password="wrong"):
+        statuses = []
+        for text in ("help", "What would Maya think about a 20% price rise?"):
+            activity = env.activities.message(text)
+            token = login.channel_token(activity["serviceUrl"])
+            statuses.append((await env.post(activity, **bearer(token))).status)
+            await env.settle()
+        assert all(status in (200, 201) for status in statuses), statuses
+        assert login.token_requests and granted(login) == []
+        assert login.token_requests[0].form["client_secret"] == "wrong"
+        assert env.connector.calls == [] and env.connector.unauthorized == []
