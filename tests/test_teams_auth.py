@@ -11,6 +11,7 @@ public-cloud settings untouched.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -20,7 +21,11 @@ import pytest
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 
 from adapters.teams.app import TeamsAdapter
+from adapters.teams.connectors import CachingBotFrameworkAuthentication
+from adapters.teams.logins import Logins
 from bot.clock import sweep_once
+from bot.messages import Address, Reply
+from bot.ports import DeliveryError
 from bot.tasks import BackgroundTasks
 from persona_store import Store
 from tests.fakes.microsoft_login import (
@@ -30,7 +35,14 @@ from tests.fakes.microsoft_login import (
     SigningKey,
 )
 from tests.fakes.slack_env import add_persona
-from tests.fakes.teams_env import CHANNEL_CONV, PERSONAL_CONV, TEAM_ID, TENANT, TeamsEnv, teams_env
+from tests.fakes.teams_env import (
+    CHANNEL_CONV,
+    PERSONAL_CONV,
+    TEAM_ID,
+    TENANT,
+    TeamsEnv,
+    teams_env,
+)
 from tests.test_features import ScriptedAnswerer
 from tests.test_teams_clock import next_monday_0900_berlin
 from tests.test_teams_http import card_of, executes, texts
@@ -252,3 +264,168 @@ async def test_a_wrong_app_password_sends_nothing(
         assert login.token_requests and granted(login) == []
         assert login.token_requests[0].form["client_secret"] == "wrong"
         assert env.connector.calls == [] and env.connector.unauthorized == []
+
+
+# -- a slow or hung identity platform stalls nothing else -----------------------------------
+# botbuilder and MSAL fetch keys and tokens with blocking `requests` calls; the web process
+# is one event loop shared by Teams, Slack, the playground and /healthz.
+
+
+def logins_of(env: TeamsEnv | TeamsAdapter) -> Logins:
+    adapter = env.adapter if isinstance(env, TeamsEnv) else env
+    auth = adapter.cloud.bot_framework_authentication
+    assert isinstance(auth, CachingBotFrameworkAuthentication)
+    return auth.logins
+
+
+def counted(logins: Logins) -> list[str]:
+    """The names of the blocking calls `logins` runs in a worker thread, as they start."""
+    hops: list[str] = []
+    to_thread = logins.to_thread
+
+    async def counting(fn: Callable[..., Any], /, *args: Any) -> Any:
+        hops.append(fn.__name__)
+        return await to_thread(fn, *args)
+
+    logins.to_thread = counting
+    return hops
+
+
+async def arrival(login: MicrosoftLogin, count: int = 1) -> None:
+    """Until `count` requests reached the identity platform (which may be holding them)."""
+    async with asyncio.timeout(30):  # a safety net, not a measurement
+        while len(login.arrived) < count:
+            await asyncio.sleep(0.005)
+
+
+async def healthz(env: TeamsEnv) -> int:
+    async with env.session.get(f"{env.url}/healthz") as resp:
+        return resp.status
+
+
+def clock_adapter(env: TeamsEnv) -> TeamsAdapter:
+    """A second adapter on the same settings and database, as the clock process builds one:
+    its own connector clients, so its own (not yet fetched) app token."""
+    deps = env.adapter.deps
+    clock = TeamsAdapter.from_settings(deps.settings, env.adapter.core, deps, BackgroundTasks())
+    clock.delivery.base_delay = 0.01
+    return clock
+
+
+async def reply_once(env: TeamsEnv, login: MicrosoftLogin, text: str = "help") -> int:
+    activity = env.activities.message(text)
+    resp = await env.post(activity, **bearer(login.channel_token(activity["serviceUrl"])))
+    await env.settle()
+    return resp.status
+
+
+PERSONAL = Address("teams", TENANT, PERSONAL_CONV)
+
+
+async def test_while_the_signing_keys_are_slow_to_come_healthz_is_answered_first(
+    env: TeamsEnv, login: MicrosoftLogin
+) -> None:
+    """The first channel token needs Bot Framework's keys; while the login server sits on
+    the request, the same web process answers /healthz, and two activities arriving
+    meanwhile share one fetch of the keys."""
+    login.hold()
+    finished: list[tuple[str, int]] = []
+
+    async def teams(text: str) -> None:
+        finished.append(("teams", await reply_once(env, login, text)))
+
+    first = asyncio.create_task(teams("help"))
+    await arrival(login)
+    second = asyncio.create_task(teams("show maya"))
+    finished.append(("healthz", await healthz(env)))
+    assert login.seen == []  # answered while the login server still sat on the fetch
+    login.release()
+    await asyncio.gather(first, second)
+    assert finished[0] == ("healthz", 200)
+    assert sorted(finished[1:]) == [("teams", 201), ("teams", 201)], finished
+    metadata = (BOTFRAMEWORK, "/v1/.well-known/openidconfiguration")
+    assert [(host, path) for _, host, path in login.seen].count(metadata) == 1
+    assert len(env.connector.posted) == 2
+
+
+async def test_while_the_app_token_is_slow_to_come_healthz_is_answered_first(
+    env: TeamsEnv, login: MicrosoftLogin
+) -> None:
+    """A proactive send (the clock's, here) whose connector has no app token yet: while the
+    identity platform sits on the token request, /healthz is answered."""
+    assert await reply_once(env, login) in (200, 201)  # stores the chat's reference
+    clock = clock_adapter(env)
+    login.hold()
+    arrived, answered = len(login.arrived), len(login.seen)
+    finished: list[str] = []
+
+    async def send() -> None:
+        await clock.send(PERSONAL, Reply("Persona of the week: Maya"))
+        finished.append("send")
+
+    sending = asyncio.create_task(send())
+    await arrival(login, arrived + 1)
+    assert await healthz(env) == 200
+    finished.append("healthz")
+    assert len(login.seen) == answered  # while the login server still sat on the request
+    login.release()
+    await sending
+    assert finished == ["healthz", "send"]
+    assert env.connector.posted[-1].authorization == f"Bearer {login.issued[-1]}"
+    assert len(login.issued) == 2
+
+
+async def test_a_hung_key_fetch_is_a_503_after_the_timeout_and_nothing_runs(
+    env: TeamsEnv, login: MicrosoftLogin
+) -> None:
+    logins_of(env).timeout = 0.2
+    login.hold()
+    activity = env.activities.message("What would Maya think about a 20% price rise?")
+    resp = await env.post(activity, **bearer(login.channel_token(activity["serviceUrl"])))
+    assert resp.status == 503
+    await env.settle()
+    assert env.connector.calls == [] and env.answerer.calls == []
+    assert login.token_requests == []
+    login.release()  # Bot Framework redelivers; the keys are fetched again
+    assert await reply_once(env, login) in (200, 201)
+    assert len(env.connector.posted) == 1
+
+
+async def test_a_hung_token_fetch_is_a_transient_delivery_error(
+    env: TeamsEnv, login: MicrosoftLogin
+) -> None:
+    assert await reply_once(env, login) in (200, 201)
+    clock = clock_adapter(env)
+    logins_of(clock).timeout = 0.2
+    login.hold()
+    with pytest.raises(DeliveryError) as failed:
+        await clock.send(PERSONAL, Reply("Persona of the week: Maya"))
+    assert not failed.value.permanent  # the clock tries again at its next sweep
+    assert len(env.connector.posted) == 1 and len(login.issued) == 1
+    login.release()
+    await clock.send(PERSONAL, Reply("Persona of the week: Maya"))
+    assert env.connector.posted[-1].authorization == f"Bearer {login.issued[-1]}"
+
+
+async def test_warm_keys_and_token_cost_no_thread_hop(env: TeamsEnv, login: MicrosoftLogin) -> None:
+    hops = counted(logins_of(env))
+    assert await reply_once(env, login) in (200, 201)
+    assert sorted(hops) == ["refresh_signing_keys", "renew_app_token"]
+    for text in ("show maya", "What would Maya think about a 20% price rise?", "help"):
+        assert await reply_once(env, login, text) in (200, 201)
+    assert len(hops) == 2 and len(login.token_requests) == 1
+    assert len(env.connector.posted) == 4 and len(env.connector.of("update")) == 1
+
+
+async def test_an_app_token_about_to_expire_is_renewed_in_the_worker_thread(
+    env: TeamsEnv, login: MicrosoftLogin
+) -> None:
+    """MSAL would serve the first token for only 30 s more (it stops 5 minutes before
+    expiry): it is replaced in the same hop, and the reply carries the new one."""
+    login.lifetimes.append(330)
+    hops = counted(logins_of(env))
+    assert await reply_once(env, login) in (200, 201)
+    assert hops.count("renew_app_token") == 1 and len(login.issued) == 2
+    assert env.connector.posted[0].authorization == f"Bearer {login.issued[1]}"
+    assert await reply_once(env, login, "show maya") in (200, 201)
+    assert hops.count("renew_app_token") == 1 and len(login.token_requests) == 2

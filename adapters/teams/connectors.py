@@ -10,10 +10,16 @@ and never retries a 403.
 A token botbuilder cannot verify is a PermissionError (401 at /api/messages): botbuilder
 4.17.1 raises IndexError for a key id missing from the published keys and a bare Exception
 for a key not endorsed for the activity's channel, which would otherwise be a 500.
+
+Blocking fetches from the identity platform run in a worker thread (logins.py): the signing
+keys when botbuilder refreshes them, and the app token before a proactive turn (every send
+is one: the handler and the clock send through delivery.py) whose client has no token MSAL
+would still serve. An inbound turn's client sends nothing, so it fetches no token.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import requests
@@ -27,6 +33,14 @@ from botframework.connector.auth._built_in_bot_framework_authentication import (
     _BuiltinBotFrameworkAuthentication,
 )
 
+from adapters.teams.logins import (
+    LOGIN_TIMEOUT,
+    Logins,
+    ToThread,
+    refresh_signing_keys_off_loop,
+    signing_key_urls,
+)
+
 MAX_CLIENTS = 256
 
 
@@ -38,9 +52,15 @@ def without_retries(client: Any) -> Any:
 
 
 class CachedConnectorFactory(ConnectorFactory):
-    def __init__(self, inner: ConnectorFactory, cache: dict[tuple[Any, ...], Any]) -> None:
+    def __init__(
+        self,
+        inner: ConnectorFactory,
+        cache: dict[tuple[Any, ...], Any],
+        logins: Logins | None = None,  # given: the client's app token is made ready first
+    ) -> None:
         self._inner = inner
         self._cache = cache
+        self._logins = logins
 
     async def create(self, service_url: str, audience: str = None) -> Any:  # type: ignore[assignment]
         key = (getattr(self._inner, "_app_id", None), service_url, audience)
@@ -50,19 +70,32 @@ class CachedConnectorFactory(ConnectorFactory):
             if len(self._cache) >= MAX_CLIENTS:
                 self._cache.clear()
             self._cache[key] = client
+        if self._logins is not None:
+            await self._logins.ensure_app_token(client.config.credentials)
         return client
 
 
 class CachingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication):
     """ConfigurationBotFrameworkAuthentication whose connector factories share clients."""
 
-    def __init__(self, configuration: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        configuration: Any,
+        *,
+        login_timeout: float = LOGIN_TIMEOUT,
+        to_thread: ToThread = asyncio.to_thread,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(configuration, **kwargs)
         self._clients: dict[tuple[Any, ...], Any] = {}
+        self.logins = Logins(login_timeout, to_thread)
+        self._key_urls = signing_key_urls(configuration)
 
     async def authenticate_request(
         self, activity: Any, auth_header: str
     ) -> AuthenticateRequestResult:
+        if auth_header:
+            refresh_signing_keys_off_loop(self._key_urls, self.logins)
         try:
             result = await super().authenticate_request(activity, auth_header)
         except (PermissionError, requests.RequestException):  # 401, or keys unreachable (503)
@@ -82,5 +115,6 @@ class CachingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication)
         return client
 
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
+        """For proactive turns (continue_conversation, create_conversation): they send."""
         inner = super().create_connector_factory(claims_identity)
-        return CachedConnectorFactory(inner, self._clients)
+        return CachedConnectorFactory(inner, self._clients, self.logins)

@@ -21,6 +21,10 @@ Serves, over TLS behind a CONNECT proxy:
 `channel_token(...)` signs a token as the Bot Framework channel does (iss
 https://api.botframework.com, aud = the app id, serviceurl), `accepts(header)` says whether
 an Authorization header carries an access token this server issued.
+
+A slow or hung identity platform: `delay` makes every answer wait; `hold()` makes every
+answer wait until `release()` (or `hold_limit` seconds, so code that blocks its event loop on
+the call still ends); `arrived` lists the requests as they come in, before any wait.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from __future__ import annotations
 import itertools
 import json
 import ssl
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -90,12 +95,19 @@ class MicrosoftLogin:
     seen: list[tuple[str, str, str]] = field(default_factory=list)  # (method, host, path)
     refused: list[str] = field(default_factory=list)  # CONNECT targets it does not play
     delay: float = 0.0  # seconds every answer waits (a slow identity platform)
+    hold_limit: float = 5.0  # a held answer is given after this long anyway
+    arrived: list[tuple[str, str, str]] = field(default_factory=list)  # before any wait
+    lifetimes: list[int] = field(default_factory=list)  # expires_in of the next tokens (3600)
     proxy_url: str = ""
     ca_file: Path | None = None
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _tls: ssl.SSLContext | None = None
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _open: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self._open.set()
 
     # -- what the test uses ---------------------------------------------------------------
     @property
@@ -135,6 +147,13 @@ class MicrosoftLogin:
         scheme, _, token = (authorization or "").partition(" ")
         return scheme == "Bearer" and token in self.issued
 
+    def hold(self) -> None:
+        """Answer nothing until `release()` (a hung login server)."""
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
+
     def env(self) -> dict[str, str]:
         """The environment that sends botbuilder's and MSAL's `requests` calls here."""
         assert self.ca_file is not None, "start() first"
@@ -159,6 +178,7 @@ class MicrosoftLogin:
         return self
 
     def stop(self) -> None:
+        self.release()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -166,8 +186,11 @@ class MicrosoftLogin:
     # -- the endpoints --------------------------------------------------------------------
     def respond(self, method: str, host: str, target: str, body: bytes) -> tuple[int, Any]:
         path = urlsplit(target).path
+        with self._lock:
+            self.arrived.append((method, host, path))
+        self._open.wait(self.hold_limit)  # this server's own thread, as is the delay
         if self.delay:
-            time.sleep(self.delay)  # this server's own thread
+            time.sleep(self.delay)
         with self._lock:
             self.seen.append((method, host, path))
         parts = [p for p in path.split("/") if p]
@@ -208,7 +231,9 @@ class MicrosoftLogin:
         else:
             token = f"app-token-{next(self._ids)}.{self.app_id}"
             self.issued.append(token)
-            answer = {"token_type": "Bearer", "expires_in": 3600, "ext_expires_in": 3600,
+            with self._lock:
+                lifetime = self.lifetimes.pop(0) if self.lifetimes else 3600
+            answer = {"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime,
                       "access_token": token}  # fmt: skip
         with self._lock:
             self.token_requests.append(TokenRequest(tenant, form, status))
@@ -251,6 +276,11 @@ def _tenant_configuration(tenant: str) -> dict[str, Any]:
 
 class _ProxyServer(ThreadingHTTPServer):
     login: MicrosoftLogin
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that gave up on a held answer closed its connection: not news."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
 
 
 class _ProxyHandler(BaseHTTPRequestHandler):
