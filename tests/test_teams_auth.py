@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from persona_store import Store
 from tests.fakes.microsoft_login import (
     BOTFRAMEWORK,
     BOTFRAMEWORK_TENANT_ID,
+    OPENID_METADATA_URL,
     MicrosoftLogin,
     SigningKey,
 )
@@ -429,3 +430,34 @@ async def test_an_app_token_about_to_expire_is_renewed_in_the_worker_thread(
     assert env.connector.posted[0].authorization == f"Bearer {login.issued[1]}"
     assert await reply_once(env, login, "show maya") in (200, 201)
     assert hops.count("renew_app_token") == 1 and len(login.token_requests) == 2
+
+
+def age_keys(login: MicrosoftLogin, age: timedelta) -> None:
+    """As if botbuilder had fetched the signing keys `age` ago (its cache, its clock)."""
+    metadata = JwtTokenExtractor.metadataCache[OPENID_METADATA_URL]
+    metadata.last_updated = datetime.now() - age
+
+
+async def test_day_old_keys_and_a_rotated_key_are_fetched_in_the_worker_thread(
+    env: TeamsEnv, login: MicrosoftLogin
+) -> None:
+    """The daily refresh, and a token signed by a key published since the last one
+    (botbuilder looks again at most hourly; 4.17.1's look failed with IndexError, so such a
+    token was 401 until the next daily refresh): each is one hop, and while the keys are
+    on their way the web process keeps answering."""
+    hops = counted(logins_of(env))
+    assert await reply_once(env, login) in (200, 201)
+    age_keys(login, timedelta(days=1, minutes=1))
+    login.hold()
+    answered = len(login.seen)
+    refreshing = asyncio.create_task(reply_once(env, login, "show maya"))
+    assert await healthz(env) == 200 and len(login.seen) == answered
+    login.release()
+    assert await refreshing in (200, 201)
+    rotated = SigningKey.generate("bf-key-2")
+    login.published.append(rotated)
+    age_keys(login, timedelta(hours=2))
+    activity = env.activities.message("help")
+    token = login.channel_token(activity["serviceUrl"], key=rotated)
+    assert (await env.post(activity, **bearer(token))).status in (200, 201)
+    assert hops.count("refresh_signing_keys") == 3 and hops.count("renew_app_token") == 1

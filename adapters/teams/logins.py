@@ -120,13 +120,21 @@ def refresh_signing_keys_off_loop(urls: tuple[str, ...], logins: Logins) -> None
 
 class OffLoopOpenIdMetadata(_OpenIdMetadata):
     """botbuilder's cache of one metadata URL's signing keys; botbuilder still decides when
-    to refresh it (a day old, or an unknown key id at most hourly), the refresh runs here."""
+    to refresh it (a day old, or an unknown key id at most hourly), the refresh runs in a
+    worker thread."""
 
     def __init__(self, url: str, logins: Logins, previous: Any = None) -> None:
         super().__init__(url)
         self.logins = logins
         if previous is not None:  # keep what botbuilder already fetched
             self.keys, self.last_updated = previous.keys, previous.last_updated
+
+    def _find(self, key_id: str) -> Any:
+        """None for a key id not published: botbuilder's raises IndexError, so its hourly
+        second look for a key published since the last refresh (a rotation) never ran."""
+        if not any(key.get("kid") == key_id for key in self.keys):
+            return None
+        return super()._find(key_id)
 
     async def _refresh(self) -> None:
         await self.logins.call(
