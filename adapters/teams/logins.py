@@ -7,8 +7,9 @@ cache has none it would still serve. On the event loop each fetch stalled the wh
 process (Slack, the playground, /healthz, the clock's sends) for as long as the login server
 took, for ever if it hung. Here such a fetch runs in a thread, only when botbuilder or MSAL
 would fetch (warm caches cost no thread hop); concurrent callers share one fetch; a caller
-waits at most `timeout`. A failure or a timeout is a `requests.RequestException`: 503 at
-/api/messages, a transient DeliveryError for a send (delivery.py retries an OSError).
+waits at most `timeout`. An unreachable or silent login server is a
+`requests.RequestException`: 503 at /api/messages, a transient DeliveryError for a send
+(delivery.py retries an OSError); a refused app token stays botbuilder's PermissionError.
 """
 
 from __future__ import annotations
