@@ -4,7 +4,8 @@ MICROSOFT_APP_ID / _PASSWORD / _TYPE / _TENANT_ID.
 
 With an app id, a request without a valid Bot Framework token gets 401 and nothing runs.
 Without one the adapter runs in local-testing mode (Agents Playground, tests): no inbound
-token is checked and no outbound token is fetched, and the log says so at start.
+token is checked and no outbound token is fetched, and the log says so where the endpoint is
+served (`serve`; the clock uses the adapter only to post).
 This module wires botbuilder to the handler and implements the ChatAdapter port (send/update
 on stored conversation references); it never decides what to say.
 """
@@ -94,9 +95,12 @@ class TeamsAdapter:
 
     # -- web server ----------------------------------------------------------------------
     def routes(self) -> list[web.RouteDef]:
+        """POST /api/messages. Mounting it is serving it, so its mode is logged here: the
+        clock builds this adapter too (to post), serves nothing, and says nothing of it."""
+        self._log_endpoint()
         return [web.post("/api/messages", self.handle_request)]
 
-    async def start(self) -> None:
+    def _log_endpoint(self) -> None:
         if self.config.authenticated:
             log.info(
                 "Teams is on: POST /api/messages (app %s, %s)",
