@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -41,6 +42,16 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response(body, status=200 if ok else 503)
 
 
+def freeze_startup_heap() -> None:
+    """What is built to serve (modules, botbuilder's and SQLAlchemy's machinery, the app) lives
+    as long as the process: it is taken out of the garbage collector's sight once, so a full
+    collection walks only what requests left. Without it one took ~120 ms with the event loop
+    paused, the p99 of bench_teams_invoke. Once per process (tests start many apps)."""
+    if gc.get_freeze_count() == 0:
+        gc.collect()
+        gc.freeze()
+
+
 def build_app(
     deps: Deps, core: Core, adapters: Sequence[Any], tasks: BackgroundTasks | None = None
 ) -> web.Application:
@@ -60,6 +71,7 @@ def build_app(
             start = getattr(adapter, "start", None)
             if start is not None:
                 await start()
+        freeze_startup_heap()
 
     async def on_cleanup(app_: web.Application) -> None:
         await app_[TASKS_KEY].drain()
