@@ -24,6 +24,6 @@ async def test_startup_freezes_the_heap_once(sqlite_store: Store) -> None:
             assert (await client.get("/healthz")).status == 200
             again = build_app(deps, Core(deps, Registry()), [])
             async with TestClient(TestServer(again)):
-                assert gc.get_freeze_count() == frozen  # the second app froze nothing more
+                assert gc.get_freeze_count() <= frozen  # the second app froze nothing more
     finally:
         gc.unfreeze()
