@@ -265,6 +265,14 @@ async def test_a_wrong_app_password_sends_nothing(
         assert login.token_requests and granted(login) == []
         assert login.token_requests[0].form["client_secret"] == "wrong"
         assert env.connector.calls == [] and env.connector.unauthorized == []
+        refused = len(login.token_requests)
+        clock = clock_adapter(env)
+        with pytest.raises(DeliveryError) as failed:
+            await clock.send(PERSONAL, Reply("Persona of the week: Maya"))
+        # Not the conversation's fault (permanent would disable it), and not retried: one
+        # more refused token request, not three.
+        assert failed.value.reason == "app_token_refused" and not failed.value.permanent
+        assert len(login.token_requests) == refused + 1
 
 
 # -- a slow or hung identity platform stalls nothing else -----------------------------------
@@ -402,6 +410,7 @@ async def test_a_hung_token_fetch_is_a_transient_delivery_error(
     with pytest.raises(DeliveryError) as failed:
         await clock.send(PERSONAL, Reply("Persona of the week: Maya"))
     assert not failed.value.permanent  # the clock tries again at its next sweep
+    assert failed.value.reason == "login_timeout"  # not retried three times in this send
     assert len(env.connector.posted) == 1 and len(login.issued) == 1
     login.release()
     await clock.send(PERSONAL, Reply("Persona of the week: Maya"))

@@ -29,6 +29,7 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.teams.connectors import without_retries
 from adapters.teams.inbound import join_thread
+from adapters.teams.logins import LoginTimeout
 from adapters.teams.render import attachment, summary
 from bot.messages import Address, Reply
 from bot.ports import DeliveryError
@@ -252,6 +253,18 @@ class Delivery:
                     await asyncio.sleep(delay)
                     continue
                 raise DeliveryError(f"http_{status}", permanent=False) from exc
+            except LoginTimeout as exc:
+                # Each try would wait the whole login timeout again: the next sweep retries.
+                raise DeliveryError("login_timeout", permanent=False) from exc
+            except PermissionError as exc:
+                # The identity platform refused our app credentials: no retry fixes that, and
+                # it is not the conversation's fault (permanent would disable the target).
+                log.error(
+                    "Teams could not get an app token (check MICROSOFT_APP_ID and "
+                    "MICROSOFT_APP_PASSWORD): %s",
+                    exc,
+                )
+                raise DeliveryError("app_token_refused", permanent=False) from exc
             except (OSError, TimeoutError, ClientRequestError) as exc:
                 if attempt < TRIES:
                     await asyncio.sleep(self._delay(attempt, None))
