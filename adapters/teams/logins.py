@@ -9,7 +9,8 @@ took, for ever if it hung. Here such a fetch runs in a thread, only when botbuil
 would fetch (warm caches cost no thread hop); concurrent callers share one fetch; a caller
 waits at most `timeout`. An unreachable or silent login server is a
 `requests.RequestException`: 503 at /api/messages, a transient DeliveryError for a send
-(delivery.py retries an OSError); a refused app token stays botbuilder's PermissionError.
+(delivery.py ends the send at once on a LoginTimeout, which the clock's next sweep retries);
+a refused app token stays botbuilder's PermissionError (delivery.py: `app_token_refused`).
 """
 
 from __future__ import annotations
