@@ -89,7 +89,7 @@ class Site:
         return Address(platform="web", workspace=LOCAL_WORKSPACE, conversation_id=self.conversation)
 
     async def workspace_id(self, workspace: str = LOCAL_WORKSPACE) -> int:
-        return await self.deps.db(self.deps.workspace_id, "web", workspace)
+        return await self.deps.workspace("web", workspace)
 
     # -- access ------------------------------------------------------------------------------
     def guard(self, handler: Handler) -> Handler:
