@@ -77,7 +77,9 @@ def split_text(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
             amp = text.rfind("&", cut - 6, cut)
             if amp != -1 and ";" not in text[amp:cut]:
                 cut = amp
-        chunks.append(text[:cut].rstrip())
+        chunk = text[:cut].rstrip()
+        if chunk:  # a run of blank lines or spaces must not become an empty section
+            chunks.append(chunk)
         text = text[cut:].lstrip("\n ")
     if text.strip():
         chunks.append(text)
@@ -192,8 +194,10 @@ def card_blocks(card: Card, index: int) -> list[Block]:
     tally = _choices_text(card.choices)
     if tally:
         blocks += sections_of(tally)
-    if card.context:
-        elements = [mrkdwn(_cut_escaped(escape(c), MAX_SECTION_TEXT)) for c in card.context]
+    # Slack rejects an empty text object, so a blank line of small print is left out
+    lines = [c for c in card.context if c.strip()]
+    if lines:
+        elements = [mrkdwn(_cut_escaped(escape(c), MAX_SECTION_TEXT)) for c in lines]
         for i in range(0, len(elements), MAX_CONTEXT_ELEMENTS):
             blocks.append({"type": "context", "elements": elements[i : i + MAX_CONTEXT_ELEMENTS]})
     buttons = [Button(c.label, CHOICE_ACTION_ID, c.value) for c in card.choices if c.value]

@@ -9,7 +9,8 @@ Buttons are `Action.Execute` (Universal Actions: an `adaptiveCard/action` invoke
 is refreshed from the invoke response) carrying the core's action id as `verb` and in `data`,
 each with an `Action.Submit` fallback for clients without Universal Actions (Teams then
 sends a message activity whose `value` is the same `data`). Cards stay under Teams'
-recommended 80 KB by shortening text, then dropping trailing elements.
+recommended 80 KB, counted in UTF-16 as Teams counts it, by shortening text, then dropping
+trailing elements.
 """
 
 from __future__ import annotations
@@ -76,8 +77,9 @@ def text_block(text: str, limit: int, **style: Any) -> Element:
 
 
 def card_size(card: dict[str, Any]) -> int:
-    """Bytes of the card as Teams receives it (UTF-8 JSON)."""
-    return len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    """Bytes of the card's JSON encoded as UTF-16, which is how Teams measures a message
+    against its limit (100 KB, 80 KB recommended): plain ASCII counts double."""
+    return len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode("utf-16-le"))
 
 
 def action_data(action_id: str, value: str) -> dict[str, str]:
