@@ -19,7 +19,7 @@ from typing import Any
 
 from adapters.slack.coalesce import UpdateCoalescer
 from adapters.slack.delivery import Delivery, ack_body
-from adapters.slack.render import home_view, to_message
+from adapters.slack.render import MAX_BLOCKS, home_view, to_message
 from bot.commands import Core
 from bot.deps import Deps
 from bot.messages import Address, Inbound, Reply, error_reply
@@ -256,7 +256,11 @@ class Flows:
             "type": "context",
             "elements": [{"type": "mrkdwn", "text": f"Shared by <@{user}>"}],
         }
-        public = {**message, "blocks": [*message["blocks"], shared_by][:50]}
+        blocks = message["blocks"]
+        if len(blocks) >= MAX_BLOCKS:
+            # make room for "Shared by", keeping the last block (the "Shortened" note)
+            blocks = [*blocks[: MAX_BLOCKS - 2], blocks[-1]]
+        public = {**message, "blocks": [*blocks, shared_by]}
         if response_url:
             out = {**public, "response_type": "in_channel", "replace_original": False}
             if await self.delivery.post_url(response_url, out):
