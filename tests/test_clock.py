@@ -439,3 +439,18 @@ async def test_post_left_unfinished_is_not_posted_after_the_grace_window(
     next_week = MONDAY_0800 + timedelta(days=7, seconds=5)
     await sweep_once(deps_for(sqlite_store, Clock(next_week)), [adapter], next_week)
     assert [a.conversation_id for a, _, _ in adapter.sent] == ["playground"]
+
+
+async def test_daily_digest_is_turned_off_as_a_daily_digest(sqlite_store: Store) -> None:
+    """`digest off` on a daily digest, and a bad `digest daily …`, speak of the daily digest
+    (not only the weekly one); the usage shown on a mistake lists daily and weekdays."""
+    seed(sqlite_store)
+    core = core_with(deps_for(sqlite_store), digest_feature)
+    channel = Address(platform="web", workspace="local", conversation_id="C-daily")
+    [bad] = await core.handle(command("digest daily 25:00", address=channel))
+    assert "digest daily 08:30" in bad.text and "digest weekdays" in bad.text
+    await core.handle(command("digest daily 08:30", address=channel))
+    [off] = await core.handle(command("digest off", address=channel))
+    assert "persona-of-the-day" in off.text and "week" not in off.text
+    [again] = await core.handle(command("digest off", address=channel))
+    assert "week" not in again.text and "no digest" in again.text

@@ -29,7 +29,10 @@ from persona_store.views import PersonaView
 
 log = logging.getLogger(__name__)
 
-USAGE = "digest weekly mon 09:00 Europe/Berlin [--negative] | digest off | digest show"
+USAGE = (
+    "digest weekly mon 09:00 Europe/Berlin [--negative] | digest daily 08:30"
+    " | digest weekdays 9am America/New_York | digest off | digest show"
+)
 PRIMARY_BONUS = timedelta(days=7)
 QOTW_OPTIONS = ("Yes, still true", "Less than before", "Not any more")
 QOTW_DAYS = 7  # the longest a question of the week stays open
@@ -235,8 +238,9 @@ async def record_posted(deps: Deps, sub: SubscriptionView, reply: Reply, now: da
 
 def _describe(sub: SubscriptionView) -> str:
     schedule = Schedule(sub.cron, sub.timezone).describe()
+    period = period_of(sub.cron)
     if not sub.enabled:
-        return f"The persona-of-the-week digest is off here ({sub.disabled_reason or 'off'})."
+        return f"The persona-of-the-{period} digest is off here ({sub.disabled_reason or 'off'})."
     nxt = ""
     if sub.next_run_at:
         from zoneinfo import ZoneInfo
@@ -244,7 +248,6 @@ def _describe(sub: SubscriptionView) -> str:
         local = sub.next_run_at.astimezone(ZoneInfo(sub.timezone))
         nxt = f" Next post: {local:%a %d %b %Y %H:%M} {sub.timezone}."
     neg = " Negative personas included." if sub.include_negative else ""
-    period = period_of(sub.cron)
     return f"This channel gets a persona-of-the-{period} post {schedule}.{nxt}{neg}"
 
 
@@ -255,12 +258,16 @@ async def digest_command(ctx: Context) -> Reply:
     args = ctx.args.strip()
     word = args.split(" ")[0].lower() if args else "show"
     if word in ("off", "stop", "unsubscribe"):
+        sub = await deps.db(
+            store.for_channel, ctx.workspace_id, address.platform, address.conversation_id
+        )
         done = await deps.db(
             store.unsubscribe, ctx.workspace_id, address.platform, address.conversation_id
         )
-        if not done:
-            return error_reply("This channel has no persona-of-the-week digest to turn off.")
-        return Reply(text="Done: no more persona-of-the-week posts in this channel.")
+        if not done or sub is None:
+            return error_reply("This channel has no digest to turn off.")
+        period = period_of(sub.cron)
+        return Reply(text=f"Done: no more persona-of-the-{period} posts in this channel.")
     if word in ("show", "status"):
         sub = await deps.db(
             store.for_channel, ctx.workspace_id, address.platform, address.conversation_id
