@@ -29,3 +29,13 @@ def test_manifest_points_everything_at_one_url(capsys: pytest.CaptureFixture[str
 def test_manifest_needs_a_url() -> None:
     with pytest.raises(ValueError):
         slack_manifest("bot.example.com")
+
+
+@pytest.mark.parametrize(
+    "url", ["https://bot.example.com/path?q=1", "https://bot.example.com/#top", "https://"]
+)
+def test_manifest_refuses_a_url_it_cannot_append_paths_to(url: str) -> None:
+    """A query, a fragment or a missing host would give request URLs such as
+    `https://host/?q=1/slack/events`, which Slack would call with the wrong path."""
+    with pytest.raises(ValueError, match="base URL"):
+        slack_manifest(url)

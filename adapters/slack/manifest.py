@@ -4,6 +4,7 @@ https://api.slack.com/apps -> Create New App -> From an app manifest."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -68,6 +69,12 @@ def slack_manifest(url: str) -> str:
     """The manifest as YAML, with the request URLs pointing at `url`."""
     if not url.startswith(("https://", "http://")):
         raise ValueError(f"--url must start with https:// (got {url!r})")
+    parts = urlsplit(url)
+    if not parts.netloc or parts.query or parts.fragment or "?" in url or "#" in url:
+        raise ValueError(
+            "--url must be the bot's public base URL, e.g. https://bot.example.com "
+            f"(no query or #fragment; got {url!r})"
+        )
     header = (
         "# Slack app manifest for Persona Bot.\n"
         "# Create the app at https://api.slack.com/apps -> Create New App -> From a manifest,\n"
