@@ -92,6 +92,18 @@ async def test_over_long_question_is_refused_politely(core) -> None:  # type: ig
     )
 
 
+async def test_the_limit_the_refusal_names_is_the_limit_applied(core) -> None:  # type: ignore[no-untyped-def]
+    """1,000 characters are accepted, so the refusal may not ask for "under 1,000"."""
+    c, answerer = core
+    [ok] = await say(c, "ask maya " + "x" * 1000)
+    assert not ok.is_error and len(answerer.calls) == 1
+    [ask] = await say(c, "ask maya " + "x" * 1001)
+    [panel] = await say(c, "panel " + "x" * 1001)
+    for reply in (ask, panel):
+        assert reply.is_error and "1,000 characters or fewer" in reply.text
+        assert "under" not in reply.text
+
+
 async def test_natural_question_answers_with_citation_and_freshness(core) -> None:  # type: ignore[no-untyped-def]
     c, answerer = core
     inbound = Inbound(

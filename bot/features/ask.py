@@ -60,8 +60,8 @@ def check_question(persona: PersonaView, question: str) -> Reply | None:
         )
     if len(question) > MAX_QUESTION_CHARS:
         return error_reply(
-            f"That question is {len(question):,} characters long. Please keep it under "
-            f"{MAX_QUESTION_CHARS:,} characters; a sentence or two works best."
+            f"That question is {len(question):,} characters long. Please keep it to "
+            f"{MAX_QUESTION_CHARS:,} characters or fewer; a sentence or two works best."
         )
     return None
 

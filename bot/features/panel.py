@@ -29,8 +29,8 @@ def check_proposal(proposal: str) -> Reply | None:
         return error_reply('What should the panel react to? Try: panel "Drop the free tier"')
     if len(proposal) > MAX_QUESTION_CHARS:
         return error_reply(
-            f"That proposal is {len(proposal):,} characters long. Please keep it under "
-            f"{MAX_QUESTION_CHARS:,} characters."
+            f"That proposal is {len(proposal):,} characters long. Please keep it to "
+            f"{MAX_QUESTION_CHARS:,} characters or fewer."
         )
     return None
 
