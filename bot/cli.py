@@ -130,7 +130,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     ready = f"Persona Bot is running: playground http://{shown}:{port}/  (Ctrl+C to stop)"
     try:  # aiohttp calls `print` once it listens, so a busy port never says "running"
         web.run_app(
-            app, host=args.host, port=port, print=lambda _: print(ready, flush=True),
+            app,
+            host=args.host,
+            port=port,
+            print=lambda _: print(ready, flush=True),
             access_log=None,
         )
     except OSError as exc:
@@ -256,12 +259,23 @@ def cmd_personas(args: argparse.Namespace, settings: Settings) -> int:
         dump = {"yaml": files.dump_yaml, "json": files.dump_json, "md": files.dump_markdown}
         text = dump[args.format](specs)
         if args.out:
-            Path(args.out).write_text(text, encoding="utf-8")
+            if not _write_out(args.out, text):
+                return 1
             print(f"Exported {_count(len(specs), 'persona')} to {args.out}.", file=sys.stderr)
         else:
             sys.stdout.write(text)
         return 0
     return 2
+
+
+def _write_out(path: str, text: str) -> bool:
+    """`--out FILE`: False (and a message, no traceback) when the file cannot be written."""
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"Cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def cmd_surveys(args: argparse.Namespace, settings: Settings) -> int:
@@ -275,7 +289,8 @@ def cmd_surveys(args: argparse.Namespace, settings: Settings) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+        if not _write_out(args.out, text):
+            return 1
         print(f"Exported survey #{args.id} to {args.out}.", file=sys.stderr)
     else:
         sys.stdout.write(text)
@@ -308,6 +323,9 @@ def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"Cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     print(f"Wrote the Teams app package to {out}. Upload it in Teams: Apps > Manage your apps.")
     return 0
 
@@ -411,9 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
     ms.add_argument("--url", required=True, help="public base URL, e.g. https://bot.example.com")
     mt = msub.add_parser("teams", help="write a Teams app package (.zip)")
     mt.add_argument("--app-id", required=True, help="the Azure Bot's Microsoft App ID")
-    mt.add_argument(
-        "--out", default="persona-bot.zip", help="output .zip path (persona-bot.zip)"
-    )
+    mt.add_argument("--out", default="persona-bot.zip", help="output .zip path (persona-bot.zip)")
     manifest.set_defaults(func=cmd_manifest)
     return parser
 

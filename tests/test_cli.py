@@ -129,3 +129,18 @@ def test_serve_on_a_busy_port_says_so(run) -> None:  # type: ignore[no-untyped-d
     assert f"Cannot listen on 127.0.0.1:{port}" in result.stderr and "--port" in result.stderr
     assert "is running" not in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_an_unwritable_out_path_is_a_message_not_a_traceback(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`--out` naming a directory says so and exits 1 (surveys: tests/test_survey_export.py)."""
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    app_id = "00000000-0000-0000-0000-000000000001"
+    for args in (
+        ("personas", "export", "--out", str(folder)),
+        ("manifest", "teams", "--app-id", app_id, "--out", str(folder)),
+    ):
+        result = run(*args)
+        assert "Traceback" not in result.stderr, result.stderr
+        assert result.returncode == 1 and f"Cannot write {folder}" in result.stderr, result
+    assert list(folder.iterdir()) == []

@@ -152,3 +152,9 @@ def test_unknown_workspace_is_a_message_and_creates_nothing(two_workspaces, caps
     assert f"There is no workspace {ref!r}" in err and "Traceback" not in err
     assert "#1 Default workspace (slack:T1, teams:tenant-a); #2 T2 (slack:T2)" in err
     assert list_workspaces(store) == before
+
+
+def test_an_unwritable_out_path_is_a_message(two_workspaces, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    _, first, _ = two_workspaces
+    code, out, err = export(capsys, str(first), "--out", str(tmp_path))
+    assert code == 1 and f"Cannot write {tmp_path}" in err and out == ""
