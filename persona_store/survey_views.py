@@ -15,6 +15,9 @@ MIN_OPTIONS = 2
 MAX_QUESTION = 300
 MAX_OPTION = 80
 TALLY_INTERVAL = timedelta(seconds=2)
+# Survey ids are INTEGER columns: a bigger number (typed by a person) is no survey, and must
+# not reach the database (PostgreSQL refuses it, SQLite overflows past 2**63).
+MAX_SURVEY_ID = 2**31 - 1
 
 
 class SurveyError(ValueError):

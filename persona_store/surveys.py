@@ -22,6 +22,7 @@ from persona_store.scheduling_models import Survey, SurveyAnswer
 from persona_store.survey_close import close_row, record_close
 from persona_store.survey_views import (
     MAX_QUESTION,
+    MAX_SURVEY_ID,
     TALLY_INTERVAL,
     PredictionRecord,
     SurveyError,
@@ -35,6 +36,7 @@ from persona_store.survey_views import (
 from persona_store.survey_votes import Answered, cast_vote, claim_tally, mark_dirty, tally_due
 
 __all__ = [
+    "MAX_SURVEY_ID",
     "Answered",
     "PredictionRecord",
     "SurveyError",

@@ -63,7 +63,7 @@ def _match(s: Session, ref: str) -> list[int]:
         return [found] if found is not None else []
     key = DEFAULT_WORKSPACE if ref.lower() in LOCAL_PLATFORMS else ref
     number = ref.removeprefix("#")
-    if number.isdigit():
+    if number.isdigit() and int(number) <= 2**31 - 1:  # an INTEGER id (bigger: no workspace)
         found = s.scalar(select(Workspace.id).where(Workspace.id == int(number)))
         if found is not None or ref.startswith("#"):
             return [found] if found is not None else []

@@ -158,3 +158,12 @@ def test_an_unwritable_out_path_is_a_message(two_workspaces, capsys, tmp_path) -
     _, first, _ = two_workspaces
     code, out, err = export(capsys, str(first), "--out", str(tmp_path))
     assert code == 1 and f"Cannot write {tmp_path}" in err and out == ""
+
+
+def test_numbers_too_big_for_the_database_are_messages(two_workspaces, capsys) -> None:  # type: ignore[no-untyped-def]
+    _, first, _ = two_workspaces
+    huge = str(10**20)  # past SQLite's INTEGER
+    code, _, err = export(capsys, huge)
+    assert code == 2 and f"There is no survey #{huge}" in err
+    code, _, err = export(capsys, str(first), "--workspace", f"#{huge}")
+    assert code == 2 and f"There is no workspace '#{huge}'" in err

@@ -257,6 +257,23 @@ async def test_bad_input_is_refused(sqlite_store: Store, text: str, expected: st
         assert s.scalars(select(Survey)).all() == []
 
 
+@pytest.mark.parametrize("number", [2**31, 10**20])  # past PostgreSQL's and SQLite's INTEGER
+async def test_a_survey_number_too_big_for_the_database_is_no_survey(
+    store: Store, number: int
+) -> None:
+    seed(store)
+    core = core_with(make(store), survey_feature)
+    for text in (f"survey results {number}", f"survey close {number}", f"survey vote {number} 1"):
+        [reply] = await core.handle(command(text))
+        assert reply.is_error and f"There is no survey #{number}." in reply.text, reply.text
+    for action, value in (
+        (survey_feature.VOTE_ACTION, f"{number}:0"),
+        (survey_feature.RESULTS_ACTION, str(number)),
+    ):
+        [reply] = await core.handle(click(action, value))
+        assert reply.is_error and "went wrong" not in reply.text, reply.text
+
+
 @pytest.fixture
 def pg_store(pg_database: str):  # type: ignore[no-untyped-def]
     engine = create_engine_for(pg_database)

@@ -29,6 +29,7 @@ from bot.features.survey_render import (
 )
 from bot.messages import Address, Reply, error_reply
 from persona_store.surveys import (
+    MAX_SURVEY_ID,
     SurveyError,
     SurveyPlace,
     SurveyStore,
@@ -145,6 +146,8 @@ async def survey_command(ctx: Context) -> Reply | list[Reply]:
     if sub in ("close", "results", "vote") and rest.strip()[:1].lstrip("#").isdigit():
         parts = rest.replace("#", "").split()
         survey_id = int(parts[0])
+        if survey_id > MAX_SURVEY_ID:
+            return error_reply(f"There is no survey #{survey_id}.")
         if sub == "close":
             return await close_command(ctx, survey_id)
         if sub == "results":
@@ -225,10 +228,10 @@ def _vote_target(ctx: Context) -> tuple[int, int] | None:
     action_id = ctx.inbound.action_id or ""
     raw = ctx.args.strip()
     if ":" in action_id and raw.isdigit():
-        ref = action_id.split(":", 1)[1]
-        return (int(ref), int(raw)) if ref.isdigit() else None
-    first, _, second = raw.partition(":")
-    if first.isdigit() and second.isdigit():
+        first, second = action_id.split(":", 1)[1], raw
+    else:
+        first, _, second = raw.partition(":")
+    if first.isdigit() and second.isdigit() and int(first) <= MAX_SURVEY_ID:
         return int(first), int(second)
     return None
 
@@ -250,7 +253,7 @@ async def show_results(ctx: Context, survey_id: int) -> Reply:
 
 async def results_action(ctx: Context) -> Reply:
     ref = ctx.args.strip().lstrip("#")
-    if not ref.isdigit():
+    if not ref.isdigit() or int(ref) > MAX_SURVEY_ID:
         return error_reply("That button no longer matches a survey.")
     return await show_results(ctx, int(ref))
 
