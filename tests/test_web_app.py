@@ -268,6 +268,8 @@ async def test_send_update_and_poll(env: Env) -> None:
     with pytest.raises(DeliveryError):
         await env.adapter.update(LOCAL, "not-a-number", first)
     assert (await env.client.get("/playground/messages?after=x")).status == 400
+    # past the INTEGER seq column: a 400 like any bad number, not a 500 from the database
+    assert (await env.client.get(f"/playground/messages?after={10**20}")).status == 400
 
 
 # -- who may see it ------------------------------------------------------------------------

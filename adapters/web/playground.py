@@ -122,6 +122,8 @@ class Playground:
         site = self.site
         try:
             after = max(0, int(request.query.get("after", "0")))
+            if after > 2**31 - 1:  # past the INTEGER seq column
+                raise ValueError(after)
         except ValueError:
             return web.json_response({"error": "after must be a number"}, status=400)
         token, _ = site.session(request)
