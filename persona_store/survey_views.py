@@ -13,7 +13,7 @@ from typing import Any
 MAX_OPTIONS = 10
 MIN_OPTIONS = 2
 MAX_QUESTION = 300
-MAX_OPTION = 80
+MAX_OPTION = 75  # Slack shows at most 75 characters of a button's text
 TALLY_INTERVAL = timedelta(seconds=2)
 # Survey ids are INTEGER columns: a bigger number (typed by a person) is no survey, and must
 # not reach the database (PostgreSQL refuses it, SQLite overflows past 2**63).

@@ -33,7 +33,7 @@ def cast_vote(
     if sv.closes_at is not None and _aware(sv.closes_at) <= now:  # type: ignore[operator]
         raise SurveyError("This survey is closed; answers are no longer taken.")
     if not 0 <= option < len(sv.options):
-        raise SurveyError("That option is not part of this survey.")
+        raise SurveyError(f"That option is not part of this survey: choose 1 to {len(sv.options)}.")
     key = voter_key(sv.salt if sv.anonymous else None, platform, user_id)
     before = s.scalar(
         select(SurveyAnswer.option).where(

@@ -208,6 +208,9 @@ async def test_chat_flow_vote_tally_close_evidence(sqlite_store: Store) -> None:
     assert ss.dirty_tallies(clock.now) == []
     clock.now += timedelta(seconds=2)
     assert ss.dirty_tallies(clock.now) == [(ws, survey_id)]
+    # A number that is no option says which ones there are, and changes nothing.
+    [wrong] = await core.handle(command(f"survey vote {survey_id} 9", user="U1"))
+    assert wrong.is_error and "choose 1 to 3" in wrong.text
     # Changing the answer by text.
     ack, update = await core.handle(command(f"survey vote {survey_id} 2", user="U1"))
     assert "Changed" in ack.text and update.cards[0].choices[1].count == 2
@@ -246,6 +249,8 @@ async def test_chat_flow_vote_tally_close_evidence(sqlite_store: Store) -> None:
         ("survey close", "Which survey?"),
         ("survey results abc", "survey results 12"),
         ("survey vote", "survey vote 12 2"),
+        # Slack shows at most 75 characters on a button: longer options could look the same.
+        ('survey maya "Q?" A | ' + "b" * 76, "longer than 75"),
     ],
 )
 async def test_bad_input_is_refused(sqlite_store: Store, text: str, expected: str) -> None:
