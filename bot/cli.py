@@ -332,6 +332,8 @@ def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_workspaces(args: argparse.Namespace, settings: Settings) -> int:
     """`workspaces link slack:T0123 teams:TENANT-ID`: one organisation, one persona set."""
+    from persona_store.workspace_refs import WorkspaceRefError, find_workspace
+
     refs: list[tuple[str, str]] = []
     for ref in args.refs:
         platform, sep, external_id = ref.partition(":")
@@ -342,17 +344,30 @@ def cmd_workspaces(args: argparse.Namespace, settings: Settings) -> int:
             )
             return 2
         refs.append((platform, external_id))
-    if len(refs) < 2:
+    if len(set(refs)) < 2:
         print(
-            "Name at least two: persona-bot workspaces link slack:T0123 teams:TENANT",
+            "Name at least two different ones: persona-bot workspaces link slack:T0123 "
+            "teams:TENANT",
             file=sys.stderr,
         )
         return 2
     store = open_store(settings)
     first_platform, first_id = refs[0]
     target = store.workspace_id(first_platform, first_id)
-    for platform, external_id in refs[1:]:
+    for platform, external_id in dict.fromkeys(refs[1:]):
+        ref = f"{platform}:{external_id}"
+        try:
+            before = find_workspace(store, ref)
+        except WorkspaceRefError:
+            before = None  # not seen yet
+        left = store.count(before) if before is not None and before != target else 0
         store.link_workspace(platform, external_id, target)
+        if left:
+            print(
+                f"Note: {ref} used workspace #{before}, whose {left} persona(s) it no longer "
+                "sees (they are kept there, untouched).",
+                file=sys.stderr,
+            )
     print(f"Linked {', '.join(args.refs)} to workspace #{target}: they now share its personas.")
     return 0
 

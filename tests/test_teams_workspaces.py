@@ -48,3 +48,22 @@ def test_link_refuses_bad_refs(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "PLATFORM:ID" in bad.stderr
     alone = run_cli(tmp_path, "workspaces", "link", "slack:T1")
     assert alone.returncode == 2 and "at least two" in alone.stderr
+    twice = run_cli(tmp_path, "workspaces", "link", "slack:T1", "slack:T1")
+    assert twice.returncode == 2 and "at least two different" in twice.stderr
+
+
+def test_moving_a_tenant_away_from_its_personas_says_so(tmp_path: Path) -> None:
+    assert run_cli(tmp_path, "db", "upgrade").returncode == 0
+    store = Store(session_factory(create_engine_for(f"sqlite:///{tmp_path / 'cli.db'}")))
+    store.workspace_id("teams", "tenant-first")  # the first tenant takes the default one
+    old = store.workspace_id("teams", "tenant-1")  # a workspace of its own
+    store.upsert(old, PersonaSpec.from_dict({"name": "Maya Chen"}), author="test")
+
+    result = run_cli(tmp_path, "workspaces", "link", "slack:T9NEW", "teams:tenant-1")
+    assert result.returncode == 0, result.stderr
+    new = store.workspace_id("slack", "T9NEW")
+    assert new != old and store.workspace_id("teams", "tenant-1") == new
+    assert f"teams:tenant-1 used workspace #{old}, whose 1 persona(s)" in result.stderr
+    assert [p.slug for p in store.list_personas(old)] == ["maya"]  # kept, untouched
+    quiet = run_cli(tmp_path, "workspaces", "link", "slack:T9NEW", "teams:tenant-1")
+    assert quiet.returncode == 0 and "Note" not in quiet.stderr  # already linked there
