@@ -206,6 +206,7 @@ def test_stems_keep_false_friends_apart(left: str, right: str) -> None:
         ("On-Prem", "on premise"),
         ("self-hosted", "on-premises"),
         ("SSO", "single sign-on"),
+        ("SAML", "SSO"),
         ("2FA", "two-factor authentication"),
         ("MFA", "multi-factor auth"),
         ("LLM", "artificial intelligence"),
@@ -290,3 +291,11 @@ async def test_ai_meets_an_llm_objection() -> None:
     priya = sample_persona("priya")
     answer = await OfflineAnswerer().answer(priya, "Should we add AI suggestions?")
     assert any("objection-3" in c.cites for c in answer.concerns)
+
+
+async def test_saml_is_asked_as_sso() -> None:
+    priya = sample_persona("priya")
+    drop = await OfflineAnswerer().answer(priya, "Should we drop SAML support?")
+    add = await OfflineAnswerer().answer(priya, "Should we add SAML?")
+    assert drop.stance == "oppose" and add.stance == "support"
+    assert "goal-1" in add.cited_keys  # "Every tool behind SSO …"

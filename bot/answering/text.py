@@ -6,7 +6,7 @@ traced to a shared word stem or a shared concept listed here. The same steps run
 lines and on questions, in this order:
 
 1. Variants: spellings and abbreviations of one thing become one token (`VARIANTS`:
-   "on-prem" / "on-premises" / "self-hosted" -> onprem, "single sign-on" -> sso,
+   "on-prem" / "on-premises" / "self-hosted" -> onprem, "single sign-on" / SAML -> sso,
    "2FA" / "two-factor" / "multi-factor" -> mfa, "LLM" -> ai, "data processing agreement"
    -> dpa, "SOC 2" -> soc2, "e-mail" -> email …).
 2. Words: lower-case ascii; stopwords dropped (`STOPWORDS`).
@@ -194,7 +194,7 @@ for _concept, _words in _CONCEPTS.items():
 # Only true equivalents belong here; related ideas go to `_CONCEPTS` instead.
 VARIANTS: dict[str, str] = {
     "onprem": r"on[\s-]?prem(?:ise)?s?|self[\s-]?hosted",
-    "sso": r"single[\s-]?sign[\s-]?on|sso",
+    "sso": r"single[\s-]?sign[\s-]?on|sso|saml",  # SAML: how buyers ask for SSO
     "mfa": r"2fa|mfa|(?:two|multi|2)[\s-]?factor(?:\s+auth\w*)?"
     r"|(?:two|2)[\s-]step\s+(?:verification|login|auth\w*)",
     "ai": r"artificial\s+intelligence|llms?|gen[\s-]?ai",
