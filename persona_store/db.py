@@ -10,6 +10,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import normalise_database_url
 
+# Ids are INTEGER columns: a bigger number (typed by a person) names no row and must not
+# reach the database (PostgreSQL refuses it, SQLite overflows past 2**63).
+MAX_INTEGER_ID = 2**31 - 1
+
 
 def create_engine_for(url: str, *, echo: bool = False) -> Engine:
     url = normalise_database_url(url)

@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from persona_store.db import MAX_INTEGER_ID
+
 MAX_OPTIONS = 10
 MIN_OPTIONS = 2
 MAX_QUESTION = 300
 MAX_OPTION = 75  # Slack shows at most 75 characters of a button's text
 TALLY_INTERVAL = timedelta(seconds=2)
-# Survey ids are INTEGER columns: a bigger number (typed by a person) is no survey, and must
-# not reach the database (PostgreSQL refuses it, SQLite overflows past 2**63).
-MAX_SURVEY_ID = 2**31 - 1
+MAX_SURVEY_ID = MAX_INTEGER_ID  # a bigger number is no survey (the store answers so)
 
 
 class SurveyError(ValueError):

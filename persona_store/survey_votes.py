@@ -14,7 +14,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from persona_store.scheduling_models import Survey, SurveyAnswer
-from persona_store.survey_views import SurveyError, SurveyView, VoteResult, _aware, voter_key
+from persona_store.survey_views import (
+    MAX_SURVEY_ID,
+    SurveyError,
+    SurveyView,
+    VoteResult,
+    _aware,
+    voter_key,
+)
 
 
 def cast_vote(
@@ -28,6 +35,8 @@ def cast_vote(
 ) -> tuple[Survey, VoteResult]:
     """The vote itself, inside the caller's transaction: the survey row locked (see
     `lock_for_vote`), the answer upserted unless it is the same as before."""
+    if survey_id > MAX_SURVEY_ID:  # a typed number no INTEGER id can be
+        raise SurveyError(f"There is no survey #{survey_id}.")
     postgres = s.get_bind().dialect.name == "postgresql"
     sv = lock_for_vote(s, workspace_id, survey_id, postgres)
     if sv.closes_at is not None and _aware(sv.closes_at) <= now:  # type: ignore[operator]

@@ -102,11 +102,19 @@ class SurveyStore:
             results=sv.results,
         )
 
+    @staticmethod
+    def _find(s: Session, workspace_id: int, survey_id: int) -> Survey | None:
+        """This workspace's survey `survey_id`; None for a number no INTEGER id can be (a
+        person typed it), without asking the database."""
+        if survey_id > MAX_SURVEY_ID:
+            return None
+        return s.scalar(
+            select(Survey).where(Survey.id == survey_id, Survey.workspace_id == workspace_id)
+        )
+
     def get(self, workspace_id: int, survey_id: int) -> SurveyView | None:
         with self._sessions() as s:
-            sv = s.scalar(
-                select(Survey).where(Survey.id == survey_id, Survey.workspace_id == workspace_id)
-            )
+            sv = self._find(s, workspace_id, survey_id)
             return self._view(s, sv) if sv else None
 
     def for_persona(
@@ -144,9 +152,7 @@ class SurveyStore:
         """(voter, option label, answered at). Anonymous surveys reveal neither the voter nor
         the time or order of answers (which could be matched against who was online)."""
         with self._sessions() as s:
-            sv = s.scalar(
-                select(Survey).where(Survey.id == survey_id, Survey.workspace_id == workspace_id)
-            )
+            sv = self._find(s, workspace_id, survey_id)
             if sv is None:
                 raise SurveyError(f"There is no survey #{survey_id}.")
             order = (
@@ -372,6 +378,8 @@ class SurveyStore:
         closer shows them in that conversation itself). See `persona_store.survey_close`.
         None when it was already closed (so exactly one caller — command, clock, second
         clock — does any of it)."""
+        if survey_id > MAX_SURVEY_ID:
+            return None
         with self._sessions.begin() as s:
             sv = close_row(s, workspace_id, survey_id, now)
             if sv is None:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from persona_store.db import MAX_INTEGER_ID
 from persona_store.models import Workspace, WorkspaceLink
 from persona_store.store import DEFAULT_WORKSPACE, LOCAL_PLATFORMS
 
@@ -63,7 +64,7 @@ def _match(s: Session, ref: str) -> list[int]:
         return [found] if found is not None else []
     key = DEFAULT_WORKSPACE if ref.lower() in LOCAL_PLATFORMS else ref
     number = ref.removeprefix("#")
-    if number.isdigit() and int(number) <= 2**31 - 1:  # an INTEGER id (bigger: no workspace)
+    if number.isdigit() and int(number) <= MAX_INTEGER_ID:  # bigger: no workspace
         found = s.scalar(select(Workspace.id).where(Workspace.id == int(number)))
         if found is not None or ref.startswith("#"):
             return [found] if found is not None else []

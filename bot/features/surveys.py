@@ -29,7 +29,6 @@ from bot.features.survey_render import (
 )
 from bot.messages import Address, Reply, error_reply
 from persona_store.surveys import (
-    MAX_SURVEY_ID,
     SurveyError,
     SurveyPlace,
     SurveyStore,
@@ -145,9 +144,7 @@ async def survey_command(ctx: Context) -> Reply | list[Reply]:
     sub = head.lower()
     if sub in ("close", "results", "vote") and rest.strip()[:1].lstrip("#").isdigit():
         parts = rest.replace("#", "").split()
-        survey_id = int(parts[0])
-        if survey_id > MAX_SURVEY_ID:
-            return error_reply(f"There is no survey #{survey_id}.")
+        survey_id = int(parts[0])  # the store answers "no survey" past INTEGER ids
         if sub == "close":
             return await close_command(ctx, survey_id)
         if sub == "results":
@@ -231,7 +228,7 @@ def _vote_target(ctx: Context) -> tuple[int, int] | None:
         first, second = action_id.split(":", 1)[1], raw
     else:
         first, _, second = raw.partition(":")
-    if first.isdigit() and second.isdigit() and int(first) <= MAX_SURVEY_ID:
+    if first.isdigit() and second.isdigit():
         return int(first), int(second)
     return None
 
@@ -253,7 +250,7 @@ async def show_results(ctx: Context, survey_id: int) -> Reply:
 
 async def results_action(ctx: Context) -> Reply:
     ref = ctx.args.strip().lstrip("#")
-    if not ref.isdigit() or int(ref) > MAX_SURVEY_ID:
+    if not ref.isdigit():
         return error_reply("That button no longer matches a survey.")
     return await show_results(ctx, int(ref))
 
