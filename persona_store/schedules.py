@@ -244,8 +244,15 @@ class DigestStore:
             ).all()
             return {pid: _aware(at) or utcnow() for pid, at in rows}
 
-    def record_feature(self, sub_id: int, persona_id: int, at: datetime) -> None:
+    def record_feature(self, sub_id: int, workspace_id: int, slug: str, at: datetime) -> None:
+        """Persona `slug` was featured by subscription `sub_id` at `at` (nothing if the
+        persona is gone meanwhile)."""
         with self._sessions.begin() as s:
+            persona_id = s.scalar(
+                select(Persona.id).where(Persona.workspace_id == workspace_id, Persona.slug == slug)
+            )
+            if persona_id is None:
+                return
             row = s.scalar(
                 select(DigestFeature).where(
                     DigestFeature.subscription_id == sub_id, DigestFeature.persona_id == persona_id

@@ -228,9 +228,8 @@ async def _unposted_question(
 async def record_posted(deps: Deps, sub: SubscriptionView, reply: Reply, now: datetime) -> None:
     """The digest is out: its persona counts as featured in this channel from `now`."""
     slug = reply.meta.get("persona")
-    persona = await deps.db(deps.store.get, sub.workspace_id, slug) if slug else None
-    if persona is not None:
-        await deps.db(digests(deps).record_feature, sub.id, persona.id, now)
+    if slug:
+        await deps.db(digests(deps).record_feature, sub.id, sub.workspace_id, slug, now)
 
 
 # -- chat commands -----------------------------------------------------------------------------
