@@ -23,7 +23,7 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import ActivityTypes, ChannelAccount
 from msrest.serialization import Model
 
-from adapters.teams.inbound import action_inbound, message_inbound, message_text
+from adapters.teams.inbound import action_inbound, message_inbound
 from adapters.teams.render import invoke_card_response, invoke_message_response
 from bot.commands import Core
 from bot.messages import Address, Inbound, Reply, error_reply
@@ -134,7 +134,7 @@ class PersonaTeamsBot(TeamsActivityHandler):
         if isinstance(activity.value, dict) and not (activity.text or "").strip():
             await self._submit(turn_context, activity.value)
             return
-        inbound = message_inbound(activity, message_text(activity))
+        inbound = message_inbound(activity)
         progress = await self.core.progress(inbound)
         placeholder = await self._placeholder(inbound.address, progress)
         self.tasks.spawn(self.answer(inbound, placeholder), name="teams-message")

@@ -75,16 +75,17 @@ def message_text(activity: Activity) -> str:
     return _converted(activity).text
 
 
-def message_inbound(activity: Activity, text: str) -> Inbound:
-    """`text` is message_text(activity); the people it mentions come from the entities."""
+def message_inbound(activity: Activity) -> Inbound:
+    """A typed message: `message_text`, and the people it mentions from the entities."""
     user, name = user_of(activity)
+    converted = _converted(activity)
     return Inbound(
         "message",
-        text or "help",
+        converted.text or "help",
         user,
         address_of(activity),
         user_name=name,
-        mentions=_converted(activity).mentions,
+        mentions=converted.mentions,
     )
 
 
