@@ -41,7 +41,7 @@ def may_edit(persona: PersonaView, user_ref: str, is_workspace_admin: bool) -> b
 
 async def may_edit_asking(persona: PersonaView, user_ref: str, admin: AdminCheck) -> bool:
     """`may_edit`, asking the platform about admin rights only for people who don't own it."""
-    return may_edit(persona, user_ref, False) or may_edit(persona, user_ref, await admin())
+    return is_owner(persona, user_ref) or await admin()
 
 
 def edit_refused(persona: PersonaView) -> Reply:
