@@ -23,7 +23,6 @@ import signal
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from bot.deps import Deps
 from bot.messages import Address, Reply
@@ -435,15 +434,3 @@ async def run_clock_async(
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
         log.info("clock stopped")
-
-
-def run_clock(
-    settings: Any,
-    deps: Deps,
-    core: Any = None,
-    adapters: Mapping[str, ChatAdapter] | Iterable[ChatAdapter] | None = None,
-) -> int:
-    """Entry point for `persona-bot clock` (blocking until SIGINT/SIGTERM)."""
-    del settings, core  # the deps carry the settings; the core is not needed for sweeps
-    asyncio.run(run_clock_async(deps, adapters))
-    return 0
