@@ -10,6 +10,18 @@ from persona_store.views import PersonaView
 Stance = Literal["support", "oppose", "mixed", "unknown"]
 STANCES: tuple[str, ...] = ("support", "oppose", "mixed", "unknown")
 
+# What kind of question was asked: a proposal gets the persona's reaction (stance), a yes/no
+# question gets yes (stance support) / no (oppose) / unclear (unknown), a factual question
+# (who, where, how much…) gets the fact or "the profile doesn't say", with no support/oppose.
+QuestionKind = Literal["proposal", "yes_no", "fact"]
+ConfidenceBand = Literal["low", "medium", "high"]
+
+
+def confidence_band(value: float) -> ConfidenceBand:
+    """The band a confidence value is shown (and measured) in."""
+    return "high" if value >= 0.7 else "medium" if value >= 0.4 else "low"
+
+
 MAX_QUESTION_CHARS = 1000
 
 
@@ -31,6 +43,7 @@ class Answer:
     win_over: tuple[str, ...] = ()  # what would win them over
     confidence: float = 0.0  # 0..1
     out_of_scope: bool = False  # the profile does not cover the question
+    question_kind: QuestionKind = "proposal"
     source: Literal["llm", "offline"] = "offline"
     fallback_reason: str | None = None  # why an LLM answer fell back to offline
     meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)

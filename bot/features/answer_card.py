@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.answering.base import Answer, Reason
+from bot.answering.base import Answer, Reason, confidence_band
 from bot.features.cards import evidence_badge, freshness
 from bot.messages import Button, Card, Field, Reply, Section, initials
 from persona_store.views import PersonaView
@@ -19,8 +19,7 @@ STANCE_LABELS = {"support": "Support", "oppose": "Oppose", "mixed": "Mixed", "un
 
 
 def confidence_label(value: float) -> str:
-    level = "high" if value >= 0.7 else "medium" if value >= 0.4 else "low"
-    return f"{level} ({round(value * 100)}%)"
+    return f"{confidence_band(value)} ({round(value * 100)}%)"
 
 
 def _bullet(reason: Reason) -> str:
