@@ -1,16 +1,32 @@
-"""Golden-file comparison. Regenerate with PERSONABOT_UPDATE_GOLDEN=1."""
+"""Golden-file comparison. Regenerate with PERSONABOT_UPDATE_GOLDEN=1.
+
+A golden under slack/ is first checked by Slack's own Block Kit models (tests/slack_models.py),
+so a new Slack golden gets the platform's referee without asking for it.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from tests import slack_models
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 
 
+# golden folder -> what the platform would accept; checked before the file is compared
+PLATFORM_CHECKS: dict[str, Callable[[Any], None]] = {
+    "slack": slack_models.check_payload,
+}
+
+
 def assert_golden(name: str, value: Any) -> None:
+    platform_check = PLATFORM_CHECKS.get(name.split("/", 1)[0])
+    if platform_check is not None:
+        platform_check(value)
     path = GOLDEN_DIR / name
     text = (
         value

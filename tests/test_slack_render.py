@@ -4,10 +4,17 @@ PERSONABOT_UPDATE_GOLDEN=1), Slack's limits, and mrkdwn escaping."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.modals import edit_modal, survey_modal
 from adapters.slack.render import (
     MAX_BLOCKS,
     escape,
+    home_view,
     split_text,
     to_blocks,
     to_message,
@@ -17,7 +24,10 @@ from bot.features.answer_card import answer_reply, panel_reply
 from bot.features.cards import persona_card
 from bot.features.help import help_reply
 from bot.messages import Button, Card, Choice, Field, Reply, Section
-from tests.golden_util import assert_golden
+from persona_store.spec import PersonaSpec
+from tests import slack_models
+from tests.fakes.slack_api import FakeSlackApi
+from tests.golden_util import GOLDEN_DIR, assert_golden
 from tests.test_core_cards import ANSWER, NOW, persona
 
 
@@ -40,6 +50,7 @@ def walk_texts(blocks: list[dict]) -> list[dict]:
 
 
 def check_limits(blocks: list[dict]) -> None:
+    slack_models.check_blocks(blocks)  # Slack's own models first, then the project's rules
     assert 0 < len(blocks) <= MAX_BLOCKS
     for b in blocks:
         assert len(b.get("block_id", "")) <= 255
@@ -160,3 +171,72 @@ def test_split_text_never_cuts_an_entity() -> None:
     chunks = split_text(text, 3000)
     assert all(len(c) <= 3000 for c in chunks)
     assert "".join(chunks) == text
+
+
+def test_modal_and_home_views_golden() -> None:
+    """Views go through slack_sdk.models.views.View in the golden helper."""
+    personas = [("maya", "Maya Chen"), ("long", "L" * 120)]
+    assert_golden("slack/survey_modal.json", survey_modal("C0GENERAL", personas))
+    spec = PersonaSpec.from_dict(
+        {"name": "Maya Chen & the <ops> team", "kind": "primary", "goals": ["Ship on time"]}
+    )
+    assert_golden("slack/edit_modal.json", edit_modal(spec, "C0GENERAL"))
+    reply = Reply(text="Maya", cards=(persona_card(persona(), NOW),))
+    assert_golden("slack/home.json", home_view(reply))
+
+
+def _button(text: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "button", "text": text, "action_id": "a", "value": "1"}
+
+
+BROKEN_BLOCKS = {
+    "header over 150": {"type": "header", "text": {"type": "plain_text", "text": "x" * 151}},
+    "empty text": {"type": "section", "text": {"type": "mrkdwn", "text": ""}},
+    "unknown field": {"type": "section", "text": {"type": "mrkdwn", "text": "x"}, "colour": 1},
+    "unknown block": {"type": "sektion", "text": {"type": "mrkdwn", "text": "x"}},
+    "11 fields": {"type": "section", "fields": [{"type": "mrkdwn", "text": "f"}] * 11},
+    "button in context": {
+        "type": "context",
+        "elements": [_button({"type": "plain_text", "text": "hi"})],
+    },
+    "mrkdwn button": {"type": "actions", "elements": [_button({"type": "mrkdwn", "text": "x"})]},
+    "button over 75": {
+        "type": "actions",
+        "elements": [_button({"type": "plain_text", "text": "x" * 76})],
+    },
+}
+
+
+@pytest.mark.parametrize("broken", BROKEN_BLOCKS.values(), ids=BROKEN_BLOCKS.keys())
+def test_a_block_slack_would_reject_fails_the_golden_check(broken: dict[str, Any]) -> None:
+    good = to_blocks(Reply(text="fine"))
+    with pytest.raises(slack_models.BlockKitError):
+        assert_golden("slack/never_written.json", [*good, broken])
+    with pytest.raises(slack_models.BlockKitError):
+        assert_golden("slack/never_written.json", {"text": "x", "blocks": [broken]})
+    assert not (GOLDEN_DIR / "slack/never_written.json").exists()
+
+
+def test_a_view_slack_would_reject_fails_the_golden_check() -> None:
+    view = survey_modal("C0GENERAL", [("maya", "Maya Chen")])
+    too_long = {**view, "title": {"type": "plain_text", "text": "x" * 25}}
+    no_blocks = {**view, "blocks": []}
+    for broken in (too_long, no_blocks):
+        with pytest.raises(slack_models.BlockKitError):
+            assert_golden("slack/never_written.json", broken)
+
+
+async def test_the_fake_slack_api_refuses_what_slack_would() -> None:
+    """Every Slack test environment goes through this fake, and asserts nothing was refused."""
+    api = await FakeSlackApi().start()
+    try:
+        client = AsyncWebClient(token="xoxb-test", base_url=api.api_url)
+        await client.chat_postMessage(channel="C1", text="ok", blocks=to_blocks(Reply(text="ok")))
+        with pytest.raises(SlackApiError) as refused:
+            await client.chat_postMessage(
+                channel="C1", text="x", blocks=[BROKEN_BLOCKS["header over 150"]]
+            )
+        assert refused.value.response["error"] == "invalid_blocks"
+        assert len(api.rejected) == 1 and "150" in api.rejected[0]
+    finally:
+        await api.stop()

@@ -4,7 +4,9 @@ signed requests to the bot, in the shapes Slack documents.
 The bot's real slack_sdk client talks to it through `SLACK_API_URL`. It records every call
 (chat.postMessage, chat.update, chat.postEphemeral, views.open, views.publish,
 conversations.open, …) and every response_url post, and can be told to answer with a 429
-(Retry-After) or an `ok: false` error.
+(Retry-After) or an `ok: false` error. Blocks and views are checked by Slack's own models
+(tests/slack_models.py): what Slack would refuse gets its `invalid_blocks` answer and is listed
+in `rejected`, which the test environments assert empty at teardown.
 """
 
 from __future__ import annotations
@@ -19,6 +21,11 @@ from urllib.parse import parse_qsl
 
 import aiohttp
 from aiohttp import web
+
+from tests.slack_models import BlockKitError, check_blocks, check_view
+
+BLOCK_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral", "chat.scheduleMessage")
+VIEW_METHODS = ("views.open", "views.publish", "views.update", "views.push")
 
 
 @dataclass
@@ -51,6 +58,7 @@ class FakeSlackApi:
     socket_acks: dict[str, dict[str, Any]] = field(default_factory=dict)
     socket_connected: asyncio.Event = field(default_factory=asyncio.Event)
     admins: set[str] = field(default_factory=set)  # users.info says is_admin for these
+    rejected: list[str] = field(default_factory=list)  # why Slack would have refused a call
 
     async def start(self) -> FakeSlackApi:
         app = web.Application()
@@ -149,7 +157,22 @@ class FakeSlackApi:
             return web.json_response({"ok": False, "error": failure.error or "fatal_error"})
         if method != "auth.test":
             await self._record(Call(method, args))
+        problem = self._block_kit_problem(method, args)
+        if problem:
+            self.rejected.append(f"{method}: {problem}")
+            return web.json_response({"ok": False, "error": "invalid_blocks", "errors": [problem]})
         return web.json_response(self._answer(method, args))
+
+    @staticmethod
+    def _block_kit_problem(method: str, args: dict[str, Any]) -> str | None:
+        try:
+            if method in BLOCK_METHODS and args.get("blocks") is not None:
+                check_blocks(args["blocks"])
+            if method in VIEW_METHODS:
+                check_view(args.get("view") or {})
+        except BlockKitError as exc:
+            return str(exc)
+        return None
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
@@ -229,9 +252,12 @@ class FakeSlackApi:
         return self.socket_acks[envelope_id]
 
     async def _response_url(self, request: web.Request) -> web.Response:
-        await self._record(
-            Call("response_url", json.loads(await request.text()), request.match_info["key"])
-        )
+        body = json.loads(await request.text())
+        await self._record(Call("response_url", body, request.match_info["key"]))
+        problem = self._block_kit_problem("chat.postMessage", body)
+        if problem:
+            self.rejected.append(f"response_url: {problem}")
+            return web.Response(status=400, text="invalid_blocks")
         return web.Response(text="ok")
 
 

@@ -71,3 +71,4 @@ async def slack_env(store: Store, answerer: Any, **settings: Any) -> AsyncIterat
         await session.close()
         await server.close()
         await api.stop()
+    assert api.rejected == [], "Slack would have refused these calls"
