@@ -6,10 +6,10 @@ in its own workspace: an id from another workspace is "no survey", never exporte
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
+from bot import csv_cells
 from persona_store.surveys import SurveyError, SurveyStore
 from persona_store.workspace_refs import WorkspaceRefError, find_workspace, list_workspaces
 
@@ -23,7 +23,7 @@ def export_csv(store: Any, workspace_id: int, survey_id: int) -> str:
     survey = surveys.get(workspace_id, survey_id)
     assert survey is not None
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_cells.writer(out)
     writer.writerow(HEADER)
     for voter, option, at in answers:
         writer.writerow(
