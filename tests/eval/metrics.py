@@ -1,7 +1,8 @@
 """Answer-quality figures over the evaluation set (issue 9, "How it is measured").
 
-An answer's predicted label: "unknown" if it is out of scope or its stance is unknown; else
-"fact" if it answers a factual question; else its stance. Lines quoted = `answer.cited_keys`.
+An answer's predicted label: "unknown" if it is out of scope; "fact" if it answers a factual
+question (a fact carries no support/oppose verdict, so its stance is not read); else "unknown"
+if its stance is unknown; else its stance. Lines quoted = `answer.cited_keys`.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ BREAKDOWN_TAGS = ("negation", "uncovered", "fact", "paraphrase", "yes_no", "mixe
 
 
 def predicted_label(answer: Answer) -> str:
-    if answer.out_of_scope or answer.stance == "unknown":
+    if answer.out_of_scope:
         return "unknown"
     if answer.question_kind == "fact":
         return "fact"
-    return answer.stance
+    return "unknown" if answer.stance == "unknown" else answer.stance
 
 
 @dataclass(frozen=True)
