@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from bot.deps import Deps
 from bot.messages import Address, Inbound, Reply, error_reply
+from persona_store.suggest import close_matches
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +156,12 @@ class Registry:
         name = name.lower()
         return self.commands.get(self.aliases.get(name, name))
 
+    def close_command(self, word: str) -> str | None:
+        """The visible command a typo like `lsit` most likely meant ("did you mean")."""
+        names = [n for n, spec in self.commands.items() if not spec.hidden]
+        close = close_matches(word, names, n=1)
+        return close[0] if close else None
+
     def find_action(self, action_id: str) -> ActionSpec | None:
         return self.actions.get(action_id) or self.actions.get(action_id.split(":", 1)[0])
 
@@ -228,6 +235,9 @@ class Core:
                 f"them with `panel {text}`."
             )
         head = text.split(" ")[0][:40]
+        guess = self.registry.close_command(head)
+        if guess is not None:
+            return error_reply(f"I don't know the command '{head}'. Did you mean `{guess}`?")
         return error_reply(
             f"I don't know the command '{head}'. Try `help`, or ask "
             '"what would Maya think about …?"'

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from bot.commands import Context, Registry
+from bot.commands import CommandSpec, Context, Registry
 from bot.messages import Card, Reply, Section
+
+# What people use most comes first; commands not named here follow in name order, and
+# the admin ones come last (a new user reads the top of the list).
+BY_USE = ("ask", "panel", "show", "list", "survey", "digest", "owner", "reviewed", "help")
+ADMIN = ("admin-channel",)
+
+
+def _order(spec: CommandSpec) -> tuple[int, int, str]:
+    if spec.name in ADMIN:
+        return (2, ADMIN.index(spec.name), spec.name)
+    if spec.name in BY_USE:
+        return (0, BY_USE.index(spec.name), spec.name)
+    return (1, 0, spec.name)
 
 
 def help_reply(registry: Registry) -> Reply:
     sections = []
     lines = ["Persona Bot keeps your customer personas in the conversation.", ""]
-    for spec in sorted(registry.commands.values(), key=lambda s: s.name):
+    for spec in sorted(registry.commands.values(), key=_order):
         if spec.hidden:
             continue
         bullets = (f"Usage: {spec.usage}", *(f"Example: {e}" for e in spec.examples[:2]))
