@@ -84,3 +84,28 @@ def test_mentioned_people_keep_their_user_ids() -> None:
     event = {"type": "app_mention", "user": "U2", "text": "<@UBOT> owner maya <@U0BOB>",
              "ts": "5.1", "channel": "C1"}  # fmt: skip
     assert from_event({"team_id": "T1", "event": event}, "UBOT").mentions == (("@U0BOB", "U0BOB"),)
+
+
+def test_the_installing_team_owns_a_slack_connect_request() -> None:
+    from adapters.slack.inbound import team_of
+
+    event = {"team_id": "T_OTHER_ORG", "authorizations": [{"team_id": "T_OURS"}], "event": {}}
+    assert team_of(event) == "T_OURS"
+    view = {
+        "type": "view_submission",
+        "team": {"id": "T_OTHER_ORG"},
+        "user": {"id": "U1", "team_id": "T_OTHER_ORG"},
+        "view": {"team_id": "T_OTHER_ORG", "app_installed_team_id": "T_OURS"},
+    }
+    assert team_of(view) == "T_OURS"
+
+
+def test_files_and_broadcasts_in_a_dm_are_messages_edits_and_bots_are_not() -> None:
+    from adapters.slack.inbound import ignored_because
+
+    dm = {"type": "message", "channel_type": "im", "user": "U1", "text": "hi"}
+    assert ignored_because({**dm, "subtype": "file_share"}) is None
+    assert ignored_because({**dm, "subtype": "thread_broadcast"}) is None
+    assert ignored_because({**dm, "subtype": "message_changed"}) == "subtype message_changed"
+    assert ignored_because({**dm, "user": "UBOT"}, "UBOT") == "our own message"
+    assert ignored_because({**dm, "subtype": "bot_message", "bot_id": "B1"}) == "a bot's message"

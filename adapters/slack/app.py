@@ -32,7 +32,7 @@ from adapters.slack.inbound import (
     from_event,
     from_home_opened,
     from_slash_command,
-    is_user_message,
+    ignored_because,
     team_of,
 )
 from adapters.slack.modals import EDIT_CALLBACK, SURVEY_CALLBACK, Modals
@@ -217,6 +217,20 @@ class SlackAdapter:
         self.bolt.action(re.compile(r".*"))(self._on_action)
         self.bolt.view(SURVEY_CALLBACK)(self.modals.submit_survey)
         self.bolt.view(EDIT_CALLBACK)(self.modals.submit_edit)
+        # Last: whatever else Slack sends (reactions, a closed modal…) is acknowledged with
+        # a 200 and a debug line, not bolt's 404 (which Slack retries, then reports).
+        self.bolt.event(re.compile(r".*"))(self._on_other)
+        self.bolt.view(re.compile(r".*"))(self._on_other_view)
+        self.bolt.view_closed(re.compile(r".*"))(self._on_other_view)
+
+    async def _on_other(self, body: dict[str, Any]) -> None:
+        event = body.get("event") or {}
+        log.debug("ignoring a Slack %s event (nothing to do)", event.get("type"))
+
+    async def _on_other_view(self, ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        view = body.get("view") or {}
+        log.debug("ignoring a Slack %s of %r", body.get("type"), view.get("callback_id"))
 
     async def _on_command(self, ack: Any, body: dict[str, Any]) -> None:
         inbound = from_slash_command(body)
@@ -238,7 +252,9 @@ class SlackAdapter:
 
     async def _on_event(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
         """Events are acked by bolt before this runs; the work is tracked by our tasks."""
-        if not is_user_message(event):
+        why = ignored_because(event, context.bot_user_id)
+        if why is not None:
+            log.debug("ignoring a Slack %s event: %s", event.get("type"), why)
             return
         inbound = from_event(body, context.bot_user_id)
         event_id = str(body.get("event_id") or "")

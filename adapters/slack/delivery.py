@@ -64,7 +64,7 @@ class Delivery:
         """The team's token. A team that uninstalled the app or revoked its token (no
         installation left, see revocation.py) gets a permanent DeliveryError, not a call."""
         self.session()
-        if team_id in self.revoked:
+        if team_id in self.revoked or "*" in self.revoked:  # "*": revoked org-wide
             raise DeliveryError("token_revoked", permanent=True)
         if token or self.tokens is None:
             return token

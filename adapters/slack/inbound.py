@@ -62,20 +62,39 @@ def from_slash_command(body: Mapping[str, Any]) -> Inbound:
     )
 
 
-def is_user_message(event: Mapping[str, Any]) -> bool:
-    """A person's message to the bot: not an edit/join/bot post, not our own echo."""
-    if event.get("bot_id") or event.get("subtype"):
-        return False
+# Messages with these subtypes are people writing: a file with a question, a thread reply
+# also sent to the conversation. Every other subtype (edits, deletions, joins, bot posts…)
+# is not something to answer.
+ANSWERED_SUBTYPES = frozenset({"file_share", "thread_broadcast"})
+
+
+def ignored_because(event: Mapping[str, Any], bot_user_id: str | None = None) -> str | None:
+    """Why a message event is not a person's message to the bot, or None when it is one
+    (app_mention, or a DM, including those with a file or sent to the thread and DM)."""
+    subtype = event.get("subtype")
+    if event.get("bot_id") or subtype == "bot_message" or event.get("bot_profile"):
+        return "a bot's message"
+    if bot_user_id and event.get("user") == bot_user_id:
+        return "our own message"
+    if subtype and subtype not in ANSWERED_SUBTYPES:
+        return f"subtype {subtype}"
     if event.get("type") == "app_mention":
-        return True
-    return event.get("type") == "message" and event.get("channel_type") == "im"
+        return None
+    if event.get("type") == "message" and event.get("channel_type") == "im":
+        return None
+    return f"not addressed to the bot ({event.get('channel_type') or 'channel'} message)"
+
+
+def is_user_message(event: Mapping[str, Any], bot_user_id: str | None = None) -> bool:
+    """A person's message to the bot: not an edit/join/bot post, not our own echo."""
+    return ignored_because(event, bot_user_id) is None
 
 
 def from_event(body: Mapping[str, Any], bot_user_id: str | None) -> Inbound:
     """app_mention or a direct message. Answers to mentions go in the message's thread; a DM
     is answered in place (or in its thread when it was written in one)."""
     event = body["event"]
-    team = body.get("team_id") or event.get("team") or ""
+    team = team_of(body)
     thread = event.get("thread_ts")
     if event.get("type") == "app_mention" and not thread:
         thread = event.get("ts")
@@ -95,13 +114,28 @@ def from_event(body: Mapping[str, Any], bot_user_id: str | None) -> Inbound:
 
 
 def team_of(body: Mapping[str, Any]) -> str:
+    """The team that installed the app, whose workspace, personas and token a request
+    belongs to (as bolt's `extract_team_id` reads it). In a Slack Connect channel the
+    envelope's `team_id` is another organisation's when one of its people writes: events
+    name the installing team in `authorizations[0].team_id`, views opened there in
+    `view.app_installed_team_id`. Never a workspace for the other organisation."""
+    view = body.get("view")
+    if isinstance(view, Mapping) and view.get("app_installed_team_id"):
+        return str(view["app_installed_team_id"])
     team = body.get("team")
     if isinstance(team, Mapping) and team.get("id"):
         return str(team["id"])
+    authorizations = body.get("authorizations")
+    if isinstance(authorizations, list) and authorizations:
+        first = authorizations[0]
+        if isinstance(first, Mapping) and first.get("team_id"):
+            return str(first["team_id"])
     user = body.get("user")
     if isinstance(user, Mapping) and user.get("team_id"):
         return str(user["team_id"])
-    return str(body.get("team_id") or "")
+    event = body.get("event")
+    fallback = event.get("team") if isinstance(event, Mapping) else None
+    return str(body.get("team_id") or fallback or "")
 
 
 def from_block_action(body: Mapping[str, Any], action: Mapping[str, Any]) -> Inbound:

@@ -25,6 +25,9 @@ from bot.tasks import BackgroundTasks
 
 log = logging.getLogger(__name__)
 
+# An Enterprise Grid revocation names no team: the static token is dead for every team.
+EVERY_TEAM = "*"
+
 
 class Revocations:
     def __init__(
@@ -55,44 +58,61 @@ class Revocations:
     # -- the work ------------------------------------------------------------------------
     async def app_uninstalled(self, team_id: str, enterprise_id: str | None) -> None:
         if self.installs is None:
-            self.revoked.add(team_id)
+            self.revoked.add(team_id or EVERY_TEAM)
             log.warning(
-                "Slack app uninstalled from team %s: SLACK_BOT_TOKEN no longer works and is "
+                "Slack app uninstalled from %s: SLACK_BOT_TOKEN no longer works and is "
                 "not used any more; reinstall the app and set the new token",
-                team_id,
+                _where(team_id, enterprise_id),
             )
             return
-        await self.installs.async_delete_all(enterprise_id=enterprise_id, team_id=team_id)
-        log.warning("Slack app uninstalled from team %s: its installation was deleted", team_id)
+        await self.installs.async_delete_all(enterprise_id=enterprise_id, team_id=team_id or None)
+        log.warning(
+            "Slack app uninstalled from %s: its installation was deleted",
+            _where(team_id, enterprise_id),
+        )
 
     async def tokens_revoked(
         self, team_id: str, enterprise_id: str | None, users: list[str], bots: list[str]
     ) -> None:
         if self.installs is None:
             if bots:
-                self.revoked.add(team_id)
+                self.revoked.add(team_id or EVERY_TEAM)
                 log.warning(
-                    "Slack bot token of team %s was revoked: SLACK_BOT_TOKEN is not used any "
+                    "Slack bot token of %s was revoked: SLACK_BOT_TOKEN is not used any "
                     "more; set a new token",
-                    team_id,
+                    _where(team_id, enterprise_id),
                 )
             return
         for user_id in users:
             await self.installs.async_delete_installation(
-                enterprise_id=enterprise_id, team_id=team_id, user_id=user_id
+                enterprise_id=enterprise_id, team_id=team_id or None, user_id=user_id
             )
         if bots:
-            await self.installs.async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+            await self.installs.async_delete_bot(
+                enterprise_id=enterprise_id, team_id=team_id or None
+            )
         log.warning(
-            "Slack tokens revoked in team %s (bot: %s, users: %s): deleted from the "
-            "installation store",
-            team_id,
+            "Slack tokens revoked in %s (bot: %s, users: %s): deleted from the installation store",
+            _where(team_id, enterprise_id),
             ", ".join(bots) or "-",
             ", ".join(users) or "-",
         )
 
 
 def _team(body: dict[str, Any], context: Any) -> tuple[str, str | None]:
-    team_id = getattr(context, "team_id", None) or body.get("team_id") or ""
-    enterprise_id = getattr(context, "enterprise_id", None) or body.get("enterprise_id")
+    """(team id, enterprise id) of the installation: bolt's context reads them from
+    `authorizations[0]` (a Slack Connect envelope names another organisation). An
+    Enterprise Grid org-wide installation has no team: "" with the enterprise id."""
+    authorizations = body.get("authorizations") or [{}]
+    first = authorizations[0] if isinstance(authorizations[0], dict) else {}
+    team_id = getattr(context, "team_id", None) or first.get("team_id") or body.get("team_id") or ""
+    enterprise_id = (
+        getattr(context, "enterprise_id", None)
+        or first.get("enterprise_id")
+        or body.get("enterprise_id")
+    )
     return str(team_id), (str(enterprise_id) if enterprise_id else None)
+
+
+def _where(team_id: str, enterprise_id: str | None) -> str:
+    return f"team {team_id}" if team_id else f"enterprise {enterprise_id or '?'} (org-wide)"

@@ -1,0 +1,101 @@
+"""Recorded Slack payloads (tests/payloads/slack, see each file's `source`) replayed as signed
+requests over real HTTP against the app, with the fake Slack Web API behind it.
+
+`expect`: answer (something is said to the person, in the installing team's workspace),
+ignore (nothing is sent, a debug line says why), ack (acknowledged, nothing sent), revoke
+(the tokens are put aside: nothing is sent with them afterwards)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from sqlalchemy import select
+
+from bot.messages import Address, Reply
+from bot.ports import DeliveryError
+from persona_store import Store
+from persona_store.models import WorkspaceLink
+from tests.fakes.slack_env import SlackEnv, add_persona, slack_env
+from tests.payloads.corpus import corpus, load, with_response_url
+from tests.test_features import ScriptedAnswerer
+
+FILES = corpus("slack")
+SENT = ("chat.postMessage", "chat.update", "chat.postEphemeral", "response_url")
+
+
+@pytest.fixture
+async def env(sqlite_store: Store) -> AsyncIterator[SlackEnv]:
+    add_persona(sqlite_store, "Maya", goals=["Ship on time"])
+    async for e in slack_env(sqlite_store, ScriptedAnswerer()):
+        yield e
+
+
+def _sent(env: SlackEnv) -> list[dict]:
+    return [c.args for c in env.api.calls if c.method in SENT]
+
+
+def _slack_links(store: Store) -> set[str]:
+    with store._sessions() as s:
+        rows = s.scalars(select(WorkspaceLink.external_id).where(WorkspaceLink.platform == "slack"))
+        return set(rows)
+
+
+async def replay(env: SlackEnv, doc: dict) -> tuple[int, str]:
+    """Status and body of the bot's HTTP response (a quick command answers in its ack)."""
+    payload = with_response_url(doc["payload"], env.api.response_url("replay"))
+    if doc["transport"] == "events":
+        status, body, _ = await env.slack.post(json.dumps(payload), "application/json")
+    elif doc["transport"] == "command":
+        form = urlencode(payload)
+        status, body, _ = await env.slack.post(form, "application/x-www-form-urlencoded")
+    else:
+        status, body, _ = await env.slack.interaction(payload)
+    await env.settle()
+    return status, body
+
+
+def test_the_corpus_covers_what_slack_sends() -> None:
+    assert len(FILES) >= 20
+    for path in FILES:
+        doc = load(path)
+        assert doc["transport"] in ("events", "command", "interactivity"), path
+        assert doc["expect"] in ("answer", "ignore", "ack", "revoke"), path
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+async def test_replay(env: SlackEnv, path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    doc = load(path)
+    installing = doc.get("installing_team")
+    if installing:  # the installing team is known (it installed the app) before the event
+        env.store.workspace_id("slack", installing)
+    with caplog.at_level(logging.DEBUG, logger="adapters.slack"):
+        status, body = await replay(env, doc)
+    assert status == 200
+    sent = _sent(env) + ([json.loads(body)] if body.strip() else [])
+    expect = doc["expect"]
+    if expect == "answer":
+        assert sent, "nothing was said"
+        said = json.dumps(sent)
+        assert "no personas in this workspace" not in said
+        assert "something went wrong" not in said.lower()
+    elif expect == "ignore":
+        assert sent == []
+        assert any("ignoring" in r.getMessage().lower() for r in caplog.records), (
+            "an ignored message leaves a debug line"
+        )
+    elif expect == "ack":
+        assert sent == []
+    else:  # revoke
+        # the team whose token it was (single workspace: the one token, whatever the team)
+        team = installing or doc["payload"].get("team_id") or env.slack.team_id
+        with pytest.raises(DeliveryError):
+            await env.adapter.send(Address("slack", team, "C0GENERAL"), Reply(text="digest"))
+        assert env.api.of("chat.postMessage") == []
+    external = doc.get("external_team")
+    if external:  # never a workspace for another organisation
+        assert external not in _slack_links(env.store)
