@@ -23,7 +23,7 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import ActivityTypes, ChannelAccount
 from msrest.serialization import Model
 
-from adapters.teams.inbound import action_inbound, message_inbound
+from adapters.teams.inbound import action_inbound, is_personal, message_inbound
 from adapters.teams.render import invoke_card_response, invoke_message_response
 from bot.commands import Core
 from bot.messages import Address, Inbound, Reply, error_reply
@@ -166,8 +166,8 @@ class PersonaTeamsBot(TeamsActivityHandler):
         if inbound is None:
             log.info("ignoring a card submit without an action id")
             return
-        personal = (activity.conversation.conversation_type or "personal") == "personal"
-        self.tasks.spawn(self._after_action(inbound, shared=not personal), name="teams-submit")
+        shared = not is_personal(activity)
+        self.tasks.spawn(self._after_action(inbound, shared=shared), name="teams-submit")
 
     async def _after_action(self, inbound: Inbound, *, shared: bool) -> None:
         """A click answered after the HTTP response. In a shared chat or channel, short
@@ -193,7 +193,7 @@ class PersonaTeamsBot(TeamsActivityHandler):
         inbound = action_inbound(activity, data, str(action.get("verb") or ""))
         if inbound is None:
             return invoke_response(invoke_message_response("Nothing to do."))
-        shared = (activity.conversation.conversation_type or "personal") != "personal"
+        shared = not is_personal(activity)
         return invoke_response(await self.execute(inbound, activity.reply_to_id, shared=shared))
 
     async def execute(

@@ -57,6 +57,14 @@ def address_of(activity: Activity) -> Address:
     )
 
 
+def is_personal(activity: Activity) -> bool:
+    """A 1:1 chat with the bot, only when the activity says so. Meeting chats (ids
+    `19:meeting_…`) and some channel messages arrive without `conversationType`; taking
+    them for personal chats would post a private reply for everyone to see."""
+    conversation = activity.conversation
+    return conversation is not None and conversation.conversation_type == "personal"
+
+
 def user_of(activity: Activity) -> tuple[str, str | None]:
     sender = activity.from_property
     if sender is None:
