@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.commands import Core
 from bot.deps import Deps
+from bot.tallies import TrailingTallies
 from bot.tasks import BackgroundTasks
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,9 @@ def build_app(
     app[DEPS_KEY] = deps
     app[TASKS_KEY] = tasks or BackgroundTasks()
     app[ADAPTER_NAMES_KEY] = [a.platform for a in adapters]
+    # the last votes of a burst reach the posted tally from here, not only from the clock
+    trailing = TrailingTallies(deps, {a.platform: a for a in adapters}, app[TASKS_KEY])
+    deps.tally_followup = trailing.schedule
     app.router.add_get("/healthz", healthz)
     for adapter in adapters:
         app.router.add_routes(adapter.routes())

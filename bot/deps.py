@@ -40,6 +40,9 @@ class Deps:
     # suits the database (`db_workers`).
     executor: ThreadPoolExecutor = field(init=False, repr=False)
     panel_concurrency: int = 4
+    # Set in the web process (adapters/server.py): called with (workspace id, survey id)
+    # after a vote left the posted tally behind, to send it once the rate limit allows.
+    tally_followup: Callable[[int, int], None] | None = None
 
     def __post_init__(self) -> None:
         workers = db_workers(self.settings.database_url)

@@ -69,7 +69,9 @@ async def test_replay(env: TeamsEnv, path: Path) -> None:
 async def test_a_vote_in_a_meeting_chat_stays_private(env: TeamsEnv) -> None:
     """A meeting chat's activities carry no conversationType (ids 19:meeting_…): the
     private thanks for a vote on an anonymous survey is not posted for the meeting."""
-    meeting = activity(env, load(Path(__file__).parent / "payloads/teams/meeting_chat_mention.json"))
+    meeting = activity(
+        env, load(Path(__file__).parent / "payloads/teams/meeting_chat_mention.json")
+    )
     at = meeting["text"].split("</at>")[0] + "</at>"  # the recorded mention of the bot
     ask = {**meeting, "text": f'{at} survey maya "Is price the #1 objection?" Yes | No --anonymous'}
     await env.post(ask)

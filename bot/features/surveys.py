@@ -217,6 +217,8 @@ async def vote(ctx: Context, survey_id: int, option: int) -> Reply | list[Reply]
     replies: list[Reply] = [vote_ack(answered.survey, result.option, result.outcome)]
     if answered.tally is not None:
         replies.append(tally_update(answered.tally))
+    elif result.outcome != "same" and deps.tally_followup is not None:
+        deps.tally_followup(ctx.workspace_id, survey_id)  # the slot was taken: send it later
     return replies
 
 
