@@ -25,7 +25,7 @@ from tests.payloads.corpus import corpus, load, with_response_url
 from tests.test_features import ScriptedAnswerer
 
 FILES = corpus("slack")
-SENT = ("chat.postMessage", "chat.update", "chat.postEphemeral", "response_url")
+SENT = ("chat.postMessage", "chat.update", "chat.postEphemeral", "views.publish", "response_url")
 
 
 @pytest.fixture
@@ -99,3 +99,40 @@ async def test_replay(env: SlackEnv, path: Path, caplog: pytest.LogCaptureFixtur
     external = doc.get("external_team")
     if external:  # never a workspace for another organisation
         assert external not in _slack_links(env.store)
+
+
+async def test_a_survey_form_sent_from_a_slack_connect_org_lands_in_the_installing_team(
+    env: SlackEnv,
+) -> None:
+    """The recorded view_submission envelope (vercel/chat modals/slack.json viewSubmission)
+    as Slack sends it when someone of another organisation submits our survey form in a
+    shared channel: `team`, `user.team_id` and `view.team_id` are theirs, and
+    `view.app_installed_team_id` names the team that installed the app."""
+    status, _, _ = await env.slack.command("survey")  # opened in the installing team
+    assert status == 200
+    await env.settle()
+    [opened] = env.api.of("views.open")
+    recorded = load(Path(__file__).parent / "payloads/slack/view_submission_foreign.json")
+    payload = with_response_url(recorded["payload"], env.api.response_url("replay"))
+    external = "T0EXTERNAL"
+    payload["team"] = {"id": external, "domain": "partner-org"}
+    payload["user"] = {**payload["user"], "team_id": external}
+    answers = {
+        "persona": {"value": {"type": "static_select", "selected_option": {"value": "maya"}}},
+        "question": {"value": {"type": "plain_text_input", "value": "Is price the #1 objection?"}},
+        "options": {"value": {"type": "plain_text_input", "value": "Yes\nNo"}},
+    }
+    payload["view"] = {
+        **payload["view"],
+        "team_id": external,
+        "app_installed_team_id": env.slack.team_id,
+        "callback_id": opened["view"]["callback_id"],
+        "private_metadata": opened["view"]["private_metadata"],
+        "state": {"values": answers},
+    }
+    status, body, _ = await env.slack.interaction(payload)
+    assert status == 200 and not body.strip(), body
+    await env.settle()
+    [post] = env.api.of("chat.postMessage")
+    assert "Maya" in json.dumps(post) and "no personas" not in json.dumps(post)
+    assert external not in _slack_links(env.store)
