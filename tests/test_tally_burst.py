@@ -56,6 +56,7 @@ async def test_the_final_tally_is_sent_within_seconds_of_the_last_vote(env: Slac
         )
         assert status == 200
 
+    burst_start = time.perf_counter()  # the fake Slack stamps calls with perf_counter
     await asyncio.gather(*(vote(i, label) for i, label in enumerate(plan)))
     last_click = time.monotonic()
 
@@ -67,9 +68,8 @@ async def test_the_final_tally_is_sent_within_seconds_of_the_last_vote(env: Slac
         await asyncio.sleep(0.1)
     updates = env.api.of("chat.update")
     assert updates and _counts(updates[-1]) == FINAL, [_counts(u) for u in updates[-3:]]
-    # the rate limit holds: one update per 2 s slot (taken in the database; their arrival
-    # here can bunch up behind the burst, so the spacing is checked loosely)
+    # the rate limit holds: one update per 2 s slot, the slots taken in the database between
+    # the first click and the last update's arrival (arrivals can bunch up behind the burst)
     times = [c.at for c in env.api.calls if c.method == "chat.update"]
-    assert len(times) <= 2 + (times[-1] - times[0]) / 2, times
-    assert all(b - a >= 1.0 for a, b in zip(times, times[1:], strict=False)), times
+    assert len(times) <= 1 + (times[-1] - burst_start) / 2, (burst_start, times)
     await env.settle()
