@@ -1,6 +1,7 @@
 """Teams inbound de-duplication: Bot Framework may deliver the same activity twice (a retry
 after a slow or lost response). An activity is claimed on (conversation id, activity id)
-before it is acted on; the second delivery finds the claim and does nothing.
+once its turn has acted on it (adapters/teams/redelivery.py); a later delivery finds the
+claim and does nothing.
 
 It lives in the database, not in process memory, so a retry that reaches another web
 process behind the load balancer is recognised too. Every query is scoped by workspace.
@@ -11,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint, delete
+from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
@@ -48,6 +49,18 @@ class TeamsActivityLog:
     @classmethod
     def for_store(cls, store: Any) -> TeamsActivityLog:
         return cls(store._sessions)
+
+    def seen(self, workspace_id: int, conversation_id: str, activity_id: str) -> bool:
+        """Whether the activity was already acted on (claimed), by any web process."""
+        with self._sessions() as s:
+            found = s.scalar(
+                select(TeamsActivity.id).where(
+                    TeamsActivity.workspace_id == workspace_id,
+                    TeamsActivity.conversation_id == conversation_id[:512],
+                    TeamsActivity.activity_id == activity_id[:255],
+                )
+            )
+            return found is not None
 
     def claim(self, workspace_id: int, conversation_id: str, activity_id: str) -> bool:
         """True the first time an activity is seen in a conversation, False for every

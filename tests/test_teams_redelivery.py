@@ -5,6 +5,7 @@ Connector, and the claim store on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -121,3 +122,32 @@ def test_claims_are_shared_and_pruned(store: Store) -> None:
     assert log.prune(timedelta(days=2)) == 0
     assert log.prune(timedelta(0)) == 4
     assert log.claim(ws, "a:1conv", "act-9") is True
+
+
+async def test_a_crash_between_the_claim_and_the_vote_does_not_lose_the_click(
+    env: TeamsEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The web process dies while acting on a vote invoke (after the redelivery check):
+    Bot Framework gets no answer and delivers the click again; that delivery is acted on."""
+    card_id, [yes, _] = await _survey(env)
+    real = env.adapter.bot.execute
+    deliveries = 0
+
+    async def dies_the_first_time(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        nonlocal deliveries
+        deliveries += 1
+        if deliveries == 1:
+            raise RuntimeError("the web process died here")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(env.adapter.bot, "execute", dies_the_first_time)
+    vote = env.activities.execute(yes["verb"], yes["data"], reply_to=card_id)
+    first = await env.session.post(f"{env.url}/api/messages", json=vote)
+    assert first.status >= 500
+    retry = await env.session.post(f"{env.url}/api/messages", json=copy.deepcopy(vote))
+    assert retry.status == 200
+    body = await retry.json()
+    assert body["type"] == "application/vnd.microsoft.card.adaptive"  # counted: the new tally
+    assert "1 answer" in json.dumps(body)
+    again = await env.session.post(f"{env.url}/api/messages", json=copy.deepcopy(vote))
+    assert (await again.json())["type"] == "application/vnd.microsoft.activity.message"

@@ -13,7 +13,6 @@ on stored conversation references); it never decides what to say.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import replace
 
 import jwt
@@ -34,6 +33,7 @@ from adapters.teams.inbound import (
     split_thread,
     tenant_of,
 )
+from adapters.teams.redelivery import Redeliveries
 from bot.commands import Core
 from bot.deps import Deps
 from bot.messages import Address, Reply
@@ -45,7 +45,6 @@ from persona_store.teams_state import TeamsStore
 log = logging.getLogger(__name__)
 
 MAX_REMEMBERED = 10_000  # conversations whose stored reference this process knows is current
-PRUNE_EVERY_SECONDS = 3600.0  # old de-duplication claims are dropped about hourly
 
 
 class TeamsAdapter:
@@ -66,8 +65,8 @@ class TeamsAdapter:
         self.tasks = tasks
         self.config = config
         self.state = state or TeamsStore.for_store(deps.store)
-        self.seen = TeamsActivityLog.for_store(deps.store)
-        self._pruned_at: float | None = None
+        log_store = TeamsActivityLog.for_store(deps.store)
+        self.redeliveries = Redeliveries(deps, tasks, self.workspace, log_store)
         self.cloud = CloudAdapter(CachingBotFrameworkAuthentication(config))
         extra = {} if retry_base_delay is None else {"base_delay": retry_base_delay}
         self.delivery = Delivery(
@@ -82,7 +81,7 @@ class TeamsAdapter:
             send=self.send,
             update=self.update,
             remember=self.remember,
-            claim=self.claim,
+            once=self.redeliveries.once,
         )
 
     @classmethod
@@ -194,30 +193,6 @@ class TeamsAdapter:
         if len(self._stored) > MAX_REMEMBERED:
             self._stored.clear()
         self._stored[key] = fingerprint
-
-    # -- redeliveries -------------------------------------------------------------------
-    async def claim(self, turn_context: TurnContext) -> bool:
-        """True the first time this activity (conversation id, activity id) arrives, False
-        when Bot Framework delivers it again; the claim is in the database, so a retry that
-        reaches another web process is recognised too. An activity without an id, or a
-        database failure, is acted on (a lost answer is worse than a rare double)."""
-        activity = turn_context.activity
-        conversation = activity.conversation.id if activity.conversation else None
-        if not activity.id or not conversation:
-            return True
-        try:
-            ws = await self.workspace(tenant_of(activity))
-            first = await self.deps.db(self.seen.claim, ws, str(conversation), str(activity.id))
-        except Exception:
-            log.exception("could not record Teams activity %s; acting on it", activity.id)
-            return True
-        now = time.monotonic()
-        if self._pruned_at is None or now - self._pruned_at > PRUNE_EVERY_SECONDS:
-            self._pruned_at = now
-            self.tasks.spawn(self.deps.db(self.seen.prune), name="teams-prune-activities")
-        if not first:
-            log.info("ignoring a redelivered Teams activity %s", activity.id)
-        return first
 
     def forget(self, workspace_id: int, conversation_id: str) -> None:
         """The reference changed elsewhere (marked inactive): write it again next time."""

@@ -8,14 +8,17 @@
   `adaptiveCard/action` (Action.Execute): the core's action; the clicked card is refreshed
   in place (invoke response with the new card, or update_activity);
 - installationUpdate remove: the reference is marked inactive;
-- a message or invoke delivered twice (Bot Framework retries) is acted on once.
+- a message or invoke delivered twice (Bot Framework retries) is acted on once, and one
+  whose turn died is acted on again (adapters/teams/redelivery.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from botbuilder.core import InvokeResponse, TurnContext
@@ -38,11 +41,12 @@ SORRY = "Sorry, something went wrong on my side. Please try again."
 Send = Callable[[Address, Reply], Awaitable[str]]
 Update = Callable[[Address, str, Reply], Awaitable[None]]
 OnTurn = Callable[[TurnContext, str], Awaitable[None]]
-Claim = Callable[[TurnContext], Awaitable[bool]]
+Once = Callable[[TurnContext], AbstractAsyncContextManager[bool]]
 
 
-async def _always(turn_context: TurnContext) -> bool:
-    return True
+@contextlib.asynccontextmanager
+async def _always(turn_context: TurnContext) -> AsyncIterator[bool]:
+    yield True
 
 
 class InvokeBody(Model):
@@ -74,14 +78,14 @@ class PersonaTeamsBot(TeamsActivityHandler):
         send: Send,
         update: Update,
         remember: OnTurn,
-        claim: Claim = _always,
+        once: Once = _always,
     ) -> None:
         self.core = core
         self.tasks = tasks
         self.send = send
         self.update = update
         self.remember = remember  # stores the conversation reference ("seen", "installed", …)
-        self.claim = claim  # False for an activity already acted on (a redelivery)
+        self.once = once  # `async with once(turn) as first`: False for a redelivery
 
     # -- every activity ------------------------------------------------------------------
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -128,9 +132,12 @@ class PersonaTeamsBot(TeamsActivityHandler):
 
     # -- messages ------------------------------------------------------------------------
     async def on_message_activity(self, turn_context: TurnContext) -> None:
+        async with self.once(turn_context) as first:
+            if first:
+                await self._message(turn_context)
+
+    async def _message(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        if not await self.claim(turn_context):
-            return
         if isinstance(activity.value, dict) and not (activity.text or "").strip():
             await self._submit(turn_context, activity.value)
             return
@@ -184,9 +191,12 @@ class PersonaTeamsBot(TeamsActivityHandler):
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
         if turn_context.activity.name != "adaptiveCard/action":
             return await super().on_invoke_activity(turn_context)
-        activity = turn_context.activity
-        if not await self.claim(turn_context):
-            return invoke_response(invoke_message_response("Done."))
+        async with self.once(turn_context) as first:
+            if not first:
+                return invoke_response(invoke_message_response("Done."))
+            return await self._action_invoke(turn_context.activity)
+
+    async def _action_invoke(self, activity: Any) -> InvokeResponse:
         value = activity.value if isinstance(activity.value, dict) else {}
         action = value.get("action") or {}
         data = action.get("data") if isinstance(action.get("data"), dict) else {}
