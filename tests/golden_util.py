@@ -1,7 +1,8 @@
 """Golden-file comparison. Regenerate with PERSONABOT_UPDATE_GOLDEN=1.
 
 A golden under slack/ is first checked by Slack's own Block Kit models (tests/slack_models.py),
-so a new Slack golden gets the platform's referee without asking for it.
+one under teams/ by the official Adaptive Card schema and Teams' rules (tests/adaptive_cards.py),
+so a new golden gets the platform's referee without asking for it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests import slack_models
+from tests import adaptive_cards, slack_models
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 
@@ -20,6 +21,7 @@ GOLDEN_DIR = Path(__file__).parent / "golden"
 # golden folder -> what the platform would accept; checked before the file is compared
 PLATFORM_CHECKS: dict[str, Callable[[Any], None]] = {
     "slack": slack_models.check_payload,
+    "teams": adaptive_cards.check_payload,
 }
 
 

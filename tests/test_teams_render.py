@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+from jsonschema import Draft6Validator
+
 from adapters.teams.render import (
     MAX_ACTIONS_PER_SET,
     SHORTENED,
@@ -20,24 +23,14 @@ from bot.features.answer_card import answer_reply, panel_reply
 from bot.features.cards import persona_card
 from bot.features.help import help_reply
 from bot.messages import Button, Card, Choice, Field, Reply, Section
-from tests.golden_util import assert_golden
+from tests import adaptive_cards
+from tests.adaptive_cards import walk
+from tests.golden_util import GOLDEN_DIR, assert_golden
 from tests.test_core_cards import ANSWER, NOW, persona
 
 
-def walk(node: Any, kind: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        if node.get("type") == kind:
-            found.append(node)
-        for value in node.values():
-            found += walk(value, kind)
-    elif isinstance(node, list):
-        for value in node:
-            found += walk(value, kind)
-    return found
-
-
 def check_card(card: dict[str, Any]) -> None:
+    adaptive_cards.check_card(card)  # the official schema and Teams' rules first
     assert card["type"] == "AdaptiveCard" and card["version"] == "1.5"
     assert card["$schema"].startswith("http://adaptivecards.io/schemas/")
     assert card_size(card) <= 80 * 1024
@@ -170,3 +163,74 @@ def test_invoke_response_wraps_the_card() -> None:
     assert body["statusCode"] == 200
     assert body["type"] == "application/vnd.microsoft.card.adaptive"
     assert body["value"]["type"] == "AdaptiveCard"
+
+
+def _broken(change: Any) -> dict[str, Any]:
+    card = to_adaptive_card(answer_reply(persona(), ANSWER, "Raise prices?", NOW))
+    change(card)
+    return card
+
+
+def _first(card: dict[str, Any], kind: str) -> dict[str, Any]:
+    return walk(card, kind)[0]
+
+
+BROKEN_CARDS = {
+    "wrap is not a boolean": lambda c: _first(c, "TextBlock").update(wrap="yes"),
+    "unknown element": lambda c: c["body"].append({"type": "TextBlok", "text": "x"}),
+    "unknown property": lambda c: _first(c, "TextBlock").update(colour="red"),
+    "bad enum": lambda c: _first(c, "TextBlock").update(size="Huge"),
+    "no text": lambda c: c["body"].append({"type": "TextBlock"}),
+    "unknown msteams width": lambda c: c.update(msteams={"width": "Wide"}),
+    "verb the bot does not handle": lambda c: _first(c, "Action.Execute").update(
+        verb="nobody.handles",
+        data={"action_id": "nobody.handles", "value": ""},
+        fallback={
+            "type": "Action.Submit",
+            "title": _first(c, "Action.Execute")["title"],
+            "data": {"action_id": "nobody.handles", "value": ""},
+        },
+    ),  # fmt: skip
+    "no Action.Submit fallback": lambda c: _first(c, "Action.Execute").pop("fallback"),
+    "seven actions in a row": lambda c: c["body"].append(
+        {"type": "ActionSet", "actions": [_first(c, "Action.Execute")] * 7}
+    ),
+    "over 80 KB in UTF-16": lambda c: c["body"].append(
+        {"type": "TextBlock", "text": "x" * 41_000, "wrap": True}
+    ),
+}
+
+
+@pytest.mark.parametrize("change", BROKEN_CARDS.values(), ids=BROKEN_CARDS.keys())
+def test_a_card_teams_would_reject_fails_the_golden_check(change: Any) -> None:
+    with pytest.raises(adaptive_cards.AdaptiveCardError):
+        assert_golden("teams/never_written.json", _broken(change))
+    assert not (GOLDEN_DIR / "teams/never_written.json").exists()
+
+
+def test_the_schema_is_microsofts_and_the_goldens_use_handled_verbs() -> None:
+    schema = json.loads(adaptive_cards.SCHEMA_PATH.read_text(encoding="utf-8"))
+    assert schema["id"] == "http://adaptivecards.io/schemas/adaptive-card.json"
+    assert "Action.Execute" in schema["definitions"]  # 1.4+; Teams' Universal Actions
+    notes = (adaptive_cards.SCHEMA_PATH.parent / "README.md").read_text(encoding="utf-8")
+    assert "microsoft/AdaptiveCards" in notes and "schemas/1.5.0/adaptive-card.json" in notes
+    verbs = {
+        a["verb"]
+        for path in (GOLDEN_DIR / "teams").glob("*.json")
+        for a in walk(json.loads(path.read_text(encoding="utf-8")), "Action.Execute")
+    }
+    assert verbs and verbs <= adaptive_cards.handled_verbs()
+
+
+def test_the_fast_validator_agrees_with_the_plain_schema() -> None:
+    """tests/adaptive_cards.py takes the branch named by an element's type in the schema's
+    anyOf; on valid and broken cards alike it must reach the plain validator's verdict."""
+    plain = Draft6Validator(json.loads(adaptive_cards.SCHEMA_PATH.read_text(encoding="utf-8")))
+    cards = [json.loads(p.read_text(encoding="utf-8")) for p in (GOLDEN_DIR / "teams").glob("*")]
+    cards += [_broken(change) for change in BROKEN_CARDS.values()]
+    verdicts = []
+    for card in cards:
+        portable = {k: v for k, v in card.items() if k != "msteams"}
+        verdicts.append(plain.is_valid(portable))
+        assert adaptive_cards.validator().is_valid(portable) == verdicts[-1]
+    assert verdicts.count(False) == 5  # the five broken cards that break the schema itself

@@ -6,6 +6,9 @@ Records `POST /v3/conversations/{id}/activities`, `POST …/activities/{replyToI
 scripted per route: `fail_next("send", 429, n=1)`, `fail_next("update", 403, code=...)`.
 With `authorize` set (e.g. MicrosoftLogin.accepts), a call whose Authorization header it
 refuses gets 401 and is not recorded, as the real service answers a bot without a valid token.
+Every Adaptive Card attachment is checked against the official schema and Teams' rules
+(tests/adaptive_cards.py): a card Teams would refuse gets a 400 and is listed in `rejected`,
+which the Teams test environment asserts empty at teardown.
 """
 
 from __future__ import annotations
@@ -18,6 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.adaptive_cards import AdaptiveCardError, check_card, handled_verbs, validator
+
+CARD = "application/vnd.microsoft.card.adaptive"
 
 
 @dataclass
@@ -48,6 +55,7 @@ class BotConnector:
     _runner: web.AppRunner | None = None
     url: str = ""
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    rejected: list[str] = field(default_factory=list)  # why Teams would have refused a card
 
     def fail_next(self, method: str, status: int, *, n: int = 1, code: str = "") -> None:
         if not code:
@@ -80,6 +88,9 @@ class BotConnector:
 
     # -- server ----------------------------------------------------------------------------
     async def start(self) -> str:
+        # Load the card schema and the bot's verbs now, not while a test's bot waits on us.
+        handled_verbs()
+        validator()
         app = web.Application()
         app.router.add_post("/v3/conversations", self._create)
         app.router.add_post("/v3/conversations/{conv}/activities", self._send)
@@ -136,23 +147,40 @@ class BotConnector:
         self.changed.set()
         return body
 
+    def _refused(self, body: dict[str, Any]) -> web.Response | None:
+        """The 400 Teams answers for a card it cannot render, or None when every card is fine."""
+        for attachment in body.get("attachments") or []:
+            if attachment.get("contentType") != CARD:
+                continue
+            try:
+                check_card(attachment.get("content"), verbs=handled_verbs())
+            except AdaptiveCardError as exc:
+                self.rejected.append(str(exc))
+                error = {"code": "BadArgument", "message": f"invalid card: {exc}"}
+                return web.json_response({"error": error}, status=400)
+        return None
+
     async def _send(self, request: web.Request) -> web.Response:
         if (failed := self._failure("send", request)) is not None:
             return failed
-        await self._record(request, "send", None)
+        if (refused := self._refused(await self._record(request, "send", None))) is not None:
+            return refused
         return web.json_response({"id": f"act-{next(self._ids)}"}, status=201)
 
     async def _reply(self, request: web.Request) -> web.Response:
         if (failed := self._failure("send", request)) is not None:
             return failed
-        await self._record(request, "reply", request.match_info["aid"])
+        body = await self._record(request, "reply", request.match_info["aid"])
+        if (refused := self._refused(body)) is not None:
+            return refused
         return web.json_response({"id": f"act-{next(self._ids)}"}, status=201)
 
     async def _update(self, request: web.Request) -> web.Response:
         if (failed := self._failure("update", request)) is not None:
             return failed
         aid = request.match_info["aid"]
-        await self._record(request, "update", aid)
+        if (refused := self._refused(await self._record(request, "update", aid))) is not None:
+            return refused
         return web.json_response({"id": aid}, status=200)
 
     async def _create(self, request: web.Request) -> web.Response:

@@ -155,3 +155,4 @@ async def teams_env(store: Store, answerer: Any = None, **settings: Any) -> Asyn
         await session.close()
         await server.close()
         await connector.close()
+    assert connector.rejected == [], "Teams would have refused these cards"
