@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -227,6 +228,31 @@ async def test_rate_limited_send_is_retried_then_succeeds(env: TeamsEnv) -> None
     assert activity_id == "act-1"
     assert env.connector.attempts["send"] == 3
     assert len(env.connector.of("send")) == 1  # posted exactly once
+
+
+async def test_retry_after_sets_the_floor_of_the_backoff(env: TeamsEnv) -> None:
+    """Retries wait milliseconds in tests (base_delay 0.01), unless Teams says how long."""
+    await env.post(env.activities.installation("add"))
+    env.connector.fail_next("send", 429, n=1, retry_after="0.4")
+    env.connector.fail_next("send", 502, n=1)
+    await env.adapter.send(PERSONAL, Reply(text="Digest"))
+    first, second, third = env.connector.attempted_at["send"]
+    assert second - first >= 0.4  # honoured (a sleep never ends early)
+    assert len(env.connector.of("send")) == 1
+
+
+async def test_dropped_connection_is_retried(
+    env: TeamsEnv, caplog: pytest.LogCaptureFixture
+) -> None:
+    await env.post(env.activities.installation("add"))
+    await env.connector.close()  # nobody listens: every try is refused
+    with (
+        caplog.at_level(logging.INFO, "adapters.teams.delivery"),
+        pytest.raises(DeliveryError) as info,
+    ):
+        await env.adapter.send(PERSONAL, Reply(text="Digest"))
+    assert info.value.reason.startswith("connection_failed") and not info.value.permanent
+    assert sum("retrying in" in r.getMessage() for r in caplog.records) == 2  # 3 tries
 
 
 @pytest.mark.parametrize("status", [412, 429, 504])

@@ -1,17 +1,16 @@
 """Putting rendered Replies into Teams through the Bot Connector: `continue_conversation`
 on a stored reference, then `send_activity` / `update_activity` in that proactive turn.
 
-429, 412, 502 and 504 are retried with exponential backoff and full jitter (3 tries in all);
-403 (MessageWritesBlocked: the user blocked the bot, or it was removed) marks the reference
+429, 412, 502 and 504 and dropped connections are retried by tenacity with exponential
+backoff and full jitter, a Retry-After hint setting the floor (3 tries in all); 403
+(MessageWritesBlocked: the user blocked the bot, or it was removed) marks the reference
 inactive and raises DeliveryError, so the clock stops sending there.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,6 +25,7 @@ from botbuilder.schema import (
     ConversationReference,
 )
 from msrest.exceptions import ClientRequestError, HttpOperationError
+from tenacity import AsyncRetrying, RetryCallState, stop_after_attempt, wait_random_exponential
 
 from adapters.teams.connectors import without_retries
 from adapters.teams.inbound import join_thread
@@ -233,47 +233,83 @@ class Delivery:
         *,
         conversation_id: str | None = None,
     ) -> Any:
-        for attempt in range(1, TRIES + 1):
-            try:
-                return await call()
-            except HttpOperationError as exc:
-                status = status_of(exc)
-                if status == 403:
-                    code = error_code(exc)
-                    target = conversation_id or address.conversation_id
-                    await self.db(self.state.deactivate, ws, target, code)
-                    self.on_inactive(ws, target)
-                    log.warning("Teams refused writes to %s (%s): marked inactive", target, code)
-                    raise DeliveryError(code, permanent=True) from exc
-                if status == 404:
-                    raise DeliveryError("conversation_not_found", permanent=True) from exc
-                if status in RETRY_STATUSES and attempt < TRIES:
-                    delay = self._delay(attempt, retry_after(exc))
-                    log.info("Bot Connector said %s; retrying in %.2fs", status, delay)
-                    await asyncio.sleep(delay)
-                    continue
-                raise DeliveryError(f"http_{status}", permanent=False) from exc
-            except LoginTimeout as exc:
-                # Each try would wait the whole login timeout again: the next sweep retries.
-                raise DeliveryError("login_timeout", permanent=False) from exc
-            except PermissionError as exc:
-                # The identity platform refused our app credentials: no retry fixes that, and
-                # it is not the conversation's fault (permanent would disable the target).
-                log.error(
-                    "Teams could not get an app token (check MICROSOFT_APP_ID and "
-                    "MICROSOFT_APP_PASSWORD): %s",
-                    exc,
-                )
-                raise DeliveryError("app_token_refused", permanent=False) from exc
-            except (OSError, TimeoutError, ClientRequestError) as exc:
-                if attempt < TRIES:
-                    await asyncio.sleep(self._delay(attempt, None))
-                    continue
-                raise DeliveryError(f"connection_failed: {exc}", permanent=False) from exc
-        raise AssertionError("unreachable")
+        retrying = AsyncRetrying(
+            retry=lambda state: state.outcome is not None and retryable(state.outcome.exception()),
+            stop=stop_after_attempt(TRIES),
+            wait=backoff(self.base_delay),
+            before_sleep=_log_retry,
+            reraise=True,  # the last failure itself, turned into a DeliveryError below
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await call()
+        except Exception as exc:
+            failure = await self._failure(exc, address, ws, conversation_id)
+            if failure is exc:
+                raise
+            raise failure from exc
+        raise AssertionError("unreachable: tenacity returns or raises")
 
-    def _delay(self, attempt: int, hinted: float | None) -> float:
-        """Exponential backoff with full jitter; a Retry-After hint sets the floor."""
-        ceiling = min(MAX_DELAY, self.base_delay * 2 ** (attempt - 1))
-        delay = random.uniform(0, ceiling)
+    async def _failure(
+        self, exc: Exception, address: Address, ws: int, conversation_id: str | None
+    ) -> Exception:
+        """The DeliveryError for a call that failed for good (retries spent or pointless)."""
+        if isinstance(exc, HttpOperationError):
+            status = status_of(exc)
+            if status == 403:
+                code = error_code(exc)
+                target = conversation_id or address.conversation_id
+                await self.db(self.state.deactivate, ws, target, code)
+                self.on_inactive(ws, target)
+                log.warning("Teams refused writes to %s (%s): marked inactive", target, code)
+                return DeliveryError(code, permanent=True)
+            if status == 404:
+                return DeliveryError("conversation_not_found", permanent=True)
+            return DeliveryError(f"http_{status}", permanent=False)
+        if isinstance(exc, LoginTimeout):
+            # Each try would wait the whole login timeout again: the next sweep retries.
+            return DeliveryError("login_timeout", permanent=False)
+        if isinstance(exc, PermissionError):
+            # The identity platform refused our app credentials: no retry fixes that, and
+            # it is not the conversation's fault (permanent would disable the target).
+            log.error(
+                "Teams could not get an app token (check MICROSOFT_APP_ID and "
+                "MICROSOFT_APP_PASSWORD): %s",
+                exc,
+            )
+            return DeliveryError("app_token_refused", permanent=False)
+        if isinstance(exc, (OSError, TimeoutError, ClientRequestError)):
+            return DeliveryError(f"connection_failed: {exc}", permanent=False)
+        return exc
+
+
+def retryable(exc: BaseException | None) -> bool:
+    """What a second try can fix: a busy or briefly failing Bot Connector (429, 412, 502,
+    504) or a dropped connection; never a refusal, a login timeout or refused credentials."""
+    if isinstance(exc, HttpOperationError):
+        return status_of(exc) in RETRY_STATUSES
+    if isinstance(exc, (LoginTimeout, PermissionError)):  # both are OSErrors
+        return False
+    return isinstance(exc, (OSError, TimeoutError, ClientRequestError))
+
+
+def backoff(base_delay: float) -> Callable[[RetryCallState], float]:
+    """Exponential backoff with full jitter (uniform in 0..base*2^(n-1), at most MAX_DELAY);
+    a Retry-After hint sets the floor."""
+    jitter = wait_random_exponential(multiplier=base_delay, max=MAX_DELAY)
+
+    def wait(state: RetryCallState) -> float:
+        delay = jitter(state)
+        exc = state.outcome.exception() if state.outcome is not None else None
+        hinted = retry_after(exc) if exc is not None else None
         return max(delay, min(hinted, MAX_DELAY)) if hinted else delay
+
+    return wait
+
+
+def _log_retry(state: RetryCallState) -> None:
+    exc = state.outcome.exception() if state.outcome is not None else None
+    delay = state.next_action.sleep if state.next_action is not None else 0.0
+    reason = status_of(exc) if exc is not None and status_of(exc) else repr(exc)
+    log.info("Bot Connector said %s; retrying in %.2fs", reason, delay)

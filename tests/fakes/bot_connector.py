@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,7 @@ class Failure:
     status: int
     code: str
     remaining: int
+    retry_after: str = "0"  # the Retry-After header of a 429
 
 
 @dataclass
@@ -48,6 +50,7 @@ class BotConnector:
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     attempts: dict[str, int] = field(default_factory=dict)
+    attempted_at: dict[str, list[float]] = field(default_factory=dict)  # time.monotonic()
     delay: float = 0.0
     authorize: Callable[[str | None], bool] | None = None
     unauthorized: list[str | None] = field(default_factory=list)  # refused Authorization headers
@@ -57,7 +60,9 @@ class BotConnector:
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     rejected: list[str] = field(default_factory=list)  # why Teams would have refused a card
 
-    def fail_next(self, method: str, status: int, *, n: int = 1, code: str = "") -> None:
+    def fail_next(
+        self, method: str, status: int, *, n: int = 1, code: str = "", retry_after: str = "0"
+    ) -> None:
         if not code:
             code = {
                 403: "ConversationBlockedByUser",
@@ -66,7 +71,7 @@ class BotConnector:
                 502: "BadGateway",
                 504: "GatewayTimeout",
             }.get(status, "ServiceError")
-        self.failures.setdefault(method, []).append(Failure(status, code, n))
+        self.failures.setdefault(method, []).append(Failure(status, code, n, retry_after))
 
     # -- recorded traffic ------------------------------------------------------------------
     def of(self, method: str) -> list[Call]:
@@ -110,6 +115,7 @@ class BotConnector:
 
     def _failure(self, method: str, request: web.Request) -> web.Response | None:
         self.attempts[method] = self.attempts.get(method, 0) + 1
+        self.attempted_at.setdefault(method, []).append(time.monotonic())
         header = request.headers.get("Authorization")
         if self.authorize is not None and not self.authorize(header):
             self.unauthorized.append(header)
@@ -126,7 +132,7 @@ class BotConnector:
         body: dict[str, Any] = {"error": {"code": failure.code, "message": "scripted failure"}}
         if failure.status == 403:
             body["subCode"] = "MessageWritesBlocked"
-        headers = {"Retry-After": "0"} if failure.status == 429 else None
+        headers = {"Retry-After": failure.retry_after} if failure.status == 429 else None
         return web.json_response(body, status=failure.status, headers=headers)
 
     async def _record(
