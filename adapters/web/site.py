@@ -29,7 +29,7 @@ STATIC_TYPES = {
 }
 ASSET_KEYS = {"style.css": "css", "app.js": "js", "icon.svg": "icon"}
 SESSION_COOKIE = "pb_session"
-NEW_SESSION_KEY = "persona_bot.new_session"
+NEW_SESSION_KEY = web.RequestKey("persona_bot.new_session", str)
 LOCAL_WORKSPACE = "local"
 PLAYGROUND = "playground"
 CSP = "; ".join(
