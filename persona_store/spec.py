@@ -1,8 +1,11 @@
 """PersonaSpec: a validated persona as written in a persona file (YAML/JSON) or snapshot.
 
-`check_persona` is the single validator used by import, edits and the JSON Schema tests: one
-pass finds every problem of a persona, each naming its field (`evidence[0].n`), so messages
-can say exactly what is wrong. `PersonaSpec.from_dict` raises them as one `SpecError`.
+`check_persona` is the single validator used by import and edits. What is valid is the
+published JSON Schema (persona_store/schema/persona-file.schema.json, enforced by
+`persona_store.schema.rules`); this module adds what a schema cannot say (a real calendar
+date, evidence pointing at an existing line) and builds the spec. One pass finds every
+problem of a persona, each naming its field (`evidence[0].n`), so messages can say exactly
+what is wrong. `PersonaSpec.from_dict` raises them as one `SpecError`.
 """
 
 from __future__ import annotations
@@ -14,10 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from persona_store import spec_fields as check
-from persona_store.models import EVIDENCE_SOURCES, LINE_KINDS, OWNER_PLATFORMS, PERSONA_KINDS
+from persona_store.models import LINE_KINDS
+from persona_store.schema import rules
 from persona_store.spec_fields import FieldPath, FieldProblem, show, type_name
-from persona_store.suggest import close_matches
 
 # File key (plural) -> profile line kind.
 LINE_FIELDS: dict[str, str] = {
@@ -30,26 +32,7 @@ LINE_FIELDS: dict[str, str] = {
 }
 assert set(LINE_FIELDS.values()) == set(LINE_KINDS)
 
-MAX_NAME = 200
-MAX_TEXT = 2000
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-PERSONA_FIELDS = (
-    "name",
-    "slug",
-    "kind",
-    "role",
-    "summary",
-    "photo_url",
-    "quote",
-    "segment",
-    "owners",
-    "review_every_days",
-    "last_reviewed",
-    "home_channel",
-    *LINE_FIELDS,
-    "evidence",
-)
-EVIDENCE_FIELDS = ("summary", "source", "n", "date", "line")
+MAX_NAME = rules.persona_schema()["properties"]["name"]["maxLength"]
 
 
 class SpecError(ValueError):
@@ -154,48 +137,96 @@ def check_persona(data: Any, *, check_refs: bool = False) -> PersonaCheck:
     if not isinstance(data, dict):
         message = f"expected a persona (a mapping with `name:` etc.), got {type_name(data)}"
         return PersonaCheck(None, None, (FieldProblem((), message),))
-    out: list[FieldProblem] = []
-    check.unknown_keys(out, data, (), PERSONA_FIELDS)
-    name = check.text(out, data, "name", required=True, limit=MAX_NAME)
-    slug = _slug(out, data.get("slug"), name)
-    kind = check.choice(out, data.get("kind", "primary"), ("kind",), PERSONA_KINDS)
-    review = data.get("review_every_days", 90)
-    review = check.whole_number(out, review, ("review_every_days",), 1, 3650, "days")
-    owners = _owners(out, data)
-    lines: dict[str, tuple[str, ...]] = {}
-    for plural, line_kind in LINE_FIELDS.items():
-        texts = check.text_items(out, data, plural, limit=MAX_TEXT)
-        if texts:
-            lines[line_kind] = tuple(t for _, t in texts)
-    evidence = _evidence_list(out, data.get("evidence"), lines if check_refs else None)
-    photo = check.text(out, data, "photo_url", limit=MAX_TEXT) or None
-    if photo and not photo.startswith(("https://", "http://")):
-        out.append(FieldProblem(("photo_url",), f"must be an http(s) URL, got {show(photo)}"))
-    role = check.text(out, data, "role", limit=MAX_TEXT)
-    summary = check.text(out, data, "summary", limit=MAX_TEXT * 2)
-    quote = check.text(out, data, "quote", limit=MAX_TEXT)
-    segment = check.text(out, data, "segment", limit=MAX_NAME)
-    home_channel = check.text(out, data, "home_channel", limit=MAX_NAME) or None
-    last_reviewed = check.a_date(out, data.get("last_reviewed"), ("last_reviewed",))
-    if out or slug is None or review is None:
+    data = rules.as_json(data)
+    out = rules.schema_problems(data)
+    bad = {p.path for p in out}
+    _real_date(out, data.get("last_reviewed"), ("last_reviewed",), bad)
+    evidence = data.get("evidence")
+    for i, item in enumerate(evidence if isinstance(evidence, list) else ()):
+        if isinstance(item, dict):
+            _real_date(out, item.get("date"), ("evidence", i, "date"), bad)
+            ref, path = item.get("line"), ("evidence", i, "line")
+            if check_refs and ref and path not in bad and ("evidence", i) not in bad:
+                _check_ref(out, ref, path, _lines(data))
+    slug = _slug(data, bad)
+    if out or slug is None:
         return PersonaCheck(None, slug, tuple(out))
-    spec = PersonaSpec(
-        name=name,
+    return PersonaCheck(_build(data, slug), slug, ())
+
+
+def _text(value: Any) -> str:
+    """Text as the schema allows it (text, a number or nothing), trimmed."""
+    return "" if value is None else str(value).strip()
+
+
+def _lines(data: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    lines = {}
+    for plural, kind in LINE_FIELDS.items():
+        texts = tuple(_text(v) for v in data.get(plural) or ())
+        if texts:
+            lines[kind] = texts
+    return lines
+
+
+def _date(value: Any) -> date | None:
+    """An ISO date's first ten characters (the schema checked the shape); ValueError when
+    no such day exists."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return date.fromisoformat(value.strip()[:10])
+
+
+def _real_date(out: list[FieldProblem], value: Any, path: FieldPath, bad: set[FieldPath]) -> None:
+    """The schema checks the shape of a date; the calendar says whether it exists."""
+    if path in bad or path[:2] in bad:
+        return
+    try:
+        _date(value)
+    except ValueError:
+        out.append(FieldProblem(path, f"expected a date like 2026-08-01, got {show(value)}"))
+
+
+def _slug(data: dict[str, Any], bad: set[FieldPath]) -> str | None:
+    """The slug the persona gets (also when it has other problems, for duplicate checks)."""
+    slug = data.get("slug")
+    if slug is not None:
+        return None if ("slug",) in bad else slug
+    name = data.get("name")
+    usable = isinstance(name, str | int | float) and not isinstance(name, bool)
+    return slugify(_text(name)) if usable and _text(name) else None
+
+
+def _build(data: dict[str, Any], slug: str) -> PersonaSpec:
+    """The spec of a persona that passed every check."""
+    evidence = []
+    for item in data.get("evidence") or ():
+        if isinstance(item, str):
+            item = {"summary": item}
+        evidence.append(
+            EvidenceSpec(
+                summary=item["summary"].strip(),
+                source=item.get("source", "manual"),
+                n=None if item.get("n") is None else int(item["n"]),
+                date=_date(item.get("date")),
+                line=item.get("line"),
+            )
+        )
+    return PersonaSpec(
+        name=_text(data["name"]),
         slug=slug,
-        kind=kind,
-        role=role,
-        summary=summary,
-        photo_url=photo,
-        quote=quote,
-        segment=segment,
-        owners=owners,
-        review_every_days=review,
-        last_reviewed=last_reviewed,
-        home_channel=home_channel,
-        lines=lines,
-        evidence=evidence,
+        kind=data.get("kind", "primary"),
+        role=_text(data.get("role")),
+        summary=_text(data.get("summary")),
+        photo_url=_text(data.get("photo_url")) or None,
+        quote=_text(data.get("quote")),
+        segment=_text(data.get("segment")),
+        owners=tuple(o.strip() for o in data.get("owners") or ()),
+        review_every_days=int(data.get("review_every_days", 90)),
+        last_reviewed=_date(data.get("last_reviewed")),
+        home_channel=_text(data.get("home_channel")) or None,
+        lines=_lines(data),
+        evidence=tuple(evidence),
     )
-    return PersonaCheck(spec, slug, ())
 
 
 def line_ref(ref: str) -> tuple[str, int] | None:
@@ -215,98 +246,12 @@ def resolve_ref(lines: dict[str, tuple[str, ...]], ref: str | None) -> tuple[str
     return parsed if 0 <= index < len(lines.get(kind, ())) else None
 
 
-def _slug(out: list[FieldProblem], slug: Any, name: str) -> str | None:
-    if slug is None:
-        return slugify(name) if name else None
-    if isinstance(slug, str) and SLUG_RE.match(slug):
-        return slug
-    message = f"{show(slug)} is not a slug: use 1-63 lower-case letters, digits or dashes"
-    if isinstance(slug, str):
-        fixed = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-")[:63]
-        message += f" (did you mean {fixed}?)" if SLUG_RE.match(fixed) else ", e.g. 'maya'"
-    out.append(FieldProblem(("slug",), message))
-    return None
-
-
-def _owners(out: list[FieldProblem], data: dict[str, Any]) -> tuple[str, ...]:
-    owners = []
-    for i, owner in check.text_items(out, data, "owners", limit=MAX_NAME):
-        platform, _, user = owner.partition(":")
-        if platform in OWNER_PLATFORMS and user:
-            owners.append(owner)
-            continue
-        close = close_matches(platform, OWNER_PLATFORMS, n=1) if user else []
-        hint = f" (did you mean {close[0]}:{user}?)" if close else ""
-        out.append(
-            FieldProblem(
-                ("owners", i),
-                f"{show(owner)} should look like slack:U0123, teams:29:1abc or email:a@b.com{hint}",
-            )
-        )
-    return tuple(owners)
-
-
-def _evidence_list(
-    out: list[FieldProblem], raw: Any, lines: dict[str, tuple[str, ...]] | None
-) -> tuple[EvidenceSpec, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        out.append(FieldProblem(("evidence",), f"expected a list, got {type_name(raw)}"))
-        return ()
-    items = (_evidence(out, item, ("evidence", i), lines) for i, item in enumerate(raw))
-    return tuple(item for item in items if item is not None)
-
-
-def _evidence(
-    out: list[FieldProblem], item: Any, path: FieldPath, lines: dict[str, tuple[str, ...]] | None
-) -> EvidenceSpec | None:
-    if isinstance(item, str):
-        item = {"summary": item}
-    if not isinstance(item, dict):
-        message = f"expected a mapping (summary: …) or text, got {type_name(item)}"
-        out.append(FieldProblem(path, message))
-        return None
-    before = len(out)
-    check.unknown_keys(out, item, path, EVIDENCE_FIELDS)
-    summary = item.get("summary")
-    if not isinstance(summary, str) or not summary.strip():
-        out.append(FieldProblem((*path, "summary"), "is required text"))
-    elif len(summary.strip()) > MAX_TEXT:
-        out.append(FieldProblem((*path, "summary"), check.too_long(summary.strip(), MAX_TEXT)))
-    source = check.choice(out, item.get("source", "manual"), (*path, "source"), EVIDENCE_SOURCES)
-    n = item.get("n")
-    if n is not None:
-        n = check.whole_number(out, n, (*path, "n"), 0, None, "people or data points")
-    when = check.a_date(out, item.get("date"), (*path, "date"))
-    line = item.get("line")
-    if line is not None and not isinstance(line, str):
-        out.append(
-            FieldProblem(
-                (*path, "line"), f"must be a profile line id like pain-2, got {show(line)}"
-            )
-        )
-    elif line and lines is not None:
-        _check_ref(out, line, (*path, "line"), lines)
-    if len(out) > before:
-        return None
-    assert isinstance(summary, str)
-    return EvidenceSpec(summary=summary.strip(), source=source, n=n, date=when, line=line)
-
-
 def _check_ref(
     out: list[FieldProblem], ref: str, path: FieldPath, lines: dict[str, tuple[str, ...]]
 ) -> None:
     parsed = line_ref(ref)
-    if parsed is None:
-        kind, _, number = ref.rpartition("-")
-        close = close_matches(kind.rstrip("s"), LINE_KINDS, n=1)
-        hint = f" (did you mean {close[0]}-{number}?)" if close and number else ""
-        message = f"{show(ref)} is not a profile line id like pain-2{hint}"
-        out.append(FieldProblem(path, message))
-        return
-    if resolve_ref(lines, ref) is not None:
-        return
+    if parsed is None or resolve_ref(lines, ref) is not None:
+        return  # its shape is the schema's to check
     kind = parsed[0]
     count = len(lines.get(kind, ()))
     plural = next(p for p, k in LINE_FIELDS.items() if k == kind)
