@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import time
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import normalise_database_url
@@ -13,6 +13,25 @@ from bot.settings import normalise_database_url
 # Ids are INTEGER columns: a bigger number (typed by a person) names no row and must not
 # reach the database (PostgreSQL refuses it, SQLite overflows past 2**63).
 MAX_INTEGER_ID = 2**31 - 1
+
+# PostgreSQL: a server that is down answers at once, but one behind a black-holing firewall
+# (or frozen mid-failover) accepts and never answers. Without limits a connection attempt or
+# a query then holds a thread of the bounded database pool for ever, and every request with
+# it. Values in the DATABASE_URL's query string win over these.
+CONNECT_TIMEOUT_S = 5
+STATEMENT_TIMEOUT_MS = 30_000
+POOL_TIMEOUT_S = 10  # waiting for a free connection of SQLAlchemy's pool
+PG_CONNECT_ARGS: dict[str, object] = {
+    "connect_timeout": CONNECT_TIMEOUT_S,
+    "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
+    # An established connection whose peer vanished: unacknowledged data fails after
+    # 15 s (Linux), idle ones are probed by keepalives.
+    "tcp_user_timeout": 15_000,
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
 
 
 def create_engine_for(url: str, *, echo: bool = False) -> Engine:
@@ -33,7 +52,17 @@ def create_engine_for(url: str, *, echo: bool = False) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    given = make_url(url).query
+    connect_args = {k: v for k, v in PG_CONNECT_ARGS.items() if k not in given}
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        pool_timeout=POOL_TIMEOUT_S,
+        connect_args=connect_args,
+    )
 
 
 def _use_wal(cur: sqlite3.Cursor) -> None:
