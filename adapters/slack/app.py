@@ -19,10 +19,11 @@ from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
+from slack_bolt.request.async_request import AsyncBoltRequest
 
 from adapters.slack.client import web_client
 from adapters.slack.delivery import Delivery
@@ -40,6 +41,7 @@ from adapters.slack.oauth import oauth_flow, oauth_routes
 from adapters.slack.recovery import RETRY_ACTION_ID, STALE_AFTER, recover_pending
 from adapters.slack.render import SHARE_ACTION_ID, to_message
 from adapters.slack.revocation import Revocations
+from adapters.slack.verify import parsed, signed
 from bot.commands import Core, strip_command_prefix
 from bot.deps import Deps
 from bot.messages import Address, Inbound, Reply
@@ -87,6 +89,7 @@ class SlackAdapter:
         self.deps = deps
         self.tasks = tasks
         self.client = web_client(api_url, token)
+        self.signing_secret = signing_secret
         self.state = state or SlackStore.for_store(deps.store)
         self.oauth: AsyncOAuthFlow | None = None
         tokens = None
@@ -172,7 +175,18 @@ class SlackAdapter:
         return routes
 
     async def handle_request(self, request: web.Request) -> web.Response:
-        bolt_response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        """Signature first (401), then the body's shape (400); only then bolt."""
+        raw = await request.read()
+        if not self.signing_secret or not signed(self.signing_secret, raw, request.headers):
+            return web.Response(status=401, text="invalid signature")
+        found = parsed(raw, request.content_type)
+        if found is None:
+            log.warning("signed Slack request with a malformed body (%d bytes)", len(raw))
+            return web.Response(status=400, text="malformed body")
+        bolt_request = AsyncBoltRequest(
+            body=found[0], query=request.query_string, headers=request.headers
+        )
+        bolt_response = await self.bolt.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
     async def start(self) -> None:
