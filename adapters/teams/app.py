@@ -34,6 +34,7 @@ from adapters.teams.inbound import (
     tenant_of,
 )
 from adapters.teams.redelivery import Redeliveries
+from adapters.teams.validate import Validated
 from bot.commands import Core
 from bot.deps import Deps
 from bot.messages import Address, Reply
@@ -120,7 +121,7 @@ class TeamsAdapter:
             # CloudAdapter would say the same after reading the body; say it before.
             return web.json_response({"error": "unauthorized"}, status=401)
         try:
-            response = await self.cloud.process(request, self.bot)
+            response = await self.cloud.process(request, Validated(self.bot))
         except web.HTTPException as exc:
             return web.json_response({"error": exc.reason}, status=exc.status)
         except (PermissionError, jwt.PyJWTError):  # a malformed or forged token
