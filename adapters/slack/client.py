@@ -24,6 +24,10 @@ from bot.ports import DeliveryError
 
 log = logging.getLogger(__name__)
 
+CALL_TIMEOUT_S = 15  # one Web API or response_url call, connect to last byte
+CONNECT_TIMEOUT_S = 5
+
+
 # Errors that retrying will not fix: the clock disables the target instead.
 PERMANENT_ERRORS = frozenset(
     {
@@ -52,7 +56,9 @@ def retry_handlers() -> list[AsyncRetryHandler]:
     ]
 
 
-def web_client(api_url: str, token: str | None = None, *, timeout: int = 15) -> AsyncWebClient:
+def web_client(
+    api_url: str, token: str | None = None, *, timeout: int = CALL_TIMEOUT_S
+) -> AsyncWebClient:
     base = api_url if api_url.endswith("/") else api_url + "/"
     return AsyncWebClient(
         token=token, base_url=base, timeout=timeout, retry_handlers=retry_handlers()
@@ -64,17 +70,24 @@ def delivery_error(exc: SlackApiError) -> DeliveryError:
     return DeliveryError(reason, permanent=reason in PERMANENT_ERRORS)
 
 
-def shared_session() -> aiohttp.ClientSession:
+def shared_session(timeout: float = CALL_TIMEOUT_S) -> aiohttp.ClientSession:
     """One connection pool for every Web API and response_url call of the process (a new
-    TCP connection per call costs more than the call under a burst)."""
-    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100))
+    TCP connection per call costs more than the call under a burst). Its timeout is the
+    only one that applies: slack_sdk passes its own `timeout` only to sessions it creates,
+    and without one aiohttp waits 300 s on a Slack that does not answer."""
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=100),
+        timeout=aiohttp.ClientTimeout(total=timeout, connect=min(CONNECT_TIMEOUT_S, timeout)),
+    )
 
 
 async def post_response_url(
     url: str, body: dict[str, Any], session: aiohttp.ClientSession | None = None
 ) -> bool:
     """POST to an interaction's response_url (valid 30 minutes, 5 times)."""
-    client = AsyncWebhookClient(url, timeout=15, retry_handlers=retry_handlers(), session=session)
+    client = AsyncWebhookClient(
+        url, timeout=CALL_TIMEOUT_S, retry_handlers=retry_handlers(), session=session
+    )
     resp = await client.send_dict(body)
     if resp.status_code != 200:
         log.warning("response_url answered %s: %s", resp.status_code, resp.body[:200])

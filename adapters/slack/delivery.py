@@ -54,7 +54,7 @@ class Delivery:
         """The shared connection pool, created on first use inside the running loop; the
         Web API client (and so bolt) uses it too."""
         if self.client.session is None or self.client.session.closed:
-            self.client.session = shared_session()
+            self.client.session = shared_session(self.client.timeout)
         return self.client.session
 
     async def post_url(self, response_url: str, body: dict[str, Any]) -> bool:

@@ -44,10 +44,14 @@ from adapters.teams.logins import (
 MAX_CLIENTS = 256
 
 
+CONNECTOR_TIMEOUT_S = 15  # a Bot Connector call (msrest's default is 100 s)
+
+
 def without_retries(client: Any) -> Any:
     policy = client.config.retry_policy
     policy.retries = 0
     policy.policy.status_forcelist = set()  # statuses come back to us as errors
+    client.config.connection.timeout = CONNECTOR_TIMEOUT_S
     return client
 
 

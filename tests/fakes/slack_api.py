@@ -12,6 +12,7 @@ in `rejected`, which the test environments assert empty at teardown.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -58,6 +59,12 @@ class FakeSlackApi:
     socket_acks: dict[str, dict[str, Any]] = field(default_factory=dict)
     socket_connected: asyncio.Event = field(default_factory=asyncio.Event)
     admins: set[str] = field(default_factory=set)  # users.info says is_admin for these
+    # (method, channel) -> seconds a call waits before it is answered (a slow Slack)
+    stalls: dict[tuple[str, str], float] = field(default_factory=dict)
+    # method -> calls still to accept (recorded, answered ok) whose connection is then dropped
+    # before the answer is sent: a response lost on the way back
+    drops: dict[str, int] = field(default_factory=dict)
+    _released: asyncio.Event = field(default_factory=asyncio.Event)
     rejected: list[str] = field(default_factory=list)  # why Slack would have refused a call
 
     async def start(self) -> FakeSlackApi:
@@ -76,6 +83,7 @@ class FakeSlackApi:
         return self
 
     async def stop(self) -> None:
+        self._released.set()  # stalled calls end now
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -98,6 +106,15 @@ class FakeSlackApi:
     ) -> None:
         """The next `times` calls of `method` answer 429 (status=429) or ok:false (error)."""
         self.failures.setdefault(method, []).extend([Failure(status, error, retry_after)] * times)
+
+    def stall(self, method: str, channel: str, seconds: float) -> None:
+        """Calls of `method` to `channel` are answered only after `seconds` (or at stop)."""
+        self.stalls[(method, channel)] = seconds
+
+    def drop_after_accepting(self, method: str, times: int = 1) -> None:
+        """The next `times` calls of `method` are carried out, then the connection is closed
+        before the answer goes back (the bot cannot tell whether Slack got them)."""
+        self.drops[method] = self.drops.get(method, 0) + times
 
     def of(self, method: str) -> list[dict[str, Any]]:
         return [c.args for c in self.calls if c.method == method]
@@ -155,13 +172,23 @@ class FakeSlackApi:
                     {"ok": False, "error": "ratelimited"}, status=429, headers=headers
                 )
             return web.json_response({"ok": False, "error": failure.error or "fatal_error"})
+        stall = self.stalls.get((method, str(args.get("channel") or "")))
+        if stall:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._released.wait(), stall)
         if method != "auth.test":
             await self._record(Call(method, args))
         problem = self._block_kit_problem(method, args)
         if problem:
             self.rejected.append(f"{method}: {problem}")
             return web.json_response({"ok": False, "error": "invalid_blocks", "errors": [problem]})
-        return web.json_response(self._answer(method, args))
+        answer = self._answer(method, args)
+        if self.drops.get(method):
+            self.drops[method] -= 1
+            assert request.transport is not None
+            request.transport.close()  # carried out, and the answer is lost
+            raise asyncio.CancelledError
+        return web.json_response(answer)
 
     @staticmethod
     def _block_kit_problem(method: str, args: dict[str, Any]) -> str | None:
