@@ -56,7 +56,7 @@ class SweepReport:
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # sent | duplicate | empty | no-adapter | permanent | transient
+    status: str  # sent | duplicate | empty | no-adapter | permanent | transient | unknown
     message_id: str | None = None
     reason: str = ""
     reply: Reply | None = None
@@ -126,6 +126,11 @@ async def deliver(
             return Outcome("empty")
         message_id = await adapter.send(address, reply)
     except DeliveryError as exc:
+        if exc.uncertain:  # maybe posted: not sent again, so never posted twice
+            log.warning("%s may or may not have been posted (%s); not retried", label, exc.reason)
+            await finish("unknown", detail=exc.reason)
+            report.failed.append(f"{label}: {exc.reason}")
+            return Outcome("unknown", reason=exc.reason, reply=reply)
         status = "permanent" if exc.permanent else "transient"
         log.warning("failed %s (%s): %s", label, status, exc.reason)
         await finish("dead" if exc.permanent else "failed", detail=exc.reason)

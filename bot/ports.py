@@ -28,7 +28,10 @@ class DeliveryError(Exception):
     """A send failed for a reason that will not go away by retrying (channel gone, bot
     removed, user blocked the bot). The clock disables the target and carries on."""
 
-    def __init__(self, reason: str, *, permanent: bool = True) -> None:
+    def __init__(self, reason: str, *, permanent: bool = True, uncertain: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+        # The platform may have carried the send out (its answer was lost): sending again
+        # could post twice, so the clock does not retry it.
+        self.uncertain = uncertain

@@ -17,6 +17,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -48,12 +51,71 @@ PERMANENT_ERRORS = frozenset(
 )
 
 
+# Calls that change nothing more when repeated. Anything else (chat.postMessage,
+# chat.postEphemeral, views.open, response_url posts) is sent again only when it provably
+# never left: a second post after a lost answer is a second message in the channel.
+IDEMPOTENT_METHODS = frozenset(
+    {
+        "auth.test",
+        "chat.delete",
+        "chat.update",
+        "conversations.history",
+        "conversations.info",
+        "conversations.open",
+        "users.info",
+        "views.publish",
+        "views.update",
+    }
+)
+
+
+def idempotent(url: str) -> bool:
+    return url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] in IDEMPOTENT_METHODS
+
+
+def never_sent(error: BaseException | None) -> bool:
+    """The connection was never made, so the request never reached Slack."""
+    return isinstance(error, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError))
+
+
+class SafeConnectionErrorRetryHandler(AsyncConnectionErrorRetryHandler):
+    """Retries a dropped connection only when repeating the call is harmless."""
+
+    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
+                                response: HttpResponse | None = None,
+                                error: Exception | None = None) -> bool:  # fmt: skip
+        if not await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        ):
+            return False
+        return idempotent(request.url) or never_sent(error)
+
+
+class SafeServerErrorRetryHandler(AsyncServerErrorRetryHandler):
+    """A 5xx may come after Slack carried the call out: retried for idempotent calls only."""
+
+    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
+                                response: HttpResponse | None = None,
+                                error: Exception | None = None) -> bool:  # fmt: skip
+        return idempotent(request.url) and await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
+
 def retry_handlers() -> list[AsyncRetryHandler]:
     return [
-        AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-        AsyncConnectionErrorRetryHandler(max_retry_count=2),
-        AsyncServerErrorRetryHandler(max_retry_count=1),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=3),  # a 429 did nothing
+        SafeConnectionErrorRetryHandler(max_retry_count=2),
+        SafeServerErrorRetryHandler(max_retry_count=1),
     ]
+
+
+def transport_error(exc: aiohttp.ClientError | TimeoutError) -> DeliveryError:
+    """A call that got no answer. Unless it never left, Slack may have carried it out:
+    `uncertain`, so the clock does not post it again."""
+    if never_sent(exc):
+        return DeliveryError("connection_failed", permanent=False)
+    return DeliveryError("outcome_unknown", permanent=False, uncertain=True)
 
 
 def web_client(

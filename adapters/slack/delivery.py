@@ -15,7 +15,12 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.client import delivery_error, post_response_url, shared_session
+from adapters.slack.client import (
+    delivery_error,
+    post_response_url,
+    shared_session,
+    transport_error,
+)
 from adapters.slack.render import to_message
 from bot.messages import Address, Reply
 from bot.ports import DeliveryError
@@ -107,6 +112,8 @@ class Delivery:
             )
         except SlackApiError as exc:
             raise delivery_error(exc) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise transport_error(exc) from exc
         return str(resp["ts"])
 
     async def update(
