@@ -41,7 +41,7 @@ from adapters.slack.oauth import oauth_flow, oauth_routes
 from adapters.slack.recovery import RETRY_ACTION_ID, STALE_AFTER, recover_pending
 from adapters.slack.render import SHARE_ACTION_ID, to_message
 from adapters.slack.revocation import Revocations
-from adapters.slack.verify import parsed, signed
+from adapters.slack.verify import is_slash_command, parsed, replay_key, signed
 from bot.commands import Core, strip_command_prefix
 from bot.deps import Deps
 from bot.messages import Address, Inbound, Reply
@@ -183,11 +183,25 @@ class SlackAdapter:
         if found is None:
             log.warning("signed Slack request with a malformed body (%d bytes)", len(raw))
             return web.Response(status=400, text="malformed body")
+        if is_slash_command(found[1]) and not await self._first_delivery(raw, request, found[1]):
+            log.warning("ignored a replayed slash command from team %s", found[1].get("team_id"))
+            return web.Response(status=200)  # the ack Slack expects; nothing is done
         bolt_request = AsyncBoltRequest(
             body=found[0], query=request.query_string, headers=request.headers
         )
         bolt_response = await self.bolt.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
+
+    async def _first_delivery(self, raw: bytes, request: web.Request, body: dict[str, Any]) -> bool:
+        """False when this very signed command (same timestamp, same bytes) was acted on
+        before: a replay within the signature's 5-minute window. The claim shares the
+        workspace's event de-duplication table (pruned after two days)."""
+        try:
+            ws = await self.deps.workspace("slack", str(body.get("team_id") or ""))
+            return await self.deps.db(self.state.claim_event, ws, replay_key(raw, request.headers))
+        except Exception:  # the database is down: the command's own error net says so
+            log.warning("could not record a slash command claim", exc_info=True)
+            return True
 
     async def start(self) -> None:
         """In the web process: connect Socket Mode and recover stuck placeholders. The clock

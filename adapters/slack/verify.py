@@ -40,3 +40,14 @@ def parsed(raw: bytes, content_type: str | None) -> tuple[str, dict[str, Any]] |
     except (UnicodeDecodeError, json.JSONDecodeError, ValueError):
         return None
     return (text, body) if isinstance(body, dict) else None
+
+
+def is_slash_command(body: Mapping[str, Any]) -> bool:
+    return bool(body.get("command")) and "type" not in body
+
+
+def replay_key(raw: bytes, headers: Mapping[str, str]) -> str:
+    """A signed request's identity: its timestamp and bytes (what the signature covers).
+    Slack never sends one twice; an attacker replaying a captured request does."""
+    timestamp = headers.get("X-Slack-Request-Timestamp", "").encode()
+    return "cmd:" + hashlib.sha256(timestamp + b":" + raw).hexdigest()[:60]
