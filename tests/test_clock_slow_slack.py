@@ -39,11 +39,11 @@ async def test_a_slow_channel_does_not_hold_the_sweep(env: SlackEnv) -> None:
     env.api.stall("chat.postMessage", "C0SLOW", 120)
     # The web process's session is open; the clock's first use opens one with a short timeout.
     await env.adapter.close()
-    env.adapter.client.timeout = 1
+    env.adapter.client.timeout = 3
 
     clock.now = datetime(2026, 11, 23, 9, 0, 10, tzinfo=UTC)
     started = time.perf_counter()
-    report = await asyncio.wait_for(sweep_once(deps, [env.adapter], clock.now), 30)
+    report = await asyncio.wait_for(sweep_once(deps, [env.adapter], clock.now), 60)
     took = time.perf_counter() - started
     posted = sorted(p["channel"] for p in env.api.of("chat.postMessage"))
     assert posted == ["C0DESIGN", "C0GENERAL", "C0SALES"]
