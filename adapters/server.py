@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.commands import Core
 from bot.deps import Deps
@@ -85,6 +87,26 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response(body, status=200 if ok else 503)
 
 
+@web.middleware
+async def database_unavailable(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """A database that is down or does not answer (connect timeout, statement timeout, no
+    free pooled connection) is a 503 with a plain sentence, logged in one line, not a 500
+    with a traceback."""
+    try:
+        return await handler(request)
+    except (OperationalError, PoolTimeout) as exc:
+        cause = exc.orig if isinstance(exc, OperationalError) else exc
+        log.warning(
+            "%s %s: the database is unavailable: %s",
+            request.method, request.path, str(cause).strip()[:200],
+        )  # fmt: skip
+        return web.Response(
+            status=503, text="The database is unavailable right now; please try again shortly."
+        )
+
+
 def freeze_startup_heap() -> None:
     """What is built to serve (modules, botbuilder's and SQLAlchemy's machinery, the app) lives
     as long as the process: it is taken out of the garbage collector's sight once, so a full
@@ -100,7 +122,7 @@ def build_app(
 ) -> web.Application:
     """Mount every adapter's routes. An adapter may define `async start()`/`async close()`,
     called on the application's startup/cleanup."""
-    app = web.Application(client_max_size=2 * 1024 * 1024)
+    app = web.Application(client_max_size=2 * 1024 * 1024, middlewares=[database_unavailable])
     app[CORE_KEY] = core
     app[DEPS_KEY] = deps
     app[TASKS_KEY] = tasks or BackgroundTasks()
