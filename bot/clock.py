@@ -199,6 +199,7 @@ async def _digest(
     grace: timedelta, sub: SubscriptionView, p: Plan | Exception,
 ) -> None:  # fmt: skip
     from bot.features.digest import address_of, build_digest, digests, record_posted
+    from bot.features.survey_render import TRACK_KIND
     from bot.features.surveys import on_posted, surveys
 
     store = digests(deps)
@@ -221,11 +222,12 @@ async def _digest(
         kind="digest", target=sub.target, period=period_key(fire, sub.cron, sub.timezone),
         address=address_of(sub), build=lambda: build_digest(deps, sub, now, run_since=fire),
     )  # fmt: skip
-    track = outcome.reply.meta.get("track", "") if outcome.reply else ""
-    if outcome.status == "permanent" and track.startswith("survey:"):
+    track = outcome.reply.track if outcome.reply else None
+    survey = track.ref if track is not None and track.kind == TRACK_KIND else None
+    if outcome.status == "permanent" and survey is not None:
         # The question of the week will never reach the channel: drop it. After a transient
         # failure it is kept for the retry of this run to reuse (`build_digest`).
-        await deps.db(surveys(deps).discard, sub.workspace_id, int(track.split(":", 1)[1]))
+        await deps.db(surveys(deps).discard, sub.workspace_id, int(survey))
     if outcome.status == "transient":
         await deps.db(store.advance, sub.id, p.fire)  # retried by the next sweep
         return
@@ -235,9 +237,9 @@ async def _digest(
     if outcome.status == "permanent":
         await deps.db(store.disable, sub.id, f"delivery failed: {outcome.reason}")
         log.warning("digest %s disabled: %s", sub.id, outcome.reason)
-    if outcome.message_id and track.startswith("survey:"):
+    if outcome.message_id and survey is not None:
         # The question of the week is a survey: remember its message for tally updates.
-        await on_posted(deps, sub.workspace_id, track.split(":", 1)[1], address_of(sub),
+        await on_posted(deps, sub.workspace_id, survey, address_of(sub),
                         outcome.message_id)  # fmt: skip
 
 

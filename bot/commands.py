@@ -52,7 +52,7 @@ class Context:
 HandlerResult = Reply | list[Reply]
 Handler = Callable[[Context], Awaitable[HandlerResult]]
 Progress = Callable[[Context], Awaitable[Reply | None]]
-# Called after an adapter posted a Reply carrying meta["track"] = "KIND:REF" (e.g. "survey:42"):
+# Called after an adapter posted a Reply carrying `track=Track(KIND, REF)` (a survey):
 # (deps, workspace_id, ref, address, message_id). Lets features remember platform message ids.
 PostedHook = Callable[[Deps, int, str, Address, str], Awaitable[None]]
 # Text no command or phrase matched: (text, deps, workspace_id) -> the command's args, or None.
@@ -264,13 +264,12 @@ class Core:
         return result if isinstance(result, list) else [result]
 
     async def posted(self, reply: Reply, address: Address, message_id: str) -> None:
-        """Adapters call this after `send` for every reply with `meta["track"]`, passing the
-        platform message id (Slack ts, Teams activity id), so e.g. a survey's live tally
-        can later `update` that message. Never raises."""
-        track = reply.meta.get("track")
-        if not track or not message_id:
+        """Called after `send` for every reply with a `track`, with the platform message id
+        (Slack ts, Teams activity id), so e.g. a survey's live tally can later `update`
+        that message. Never raises."""
+        if reply.track is None or not message_id:
             return
-        kind, _, ref = track.partition(":")
+        kind, ref = reply.track.kind, reply.track.ref
         hook = self.registry.posted_hooks.get(kind)
         if hook is None:
             return

@@ -259,7 +259,7 @@ async def test_end_to_end_subscribe_digest_vote_close(sqlite_store: Store) -> No
     first, update = await core.handle(
         click("survey.vote", survey_card.choices[0].value, user="U1", address=channel)
     )
-    assert update.meta["update_message_id"] == message_id
+    assert update.replaces == message_id
     for user in ("U2", "U3"):
         await core.handle(click("survey.vote", survey_card.choices[1].value, user=user,
                                 address=channel))  # fmt: skip

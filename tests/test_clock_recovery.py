@@ -205,7 +205,7 @@ async def test_survey_closed_in_its_own_conversation_is_not_posted_again_by_the_
     deps = deps_for(sqlite_store, Clock(OPENED + timedelta(hours=1)))
     core = core_with(deps, survey_feature)
     [final, update] = await core.handle(command(f"survey close {survey.id}", user="U0"))
-    assert final.text.startswith("Final results") and update.meta["update_message_id"] == "m0"
+    assert final.text.startswith("Final results") and update.replaces == "m0"
     adapter = RecordingAdapter()
     for minutes in (1, 2):
         now = OPENED + timedelta(hours=1, minutes=minutes)

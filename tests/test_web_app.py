@@ -18,7 +18,7 @@ from adapters.server import build_app
 from adapters.web.app import WebAdapter
 from bot.commands import Core
 from bot.features import build_registry
-from bot.messages import Address, Card, Choice, Reply
+from bot.messages import Address, Card, Choice, Reply, Track
 from bot.ports import DeliveryError
 from persona_store import Store
 from persona_store.spec import PersonaSpec
@@ -236,7 +236,7 @@ async def test_send_update_and_poll(env: Env) -> None:
     first = Reply(
         text="Survey",
         cards=(Card(title="Is price the #1 objection?", choices=(Choice("Yes", "1:0", 0),)),),
-        meta={"track": "webtest:77"},
+        track=Track("webtest", "77"),
     )
     msg_id = await env.adapter.send(LOCAL, first)
     assert env.posted == [("77", msg_id)]  # core.posted got the stored message id

@@ -1,8 +1,8 @@
 """What happens after bolt verified and parsed a request: ack, placeholder, answer, deliver.
 
 One rule set for where each Reply goes (`Flows.deliver`):
-- `meta["update_message_id"]`: replaces that message (a survey's live tally).
-- `meta["track"]`: posted with chat.postMessage so its ts is known, then `core.posted`.
+- `reply.replaces`: replaces that message (a survey's live tally).
+- `reply.track`: posted with chat.postMessage so its ts is known, then `core.posted`.
 - a mention or DM: answered in the conversation (thread), replacing the placeholder;
   ephemeral replies in a channel reach only the asker (chat.postEphemeral).
 - a slash command: answered through its response_url; ephemeral and shareable replies
@@ -53,7 +53,7 @@ class Origin:
 
 
 def _has_target(reply: Reply) -> bool:
-    return bool(reply.meta.get("track") or reply.meta.get("update_message_id"))
+    return reply.track is not None or reply.replaces is not None
 
 
 class Flows:
@@ -282,7 +282,7 @@ class Flows:
 
     async def _deliver_one(self, origin: Origin, reply: Reply, first: bool) -> None:
         address, user, ws = origin.address, origin.inbound.user_id, origin.ws
-        target = reply.meta.get("update_message_id")
+        target = reply.replaces
         if target:
             await self.tallies.update(
                 (address.conversation_id, target),
@@ -292,7 +292,7 @@ class Flows:
             if first and origin.placeholder_url:
                 await self.delivery.post_url(origin.response_url, {"delete_original": True})
             return
-        if reply.meta.get("track"):
+        if reply.track is not None:
             await self._post_tracked(origin, reply, first)
             return
         replace_ts = origin.placeholder_ts if first else None
@@ -300,9 +300,7 @@ class Flows:
             await self.delivery.in_conversation(address, user, reply, ws, replace_ts=replace_ts)
             return
         private = reply.ephemeral or reply.shareable
-        replace_original = (first and origin.placeholder_url) or (
-            reply.meta.get("replace") == "original"
-        )
+        replace_original = first and origin.placeholder_url
         if origin.inbound.kind == "action" and not private and not replace_original:
             await self.delivery.in_conversation(address, user, reply, ws)
             return

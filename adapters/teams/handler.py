@@ -224,7 +224,7 @@ class PersonaTeamsBot(TeamsActivityHandler):
             return invoke_message_response("Working on it…")
         replies = work.result()
         refresh = next(
-            (r for r in replies if card_id and r.meta.get("update_message_id") == card_id),
+            (r for r in replies if card_id and r.replaces == card_id),
             None,
         )
         rest = [r for r in replies if r is not refresh]
@@ -247,12 +247,12 @@ class PersonaTeamsBot(TeamsActivityHandler):
     async def deliver(
         self, address: Address, replies: list[Reply], placeholder: str | None = None
     ) -> None:
-        """Where each reply goes: `update_message_id` replaces that message, the first reply
-        replaces the placeholder, the rest are new messages; tracked ones (`meta["track"]`)
+        """Where each reply goes: `reply.replaces` names the message to update, the first reply
+        replaces the placeholder, the rest are new messages; tracked ones (`reply.track`)
         are reported to the core with their activity id."""
         for i, reply in enumerate(replies):
             try:
-                target = reply.meta.get("update_message_id")
+                target = reply.replaces
                 if target:
                     await self.update(address, target, reply)
                     continue
@@ -261,7 +261,7 @@ class PersonaTeamsBot(TeamsActivityHandler):
                     message_id = placeholder
                 else:
                     message_id = await self.send(address, reply)
-                if reply.meta.get("track"):
+                if reply.track is not None:
                     await self.core.posted(reply, address, message_id)
             except DeliveryError as exc:
                 log.warning("could not deliver a reply in %s: %s", address.conversation_id, exc)

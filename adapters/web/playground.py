@@ -72,9 +72,9 @@ class Playground:
 
     # -- storing and delivering --------------------------------------------------------------
     async def deliver(self, address: Address, reply: Reply) -> WebPostView:
-        """A reply from the core: `meta["update_message_id"]` replaces that message (a
+        """A reply from the core: `reply.replaces` names the message it updates (a
         survey's live tally); anything else is a new message."""
-        target = reply.meta.get("update_message_id")
+        target = reply.replaces
         if target and target.isdigit():
             site = self.site
             ws = await site.workspace_id(address.workspace)
@@ -92,7 +92,7 @@ class Playground:
         post = await site.deps.db(
             site.posts.add, ws, address.conversation_id, "bot", reply_to_dict(reply)
         )
-        if reply.meta.get("track"):
+        if reply.track is not None:
             await site.core.posted(reply, address, str(post.id))
         return post
 

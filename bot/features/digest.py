@@ -135,7 +135,8 @@ def digest_reply(
         lines += [f"Question of the {period}:", qotw.text]
         cards += qotw.cards
         meta.update(qotw.meta)
-    return Reply(text="\n".join(lines), cards=cards, meta=meta)
+    track = qotw.track if qotw is not None else None
+    return Reply(text="\n".join(lines), cards=cards, track=track, meta=meta)
 
 
 async def build_digest(

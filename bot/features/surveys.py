@@ -1,10 +1,10 @@
 """Micro-surveys: `survey PERSONA "Question?" A | B | C [--anonymous] [--closes 48h]`,
 `survey close ID`, `survey results ID`, `survey vote ID N` and the vote buttons.
 
-Message ids: the create handler returns a Reply with `meta["track"] = "survey:ID"`; adapters
+Message ids: the create handler returns a Reply with `track=Track("survey", ID)`; adapters
 call `await core.posted(reply, address, message_id)` after sending it, and the hook below
 stores the id so tally updates can `adapter.update(address, message_id, reply)`.
-Live tally: a vote returns the re-rendered card (meta `update_message_id`) only when this
+Live tally: a vote returns the re-rendered card (`Reply.replaces`) only when this
 process wins the 2-second slot in the database; otherwise the message stays dirty and the
 clock's tally flush updates it.
 """
