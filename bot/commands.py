@@ -1,8 +1,9 @@
 """Command registry and dispatch.
 
 Features register commands (`/persona ask …`, typed text in Teams, the playground box) and
-actions (button clicks, by `action_id`) on a `Registry`. `Core.handle` turns one `Inbound`
-into the list of `Reply` objects to send; adapters do the sending.
+actions (button clicks, by `action_id`) on a `Registry`. `Core.prepare` matches one
+`Inbound` once (a `Turn`, with its placeholder), `Core.execute` runs its handler and returns
+the `Reply` objects to send; `bot/turn.py` runs a whole turn for the adapters.
 
 Dispatch order (documented, like python-telegram-bot's):
 1. `action` inbounds go to the action whose id equals `action_id` or is its prefix up to ':'
@@ -20,6 +21,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.deps import Deps
 from bot.messages import Address, Inbound, Reply, error_reply
@@ -39,6 +41,9 @@ class Context:
     deps: Deps
     workspace_id: int
     command: str = ""
+    # what the placeholder step found (the resolved persona), so the handler of the same
+    # turn does not look it up again
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def user_id(self) -> str:
@@ -186,8 +191,29 @@ def strip_command_prefix(text: str) -> str:
     return re.sub(r"^/?persona\b\s*", "", text, flags=re.IGNORECASE)
 
 
+SORRY = "Sorry, something went wrong on my side. Please try again."
+
+
+@dataclass
+class Turn:
+    """One inbound, prepared once: its workspace, what it matched, the placeholder to show
+    while the handler runs ("Asking Maya…"), or the refusal that answers it at once."""
+
+    inbound: Inbound
+    workspace_id: int | None = None
+    handler: Handler | None = None
+    context: Context | None = None
+    placeholder: Reply | None = None
+    refusal: Reply | None = None
+
+    @property
+    def name(self) -> str:
+        return self.context.command if self.context else ""
+
+
 class Core:
-    """Turns Inbounds into Replies. Platform-neutral; adapters call `progress` then `handle`."""
+    """Turns Inbounds into Replies. Platform-neutral: `prepare` once, then `execute`
+    (`bot/turn.py` runs the whole turn for adapters)."""
 
     def __init__(self, deps: Deps, registry: Registry) -> None:
         self.deps = deps
@@ -243,25 +269,34 @@ class Core:
             '"what would Maya think about …?"'
         )
 
-    async def progress(self, inbound: Inbound) -> Reply | None:
-        """A placeholder ("Asking Maya…") for slow work, or None when the answer is quick."""
-        found = await self._context(inbound)
-        if isinstance(found, Reply):
-            return None
-        _, progress, ctx = found
-        return await progress(ctx) if progress else None
+    async def prepare(self, inbound: Inbound) -> Turn:
+        """Workspace, parse (and fallbacks), and the placeholder, once per inbound. Never
+        raises: a failure here becomes the turn's apology."""
+        try:
+            found = await self._context(inbound)
+            if isinstance(found, Reply):
+                return Turn(inbound, refusal=found)
+            handler, progress, ctx = found
+            placeholder = await progress(ctx) if progress else None
+        except Exception:
+            log.exception("preparing %r failed", inbound.text[:200])
+            return Turn(inbound, refusal=error_reply(SORRY))
+        return Turn(inbound, ctx.workspace_id, handler, ctx, placeholder)
+
+    async def execute(self, turn: Turn) -> list[Reply]:
+        """Run the turn's handler: the one error net of every platform. Never raises."""
+        if turn.handler is None or turn.context is None:
+            return [turn.refusal or error_reply(SORRY)]
+        try:
+            result = await turn.handler(turn.context)
+        except Exception:
+            log.exception("handler %s failed for %r", turn.name, turn.inbound.text[:200])
+            return [error_reply(SORRY)]
+        return result if isinstance(result, list) else [result]
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
-        found = await self._context(inbound)
-        if isinstance(found, Reply):
-            return [found]
-        handler, _, ctx = found
-        try:
-            result = await handler(ctx)
-        except Exception:
-            log.exception("handler %s failed for %r", ctx.command, inbound.text[:200])
-            return [error_reply("Sorry, something went wrong on my side. Please try again.")]
-        return result if isinstance(result, list) else [result]
+        """prepare + execute, for callers that show no placeholder (terminal, tests)."""
+        return await self.execute(await self.prepare(inbound))
 
     async def posted(self, reply: Reply, address: Address, message_id: str) -> None:
         """Called after `send` for every reply with a `track`, with the platform message id

@@ -66,6 +66,7 @@ class WebAdapter:
     async def send(self, address: Address, reply: Reply) -> str:
         """Post to a playground conversation; returns the stored message id."""
         post = await self.playground.store_reply(address, reply)
+        await self.core.posted(reply, address, str(post.id))  # a no-op unless tracked
         return str(post.id)
 
     async def update(self, address: Address, message_id: str, reply: Reply) -> None:

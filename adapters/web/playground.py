@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -18,7 +19,8 @@ from markupsafe import Markup
 
 from adapters.web.render import render_template, reply_from_dict, reply_to_dict, reply_to_html
 from adapters.web.site import Site, user_id_of
-from bot.messages import Address, Inbound, Reply, error_reply
+from bot.messages import Address, Inbound, Reply
+from bot.turn import run_turn
 from persona_store.web_posts import WebPostView
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 NDJSON = "application/x-ndjson"
 MAX_TEXT = 4000
 PAGE_MESSAGES = 60
+Emit = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 def post_html(post: WebPostView, csrf: str) -> str:
@@ -71,10 +74,12 @@ class Playground:
         ]
 
     # -- storing and delivering --------------------------------------------------------------
-    async def deliver(self, address: Address, reply: Reply) -> WebPostView:
-        """A reply from the core: `reply.replaces` names the message it updates (a
-        survey's live tally); anything else is a new message."""
-        target = reply.replaces
+    async def deliver(
+        self, address: Address, reply: Reply, replaces: str | None = None
+    ) -> WebPostView:
+        """A reply from the core: `replaces` names the message it updates (a survey's live
+        tally); anything else is a new message."""
+        target = replaces or reply.replaces
         if target and target.isdigit():
             site = self.site
             ws = await site.workspace_id(address.workspace)
@@ -86,15 +91,12 @@ class Playground:
         return await self.store_reply(address, reply)
 
     async def store_reply(self, address: Address, reply: Reply) -> WebPostView:
-        """Store a bot reply; tell the core its message id when it is tracked (surveys)."""
+        """Store a bot reply as a new message."""
         site = self.site
         ws = await site.workspace_id(address.workspace)
-        post = await site.deps.db(
+        return await site.deps.db(
             site.posts.add, ws, address.conversation_id, "bot", reply_to_dict(reply)
         )
-        if reply.track is not None:
-            await site.core.posted(reply, address, str(post.id))
-        return post
 
     # -- handlers ----------------------------------------------------------------------------
     async def index(self, request: web.Request) -> web.Response:
@@ -198,22 +200,36 @@ class Playground:
                 user_id=inbound.user_id,
             )
             await emit(post_event(user_post, token))
-        try:
-            placeholder = await site.core.progress(inbound)
-            if placeholder is not None:
-                await emit({"type": "progress", "html": reply_to_html(placeholder)})
-            replies = await site.core.handle(inbound)
-        except Exception:  # the core logs; the page must still get an answer
-            log.exception("playground: handling %r failed", inbound.text[:200])
-            replies = [error_reply("Sorry, something went wrong on my side. Please try again.")]
-        for reply in replies:
-            post = await self.deliver(site.address, reply)
-            await emit(post_event(post, token))
+        turn = await site.core.prepare(inbound)
+        await run_turn(site.core, turn, _PageOutbox(self, emit, token))
         if resp is None:
             return _see_other("/#end")
         await emit({"type": "done"})
         await resp.write_eof()
         return resp
+
+
+class _PageOutbox:
+    """One playground turn: the placeholder is streamed (not stored); replies are stored,
+    then streamed to the browser that asked."""
+
+    def __init__(self, playground: Playground, emit: Emit, csrf: str) -> None:
+        self.playground = playground
+        self.emit = emit
+        self.csrf = csrf
+
+    @property
+    def address(self) -> Address:
+        return self.playground.site.address
+
+    async def show_placeholder(self, reply: Reply) -> str | None:
+        await self.emit({"type": "progress", "html": reply_to_html(reply)})
+        return None
+
+    async def deliver(self, reply: Reply, *, replaces: str | None, first: bool) -> str | None:
+        post = await self.playground.deliver(self.playground.site.address, reply, replaces)
+        await self.emit(post_event(post, self.csrf))
+        return str(post.id)
 
 
 def _token(request: web.Request, form: Any) -> str | None:
