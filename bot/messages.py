@@ -59,6 +59,9 @@ class Button:
     value: str = ""
     style: Literal["primary", "danger"] | None = None
     url: str | None = None  # link buttons open a URL instead of calling back
+    # where the platform has a message box (the playground), the click puts this text in
+    # it instead of calling back ("ask sam "); elsewhere it is an ordinary action
+    compose: str | None = None
 
 
 @dataclass(frozen=True)

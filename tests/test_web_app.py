@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -391,3 +392,30 @@ def test_long_survey_options_wrap_left_aligned_like_short_ones() -> None:
     css = (Path(__file__).parents[1] / "adapters/web/static/style.css").read_text()
     rule = re.search(r"\.btn-choice \{([^}]*)\}", css)
     assert rule and "text-align: left" in rule.group(1)
+
+
+async def test_only_you_see_this_stays_with_the_browser_that_asked(env: Env) -> None:
+    """`list` is marked "Only you see this": another browser session and a client without
+    cookies never get it (page or poll); the asker does, after a reload too."""
+    token = await env.token()
+    origin = {"Origin": f"http://127.0.0.1:{env.client.port}"}
+    resp = await env.client.post(
+        "/playground/send", data={"text": "list", "csrf": token}, headers=origin
+    )
+    assert resp.status == 200
+    mine = await (await env.client.get("/")).text()
+    assert "Only you see this" in mine and "Maya Chen" in mine
+    polled = await (await env.client.get("/playground/messages?after=0")).json()
+    assert any("Only you see this" in m["html"] for m in polled["messages"])
+    url = env.client.make_url("/")
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as bare:
+        page = await (await bare.get(url)).text()
+        poll = await (await bare.get(url.with_path("/playground/messages"))).json()
+    assert "Only you see this" not in page
+    assert not any("Only you see this" in m["html"] for m in poll["messages"])
+    async with aiohttp.ClientSession() as other:
+        await other.get(url)  # a session of its own
+        page = await (await other.get(url)).text()
+        poll = await (await other.get(url.with_path("/playground/messages"))).json()
+    assert "Only you see this" not in page and ">list<" in page  # what was typed is shared
+    assert not any("Only you see this" in m["html"] for m in poll["messages"])

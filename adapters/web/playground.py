@@ -75,7 +75,12 @@ class Playground:
 
     # -- storing and delivering --------------------------------------------------------------
     async def deliver(
-        self, address: Address, reply: Reply, replaces: str | None = None
+        self,
+        address: Address,
+        reply: Reply,
+        replaces: str | None = None,
+        *,
+        private_to: str | None = None,
     ) -> WebPostView:
         """A reply from the core: `replaces` names the message it updates (a survey's live
         tally); anything else is a new message."""
@@ -88,22 +93,28 @@ class Playground:
             )
             if post is not None:
                 return post
-        return await self.store_reply(address, reply)
+        return await self.store_reply(address, reply, private_to=private_to)
 
-    async def store_reply(self, address: Address, reply: Reply) -> WebPostView:
-        """Store a bot reply as a new message."""
+    async def store_reply(
+        self, address: Address, reply: Reply, *, private_to: str | None = None
+    ) -> WebPostView:
+        """Store a bot reply as a new message; `private_to` shows it to that browser only."""
         site = self.site
         ws = await site.workspace_id(address.workspace)
+        body = reply_to_dict(reply)
         return await site.deps.db(
-            site.posts.add, ws, address.conversation_id, "bot", reply_to_dict(reply)
+            site.posts.add, ws, address.conversation_id, "bot", body, user_id=private_to
         )
 
     # -- handlers ----------------------------------------------------------------------------
     async def index(self, request: web.Request) -> web.Response:
         site = self.site
-        token, _ = site.session(request)
+        token, new = site.session(request)
         ws = await site.workspace_id()
-        posts = await site.deps.db(site.posts.after, ws, site.conversation, 0, limit=PAGE_MESSAGES)
+        viewer = None if new else user_id_of(token)
+        posts = await site.deps.db(
+            site.posts.after, ws, site.conversation, 0, limit=PAGE_MESSAGES, viewer=viewer
+        )
         posts.sort(key=lambda p: p.id)  # conversation order; an edited survey stays in place
         personas = await site.deps.db(site.deps.store.list_personas, ws)
         ordered = sorted(personas, key=lambda p: (p.kind != "primary", p.name))
@@ -128,9 +139,10 @@ class Playground:
                 raise ValueError(after)
         except ValueError:
             return web.json_response({"error": "after must be a number"}, status=400)
-        token, _ = site.session(request)
+        token, new = site.session(request)
         ws = await site.workspace_id()
-        posts = await site.deps.db(site.posts.after, ws, site.conversation, after)
+        viewer = None if new else user_id_of(token)
+        posts = await site.deps.db(site.posts.after, ws, site.conversation, after, viewer=viewer)
         seq = max((p.seq for p in posts), default=after)
         return web.json_response(
             {"seq": seq, "messages": [post_event(p, token) for p in posts]},
@@ -201,7 +213,7 @@ class Playground:
             )
             await emit(post_event(user_post, token))
         turn = await site.core.prepare(inbound)
-        await run_turn(site.core, turn, _PageOutbox(self, emit, token))
+        await run_turn(site.core, turn, _PageOutbox(self, emit, token, inbound.user_id))
         if resp is None:
             return _see_other("/#end")
         await emit({"type": "done"})
@@ -211,12 +223,15 @@ class Playground:
 
 class _PageOutbox:
     """One playground turn: the placeholder is streamed (not stored); replies are stored,
-    then streamed to the browser that asked."""
+    then streamed to the browser that asked. Ephemeral replies ("only you see this") are
+    stored as that browser's own: no other session, and no client without the cookie, gets
+    them."""
 
-    def __init__(self, playground: Playground, emit: Emit, csrf: str) -> None:
+    def __init__(self, playground: Playground, emit: Emit, csrf: str, asker: str) -> None:
         self.playground = playground
         self.emit = emit
         self.csrf = csrf
+        self.asker = asker
 
     @property
     def address(self) -> Address:
@@ -227,7 +242,10 @@ class _PageOutbox:
         return None
 
     async def deliver(self, reply: Reply, *, replaces: str | None, first: bool) -> str | None:
-        post = await self.playground.deliver(self.playground.site.address, reply, replaces)
+        private_to = self.asker if reply.ephemeral else None
+        post = await self.playground.deliver(
+            self.playground.site.address, reply, replaces, private_to=private_to
+        )
         await self.emit(post_event(post, self.csrf))
         return str(post.id)
 

@@ -190,6 +190,7 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
                     b.get("value", ""),
                     b.get("style"),
                     b.get("url"),
+                    b.get("compose"),
                 )
                 for b in c.get("buttons", ())
             ),

@@ -373,7 +373,8 @@ def register(registry: Registry) -> None:
         "owner",
         summary="Who keeps a persona fresh: add or remove owners (they get review reminders).",
         usage="owner NAME @person | owner NAME remove @person | owner NAME",
-        examples=("owner maya @alice", "owner maya remove @alice"),
+        # an email works everywhere (the playground has no @ list); in Slack/Teams, @alice
+        examples=("owner maya alice@example.com", "owner maya"),
         aliases=("owners",),
     )(owner_command)
     registry.command(

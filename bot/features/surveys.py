@@ -308,6 +308,7 @@ def register(registry: Registry) -> None:
         "survey close ID | survey vote ID N",
         examples=(
             'survey maya "Is price still the #1 objection?" Yes | No | Not sure --closes 48h',
+            'survey sam "Do you use keyboard shortcuts daily?" Yes | No --anonymous',
             "survey results 12",
             "survey close 12",
         ),
