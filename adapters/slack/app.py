@@ -172,8 +172,12 @@ class SlackAdapter:
         return routes
 
     async def handle_request(self, request: web.Request) -> web.Response:
-        bolt_response = await self.bolt.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
+        self.flows.pacing.enter()
+        try:
+            bolt_response = await self.bolt.async_dispatch(await to_bolt_request(request))
+            return await to_aiohttp_response(bolt_response)
+        finally:
+            self.flows.pacing.leave()
 
     async def start(self) -> None:
         """In the web process: connect Socket Mode and recover stuck placeholders. The clock

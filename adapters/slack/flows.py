@@ -17,7 +17,7 @@ from adapters.slack.render import MAX_BLOCKS, home_view, to_message
 from bot.commands import SORRY, Core, Turn
 from bot.deps import Deps
 from bot.messages import Address, Inbound, Reply, error_reply
-from bot.tasks import BackgroundTasks
+from bot.tasks import AckFirst, BackgroundTasks
 from bot.turn import deliver, show_placeholder
 from persona_store.slack_state import SlackStore
 
@@ -57,6 +57,8 @@ class Flows:
         # Button clicks arrive in bursts (2,000 voters); handling a few at a time keeps the
         # event loop free to ack the rest within Slack's 3 s.
         self._acting = asyncio.Semaphore(ACTION_CONCURRENCY)
+        # In a burst, acks go first and the turns' work waits for them (bench_slack_ack).
+        self.pacing = AckFirst()
 
     async def workspace(self, team_id: str) -> int:
         return await self.deps.workspace("slack", team_id)
@@ -84,7 +86,13 @@ class Flows:
         """Ack at once. Within ACK_BUDGET the ack carries the placeholder ("Asking Maya…")
         for slow commands, or the answer itself for quick ones; past it (a busy database)
         the ack is empty and everything follows through the response_url, so the HTTP
-        response never waits on the database or the answerer for long."""
+        response never waits on the database or the answerer for long. In a burst (other
+        requests waiting for their ack) it acks empty at once and prepares afterwards."""
+        if self.pacing.busy():
+            await ack()
+            prepare = asyncio.ensure_future(self._prepare(inbound, response_url, paced=True))
+            self.tasks.spawn(self._late_start(prepare), name="slack-cmd-late")
+            return
         prepare = asyncio.ensure_future(self._prepare(inbound, response_url))
         done, _ = await asyncio.wait({prepare}, timeout=self.ack_budget)
         if not done:
@@ -119,7 +127,11 @@ class Flows:
         if replies[1:]:
             self.tasks.spawn(self.deliver(origin, replies[1:]), name="slack-cmd-rest")
 
-    async def _prepare(self, inbound: Inbound, response_url: str) -> tuple[Origin, Turn]:
+    async def _prepare(
+        self, inbound: Inbound, response_url: str, *, paced: bool = False
+    ) -> tuple[Origin, Turn]:
+        if paced:
+            await self.pacing.quiet()
         async with self._preparing:
             ws = await self.workspace(inbound.address.workspace)
             turn = await self.core.prepare(inbound)
@@ -137,6 +149,7 @@ class Flows:
     async def answer(self, origin: Origin, turn: Turn, pending: int | None = None) -> None:
         """The slow part, after the ack: answer, then replace the placeholder (once).
         A placeholder is recorded as pending first, so a restart can finish it."""
+        await self.pacing.quiet()
         if pending is None and (origin.placeholder_url or origin.placeholder_ts):
             pending = await self._pending(origin, ts=origin.placeholder_ts)
         replies = await self.core.execute(turn)
@@ -150,6 +163,7 @@ class Flows:
     # -- mentions and direct messages ----------------------------------------------------
     async def message(self, inbound: Inbound, event_id: str) -> None:
         ws = await self.workspace(inbound.address.workspace)
+        await self.pacing.quiet()
         if event_id and not await self.deps.db(self.state.claim_event, ws, event_id):
             log.info("ignoring a retry of event %s", event_id)
             return
