@@ -5,10 +5,10 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 from aiohttp import web
 
+from adapters.mount import WebMount
 from bot.commands import Core
 from bot.deps import Deps
 from bot.tallies import TrailingTallies
@@ -54,10 +54,10 @@ def freeze_startup_heap() -> None:
 
 
 def build_app(
-    deps: Deps, core: Core, adapters: Sequence[Any], tasks: BackgroundTasks | None = None
+    deps: Deps, core: Core, adapters: Sequence[WebMount], tasks: BackgroundTasks | None = None
 ) -> web.Application:
-    """Mount every adapter's routes. An adapter may define `async start()`/`async close()`,
-    called on the application's startup/cleanup."""
+    """Mount every adapter's routes; its `start()`/`close()` run on the application's
+    startup/cleanup."""
     app = web.Application(client_max_size=2 * 1024 * 1024)
     app[CORE_KEY] = core
     app[DEPS_KEY] = deps
@@ -72,17 +72,13 @@ def build_app(
 
     async def on_startup(_: web.Application) -> None:
         for adapter in adapters:
-            start = getattr(adapter, "start", None)
-            if start is not None:
-                await start()
+            await adapter.start()
         freeze_startup_heap()
 
     async def on_cleanup(app_: web.Application) -> None:
         await app_[TASKS_KEY].drain()
         for adapter in adapters:
-            close = getattr(adapter, "close", None)
-            if close is not None:
-                await close()
+            await adapter.close()
         aclose = getattr(deps.answerer, "aclose", None)
         if aclose is not None:  # the LLM client's connection pool
             await aclose()

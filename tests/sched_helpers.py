@@ -9,8 +9,6 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from aiohttp import web
-
 from bot.answering.base import Answer, Reason
 from bot.clock import sweep_once
 from bot.commands import Core, Registry
@@ -64,9 +62,6 @@ class RecordingAdapter:
     updated: list[tuple[Address, str, Reply]] = field(default_factory=list)
     fail: set[str] = field(default_factory=set)
     transient: set[str] = field(default_factory=set)
-
-    def routes(self) -> list[web.RouteDef]:
-        return []
 
     async def send(self, address: Address, reply: Reply) -> str:
         if address.conversation_id in self.fail:

@@ -93,6 +93,12 @@ class TeamsAdapter:
         return cls(core, deps, tasks, BotConfig.from_settings(settings))
 
     # -- web server ----------------------------------------------------------------------
+    async def start(self) -> None:
+        """Nothing to connect: Bot Framework calls us."""
+
+    async def close(self) -> None:
+        """The connector's HTTP sessions are per call."""
+
     def routes(self) -> list[web.RouteDef]:
         """POST /api/messages. Mounting it is serving it, so its mode is logged here: the
         clock builds this adapter too (to post), serves nothing, and says nothing of it."""

@@ -56,6 +56,12 @@ class WebAdapter:
         """Always on: without PERSONABOT_WEB_PASSWORD it answers loopback requests only."""
         return cls(core, deps, tasks, password=settings.web_password)
 
+    async def start(self) -> None:
+        """Nothing to connect: the playground is served from the database."""
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
     def routes(self) -> list[web.RouteDef]:
         return [
             *self.playground.routes(),
