@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 SNOOZE = timedelta(days=14)
 ESCALATE_AFTER_DAYS = 30
 CHAT_PLATFORMS = ("slack", "teams", "web")
-_MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")  # Slack: <@U123|alice>
 
 
 def reviews(deps: Deps) -> ReviewStore:
@@ -43,20 +42,15 @@ def parse_owner(token: str, ctx: Context) -> str | None:
     """A person as an owner ref (`slack:U1`, `teams:29:x`, `email:a@b`), or None."""
     token = token.strip().rstrip(",")
     platform = ctx.inbound.address.platform
-    m = _MENTION.match(token)
-    if m:
-        return f"slack:{m.group(1)}"
     if token.lower() in ("me", "myself", "@me"):
         return ctx.author if platform in ("slack", "teams") else None
     if re.fullmatch(r"(slack|teams|email):\S+", token):
         return token
     if re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", token, re.IGNORECASE):
         return f"email:{token.lower()}"
-    mentioned = dict(ctx.inbound.mentions)
-    if token in mentioned and platform in ("slack", "teams"):
+    mentioned = dict(ctx.inbound.mentions)  # resolved by the adapter
+    if token in mentioned:
         return f"{platform}:{mentioned[token]}"
-    if platform == "slack" and re.fullmatch(r"@[UW][A-Z0-9]{2,}", token):
-        return f"slack:{token[1:]}"  # a mention without a name (<@U123> in a message)
     # A Teams name typed without picking it from the @ list carries no user id: refused
     # rather than stored as an owner nobody can message.
     return None
