@@ -166,7 +166,7 @@ def cmd_clock(args: argparse.Namespace, settings: Settings) -> int:
         for adapter in adapters:
             await adapter.start()
         try:
-            await run_clock_async(deps, adapters)
+            await run_clock_async(deps, adapters, jobs=core.registry.clock)
         finally:
             await tasks.drain()
             for adapter in adapters:

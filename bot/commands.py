@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.clock import ClockJobs
 from bot.deps import Deps
 from bot.messages import Address, Inbound, Reply, error_reply
 from persona_store.suggest import close_matches
@@ -100,6 +101,7 @@ class Registry:
     phrases: list[Phrase] = field(default_factory=list)
     posted_hooks: dict[str, PostedHook] = field(default_factory=dict)
     fallbacks: list[tuple[Fallback, str]] = field(default_factory=list)
+    clock: ClockJobs = field(default_factory=ClockJobs)  # sweeps and ticks of the clock
 
     def command(
         self,

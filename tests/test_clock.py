@@ -10,7 +10,7 @@ import logging
 import threading
 from datetime import UTC, datetime, timedelta
 
-from bot.clock import flush_tallies, run_clock_async, sweep_once
+from bot.clock import run_clock_async
 from bot.deps import Deps
 from bot.features import digest as digest_feature
 from bot.features import personas as personas_feature
@@ -25,10 +25,13 @@ from tests.sched_helpers import (
     FixedAnswerer,
     RecordingAdapter,
     click,
+    clock_jobs,
     command,
     core_with,
     deps_for,
+    flush_tallies,
     seed,
+    sweep_once,
 )
 from tests.sched_helpers import kill_clock_mid_send as kill_clock_in_send
 
@@ -291,7 +294,9 @@ async def test_clock_starts_and_stops_cleanly(sqlite_store: Store) -> None:
     adapter = RecordingAdapter()
     deps = deps_for(sqlite_store, Clock(datetime.now(UTC)))
     stop = asyncio.Event()
-    task = asyncio.create_task(run_clock_async(deps, [adapter], stop=stop, tally_seconds=0.05))
+    task = asyncio.create_task(
+        run_clock_async(deps, [adapter], jobs=clock_jobs(), stop=stop, tally_seconds=0.05)
+    )
     for _ in range(200):
         if adapter.sent:
             break

@@ -26,7 +26,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.clock import sweep_once
 from bot.features import surveys as survey_feature
 from bot.messages import Address, Reply
 from persona_store import Store
@@ -45,6 +44,7 @@ from tests.sched_helpers import (
     kill_clock_after,
     kill_clock_mid_send,
     seed,
+    sweep_once,
 )
 
 OPENED = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)

@@ -8,12 +8,20 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from adapters.slack.inbound import mentions_in, to_plain
-from bot.clock import sweep_once
 from bot.features import reminders as reminder_feature
 from bot.messages import Address, Inbound
 from persona_store import Store
 from persona_store.surveys import SurveyPlace, SurveyStore
-from tests.sched_helpers import Clock, RecordingAdapter, click, command, core_with, deps_for, seed
+from tests.sched_helpers import (
+    Clock,
+    RecordingAdapter,
+    click,
+    command,
+    core_with,
+    deps_for,
+    seed,
+    sweep_once,
+)
 
 SLACK = Address(platform="slack", workspace="T1", conversation_id="C-general")
 # Reviewed 2026-08-01, every 90 days: due 2026-10-30.

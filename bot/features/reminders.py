@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.clock import SweepRun, deliver
 from bot.commands import Context, Registry
 from bot.deps import Deps
 from bot.features.cards import evidence_badge, freshness
@@ -387,3 +388,8 @@ def register(registry: Registry) -> None:
     registry.action("review.update")(needs_update)
     registry.action("review.snooze")(snooze)
     registry.action("review.reassign")(reassign)
+
+    async def sweep(run: SweepRun) -> None:
+        await sweep_reviews(run.deps, run.adapters, run.now, run.report, deliver)
+
+    registry.clock.sweep("reminders", order=30)(sweep)
