@@ -29,6 +29,7 @@ from bot.features.survey_render import (
 )
 from bot.messages import Address, Reply, error_reply
 from persona_store.surveys import (
+    PredictionRecord,
     SurveyError,
     SurveyPlace,
     SurveyStore,
@@ -294,6 +295,7 @@ __all__ = [
     "on_posted",
     "open_survey",
     "parse_create",
+    "prediction_records",
     "pick_option",
     "register",
 ]
@@ -316,3 +318,15 @@ def register(registry: Registry) -> None:
     registry.action(VOTE_ACTION)(vote_action)
     registry.action(RESULTS_ACTION)(results_action)
     registry.on_posted(TRACK_KIND)(on_posted)
+
+
+async def prediction_records(
+    deps: Deps, workspace_id: int, persona_ids: list[int]
+) -> dict[int, PredictionRecord]:
+    """How often each persona's predicted survey answers were right (gallery, reminders)."""
+
+    def read() -> dict[int, PredictionRecord]:
+        store = surveys(deps)
+        return {pid: store.prediction_record(workspace_id, pid) for pid in persona_ids}
+
+    return await deps.db(read)
