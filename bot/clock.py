@@ -29,7 +29,7 @@ from bot.deps import Deps
 from bot.messages import Address, Reply
 from bot.ports import ChatAdapter, DeliveryError
 from bot.schedule import DEFAULT_GRACE, Plan, plan
-from persona_store.schedules import MAX_ATTEMPTS, DeliveryStore, SubscriptionView
+from persona_store.schedules import MAX_ATTEMPTS, SubscriptionView
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ async def deliver(
         log.debug("skipped %s: no %s adapter is configured", label, address.platform)
         report.skipped.append(f"{label}: no adapter")
         return Outcome("no-adapter")
-    deliveries = DeliveryStore.of(deps.store)
+    deliveries = deps.repos.deliveries
     claim = await deps.db(deliveries.claim, kind, target, period, now=deps.now())
     if claim.state == "busy":
         since = _when(claim.claimed_at)

@@ -118,9 +118,9 @@ class SlackStore:
         self._sessions = sessions
 
     @classmethod
-    def for_store(cls, store: Any) -> SlackStore:
+    def of(cls, store: Any) -> SlackStore:
         """Share the persona Store's sessions (same database, same pool)."""
-        return cls(store._sessions)
+        return cls(store.sessions)
 
     @staticmethod
     def engine_of(store: Any) -> Any:

@@ -75,9 +75,9 @@ class WebPostStore:
         self._sessions = sessions
 
     @classmethod
-    def for_store(cls, store: Any) -> WebPostStore:
+    def of(cls, store: Any) -> WebPostStore:
         """Share the persona Store's sessions (same database, same pool)."""
-        return cls(store._sessions)
+        return cls(store.sessions)
 
     @staticmethod
     def _next_seq(s: Session, workspace_id: int, conversation_id: str) -> int:

@@ -327,7 +327,7 @@ async def test_end_to_end_through_the_playground_adapter(sqlite_store: Store) ->
     report = await sweep_once(deps, {"web": web_adapter}, clock.now)
     assert len(report.posted) == 1
     ws = sqlite_store.default_workspace_id()
-    posts = WebPostStore.for_store(sqlite_store)
+    posts = WebPostStore.of(sqlite_store)
     [post] = posts.after(ws, "playground")
     # A daily schedule titles its post by its cadence, card and text alike.
     assert post.body["text"].startswith("Persona of the day: Maya Chen")
@@ -422,7 +422,7 @@ async def test_post_left_unfinished_by_a_killed_clock_is_posted_once(store: Stor
     report = await sweep_once(deps1, {"web": web1}, next_minute)
     assert not report.posted and not DigestStore.of(store).due(next_minute)
     ws = store.default_workspace_id()
-    [post] = WebPostStore.for_store(store).after(ws, "playground")
+    [post] = WebPostStore.of(store).after(ws, "playground")
     assert "Persona of the week: Maya Chen" in post.body["text"]
     assert DeliveryStore.of(store).list("digest") == [
         ("digest", "web:local:playground", "2026-W48", "sent")

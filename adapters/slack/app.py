@@ -87,7 +87,7 @@ class SlackAdapter:
         self.deps = deps
         self.tasks = tasks
         self.client = web_client(api_url, token)
-        self.state = state or SlackStore.for_store(deps.store)
+        self.state = state or SlackStore(deps.store.sessions)
         self.oauth: AsyncOAuthFlow | None = None
         tokens = None
         installs = None

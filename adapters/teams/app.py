@@ -64,8 +64,8 @@ class TeamsAdapter:
         self.deps = deps
         self.tasks = tasks
         self.config = config
-        self.state = state or TeamsStore.for_store(deps.store)
-        log_store = TeamsActivityLog.for_store(deps.store)
+        self.state = state or TeamsStore(deps.store.sessions)
+        log_store = TeamsActivityLog(deps.store.sessions)
         self.redeliveries = Redeliveries(deps, tasks, self.workspace, log_store)
         self.cloud = CloudAdapter(CachingBotFrameworkAuthentication(config))
         extra = {} if retry_base_delay is None else {"base_delay": retry_base_delay}

@@ -42,7 +42,7 @@ class WebAdapter:
         self.site = Site(
             core=core,
             deps=deps,
-            posts=WebPostStore.for_store(deps.store),
+            posts=WebPostStore(deps.store.sessions),
             password=password,
             conversation=conversation,
         )

@@ -36,7 +36,7 @@ CHAT_PLATFORMS = ("slack", "teams", "web")
 
 
 def reviews(deps: Deps) -> ReviewStore:
-    return ReviewStore.of(deps.store)
+    return deps.repos.reviews
 
 
 def parse_owner(token: str, ctx: Context) -> str | None:

@@ -18,7 +18,6 @@ from bot.ports import ChatAdapter
 from persona_store.survey_recovery import (
     RESULTS_KIND,
     RESULTS_PERIOD,
-    SurveyRecovery,
     results_target,
 )
 from persona_store.survey_views import SurveyView
@@ -36,9 +35,7 @@ async def sweep_surveys(
     only the post is left, and only the post is done here; the owed ones go first, so a
     post failing in this sweep waits for the next one."""
     store = surveys(deps)
-    owed = await deps.db(
-        SurveyRecovery.of(deps.store).results_to_post, now, platforms=tuple(adapters)
-    )
+    owed = await deps.db(deps.repos.survey_recovery.results_to_post, now, platforms=tuple(adapters))
     for workspace_id, survey_id in owed:
         survey = await deps.db(store.get, workspace_id, survey_id)
         if survey is not None:

@@ -44,7 +44,7 @@ DEFAULT_OPEN = timedelta(days=7)  # surveys without --closes close after a week
 
 
 def surveys(deps: Deps) -> SurveyStore:
-    return SurveyStore.of(deps.store)
+    return deps.repos.surveys
 
 
 def place_of(address: Address) -> SurveyPlace:
