@@ -125,7 +125,7 @@ class SlackStore:
     @staticmethod
     def engine_of(store: Any) -> Any:
         """The persona Store's engine, for slack_sdk's own SQLAlchemy installation store."""
-        return store._sessions.kw["bind"]
+        return store.sessions.kw["bind"]
 
     # -- event de-duplication ------------------------------------------------------------
     def claim_event(self, workspace_id: int, event_id: str) -> bool:
