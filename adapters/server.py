@@ -7,12 +7,12 @@ import gc
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from aiohttp import web
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from adapters.mount import WebMount
 from bot.commands import Core
 from bot.deps import Deps
 from bot.tallies import TrailingTallies
@@ -118,10 +118,10 @@ def freeze_startup_heap() -> None:
 
 
 def build_app(
-    deps: Deps, core: Core, adapters: Sequence[Any], tasks: BackgroundTasks | None = None
+    deps: Deps, core: Core, adapters: Sequence[WebMount], tasks: BackgroundTasks | None = None
 ) -> web.Application:
-    """Mount every adapter's routes. An adapter may define `async start()`/`async close()`,
-    called on the application's startup/cleanup."""
+    """Mount every adapter's routes; its `start()`/`close()` run on the application's
+    startup/cleanup."""
     app = web.Application(client_max_size=2 * 1024 * 1024, middlewares=[database_unavailable])
     app[CORE_KEY] = core
     app[DEPS_KEY] = deps
@@ -137,18 +137,14 @@ def build_app(
 
     async def on_startup(_: web.Application) -> None:
         for adapter in adapters:
-            start = getattr(adapter, "start", None)
-            if start is not None:
-                await start()
+            await adapter.start()
         app[PROBE_KEY].start()  # answered by the first /healthz
         freeze_startup_heap()
 
     async def on_cleanup(app_: web.Application) -> None:
         await app_[TASKS_KEY].drain()
         for adapter in adapters:
-            close = getattr(adapter, "close", None)
-            if close is not None:
-                await close()
+            await adapter.close()
         aclose = getattr(deps.answerer, "aclose", None)
         if aclose is not None:  # the LLM client's connection pool
             await aclose()

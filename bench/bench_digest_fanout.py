@@ -28,7 +28,6 @@ from aiohttp import web  # noqa: E402
 
 from adapters.slack.app import SlackAdapter  # noqa: E402
 from bot.answering.offline import OfflineAnswerer  # noqa: E402
-from bot.clock import sweep_once  # noqa: E402
 from bot.commands import Core  # noqa: E402
 from bot.deps import Deps  # noqa: E402
 from bot.features import build_registry  # noqa: E402
@@ -39,6 +38,7 @@ from persona_store.migrate import upgrade  # noqa: E402
 from persona_store.schedules import DigestStore  # noqa: E402
 from persona_store.spec import PersonaSpec  # noqa: E402
 from tests.fakes.slack_api import FakeSlackApi  # noqa: E402
+from tests.sched_helpers import sweep_once  # noqa: E402
 
 
 class RateLimitedSlack(FakeSlackApi):

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.answering.offline import OfflineAnswerer  # noqa: E402
-from bot.clock import plan_due, sweep_once  # noqa: E402
+from bot.clock import plan_due  # noqa: E402
 from bot.deps import Deps  # noqa: E402
 from bot.messages import Address, Reply  # noqa: E402
 from bot.schedule import plan  # noqa: E402
@@ -35,6 +35,7 @@ from persona_store import Store, create_engine_for, session_factory  # noqa: E40
 from persona_store.migrate import upgrade  # noqa: E402
 from persona_store.schedules import DigestStore  # noqa: E402
 from persona_store.spec import PersonaSpec  # noqa: E402
+from tests.sched_helpers import sweep_once  # noqa: E402
 
 GOAL_S = 1.0
 ZONES = (

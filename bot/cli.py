@@ -15,9 +15,12 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from adapters.mount import PlatformAdapter
 
 log = logging.getLogger("persona_bot")
 
@@ -85,7 +88,7 @@ def build_core(settings: Settings, store: Any):  # type: ignore[no-untyped-def]
 
 def build_adapters(
     settings: Settings, core: Any, deps: Any, tasks: Any, *, public: bool = False
-) -> list[Any]:
+) -> list[PlatformAdapter]:
     """Every adapter the settings enable. The web playground is always on. Teams without
     MICROSOFT_APP_ID is an unauthenticated local-testing endpoint, so it is only mounted
     when the server is not reachable from outside (`public` is False)."""
@@ -93,7 +96,7 @@ def build_adapters(
     from adapters.teams.app import TeamsAdapter
     from adapters.web.app import WebAdapter
 
-    adapters: list[Any] = [WebAdapter.from_settings(settings, core, deps, tasks)]
+    adapters: list[PlatformAdapter] = [WebAdapter.from_settings(settings, core, deps, tasks)]
     for cls in (SlackAdapter, TeamsAdapter):
         if cls is TeamsAdapter and public and not settings.microsoft_app_id:
             log.info(
@@ -161,17 +164,13 @@ def cmd_clock(args: argparse.Namespace, settings: Settings) -> int:
         tasks = BackgroundTasks()
         adapters = build_adapters(settings, core, deps, tasks)
         for adapter in adapters:
-            start = getattr(adapter, "start", None)
-            if start is not None:
-                await start()
+            await adapter.start()
         try:
-            await run_clock_async(deps, adapters)
+            await run_clock_async(deps, adapters, jobs=core.registry.clock)
         finally:
             await tasks.drain()
             for adapter in adapters:
-                close = getattr(adapter, "close", None)
-                if close is not None:
-                    await close()
+                await adapter.close()
 
     asyncio.run(run())
     return 0

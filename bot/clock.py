@@ -1,8 +1,9 @@
 """The `persona-bot clock` process: APScheduler wiring only (no business logic here).
 
 Two in-memory jobs (no job store is shared between processes; schedules are data in the
-database): every minute `sweep_once` (digests due, surveys to close, refresh reminders), and
-every 2 s `flush_tallies` (live survey tallies left dirty by the rate limit).
+database): every minute `sweep_once` runs the sweeps features registered (`ClockJobs`:
+surveys to close, digests due, refresh reminders), and every 2 s `tick_once` their ticks
+(live survey tallies left dirty by the rate limit). The clock imports no feature.
 
 Exactly-once: every post goes through `deliver`, which claims a unique delivery key
 (kind, target, period) *before* sending. A failing target never stops the sweep: the error
@@ -27,15 +28,8 @@ from datetime import UTC, datetime, timedelta
 from bot.deps import Deps
 from bot.messages import Address, Reply
 from bot.ports import ChatAdapter, DeliveryError
-from bot.schedule import DEFAULT_GRACE, Plan, period_key, plan
-from persona_store.schedules import MAX_ATTEMPTS, DeliveryStore, SubscriptionView
-from persona_store.survey_recovery import (
-    RESULTS_KIND,
-    RESULTS_PERIOD,
-    SurveyRecovery,
-    results_target,
-)
-from persona_store.survey_views import SurveyView
+from bot.schedule import DEFAULT_GRACE, Plan, plan
+from persona_store.schedules import MAX_ATTEMPTS, SubscriptionView
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +83,7 @@ async def deliver(
         log.debug("skipped %s: no %s adapter is configured", label, address.platform)
         report.skipped.append(f"{label}: no adapter")
         return Outcome("no-adapter")
-    deliveries = DeliveryStore.of(deps.store)
+    deliveries = deps.repos.deliveries
     claim = await deps.db(deliveries.claim, kind, target, period, now=deps.now())
     if claim.state == "busy":
         since = _when(claim.claimed_at)
@@ -176,166 +170,46 @@ def plan_due(
     return out
 
 
-async def sweep_digests(
-    deps: Deps, adapters: Mapping[str, ChatAdapter], now: datetime, report: SweepReport,
-    grace: timedelta, concurrency: int = DELIVERY_CONCURRENCY,
-) -> None:  # fmt: skip
-    """Every due digest, up to `concurrency` channels at a time (each is independent: its
-    own delivery key, rotation and schedule), so a fan-out to many channels is not paced
-    by one slow platform call after another."""
-    from bot.features.digest import digests
+@dataclass(frozen=True)
+class SweepRun:
+    """What a feature's sweep gets: one pass of the clock."""
 
-    store = digests(deps)
-    gate = asyncio.Semaphore(concurrency)
-
-    async def one(sub: SubscriptionView, p: Plan | Exception) -> None:
-        async with gate:
-            try:
-                await _digest(deps, adapters, now, report, grace, sub, p)
-            except Exception:
-                log.exception("digest %s failed; the sweep carries on", sub.id)
-
-    plans = plan_due(await deps.db(store.due, now), now, grace)
-    await asyncio.gather(*(one(sub, p) for sub, p in plans))
+    deps: Deps
+    adapters: Mapping[str, ChatAdapter]
+    now: datetime
+    report: SweepReport
+    grace: timedelta = DEFAULT_GRACE
 
 
-async def _digest(
-    deps: Deps, adapters: Mapping[str, ChatAdapter], now: datetime, report: SweepReport,
-    grace: timedelta, sub: SubscriptionView, p: Plan | Exception,
-) -> None:  # fmt: skip
-    from bot.features.digest import address_of, build_digest, digests, record_posted
-    from bot.features.surveys import on_posted, surveys
-
-    store = digests(deps)
-    if isinstance(p, Exception):
-        log.error("digest %s has a bad schedule (%s); disabling it", sub.id, p)
-        await deps.db(store.disable, sub.id, f"bad schedule: {p}")
-        return
-    for missed in p.skipped:
-        log.warning(
-            "digest %s -> %s: skipped the run of %s (missed by more than %s)",
-            sub.id, sub.target, period_key(missed), grace,
-        )  # fmt: skip
-        report.skipped.append(f"digest -> {sub.target} [{period_key(missed)}]: too late")
-    if p.fire is None:
-        await deps.db(store.advance, sub.id, p.next_run)
-        return
-    fire = p.fire
-    outcome = await deliver(
-        deps, adapters, report,
-        kind="digest", target=sub.target, period=period_key(fire, sub.cron, sub.timezone),
-        address=address_of(sub), build=lambda: build_digest(deps, sub, now, run_since=fire),
-    )  # fmt: skip
-    track = outcome.reply.meta.get("track", "") if outcome.reply else ""
-    if outcome.status == "permanent" and track.startswith("survey:"):
-        # The question of the week will never reach the channel: drop it. After a transient
-        # failure it is kept for the retry of this run to reuse (`build_digest`).
-        await deps.db(surveys(deps).discard, sub.workspace_id, int(track.split(":", 1)[1]))
-    if outcome.status == "transient":
-        await deps.db(store.advance, sub.id, p.fire)  # retried by the next sweep
-        return
-    await deps.db(store.advance, sub.id, p.next_run, ran_at=now)
-    if outcome.status == "sent" and outcome.reply is not None:
-        await record_posted(deps, sub, outcome.reply, now)
-    if outcome.status == "permanent":
-        await deps.db(store.disable, sub.id, f"delivery failed: {outcome.reason}")
-        log.warning("digest %s disabled: %s", sub.id, outcome.reason)
-    if outcome.message_id and track.startswith("survey:"):
-        # The question of the week is a survey: remember its message for tally updates.
-        await on_posted(deps, sub.workspace_id, track.split(":", 1)[1], address_of(sub),
-                        outcome.message_id)  # fmt: skip
+Sweep = Callable[[SweepRun], Awaitable[None]]
+# every TALLY_SECONDS: (deps, adapters) -> how many messages it updated
+Tick = Callable[[Deps, Mapping[str, ChatAdapter]], Awaitable[int]]
 
 
-async def sweep_surveys(
-    deps: Deps, adapters: Mapping[str, ChatAdapter], now: datetime, report: SweepReport
-) -> None:
-    """Post the final results still owed, then close the surveys that are due and post
-    theirs. Owed: closed from chat in another conversation than the survey's own, closed by
-    a clock that died before posting, or a post that failed or was left unfinished. Each
-    close (evidence, prediction score, the owed post) is one transaction, so after a crash
-    only the post is left, and only the post is done here; the owed ones go first, so a
-    post failing in this sweep waits for the next one."""
-    from bot.features.surveys import finish_survey, surveys
+@dataclass
+class ClockJobs:
+    """The sweeps and ticks features register (`Registry.clock`); the clock runs them in
+    `order` and imports no feature."""
 
-    store = surveys(deps)
-    owed = await deps.db(
-        SurveyRecovery.of(deps.store).results_to_post, now, platforms=tuple(adapters)
-    )
-    for workspace_id, survey_id in owed:
-        survey = await deps.db(store.get, workspace_id, survey_id)
-        if survey is not None:
-            await _post_results(deps, adapters, report, survey)
-    for workspace_id, survey_id in await deps.db(store.due_to_close, now):
-        try:
-            closed = await finish_survey(deps, workspace_id, survey_id, now=now)
-        except Exception:
-            log.exception("closing survey %s failed", survey_id)
-            continue
-        if closed is None:
-            continue
-        report.closed.append(survey_id)
-        if closed.total or closed.message_id:  # else the close owes nothing
-            await _post_results(deps, adapters, report, closed)
+    sweeps: list[tuple[int, str, Sweep]] = field(default_factory=list)
+    ticks: list[tuple[str, Tick]] = field(default_factory=list)
 
+    def sweep(self, name: str, *, order: int) -> Callable[[Sweep], Sweep]:
+        def decorate(fn: Sweep) -> Sweep:
+            if any(n == name for _, n, _ in self.sweeps):
+                raise ValueError(f"sweep {name!r} is registered twice")
+            self.sweeps.append((order, name, fn))
+            self.sweeps.sort(key=lambda entry: entry[0])
+            return fn
 
-async def _post_results(
-    deps: Deps, adapters: Mapping[str, ChatAdapter], report: SweepReport, closed: SurveyView
-) -> None:
-    """The final results post of a closed survey (under the delivery key its close wrote),
-    then the survey message updated to its closed state, by the one caller that held the
-    key. A survey without answers gets no results post, only the message update."""
-    from bot.features.survey_render import results_reply, tally_update
-    from bot.features.surveys import address_of
+        return decorate
 
-    address = address_of(closed.place)
+    def tick(self, name: str) -> Callable[[Tick], Tick]:
+        def decorate(fn: Tick) -> Tick:
+            self.ticks.append((name, fn))
+            return fn
 
-    async def final() -> Reply | None:
-        return results_reply(closed) if closed.total else None
-
-    outcome = await deliver(
-        deps, adapters, report, kind=RESULTS_KIND, target=results_target(closed.id),
-        period=RESULTS_PERIOD, address=address, build=final,
-    )  # fmt: skip
-    # Held: posted, nothing to post, or its post failed (the next attempt updates again).
-    # Not held: done before, another clock is on it, or no adapter for its platform.
-    held = outcome.status == "empty" or outcome.reply is not None
-    adapter = adapters.get(address.platform)
-    if held and closed.message_id and adapter is not None:
-        try:
-            await adapter.update(address, closed.message_id, tally_update(closed))
-        except Exception:
-            log.warning("could not update survey %s message", closed.id, exc_info=True)
-
-
-async def flush_tallies(
-    deps: Deps,
-    adapters: Mapping[str, ChatAdapter] | Iterable[ChatAdapter],
-    now: datetime | None = None,
-) -> int:
-    """Update survey messages whose tally changed while the 2-second slot was taken."""
-    from bot.features.survey_render import tally_update
-    from bot.features.surveys import address_of, surveys
-
-    adapters = as_mapping(adapters)
-    now = now or deps.now()
-    store = surveys(deps)
-    updated = 0
-    for workspace_id, survey_id in await deps.db(store.dirty_tallies, now):
-        if not await deps.db(store.claim_tally_update, survey_id, now):
-            continue
-        survey = await deps.db(store.get, workspace_id, survey_id)
-        if survey is None or survey.message_id is None:
-            continue
-        address = address_of(survey.place)
-        adapter = adapters.get(address.platform)
-        if adapter is None:
-            continue
-        try:
-            await adapter.update(address, survey.message_id, tally_update(survey))
-            updated += 1
-        except Exception:
-            log.warning("tally update of survey %s failed", survey_id, exc_info=True)
-    return updated
+        return decorate
 
 
 async def sweep_once(
@@ -343,30 +217,34 @@ async def sweep_once(
     adapters: Mapping[str, ChatAdapter] | Iterable[ChatAdapter],
     now: datetime | None = None,
     *,
+    jobs: ClockJobs,
     grace: timedelta = DEFAULT_GRACE,
 ) -> SweepReport:
     """One pass over every kind of due work. Safe to run twice, or in two clocks at once."""
-    by_platform = as_mapping(adapters)
-    now = now or deps.now()
-    report = SweepReport()
-    # Surveys first: a digest's question of the day closes just before the next digest, so
-    # after a clock outage the old question is closed (and its results posted) before the
-    # new one opens.
-    await _step("surveys", sweep_surveys(deps, by_platform, now, report))
-    await _step("digests", sweep_digests(deps, by_platform, now, report, grace))
-    try:
-        from bot.features.reminders import sweep_reviews
-    except ImportError:  # pragma: no cover - reminders are optional
-        sweep_reviews = None
-    if sweep_reviews is not None:
-        await _step("reminders", sweep_reviews(deps, by_platform, now, report, deliver))
+    run = SweepRun(deps, as_mapping(adapters), now or deps.now(), SweepReport(), grace)
+    for _, name, sweep in jobs.sweeps:
+        await _step(name, sweep(run))
+    report = run.report
     if report.posted or report.failed or report.closed:
         log.info(
             "sweep at %s: %d posted, %d skipped, %d failed, %d surveys closed",
-            now.isoformat(timespec="seconds"), len(report.posted), len(report.skipped),
+            run.now.isoformat(timespec="seconds"), len(report.posted), len(report.skipped),
             len(report.failed), len(report.closed),
         )  # fmt: skip
     return report
+
+
+async def tick_once(
+    deps: Deps, adapters: Mapping[str, ChatAdapter] | Iterable[ChatAdapter], *, jobs: ClockJobs
+) -> int:
+    """Every registered tick (e.g. survey tallies left dirty by the rate limit)."""
+    done = 0
+    for name, tick in jobs.ticks:
+        try:
+            done += await tick(deps, as_mapping(adapters))
+        except Exception:
+            log.exception("the %s tick failed", name)
+    return done
 
 
 async def _step(name: str, work: Awaitable[None]) -> None:
@@ -393,6 +271,7 @@ async def run_clock_async(
     deps: Deps,
     adapters: Mapping[str, ChatAdapter] | Iterable[ChatAdapter] | None,
     *,
+    jobs: ClockJobs,
     stop: asyncio.Event | None = None,
     sweep_seconds: float = SWEEP_SECONDS,
     tally_seconds: float = TALLY_SECONDS,
@@ -413,13 +292,10 @@ async def run_clock_async(
     scheduler = AsyncIOScheduler(timezone="UTC")  # the default in-memory job store only
 
     async def sweep() -> None:
-        await sweep_once(deps, by_platform, grace=grace)
+        await sweep_once(deps, by_platform, jobs=jobs, grace=grace)
 
     async def tallies() -> None:
-        try:
-            await flush_tallies(deps, by_platform)
-        except Exception:
-            log.exception("tally flush failed")
+        await tick_once(deps, by_platform, jobs=jobs)
 
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 30}
     scheduler.add_job(sweep, "interval", seconds=sweep_seconds, id="sweep",

@@ -1,8 +1,9 @@
 """Command registry and dispatch.
 
 Features register commands (`/persona ask …`, typed text in Teams, the playground box) and
-actions (button clicks, by `action_id`) on a `Registry`. `Core.handle` turns one `Inbound`
-into the list of `Reply` objects to send; adapters do the sending.
+actions (button clicks, by `action_id`) on a `Registry`. `Core.prepare` matches one
+`Inbound` once (a `Turn`, with its placeholder), `Core.execute` runs its handler and returns
+the `Reply` objects to send; `bot/turn.py` runs a whole turn for the adapters.
 
 Dispatch order (documented, like python-telegram-bot's):
 1. `action` inbounds go to the action whose id equals `action_id` or is its prefix up to ':'
@@ -20,7 +21,9 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from bot.clock import ClockJobs
 from bot.deps import Deps
 from bot.messages import Address, Inbound, Reply, error_reply
 from persona_store.suggest import close_matches
@@ -39,6 +42,9 @@ class Context:
     deps: Deps
     workspace_id: int
     command: str = ""
+    # what the placeholder step found (the resolved persona), so the handler of the same
+    # turn does not look it up again
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def user_id(self) -> str:
@@ -52,7 +58,7 @@ class Context:
 HandlerResult = Reply | list[Reply]
 Handler = Callable[[Context], Awaitable[HandlerResult]]
 Progress = Callable[[Context], Awaitable[Reply | None]]
-# Called after an adapter posted a Reply carrying meta["track"] = "KIND:REF" (e.g. "survey:42"):
+# Called after an adapter posted a Reply carrying `track=Track(KIND, REF)` (a survey):
 # (deps, workspace_id, ref, address, message_id). Lets features remember platform message ids.
 PostedHook = Callable[[Deps, int, str, Address, str], Awaitable[None]]
 # Text no command or phrase matched: (text, deps, workspace_id) -> the command's args, or None.
@@ -95,6 +101,7 @@ class Registry:
     phrases: list[Phrase] = field(default_factory=list)
     posted_hooks: dict[str, PostedHook] = field(default_factory=dict)
     fallbacks: list[tuple[Fallback, str]] = field(default_factory=list)
+    clock: ClockJobs = field(default_factory=ClockJobs)  # sweeps and ticks of the clock
 
     def command(
         self,
@@ -186,8 +193,29 @@ def strip_command_prefix(text: str) -> str:
     return re.sub(r"^/?persona\b\s*", "", text, flags=re.IGNORECASE)
 
 
+SORRY = "Sorry, something went wrong on my side. Please try again."
+
+
+@dataclass
+class Turn:
+    """One inbound, prepared once: its workspace, what it matched, the placeholder to show
+    while the handler runs ("Asking Maya…"), or the refusal that answers it at once."""
+
+    inbound: Inbound
+    workspace_id: int | None = None
+    handler: Handler | None = None
+    context: Context | None = None
+    placeholder: Reply | None = None
+    refusal: Reply | None = None
+
+    @property
+    def name(self) -> str:
+        return self.context.command if self.context else ""
+
+
 class Core:
-    """Turns Inbounds into Replies. Platform-neutral; adapters call `progress` then `handle`."""
+    """Turns Inbounds into Replies. Platform-neutral: `prepare` once, then `execute`
+    (`bot/turn.py` runs the whole turn for adapters)."""
 
     def __init__(self, deps: Deps, registry: Registry) -> None:
         self.deps = deps
@@ -243,34 +271,42 @@ class Core:
             '"what would Maya think about …?"'
         )
 
-    async def progress(self, inbound: Inbound) -> Reply | None:
-        """A placeholder ("Asking Maya…") for slow work, or None when the answer is quick."""
-        found = await self._context(inbound)
-        if isinstance(found, Reply):
-            return None
-        _, progress, ctx = found
-        return await progress(ctx) if progress else None
-
-    async def handle(self, inbound: Inbound) -> list[Reply]:
-        found = await self._context(inbound)
-        if isinstance(found, Reply):
-            return [found]
-        handler, _, ctx = found
+    async def prepare(self, inbound: Inbound) -> Turn:
+        """Workspace, parse (and fallbacks), and the placeholder, once per inbound. Never
+        raises: a failure here becomes the turn's apology."""
         try:
-            result = await handler(ctx)
+            found = await self._context(inbound)
+            if isinstance(found, Reply):
+                return Turn(inbound, refusal=found)
+            handler, progress, ctx = found
+            placeholder = await progress(ctx) if progress else None
         except Exception:
-            log.exception("handler %s failed for %r", ctx.command, inbound.text[:200])
-            return [error_reply("Sorry, something went wrong on my side. Please try again.")]
+            log.exception("preparing %r failed", inbound.text[:200])
+            return Turn(inbound, refusal=error_reply(SORRY))
+        return Turn(inbound, ctx.workspace_id, handler, ctx, placeholder)
+
+    async def execute(self, turn: Turn) -> list[Reply]:
+        """Run the turn's handler: the one error net of every platform. Never raises."""
+        if turn.handler is None or turn.context is None:
+            return [turn.refusal or error_reply(SORRY)]
+        try:
+            result = await turn.handler(turn.context)
+        except Exception:
+            log.exception("handler %s failed for %r", turn.name, turn.inbound.text[:200])
+            return [error_reply(SORRY)]
         return result if isinstance(result, list) else [result]
 
+    async def handle(self, inbound: Inbound) -> list[Reply]:
+        """prepare + execute, for callers that show no placeholder (terminal, tests)."""
+        return await self.execute(await self.prepare(inbound))
+
     async def posted(self, reply: Reply, address: Address, message_id: str) -> None:
-        """Adapters call this after `send` for every reply with `meta["track"]`, passing the
-        platform message id (Slack ts, Teams activity id), so e.g. a survey's live tally
-        can later `update` that message. Never raises."""
-        track = reply.meta.get("track")
-        if not track or not message_id:
+        """Called after `send` for every reply with a `track`, with the platform message id
+        (Slack ts, Teams activity id), so e.g. a survey's live tally can later `update`
+        that message. Never raises."""
+        if reply.track is None or not message_id:
             return
-        kind, _, ref = track.partition(":")
+        kind, ref = reply.track.kind, reply.track.ref
         hook = self.registry.posted_hooks.get(kind)
         if hook is None:
             return

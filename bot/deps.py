@@ -12,6 +12,7 @@ from typing import ParamSpec, TypeVar
 
 from bot.answering.base import Answerer
 from bot.settings import Settings, normalise_database_url
+from persona_store.repositories import Repositories
 from persona_store.store import Store
 
 P = ParamSpec("P")
@@ -40,11 +41,14 @@ class Deps:
     # suits the database (`db_workers`).
     executor: ThreadPoolExecutor = field(init=False, repr=False)
     panel_concurrency: int = 4
+    # the core's repositories, built once over the store's sessions
+    repos: Repositories = field(init=False, repr=False)
     # Set in the web process (adapters/server.py): called with (workspace id, survey id)
     # after a vote left the posted tally behind, to send it once the rate limit allows.
     tally_followup: Callable[[int, int], None] | None = None
 
     def __post_init__(self) -> None:
+        self.repos = Repositories.over(self.store.sessions)
         workers = db_workers(self.settings.database_url)
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="db")
 

@@ -59,6 +59,9 @@ class Button:
     value: str = ""
     style: Literal["primary", "danger"] | None = None
     url: str | None = None  # link buttons open a URL instead of calling back
+    # where the platform has a message box (the playground), the click puts this text in
+    # it instead of calling back ("ask sam "); elsewhere it is an ordinary action
+    compose: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,15 @@ class Card:
 
 
 @dataclass(frozen=True)
+class Track:
+    """A posted message the core must find again (a survey's live tally): once the adapter
+    knows the platform's message id, the feature registered for `kind` is told `ref`."""
+
+    kind: str
+    ref: str
+
+
+@dataclass(frozen=True)
 class Reply:
     """What the bot says. `text` is always a complete plain-text version (notification
     fallback, terminal output, screen readers)."""
@@ -105,6 +117,9 @@ class Reply:
     ephemeral: bool = False  # only the person who asked sees it (Slack ephemeral)
     shareable: bool = False  # offer a "Share in channel" button
     is_error: bool = False  # a friendly refusal: nothing was changed
+    replaces: str | None = None  # the platform message id this reply updates in place
+    track: Track | None = None  # tell the core this message's id once it is posted
+    # informational keys (persona slug, survey id) for renderers and tests; never routing
     meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 

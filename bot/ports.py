@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from aiohttp import web
-
 from bot.messages import Address, Reply
 
 
@@ -16,8 +14,6 @@ class ChatAdapter(Protocol):
     id) so the message can be updated later, e.g. a live survey tally."""
 
     platform: str
-
-    def routes(self) -> list[web.RouteDef]: ...
 
     async def send(self, address: Address, reply: Reply) -> str: ...
 

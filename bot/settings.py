@@ -9,18 +9,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from persona_store.db import normalise_database_url
+
 DEFAULT_DATABASE_URL = "sqlite:///personabot.db"
-
-
-def normalise_database_url(url: str) -> str:
-    """Accept the URLs people paste from Heroku-style hosts and pick our drivers.
-
-    `postgres://` and `postgresql://` become `postgresql+psycopg://` (psycopg 3)."""
-    url = url.strip()
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
 
 
 @dataclass(frozen=True)

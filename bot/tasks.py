@@ -7,6 +7,7 @@ on shutdown, so no answer is silently dropped when the web process stops.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Coroutine
 from typing import Any
@@ -45,3 +46,37 @@ class BackgroundTasks:
             task.cancel()
         if still:
             await asyncio.gather(*still, return_exceptions=True)
+
+
+class AckFirst:
+    """Acks before slow work: a request handler counts itself in (`serving`), and work
+    spawned after an ack waits (`quiet`) while other requests still wait for theirs, at
+    most `max_wait`, so a burst of 100 commands is acked as fast as a bare app would,
+    and the answers follow."""
+
+    def __init__(self, max_wait: float = 0.5) -> None:
+        self.max_wait = max_wait
+        self.in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def busy(self) -> bool:
+        """Another request is waiting for its ack (the caller counts itself)."""
+        return self.in_flight > 1
+
+    def enter(self) -> None:
+        self.in_flight += 1
+        self._idle.clear()
+
+    def leave(self) -> None:
+        self.in_flight -= 1
+        if self.in_flight <= 0:
+            self.in_flight = 0
+            self._idle.set()
+
+    async def quiet(self) -> None:
+        if self._idle.is_set():
+            return
+        # a steady stream of requests: slow work may not wait forever
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), self.max_wait)

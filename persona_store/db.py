@@ -8,7 +8,17 @@ import time
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.settings import normalise_database_url
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs people paste from Heroku-style hosts and pick our drivers.
+
+    `postgres://` and `postgresql://` become `postgresql+psycopg://` (psycopg 3)."""
+    url = url.strip()
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
 
 # Ids are INTEGER columns: a bigger number (typed by a person) names no row and must not
 # reach the database (PostgreSQL refuses it, SQLite overflows past 2**63).

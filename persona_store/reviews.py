@@ -52,7 +52,7 @@ class ReviewStore:
 
     @classmethod
     def of(cls, store: Any) -> ReviewStore:
-        return cls(store._sessions)
+        return cls(store.sessions)
 
     def due(self, now: datetime, workspace_id: int | None = None) -> list[ReviewDue]:
         """Personas whose review is due (last review + interval, or flagged), not snoozed."""

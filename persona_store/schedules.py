@@ -111,7 +111,7 @@ class DigestStore:
 
     @classmethod
     def of(cls, store: Any) -> DigestStore:
-        return cls(store._sessions)
+        return cls(store.sessions)
 
     def subscribe(
         self,
@@ -285,7 +285,7 @@ class DeliveryStore:
 
     @classmethod
     def of(cls, store: Any) -> DeliveryStore:
-        return cls(store._sessions)
+        return cls(store.sessions)
 
     def claim(
         self,

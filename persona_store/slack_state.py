@@ -118,14 +118,14 @@ class SlackStore:
         self._sessions = sessions
 
     @classmethod
-    def for_store(cls, store: Any) -> SlackStore:
+    def of(cls, store: Any) -> SlackStore:
         """Share the persona Store's sessions (same database, same pool)."""
-        return cls(store._sessions)
+        return cls(store.sessions)
 
     @staticmethod
     def engine_of(store: Any) -> Any:
         """The persona Store's engine, for slack_sdk's own SQLAlchemy installation store."""
-        return store._sessions.kw["bind"]
+        return store.sessions.kw["bind"]
 
     # -- event de-duplication ------------------------------------------------------------
     def claim_event(self, workspace_id: int, event_id: str) -> bool:

@@ -71,6 +71,11 @@ class Store:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """The session factory the other repositories share (`Repositories.over`)."""
+        return self._sessions
+
     # -- health --------------------------------------------------------------------------
     def ping(self) -> bool:
         with self._sessions() as s:

@@ -46,7 +46,7 @@ class SurveyRecovery:
 
     @classmethod
     def of(cls, store: Any) -> SurveyRecovery:
-        return cls(store._sessions)
+        return cls(store.sessions)
 
     def results_to_post(
         self,

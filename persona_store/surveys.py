@@ -56,7 +56,7 @@ class SurveyStore:
     @classmethod
     def of(cls, store: Any) -> SurveyStore:
         """The survey store sharing a `persona_store.Store`'s sessions."""
-        return cls(store._sessions)
+        return cls(store.sessions)
 
     # -- reading --------------------------------------------------------------------------
     def _view(self, s: Session, sv: Survey, *, counted: bool = True) -> SurveyView:

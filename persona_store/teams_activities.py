@@ -47,8 +47,8 @@ class TeamsActivityLog:
         self._sessions = sessions
 
     @classmethod
-    def for_store(cls, store: Any) -> TeamsActivityLog:
-        return cls(store._sessions)
+    def of(cls, store: Any) -> TeamsActivityLog:
+        return cls(store.sessions)
 
     def seen(self, workspace_id: int, conversation_id: str, activity_id: str) -> bool:
         """Whether the activity was already acted on (claimed), by any web process."""

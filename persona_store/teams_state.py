@@ -97,9 +97,9 @@ class TeamsStore:
         self._sessions = sessions
 
     @classmethod
-    def for_store(cls, store: Any) -> TeamsStore:
+    def of(cls, store: Any) -> TeamsStore:
         """Share the persona Store's sessions (same database, same pool)."""
-        return cls(store._sessions)
+        return cls(store.sessions)
 
     def save(
         self,

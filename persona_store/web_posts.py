@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     delete,
     func,
+    or_,
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
@@ -32,7 +33,8 @@ KEEP_PER_CONVERSATION = 500
 
 
 class WebPost(Base):
-    """One message in a playground conversation: role "user" (typed) or "bot"."""
+    """One message in a playground conversation: role "user" (typed) or "bot". A bot
+    message with a `user_id` is private to that browser ("only you see this")."""
 
     __tablename__ = "web_posts"
     __table_args__ = (Index("ix_web_posts_conv_seq", "workspace_id", "conversation_id", "seq"),)
@@ -73,9 +75,9 @@ class WebPostStore:
         self._sessions = sessions
 
     @classmethod
-    def for_store(cls, store: Any) -> WebPostStore:
+    def of(cls, store: Any) -> WebPostStore:
         """Share the persona Store's sessions (same database, same pool)."""
-        return cls(store._sessions)
+        return cls(store.sessions)
 
     @staticmethod
     def _next_seq(s: Session, workspace_id: int, conversation_id: str) -> int:
@@ -130,10 +132,19 @@ class WebPostStore:
             return _view(row)
 
     def after(
-        self, workspace_id: int, conversation_id: str, after_seq: int = 0, *, limit: int = 50
+        self,
+        workspace_id: int,
+        conversation_id: str,
+        after_seq: int = 0,
+        *,
+        limit: int = 50,
+        viewer: str | None = None,
     ) -> list[WebPostView]:
         """Messages added or changed since `after_seq`, oldest first (at most `limit`, the
-        newest ones when there are more)."""
+        newest ones when there are more). Private bot messages only for their `viewer`."""
+        visible = or_(WebPost.role != "bot", WebPost.user_id.is_(None))
+        if viewer:
+            visible = or_(visible, WebPost.user_id == viewer)
         with self._sessions() as s:
             rows = s.scalars(
                 select(WebPost)
@@ -141,6 +152,7 @@ class WebPostStore:
                     WebPost.workspace_id == workspace_id,
                     WebPost.conversation_id == conversation_id,
                     WebPost.seq > after_seq,
+                    visible,
                 )
                 .order_by(WebPost.seq.desc())
                 .limit(limit)

@@ -39,7 +39,7 @@ class WorkspaceInfo:
 
 
 def list_workspaces(store: Any) -> list[WorkspaceInfo]:
-    sessions: sessionmaker[Session] = store._sessions
+    sessions: sessionmaker[Session] = store.sessions
     with sessions() as s:
         rows = s.execute(select(Workspace.id, Workspace.name).order_by(Workspace.id)).all()
         links: dict[int, list[str]] = {}
@@ -79,7 +79,7 @@ def _match(s: Session, ref: str) -> list[int]:
 def find_workspace(store: Any, ref: str) -> int:
     """The id of the one workspace `ref` names; WorkspaceRefError otherwise."""
     ref = ref.strip()
-    sessions: sessionmaker[Session] = store._sessions
+    sessions: sessionmaker[Session] = store.sessions
     with sessions() as s:
         found = _match(s, ref) if ref else []
     if len(found) == 1:

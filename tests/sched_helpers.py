@@ -7,22 +7,44 @@ import asyncio
 import contextlib
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from aiohttp import web
-
+from bot import clock
 from bot.answering.base import Answer, Reason
-from bot.clock import sweep_once
 from bot.commands import Core, Registry
 from bot.deps import Deps
+from bot.features.survey_sweep import flush_tallies
 from bot.messages import Address, Inbound, Reply
 from bot.ports import DeliveryError
+from bot.schedule import DEFAULT_GRACE
 from persona_store import Store
 from persona_store.spec import PersonaSpec
 from persona_store.views import PersonaView
 from tests.conftest import make_deps
 
 CHANNEL = Address(platform="web", workspace="local", conversation_id="C-general")
+
+
+def clock_jobs() -> clock.ClockJobs:
+    """The clock's sweeps and ticks as the features register them."""
+    from bot.features import build_registry
+
+    return build_registry().clock
+
+
+async def sweep_once(
+    deps: Deps,
+    adapters: Any,
+    now: datetime | None = None,
+    *,
+    grace: timedelta = DEFAULT_GRACE,
+) -> clock.SweepReport:
+    """`bot.clock.sweep_once` with every feature's sweeps."""
+    return await clock.sweep_once(deps, adapters, now, jobs=clock_jobs(), grace=grace)
+
+
+__all__ = ["flush_tallies", "sweep_once"]
 
 
 @dataclass
@@ -64,9 +86,6 @@ class RecordingAdapter:
     updated: list[tuple[Address, str, Reply]] = field(default_factory=list)
     fail: set[str] = field(default_factory=set)
     transient: set[str] = field(default_factory=set)
-
-    def routes(self) -> list[web.RouteDef]:
-        return []
 
     async def send(self, address: Address, reply: Reply) -> str:
         if address.conversation_id in self.fail:

@@ -190,3 +190,38 @@ async def test_a_post_stored_while_a_command_runs_still_appears(
             )
         finally:
             await browser.close()
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)])
+async def test_new_card_buttons_clear_the_composer_and_ask_again_fills_the_box(
+    server: tuple[str, WebAdapter],
+    browser_type_launch_args: dict[str, Any],
+    tmp_path: Path,
+    width: int,
+    height: int,
+) -> None:
+    """After an answer auto-scrolls into view, the box pinned to the bottom does not cover
+    the new card's buttons; "Ask Maya another question" puts `ask maya ` into the box."""
+    url, _ = server
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(**browser_type_launch_args)
+        try:
+            page = await browser.new_page(viewport={"width": width, "height": height})
+            await page.goto(url + "/")
+            box = page.get_by_label("Message")
+            for question in ("list", "what would Maya think about raising prices 20%?"):
+                await box.fill(question)
+                await box.press("Enter")
+            again = page.get_by_role("link", name="Ask Maya another question").last
+            await expect(again).to_be_visible(timeout=30_000)
+            await page.wait_for_timeout(800)  # the smooth scroll settles
+            await page.screenshot(path=str(tmp_path / f"playground-{width}x{height}.png"))
+            composer = await page.locator("#composer").bounding_box()
+            buttons = await again.locator("xpath=..").bounding_box()  # the card's actions row
+            assert composer is not None and buttons is not None
+            assert buttons["y"] + buttons["height"] <= composer["y"], (buttons, composer)
+            await again.click()
+            await expect(box).to_have_value("ask maya ")
+            await expect(box).to_be_focused()
+        finally:
+            await browser.close()

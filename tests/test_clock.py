@@ -10,7 +10,7 @@ import logging
 import threading
 from datetime import UTC, datetime, timedelta
 
-from bot.clock import flush_tallies, run_clock_async, sweep_once
+from bot.clock import run_clock_async
 from bot.deps import Deps
 from bot.features import digest as digest_feature
 from bot.features import personas as personas_feature
@@ -25,10 +25,13 @@ from tests.sched_helpers import (
     FixedAnswerer,
     RecordingAdapter,
     click,
+    clock_jobs,
     command,
     core_with,
     deps_for,
+    flush_tallies,
     seed,
+    sweep_once,
 )
 from tests.sched_helpers import kill_clock_mid_send as kill_clock_in_send
 
@@ -259,7 +262,7 @@ async def test_end_to_end_subscribe_digest_vote_close(sqlite_store: Store) -> No
     first, update = await core.handle(
         click("survey.vote", survey_card.choices[0].value, user="U1", address=channel)
     )
-    assert update.meta["update_message_id"] == message_id
+    assert update.replaces == message_id
     for user in ("U2", "U3"):
         await core.handle(click("survey.vote", survey_card.choices[1].value, user=user,
                                 address=channel))  # fmt: skip
@@ -291,7 +294,9 @@ async def test_clock_starts_and_stops_cleanly(sqlite_store: Store) -> None:
     adapter = RecordingAdapter()
     deps = deps_for(sqlite_store, Clock(datetime.now(UTC)))
     stop = asyncio.Event()
-    task = asyncio.create_task(run_clock_async(deps, [adapter], stop=stop, tally_seconds=0.05))
+    task = asyncio.create_task(
+        run_clock_async(deps, [adapter], jobs=clock_jobs(), stop=stop, tally_seconds=0.05)
+    )
     for _ in range(200):
         if adapter.sent:
             break
@@ -322,7 +327,7 @@ async def test_end_to_end_through_the_playground_adapter(sqlite_store: Store) ->
     report = await sweep_once(deps, {"web": web_adapter}, clock.now)
     assert len(report.posted) == 1
     ws = sqlite_store.default_workspace_id()
-    posts = WebPostStore.for_store(sqlite_store)
+    posts = WebPostStore.of(sqlite_store)
     [post] = posts.after(ws, "playground")
     # A daily schedule titles its post by its cadence, card and text alike.
     assert post.body["text"].startswith("Persona of the day: Maya Chen")
@@ -417,7 +422,7 @@ async def test_post_left_unfinished_by_a_killed_clock_is_posted_once(store: Stor
     report = await sweep_once(deps1, {"web": web1}, next_minute)
     assert not report.posted and not DigestStore.of(store).due(next_minute)
     ws = store.default_workspace_id()
-    [post] = WebPostStore.for_store(store).after(ws, "playground")
+    [post] = WebPostStore.of(store).after(ws, "playground")
     assert "Persona of the week: Maya Chen" in post.body["text"]
     assert DeliveryStore.of(store).list("digest") == [
         ("digest", "web:local:playground", "2026-W48", "sent")

@@ -11,13 +11,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.clock import sweep_once
 from bot.features.digest import QOTW_BEFORE_NEXT
 from persona_store import Store
 from persona_store.schedules import DigestStore
 from persona_store.scheduling_models import Survey
 from persona_store.surveys import SurveyStore, SurveyView
-from tests.sched_helpers import Clock, RecordingAdapter, deps_for, seed
+from tests.sched_helpers import Clock, RecordingAdapter, deps_for, seed, sweep_once
 
 CHANNEL = "C-daily"
 

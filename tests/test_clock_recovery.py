@@ -26,7 +26,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.clock import sweep_once
 from bot.features import surveys as survey_feature
 from bot.messages import Address, Reply
 from persona_store import Store
@@ -45,6 +44,7 @@ from tests.sched_helpers import (
     kill_clock_after,
     kill_clock_mid_send,
     seed,
+    sweep_once,
 )
 
 OPENED = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -205,7 +205,7 @@ async def test_survey_closed_in_its_own_conversation_is_not_posted_again_by_the_
     deps = deps_for(sqlite_store, Clock(OPENED + timedelta(hours=1)))
     core = core_with(deps, survey_feature)
     [final, update] = await core.handle(command(f"survey close {survey.id}", user="U0"))
-    assert final.text.startswith("Final results") and update.meta["update_message_id"] == "m0"
+    assert final.text.startswith("Final results") and update.replaces == "m0"
     adapter = RecordingAdapter()
     for minutes in (1, 2):
         now = OPENED + timedelta(hours=1, minutes=minutes)

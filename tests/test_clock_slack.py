@@ -11,11 +11,10 @@ from typing import Any
 
 import pytest
 
-from bot.clock import flush_tallies, sweep_once
 from persona_store import Store
 from persona_store.schedules import DigestStore
 from tests.fakes.slack_env import SlackEnv, add_persona, slack_env
-from tests.sched_helpers import Clock, FixedAnswerer
+from tests.sched_helpers import Clock, FixedAnswerer, flush_tallies, sweep_once
 
 
 @pytest.fixture

@@ -9,11 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.clock import sweep_once
 from persona_store import Store
 from persona_store.schedules import DigestStore
 from tests.fakes.teams_env import TeamsEnv, teams_env
-from tests.sched_helpers import Clock, FixedAnswerer, seed
+from tests.sched_helpers import Clock, FixedAnswerer, seed, sweep_once
 
 
 @pytest.fixture

@@ -84,12 +84,10 @@ async def test_over_long_question_is_refused_politely(core) -> None:  # type: ig
     [reply] = await say(c, "ask maya " + "why " * 300)
     assert reply.is_error and "1,000" in reply.text
     assert answerer.calls == []
-    assert (
-        await c.progress(
-            Inbound(kind="command", text="ask maya " + "x" * 1200, user_id="U1", address=ADDRESS)
-        )
-        is None
+    turn = await c.prepare(
+        Inbound(kind="command", text="ask maya " + "x" * 1200, user_id="U1", address=ADDRESS)
     )
+    assert turn.placeholder is None
 
 
 async def test_the_limit_the_refusal_names_is_the_limit_applied(core) -> None:  # type: ignore[no-untyped-def]
@@ -112,9 +110,9 @@ async def test_natural_question_answers_with_citation_and_freshness(core) -> Non
         user_id="U1",
         address=ADDRESS,
     )
-    placeholder = await c.progress(inbound)
-    assert placeholder is not None and placeholder.text == "Asking Maya…"
-    [reply] = await c.handle(inbound)
+    turn = await c.prepare(inbound)
+    assert turn.placeholder is not None and turn.placeholder.text == "Asking Maya…"
+    [reply] = await c.execute(turn)
     assert answerer.calls == [("maya", "a 20% price rise")]
     assert reply.shareable and not reply.is_error
     card = reply.cards[0]
@@ -141,9 +139,9 @@ async def test_natural_question_answers_with_citation_and_freshness(core) -> Non
 async def test_a_question_naming_one_persona_is_asked_of_them(core, text: str, slug: str) -> None:  # type: ignore[no-untyped-def]
     c, answerer = core
     inbound = Inbound(kind="message", text=text, user_id="U1", address=ADDRESS)
-    placeholder = await c.progress(inbound)
-    assert placeholder is not None and placeholder.text.startswith("Asking ")
-    [reply] = await c.handle(inbound)
+    turn = await c.prepare(inbound)
+    assert turn.placeholder is not None and turn.placeholder.text.startswith("Asking ")
+    [reply] = await c.execute(turn)
     assert not reply.is_error
     assert answerer.calls == [(slug, text.strip())]
 
@@ -263,3 +261,33 @@ async def test_ask_without_a_question_shows_the_example_as_code(core) -> None:  
     c, _ = core
     [reply] = await say(c, "ask maya")
     assert reply.is_error and "Try: `ask maya Should we drop the free tier?`" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "lookups", "name_reads"),
+    [
+        ("ask maya Should we raise prices?", 1, 1),  # names: is "maya Should" a full name?
+        ("Does Sam care about keyboard shortcuts?", 1, 1),
+    ],
+)
+async def test_one_turn_dispatches_once_and_resolves_the_persona_once(
+    core, monkeypatch: pytest.MonkeyPatch, text: str, lookups: int, name_reads: int
+) -> None:  # type: ignore[no-untyped-def]
+    """The placeholder ("Asking Sam…") and the answer come from one prepared turn: the
+    persona is looked up once, and a question naming a persona reads the names once."""
+    c, answerer = core
+    calls: list[str] = []
+    store = c.deps.store
+    for method in ("lookup", "persona_names"):
+        real = getattr(store, method)
+
+        def counted(*args, _real=real, _name=method, **kwargs):  # type: ignore[no-untyped-def]
+            calls.append(_name)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(store, method, counted)
+    turn = await c.prepare(Inbound(kind="message", text=text, user_id="U1", address=ADDRESS))
+    assert turn.placeholder is not None and turn.placeholder.text.startswith("Asking ")
+    [reply] = await c.execute(turn)
+    assert not reply.is_error and len(answerer.calls) == 1
+    assert calls.count("lookup") == lookups and calls.count("persona_names") == name_reads

@@ -7,12 +7,21 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from bot.clock import sweep_once
+from adapters.slack.inbound import mentions_in, to_plain
 from bot.features import reminders as reminder_feature
-from bot.messages import Address
+from bot.messages import Address, Inbound
 from persona_store import Store
 from persona_store.surveys import SurveyPlace, SurveyStore
-from tests.sched_helpers import Clock, RecordingAdapter, click, command, core_with, deps_for, seed
+from tests.sched_helpers import (
+    Clock,
+    RecordingAdapter,
+    click,
+    command,
+    core_with,
+    deps_for,
+    seed,
+    sweep_once,
+)
 
 SLACK = Address(platform="slack", workspace="T1", conversation_id="C-general")
 # Reviewed 2026-08-01, every 90 days: due 2026-10-30.
@@ -111,12 +120,18 @@ async def test_no_owner_goes_to_admin_channel(sqlite_store: Store) -> None:
     assert address.conversation_id == "C-admin" and "has no owner" in reply.text
 
 
+def slack_command(raw: str, *, user: str) -> Inbound:
+    """A slash command as the Slack adapter hands it over: markup made plain, mentions
+    resolved into `Inbound.mentions` (the core never reads `<@U…>`)."""
+    return replace(command(to_plain(raw), user=user, address=SLACK), mentions=mentions_in(raw))
+
+
 async def test_owner_and_reviewed_commands(sqlite_store: Store) -> None:
     setup(sqlite_store)
     core = core_with(deps_for(sqlite_store), reminder_feature)
 
     async def say(text: str) -> str:
-        [reply] = await core.handle(command(text, user="UME", address=SLACK))
+        [reply] = await core.handle(slack_command(text, user="UME"))
         return ("ERROR: " if reply.is_error else "") + reply.text
 
     assert "slack:U1" in await say("owner maya <@U1|alice>")
@@ -142,7 +157,7 @@ async def test_owner_from_a_slack_mention_uses_the_user_id(sqlite_store: Store) 
     assert not reply.is_error and "slack:U0ALICE" in reply.text
     [unknown] = await core.handle(command("owner maya @bob", user="UME", address=SLACK))
     assert unknown.is_error  # a bare name Slack didn't resolve is not a user id
-    [bare] = await core.handle(command("owner maya @U0BOB", user="UME", address=SLACK))
+    [bare] = await core.handle(slack_command("owner maya <@U0BOB>", user="UME"))
     assert "slack:U0BOB" in bare.text
 
 

@@ -71,7 +71,7 @@ def test_survey_messages_golden() -> None:
     closed = replace(SURVEY, status="closed", prediction_correct=False, evidence_id=9)
     assert_golden("sched/survey_results.json", asdict(results_reply(closed)))
     update = tally_update(SURVEY)
-    assert update.meta["update_message_id"] == SURVEY.message_id and "track" not in update.meta
+    assert update.replaces == SURVEY.message_id and update.track is None
     assert vote_ack(SURVEY, 0, "changed").text.startswith("Changed your answer to \u201cYes\u201d")
     assert "anonymous" in vote_ack(SURVEY, 0, "new").text
     assert bar(7, 10) == "\u2588" * 7 + "\u2591" * 3 and bar(0, 0) == "\u2591" * 10

@@ -274,6 +274,23 @@ async def test_busy_database_acks_empty_then_shows_placeholder_and_answer(env: S
     assert answer["replace_original"] is True and "Maya Chen" in all_text(answer["blocks"])
 
 
+async def test_in_a_burst_acks_go_first_and_the_work_follows(env: SlackEnv) -> None:
+    """While another request waits for its ack, a command is acked empty at once and its
+    turn (database, placeholder, answer) waits until the acks are out."""
+    pacing = env.adapter.flows.pacing
+    pacing.enter()  # another request is being acked
+    status, body, _ = await env.slack.command("ask maya Should we raise prices?")
+    assert status == 200 and body == ""
+    await asyncio.sleep(0.2)
+    assert env.api.responses() == [] and env.answerer.calls == []  # nothing yet
+    pacing.leave()
+    await env.api.wait_for("response_url", 2)
+    await env.settle()
+    placeholder, answer = env.api.responses()
+    assert placeholder["text"] == "Asking Maya…" and placeholder["response_type"] == "ephemeral"
+    assert answer["replace_original"] is True and "Maya Chen" in all_text(answer["blocks"])
+
+
 async def test_bolt_does_not_read_slack_variables_behind_our_settings(
     sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

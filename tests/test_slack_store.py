@@ -11,7 +11,7 @@ from persona_store.slack_state import SlackStore
 
 
 def test_event_is_claimed_once_even_by_racing_processes(store: Store) -> None:
-    state = SlackStore.for_store(store)
+    state = SlackStore.of(store)
     ws = store.workspace_id("slack", "T1")
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda _: state.claim_event(ws, "Ev0RACE"), range(16)))
@@ -23,7 +23,7 @@ def test_event_is_claimed_once_even_by_racing_processes(store: Store) -> None:
 
 
 def test_shares_are_scoped_by_workspace(store: Store) -> None:
-    state = SlackStore.for_store(store)
+    state = SlackStore.of(store)
     mine = store.workspace_id("slack", "T1")
     other = store.workspace_id("slack", "T2")
     assert mine != other
@@ -34,7 +34,7 @@ def test_shares_are_scoped_by_workspace(store: Store) -> None:
 
 
 def test_pending_answer_is_finished_by_exactly_one_caller(store: Store) -> None:
-    state = SlackStore.for_store(store)
+    state = SlackStore.of(store)
     ws = store.workspace_id("slack", "T1")
     pid = state.add_pending(
         ws, team_id="T1", channel="C1", user_id="U1", kind="message", text="ask maya x", ts="1.2"

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.features import personas as personas_feature
 from bot.features import surveys as survey_feature
 from bot.features.surveys import parse_create, pick_option
-from bot.messages import Address
+from bot.messages import Address, Track
 from persona_store import Store, create_engine_for, session_factory
 from persona_store.migrate import upgrade
 from persona_store.schedules import DeliveryStore
@@ -190,7 +190,7 @@ async def test_chat_flow_vote_tally_close_evidence(sqlite_store: Store) -> None:
     survey_id = int(created.meta["survey_id"])
     card = created.cards[0]
     assert [c.value for c in card.choices] == [f"{survey_id}:{i}" for i in range(3)]
-    assert created.meta["track"] == f"survey:{survey_id}"
+    assert created.track == Track("survey", str(survey_id))
     # The adapter reports the posted message id back through the core.
     await core.posted(created, CHANNEL, "ts-123")
     ss = SurveyStore.of(sqlite_store)
@@ -199,7 +199,7 @@ async def test_chat_flow_vote_tally_close_evidence(sqlite_store: Store) -> None:
     # First vote: ack + a tally update of the posted message.
     replies = await core.handle(click("survey.vote", f"{survey_id}:0", user="U1"))
     assert replies[0].ephemeral and "Yes" in replies[0].text
-    assert replies[1].meta["update_message_id"] == "ts-123"
+    assert replies[1].replaces == "ts-123"
     assert replies[1].cards[0].choices[0].count == 1
     # Second vote within 2 s: no update now (rate limit), message left dirty for the flush.
     clock.now += timedelta(seconds=1)
@@ -219,7 +219,7 @@ async def test_chat_flow_vote_tally_close_evidence(sqlite_store: Store) -> None:
     [refused] = await core.handle(command(f"survey close {survey_id}", user="U7"))
     assert refused.is_error
     final, posted = await core.handle(command(f"survey close {survey_id}", user="OWNER"))
-    assert posted.meta["update_message_id"] == "ts-123" and not posted.cards[0].choices
+    assert posted.replaces == "ts-123" and not posted.cards[0].choices
     assert not final.is_error and "Final results" in final.text and "n=2" in final.text
     assert "predicted Yes: wrong" in final.text
     persona = sqlite_store.get(ws, "maya")

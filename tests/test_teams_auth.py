@@ -23,7 +23,6 @@ from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 from adapters.teams.app import TeamsAdapter
 from adapters.teams.connectors import CachingBotFrameworkAuthentication
 from adapters.teams.logins import Logins
-from bot.clock import sweep_once
 from bot.messages import Address, Reply
 from bot.ports import DeliveryError
 from bot.tasks import BackgroundTasks
@@ -44,6 +43,7 @@ from tests.fakes.teams_env import (
     TeamsEnv,
     teams_env,
 )
+from tests.sched_helpers import sweep_once
 from tests.test_features import ScriptedAnswerer
 from tests.test_teams_clock import next_monday_0900_berlin
 from tests.test_teams_http import card_of, executes, texts

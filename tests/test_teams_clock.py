@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.clock import flush_tallies, sweep_once
 from persona_store import Store
 from tests.fakes.slack_env import add_persona
 from tests.fakes.teams_env import CHANNEL_CONV, PERSONAL_CONV, TEAM_ID, TeamsEnv, teams_env
+from tests.sched_helpers import flush_tallies, sweep_once
 from tests.test_teams_http import card_of, executes, texts
 
 

@@ -15,10 +15,9 @@ from botbuilder.schema import Activity
 
 from adapters.teams.inbound import message_inbound, message_text
 from adapters.teams.mentions import convert
-from bot.clock import sweep_once
 from persona_store import Store
 from tests.fakes.teams_env import BOT_ID, CHANNEL_CONV, TENANT, TeamsEnv, teams_env
-from tests.sched_helpers import Clock, FixedAnswerer, seed
+from tests.sched_helpers import Clock, FixedAnswerer, seed, sweep_once
 from tests.test_teams_http import card_of, texts
 
 ALICE = "29:1alice-wong"

@@ -110,7 +110,7 @@ async def test_a_redelivered_submit_votes_once(env: TeamsEnv) -> None:
 
 
 def test_claims_are_shared_and_pruned(store: Store) -> None:
-    log = TeamsActivityLog.for_store(store)
+    log = TeamsActivityLog.of(store)
     ws = store.workspace_id("teams", "tenant-claims")
     other = store.workspace_id("teams", "tenant-other")
     with ThreadPoolExecutor(8) as pool:  # several web processes receiving the same retry

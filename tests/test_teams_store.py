@@ -29,7 +29,7 @@ def _save(refs: TeamsStore, ws: int, conv: str, **extra: object) -> None:
 
 
 def test_save_update_deactivate_and_reactivate(store: Store) -> None:
-    refs = TeamsStore.for_store(store)
+    refs = TeamsStore.of(store)
     ws = store.workspace_id("teams", "tenant-1")
     _save(refs, ws, "a:1", user_id="29:alice", bot_id="28:bot")
     _save(refs, ws, "a:1", service_url="https://smba.trafficmanager.net/amer/")
@@ -50,7 +50,7 @@ def test_save_update_deactivate_and_reactivate(store: Store) -> None:
 
 
 def test_deactivating_a_channel_covers_its_threads(store: Store) -> None:
-    refs = TeamsStore.for_store(store)
+    refs = TeamsStore.of(store)
     ws = store.workspace_id("teams", "tenant-1")
     channel = "19:general_x@thread.tacv2"
     _save(refs, ws, channel, conversation_type="channel")
@@ -61,7 +61,7 @@ def test_deactivating_a_channel_covers_its_threads(store: Store) -> None:
 
 
 def test_references_are_scoped_by_workspace(store: Store) -> None:
-    refs = TeamsStore.for_store(store)
+    refs = TeamsStore.of(store)
     first = store.workspace_id("teams", "tenant-1")
     other = store.workspace_id("teams", "tenant-2")
     assert first != other

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -18,7 +19,7 @@ from adapters.server import build_app
 from adapters.web.app import WebAdapter
 from bot.commands import Core
 from bot.features import build_registry
-from bot.messages import Address, Card, Choice, Reply
+from bot.messages import Address, Card, Choice, Reply, Track
 from bot.ports import DeliveryError
 from persona_store import Store
 from persona_store.spec import PersonaSpec
@@ -236,7 +237,7 @@ async def test_send_update_and_poll(env: Env) -> None:
     first = Reply(
         text="Survey",
         cards=(Card(title="Is price the #1 objection?", choices=(Choice("Yes", "1:0", 0),)),),
-        meta={"track": "webtest:77"},
+        track=Track("webtest", "77"),
     )
     msg_id = await env.adapter.send(LOCAL, first)
     assert env.posted == [("77", msg_id)]  # core.posted got the stored message id
@@ -391,3 +392,30 @@ def test_long_survey_options_wrap_left_aligned_like_short_ones() -> None:
     css = (Path(__file__).parents[1] / "adapters/web/static/style.css").read_text()
     rule = re.search(r"\.btn-choice \{([^}]*)\}", css)
     assert rule and "text-align: left" in rule.group(1)
+
+
+async def test_only_you_see_this_stays_with_the_browser_that_asked(env: Env) -> None:
+    """`list` is marked "Only you see this": another browser session and a client without
+    cookies never get it (page or poll); the asker does, after a reload too."""
+    token = await env.token()
+    origin = {"Origin": f"http://127.0.0.1:{env.client.port}"}
+    resp = await env.client.post(
+        "/playground/send", data={"text": "list", "csrf": token}, headers=origin
+    )
+    assert resp.status == 200
+    mine = await (await env.client.get("/")).text()
+    assert "Only you see this" in mine and "Maya Chen" in mine
+    polled = await (await env.client.get("/playground/messages?after=0")).json()
+    assert any("Only you see this" in m["html"] for m in polled["messages"])
+    url = env.client.make_url("/")
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as bare:
+        page = await (await bare.get(url)).text()
+        poll = await (await bare.get(url.with_path("/playground/messages"))).json()
+    assert "Only you see this" not in page
+    assert not any("Only you see this" in m["html"] for m in poll["messages"])
+    async with aiohttp.ClientSession() as other:
+        await other.get(url)  # a session of its own
+        page = await (await other.get(url)).text()
+        poll = await (await other.get(url.with_path("/playground/messages"))).json()
+    assert "Only you see this" not in page and ">list<" in page  # what was typed is shared
+    assert not any("Only you see this" in m["html"] for m in poll["messages"])

@@ -7,7 +7,7 @@ from persona_store.web_posts import WebPostStore
 
 
 def test_posts_are_ordered_updated_and_scoped(store: Store) -> None:
-    posts = WebPostStore.for_store(store)
+    posts = WebPostStore.of(store)
     ws = store.default_workspace_id()
     other = store.workspace_id("slack", "T1")
     other = other if other != ws else store.workspace_id("slack", "T2")

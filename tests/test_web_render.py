@@ -22,7 +22,7 @@ from bot.commands import Registry
 from bot.features.answer_card import answer_reply, panel_reply
 from bot.features.cards import persona_card
 from bot.features.help import help_reply
-from bot.messages import Button, Card, Choice, Field, Reply, Section, error_reply
+from bot.messages import Button, Card, Choice, Field, Reply, Section, Track, error_reply
 from persona_store.views import EvidenceView, LineView, OwnerView, PersonaView
 from tests.golden_util import assert_golden
 
@@ -104,7 +104,7 @@ SURVEY = Reply(
             context=("Survey #7 about Maya Chen · Anonymous: nobody can see who answered",),
         ),
     ),
-    meta={"track": "survey:7"},
+    track=Track("survey", "7"),
 )
 
 
@@ -195,7 +195,7 @@ def test_everything_is_escaped() -> None:
 def test_reply_round_trips_through_storage() -> None:
     reply = answer_reply(persona(), ANSWER, "Should we raise prices 20%?", NOW)
     assert reply_from_dict(reply_to_dict(reply)) == reply
-    assert reply_from_dict(reply_to_dict(SURVEY)).meta == {"track": "survey:7"}
+    assert reply_from_dict(reply_to_dict(SURVEY)).track == Track("survey", "7")
 
 
 def test_text_helpers() -> None:

@@ -90,7 +90,7 @@ class SlackAdapter:
         self.tasks = tasks
         self.client = web_client(api_url, token)
         self.signing_secret = signing_secret
-        self.state = state or SlackStore.for_store(deps.store)
+        self.state = state or SlackStore(deps.store.sessions)
         self.oauth: AsyncOAuthFlow | None = None
         tokens = None
         installs = None
@@ -189,8 +189,12 @@ class SlackAdapter:
         bolt_request = AsyncBoltRequest(
             body=found[0], query=request.query_string, headers=request.headers
         )
-        bolt_response = await self.bolt.async_dispatch(bolt_request)
-        return await to_aiohttp_response(bolt_response)
+        self.flows.pacing.enter()
+        try:
+            bolt_response = await self.bolt.async_dispatch(bolt_request)
+            return await to_aiohttp_response(bolt_response)
+        finally:
+            self.flows.pacing.leave()
 
     async def _first_delivery(self, raw: bytes, request: web.Request, body: dict[str, Any]) -> bool:
         """False when this very signed command (same timestamp, same bytes) was acted on

@@ -1,30 +1,24 @@
-"""What happens after bolt verified and parsed a request: ack, placeholder, answer, deliver.
-
-One rule set for where each Reply goes (`Flows.deliver`):
-- `meta["update_message_id"]`: replaces that message (a survey's live tally).
-- `meta["track"]`: posted with chat.postMessage so its ts is known, then `core.posted`.
-- a mention or DM: answered in the conversation (thread), replacing the placeholder;
-  ephemeral replies in a channel reach only the asker (chat.postEphemeral).
-- a slash command: answered through its response_url; ephemeral and shareable replies
-  privately (shareable with "Share in channel"), others in the channel.
-- a button: private replies through the response_url, others in the conversation.
+"""What happens after bolt verified and parsed a request: ack first, then the core's turn
+(`bot.turn`: placeholder, handler, delivery) as a tracked background task. Where each reply
+goes is `adapters/slack/outbox.py`; this module decides only *when* (what the ack carries).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from adapters.slack.coalesce import UpdateCoalescer
 from adapters.slack.delivery import Delivery, ack_body
+from adapters.slack.outbox import Origin, SlackOutbox
 from adapters.slack.render import MAX_BLOCKS, home_view, to_message
-from bot.commands import Core
+from bot.commands import SORRY, Core, Turn
 from bot.deps import Deps
 from bot.messages import Address, Inbound, Reply, error_reply
-from bot.ports import DeliveryError
-from bot.tasks import BackgroundTasks
+from bot.tasks import AckFirst, BackgroundTasks
+from bot.turn import deliver, show_placeholder
 from persona_store.slack_state import SlackStore
 
 log = logging.getLogger(__name__)
@@ -33,27 +27,12 @@ ACK_BUDGET_SECONDS = 0.05  # time to compute the placeholder before acking empty
 PREPARE_CONCURRENCY = 4
 ACTION_CONCURRENCY = 8
 QUICK_REPLY_SECONDS = 1.5  # a fast command answers in the ack itself; slower ones follow
-SORRY = "Sorry, something went wrong on my side. Please try again."
 
-
-@dataclass
-class Origin:
-    """Where a request came from, and so how its replies are shown."""
-
-    inbound: Inbound
-    ws: int
-    response_url: str = ""
-    placeholder_ts: str | None = None  # public placeholder (mention, DM, button) to replace
-    placeholder_url: bool = False  # private placeholder behind the response_url to replace
-    ephemeral_origin: bool = True  # what the response_url's "original" message is
-
-    @property
-    def address(self) -> Address:
-        return self.inbound.address
+__all__ = ["Flows", "Origin"]
 
 
 def _has_target(reply: Reply) -> bool:
-    return bool(reply.meta.get("track") or reply.meta.get("update_message_id"))
+    return reply.track is not None or reply.replaces is not None
 
 
 class Flows:
@@ -78,16 +57,11 @@ class Flows:
         # Button clicks arrive in bursts (2,000 voters); handling a few at a time keeps the
         # event loop free to ack the rest within Slack's 3 s.
         self._acting = asyncio.Semaphore(ACTION_CONCURRENCY)
+        # In a burst, acks go first and the turns' work waits for them (bench_slack_ack).
+        self.pacing = AckFirst()
 
     async def workspace(self, team_id: str) -> int:
         return await self.deps.workspace("slack", team_id)
-
-    async def _handle(self, inbound: Inbound) -> list[Reply]:
-        try:
-            return await self.core.handle(inbound)
-        except Exception:  # the core logs its own failures; this is the last net
-            log.exception("handling %r failed", inbound.text[:100])
-            return [error_reply(SORRY)]
 
     async def _pending(self, origin: Origin, *, ts: str | None = None) -> int:
         a = origin.address
@@ -104,12 +78,21 @@ class Flows:
             text=origin.inbound.text,
         )
 
+    def outbox(self, origin: Origin) -> SlackOutbox:
+        return SlackOutbox(origin, self.delivery, self.tallies)
+
     # -- slash commands ------------------------------------------------------------------
     async def command(self, ack: Any, inbound: Inbound, response_url: str) -> None:
         """Ack at once. Within ACK_BUDGET the ack carries the placeholder ("Asking Maya…")
         for slow commands, or the answer itself for quick ones; past it (a busy database)
         the ack is empty and everything follows through the response_url, so the HTTP
-        response never waits on the database or the answerer for long."""
+        response never waits on the database or the answerer for long. In a burst (other
+        requests waiting for their ack) it acks empty at once and prepares afterwards."""
+        if self.pacing.busy():
+            await ack()
+            prepare = asyncio.ensure_future(self._prepare(inbound, response_url, paced=True))
+            self.tasks.spawn(self._late_start(prepare), name="slack-cmd-late")
+            return
         prepare = asyncio.ensure_future(self._prepare(inbound, response_url))
         done, _ = await asyncio.wait({prepare}, timeout=self.ack_budget)
         if not done:
@@ -117,17 +100,17 @@ class Flows:
             self.tasks.spawn(self._late_start(prepare), name="slack-cmd-late")
             return
         try:
-            origin, progress = prepare.result()
+            origin, turn = prepare.result()
         except Exception:  # e.g. the database is down: say so instead of a Slack timeout
             log.exception("preparing %r failed", inbound.text[:100])
             await ack(**ack_body(to_message(error_reply(SORRY)), ephemeral=True))
             return
-        if progress is not None:
-            await ack(**ack_body(to_message(progress), ephemeral=True))
+        if turn.placeholder is not None:
+            await ack(**ack_body(to_message(turn.placeholder), ephemeral=True))
             origin.placeholder_url = True
-            self.tasks.spawn(self.answer(origin), name=f"slack-cmd-{inbound.user_id}")
+            self.tasks.spawn(self.answer(origin, turn), name=f"slack-cmd-{inbound.user_id}")
             return
-        work = asyncio.ensure_future(self._handle(inbound))
+        work = asyncio.ensure_future(self.core.execute(turn))
         done, _ = await asyncio.wait({work}, timeout=QUICK_REPLY_SECONDS)
         if not done:
             await ack()
@@ -144,32 +127,32 @@ class Flows:
         if replies[1:]:
             self.tasks.spawn(self.deliver(origin, replies[1:]), name="slack-cmd-rest")
 
-    async def _prepare(self, inbound: Inbound, response_url: str) -> tuple[Origin, Reply | None]:
+    async def _prepare(
+        self, inbound: Inbound, response_url: str, *, paced: bool = False
+    ) -> tuple[Origin, Turn]:
+        if paced:
+            await self.pacing.quiet()
         async with self._preparing:
             ws = await self.workspace(inbound.address.workspace)
-            progress = await self.core.progress(inbound)
-        return Origin(inbound, ws, response_url), progress
+            turn = await self.core.prepare(inbound)
+        return Origin(inbound, ws, response_url), turn
 
-    async def _late_start(self, prepare: asyncio.Future[tuple[Origin, Reply | None]]) -> None:
+    async def _late_start(self, prepare: asyncio.Future[tuple[Origin, Turn]]) -> None:
         """The ack went out empty: show the placeholder now, then answer as usual."""
-        origin, progress = await prepare
-        if progress is None:
-            await self.deliver(origin, await self._handle(origin.inbound))
-            return
-        placeholder = replace(progress, ephemeral=True)
-        await self.delivery.respond(origin.response_url, placeholder, origin.ws)
-        origin.placeholder_url = True
-        await self.answer(origin)
+        origin, turn = await prepare
+        await show_placeholder(turn, self.outbox(origin))
+        await self.answer(origin, turn)
 
     async def _late(self, origin: Origin, work: asyncio.Future[list[Reply]]) -> None:
         await self.deliver(origin, await work)
 
-    async def answer(self, origin: Origin, pending: int | None = None) -> None:
+    async def answer(self, origin: Origin, turn: Turn, pending: int | None = None) -> None:
         """The slow part, after the ack: answer, then replace the placeholder (once).
         A placeholder is recorded as pending first, so a restart can finish it."""
+        await self.pacing.quiet()
         if pending is None and (origin.placeholder_url or origin.placeholder_ts):
             pending = await self._pending(origin, ts=origin.placeholder_ts)
-        replies = await self._handle(origin.inbound)
+        replies = await self.core.execute(turn)
         if pending is not None and not await self.deps.db(
             self.state.finish_pending, origin.ws, pending
         ):
@@ -180,16 +163,16 @@ class Flows:
     # -- mentions and direct messages ----------------------------------------------------
     async def message(self, inbound: Inbound, event_id: str) -> None:
         ws = await self.workspace(inbound.address.workspace)
+        await self.pacing.quiet()
         if event_id and not await self.deps.db(self.state.claim_event, ws, event_id):
             log.info("ignoring a retry of event %s", event_id)
             return
         if not inbound.text:
             inbound = replace(inbound, text="help")
         origin = Origin(inbound, ws)
-        progress = await self.core.progress(inbound)
-        if progress is not None:
-            origin.placeholder_ts = await self.delivery.post(inbound.address, to_message(progress))
-        await self.answer(origin)
+        turn = await self.core.prepare(inbound)
+        await show_placeholder(turn, self.outbox(origin))
+        await self.answer(origin, turn)
 
     # -- buttons -------------------------------------------------------------------------
     async def action(self, inbound: Inbound, body: dict[str, Any]) -> None:
@@ -201,7 +184,7 @@ class Flows:
                 str(body.get("response_url") or ""),
                 ephemeral_origin=bool(container.get("is_ephemeral")),
             )
-            replies = await self._handle(inbound)
+            replies = await self.core.handle(inbound)
         await self.deliver(origin, replies)
         view = body.get("view") or {}
         if container.get("type") == "view" and view.get("type") == "home":
@@ -210,7 +193,7 @@ class Flows:
 
     async def home(self, inbound: Inbound) -> None:
         """The App Home tab: the core's `home` screen, published for this person."""
-        replies = await self._handle(inbound)
+        replies = await self.core.handle(inbound)
         if replies and not replies[0].is_error:
             await self.delivery.publish_home(
                 inbound.address.workspace, inbound.user_id, home_view(replies[0])
@@ -219,27 +202,16 @@ class Flows:
     async def retry(self, inbound: Inbound, body: dict[str, Any]) -> None:
         """ "Try again" on an apology: ask again, in place of the apology."""
         container = body.get("container") or {}
-        origin = Origin(
-            inbound,
-            await self.workspace(inbound.address.workspace),
-            str(body.get("response_url") or ""),
-        )
-        progress = await self.core.progress(inbound)
+        ws = await self.workspace(inbound.address.workspace)
+        origin = Origin(inbound, ws, str(body.get("response_url") or ""))
         if container.get("is_ephemeral") or not container.get("message_ts"):
-            origin.placeholder_url = True
-            if progress is not None:
-                placeholder = replace(progress, ephemeral=True)
-                await self.delivery.respond(
-                    origin.response_url, placeholder, origin.ws, replace_original=True
-                )
-            await self.answer(origin)
-            return
-        inbound = replace(inbound, kind="message")
-        origin.inbound = inbound
-        origin.placeholder_ts = str(container["message_ts"])
-        if progress is not None:
-            await self.delivery.update(inbound.address, origin.placeholder_ts, to_message(progress))
-        await self.answer(origin)
+            origin.placeholder_url = True  # the apology behind the response_url
+        else:
+            origin.inbound = replace(inbound, kind="message")
+            origin.placeholder_ts = str(container["message_ts"])
+        turn = await self.core.prepare(origin.inbound)
+        await show_placeholder(turn, self.outbox(origin))
+        await self.answer(origin, turn)
 
     async def share(self, body: dict[str, Any], token: str, team_id: str) -> None:
         """Post a stored ephemeral answer in the channel, then remove the private copy."""
@@ -271,71 +243,4 @@ class Flows:
 
     # -- delivery ------------------------------------------------------------------------
     async def deliver(self, origin: Origin, replies: list[Reply]) -> None:
-        for i, reply in enumerate(replies):
-            first = i == 0
-            try:
-                await self._deliver_one(origin, reply, first)
-            except DeliveryError as exc:
-                log.warning(
-                    "could not deliver a reply in %s: %s", origin.address.conversation_id, exc
-                )
-
-    async def _deliver_one(self, origin: Origin, reply: Reply, first: bool) -> None:
-        address, user, ws = origin.address, origin.inbound.user_id, origin.ws
-        target = reply.meta.get("update_message_id")
-        if target:
-            await self.tallies.update(
-                (address.conversation_id, target),
-                to_message(reply),
-                lambda body: self.delivery.update(address, target, body),
-            )
-            if first and origin.placeholder_url:
-                await self.delivery.post_url(origin.response_url, {"delete_original": True})
-            return
-        if reply.meta.get("track"):
-            await self._post_tracked(origin, reply, first)
-            return
-        replace_ts = origin.placeholder_ts if first else None
-        if origin.inbound.kind == "message" or not origin.response_url:
-            await self.delivery.in_conversation(address, user, reply, ws, replace_ts=replace_ts)
-            return
-        private = reply.ephemeral or reply.shareable
-        replace_original = (first and origin.placeholder_url) or (
-            reply.meta.get("replace") == "original"
-        )
-        if origin.inbound.kind == "action" and not private and not replace_original:
-            await self.delivery.in_conversation(address, user, reply, ws)
-            return
-        await self.delivery.respond(
-            origin.response_url,
-            reply,
-            ws,
-            replace_original=replace_original,
-            original_ephemeral=origin.ephemeral_origin,
-        )
-
-    async def _post_tracked(self, origin: Origin, reply: Reply, first: bool) -> None:
-        """A message the core will update later (live tally): it needs a known ts."""
-        message = to_message(reply)
-        if first and origin.placeholder_ts:
-            ts = origin.placeholder_ts
-            await self.delivery.update(origin.address, ts, message)
-        else:
-            try:
-                ts = await self.delivery.post(origin.address, message)
-            except DeliveryError as exc:
-                if not origin.response_url or exc.reason not in (
-                    "not_in_channel",
-                    "channel_not_found",
-                ):
-                    raise
-                log.warning(
-                    "bot is not in %s: posted without live updates (invite the bot)",
-                    origin.address.conversation_id,
-                )
-                body = {**message, "response_type": "in_channel", "replace_original": False}
-                await self.delivery.post_url(origin.response_url, body)
-                return
-            if first and origin.placeholder_url:
-                await self.delivery.post_url(origin.response_url, {"delete_original": True})
-        await self.core.posted(reply, origin.address, ts)
+        await deliver(self.core, replies, self.outbox(origin), origin.placeholder_ts)

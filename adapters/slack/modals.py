@@ -1,8 +1,8 @@
 """Slack modals: "new survey" (`/persona survey` with nothing after it) and "edit persona"
 (`/persona edit NAME`).
 
-Validation errors are shown inside the modal (`response_action: errors`), using the same
-validators as the rest of the bot (PersonaSpec, the survey store's option rules). A valid
+Validation errors are shown inside the modal (`response_action: errors`); the core checks the
+form (`bot.features.forms`: the same rules as typed commands and persona files). A valid
 survey is handed to the core as the equivalent `survey …` command. Who may edit a persona,
 the refusals and the "saved" line are the core's (`bot.features.edit`); this module only
 adds the Slack facts (users.info: is this person a workspace admin or owner?), opens the
@@ -23,10 +23,10 @@ from adapters.slack.flows import Flows, Origin
 from adapters.slack.render import truncate
 from bot.commands import Context
 from bot.features.edit import edit_target, save_edit, submission_target
+from bot.features.forms import Problem, check_survey_form, edited_spec
 from bot.messages import Address, Inbound, Reply
-from persona_store.spec import PersonaSpec, SpecError
+from persona_store.spec import PersonaSpec
 from persona_store.store import spec_of
-from persona_store.surveys import SurveyError, validate_options
 
 log = logging.getLogger(__name__)
 
@@ -205,16 +205,11 @@ class Modals:
     # -- submissions (the ack must carry any errors) ---------------------------------------
     async def submit_survey(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
         values = (view.get("state") or {}).get("values") or {}
-        question = str(_value(values, "question")).strip().replace('"', "'")
-        errors: dict[str, str] = {}
-        if not question:
-            errors["question"] = "Please write the question."
-        try:
-            options = validate_options(_lines(str(_value(values, "options"))))
-        except SurveyError as exc:
-            errors["options"] = str(exc)[:150]
-            options = []
-        if errors:
+        question, options, problems = check_survey_form(
+            str(_value(values, "question")), _lines(str(_value(values, "options")))
+        )
+        if problems:
+            errors = {str(field): message[:150] for field, message in problems}
             await ack(response_action="errors", errors=errors)
             return
         await ack()
@@ -247,15 +242,13 @@ class Modals:
         if isinstance(target, Reply):
             await ack(response_action="errors", errors={"role": target.text[:150]})
             return
-        data = spec_of(target).to_dict()
-        for key in EDIT_FIELDS:
-            data[key] = str(_value(values, key)).strip()
-        for key in EDIT_LISTS:
-            data[key] = _lines(str(_value(values, key)))
-        try:
-            spec = PersonaSpec.from_dict(data)
-        except SpecError as exc:
-            await ack(response_action="errors", errors=field_errors(exc))
+        spec = edited_spec(
+            target,
+            {key: str(_value(values, key)) for key in EDIT_FIELDS},
+            {key: _lines(str(_value(values, key))) for key in EDIT_LISTS},
+        )
+        if not isinstance(spec, PersonaSpec):
+            await ack(response_action="errors", errors=field_errors(spec))
             return
         await ack()
         channel = str(meta.get("channel") or user)
@@ -268,14 +261,14 @@ class Modals:
         await self.flows.deliver(origin, [done])
 
 
-def field_errors(exc: SpecError) -> dict[str, str]:
+def field_errors(problems: list[Problem]) -> dict[str, str]:
     """Every problem next to its own form field (the first one per field; Slack shows up to
     150 characters); problems of fields the form doesn't show go under `role`."""
     errors: dict[str, str] = {}
-    for problem in exc.problems:
-        block = (problem.field or "").split("[")[0].split(".")[0]
+    for field, message in problems:
+        block = (field or "").split("[")[0].split(".")[0]
         block = block if block in (*EDIT_FIELDS, *EDIT_LISTS) else "role"
-        errors.setdefault(block, problem.message[:150])
+        errors.setdefault(block, message[:150])
     return errors
 
 

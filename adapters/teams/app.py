@@ -65,8 +65,8 @@ class TeamsAdapter:
         self.deps = deps
         self.tasks = tasks
         self.config = config
-        self.state = state or TeamsStore.for_store(deps.store)
-        log_store = TeamsActivityLog.for_store(deps.store)
+        self.state = state or TeamsStore(deps.store.sessions)
+        log_store = TeamsActivityLog(deps.store.sessions)
         self.redeliveries = Redeliveries(deps, tasks, self.workspace, log_store)
         self.cloud = CloudAdapter(CachingBotFrameworkAuthentication(config))
         extra = {} if retry_base_delay is None else {"base_delay": retry_base_delay}
@@ -94,6 +94,12 @@ class TeamsAdapter:
         return cls(core, deps, tasks, BotConfig.from_settings(settings))
 
     # -- web server ----------------------------------------------------------------------
+    async def start(self) -> None:
+        """Nothing to connect: Bot Framework calls us."""
+
+    async def close(self) -> None:
+        """The connector's HTTP sessions are per call."""
+
     def routes(self) -> list[web.RouteDef]:
         """POST /api/messages. Mounting it is serving it, so its mode is logged here: the
         clock builds this adapter too (to post), serves nothing, and says nothing of it."""

@@ -28,15 +28,14 @@ from msrest.serialization import Model
 
 from adapters.teams.inbound import action_inbound, is_personal, message_inbound
 from adapters.teams.render import invoke_card_response, invoke_message_response
-from bot.commands import Core
-from bot.messages import Address, Inbound, Reply, error_reply
-from bot.ports import DeliveryError
+from bot.commands import Core, Turn
+from bot.messages import Address, Inbound, Reply
 from bot.tasks import BackgroundTasks
+from bot.turn import deliver, finish, run_turn, show_placeholder
 
 log = logging.getLogger(__name__)
 
 INVOKE_BUDGET_SECONDS = 4.0  # Teams waits about 5 s for an invoke response
-SORRY = "Sorry, something went wrong on my side. Please try again."
 
 Send = Callable[[Address, Reply], Awaitable[str]]
 Update = Callable[[Address, str, Reply], Awaitable[None]]
@@ -141,30 +140,16 @@ class PersonaTeamsBot(TeamsActivityHandler):
         if isinstance(activity.value, dict) and not (activity.text or "").strip():
             await self._submit(turn_context, activity.value)
             return
-        inbound = message_inbound(activity)
-        progress = await self.core.progress(inbound)
-        placeholder = await self._placeholder(inbound.address, progress)
-        self.tasks.spawn(self.answer(inbound, placeholder), name="teams-message")
+        turn = await self.core.prepare(message_inbound(activity))
+        placeholder = await show_placeholder(turn, self.outbox(turn.inbound.address))
+        self.tasks.spawn(self.answer(turn, placeholder), name="teams-message")
 
-    async def _placeholder(self, address: Address, progress: Reply | None) -> str | None:
-        if progress is None:
-            return None
-        try:
-            return await self.send(address, progress) or None
-        except DeliveryError as exc:
-            log.warning("could not post a placeholder in %s: %s", address.conversation_id, exc)
-            return None
+    def outbox(self, address: Address, *, shared: bool = False) -> TeamsOutbox:
+        return TeamsOutbox(self.send, self.update, address, shared=shared)
 
-    async def answer(self, inbound: Inbound, placeholder: str | None = None) -> None:
+    async def answer(self, turn: Turn, placeholder: str | None = None) -> None:
         """After the HTTP response: the answer, replacing the placeholder when there is one."""
-        await self.deliver(inbound.address, await self._handle(inbound), placeholder)
-
-    async def _handle(self, inbound: Inbound) -> list[Reply]:
-        try:
-            return await self.core.handle(inbound)
-        except Exception:  # the core logs its own failures; this is the last net
-            log.exception("handling %r failed", inbound.text[:100])
-            return [error_reply(SORRY)]
+        await finish(self.core, turn, self.outbox(turn.inbound.address), placeholder)
 
     # -- Action.Submit (message with value) ----------------------------------------------
     async def _submit(self, turn_context: TurnContext, value: dict[str, Any]) -> None:
@@ -177,15 +162,9 @@ class PersonaTeamsBot(TeamsActivityHandler):
         self.tasks.spawn(self._after_action(inbound, shared=shared), name="teams-submit")
 
     async def _after_action(self, inbound: Inbound, *, shared: bool) -> None:
-        """A click answered after the HTTP response. In a shared chat or channel, short
-        private replies (a vote's "Thanks! Your answer: Yes") are not posted: everyone would
-        see them, and an anonymous survey would not stay anonymous."""
-        progress = await self.core.progress(inbound)
-        placeholder = await self._placeholder(inbound.address, progress)
-        replies = await self._handle(inbound)
-        if shared:
-            replies = [r for r in replies if not (r.ephemeral and not r.cards)]
-        await self.deliver(inbound.address, replies, placeholder)
+        """A click answered after the HTTP response."""
+        turn = await self.core.prepare(inbound)
+        await run_turn(self.core, turn, self.outbox(inbound.address, shared=shared))
 
     # -- Action.Execute (invoke adaptiveCard/action) -------------------------------------
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
@@ -212,19 +191,20 @@ class PersonaTeamsBot(TeamsActivityHandler):
         """Run an action within the invoke budget and pick the invoke response: the
         refreshed card when the core updates the clicked message, a short message to the
         clicker for private replies; anything else is posted in the conversation."""
-        spec = self.core.registry.find_action(inbound.action_id or "")
-        progress = await self.core.progress(inbound) if spec and spec.progress else None
-        if progress is not None:
-            self.tasks.spawn(self._after_action(inbound, shared=shared), name="teams-invoke-slow")
-            return invoke_message_response(progress.text)
-        work = asyncio.ensure_future(self._handle(inbound))
+        turn = await self.core.prepare(inbound)
+        outbox = self.outbox(inbound.address, shared=shared)
+        if turn.placeholder is not None:
+            # the invoke response says so at once; the placeholder message is then replaced
+            self.tasks.spawn(run_turn(self.core, turn, outbox), name="teams-invoke-slow")
+            return invoke_message_response(turn.placeholder.text)
+        work = asyncio.ensure_future(self.core.execute(turn))
         done, _ = await asyncio.wait({work}, timeout=INVOKE_BUDGET_SECONDS)
         if not done:
-            self.tasks.spawn(self._late(inbound.address, work), name="teams-invoke-late")
+            self.tasks.spawn(self._late(outbox, work), name="teams-invoke-late")
             return invoke_message_response("Working on it…")
         replies = work.result()
         refresh = next(
-            (r for r in replies if card_id and r.meta.get("update_message_id") == card_id),
+            (r for r in replies if card_id and r.replaces == card_id),
             None,
         )
         rest = [r for r in replies if r is not refresh]
@@ -233,35 +213,36 @@ class PersonaTeamsBot(TeamsActivityHandler):
         private = [r for r in rest if r.ephemeral and not r.cards]
         public = [r for r in rest if r not in private]
         if public:
-            self.tasks.spawn(self.deliver(inbound.address, public), name="teams-invoke-post")
+            self.tasks.spawn(deliver(self.core, public, outbox), name="teams-invoke-post")
         if refresh is not None:
             return invoke_card_response(refresh)
         if private:
             return invoke_message_response("\n".join(r.text for r in private))
         return invoke_message_response("Done.")
 
-    async def _late(self, address: Address, work: asyncio.Future[list[Reply]]) -> None:
-        await self.deliver(address, await work)
+    async def _late(self, outbox: TeamsOutbox, work: asyncio.Future[list[Reply]]) -> None:
+        await deliver(self.core, await work, outbox)
 
-    # -- delivery ------------------------------------------------------------------------
-    async def deliver(
-        self, address: Address, replies: list[Reply], placeholder: str | None = None
-    ) -> None:
-        """Where each reply goes: `update_message_id` replaces that message, the first reply
-        replaces the placeholder, the rest are new messages; tracked ones (`meta["track"]`)
-        are reported to the core with their activity id."""
-        for i, reply in enumerate(replies):
-            try:
-                target = reply.meta.get("update_message_id")
-                if target:
-                    await self.update(address, target, reply)
-                    continue
-                if i == 0 and placeholder:
-                    await self.update(address, placeholder, reply)
-                    message_id = placeholder
-                else:
-                    message_id = await self.send(address, reply)
-                if reply.meta.get("track"):
-                    await self.core.posted(reply, address, message_id)
-            except DeliveryError as exc:
-                log.warning("could not deliver a reply in %s: %s", address.conversation_id, exc)
+
+class TeamsOutbox:
+    """One Teams turn's transport: a new activity, or update_activity in place. Teams has
+    no "only you can see this" message: in a shared chat or channel a short private reply
+    (a vote's "Thanks! Your answer: Yes") is not posted, since everyone would see it and an
+    anonymous survey would not stay anonymous."""
+
+    def __init__(self, send: Send, update: Update, address: Address, *, shared: bool) -> None:
+        self._send = send
+        self._update = update
+        self.address = address
+        self.shared = shared
+
+    async def show_placeholder(self, reply: Reply) -> str | None:
+        return await self._send(self.address, reply) or None
+
+    async def deliver(self, reply: Reply, *, replaces: str | None, first: bool) -> str | None:
+        if self.shared and reply.ephemeral and not reply.cards:
+            return None
+        if replaces:
+            await self._update(self.address, replaces, reply)
+            return replaces
+        return await self._send(self.address, reply)

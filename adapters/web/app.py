@@ -42,7 +42,7 @@ class WebAdapter:
         self.site = Site(
             core=core,
             deps=deps,
-            posts=WebPostStore.for_store(deps.store),
+            posts=WebPostStore(deps.store.sessions),
             password=password,
             conversation=conversation,
         )
@@ -56,6 +56,12 @@ class WebAdapter:
         """Always on: without PERSONABOT_WEB_PASSWORD it answers loopback requests only."""
         return cls(core, deps, tasks, password=settings.web_password)
 
+    async def start(self) -> None:
+        """Nothing to connect: the playground is served from the database."""
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
     def routes(self) -> list[web.RouteDef]:
         return [
             *self.playground.routes(),
@@ -66,6 +72,7 @@ class WebAdapter:
     async def send(self, address: Address, reply: Reply) -> str:
         """Post to a playground conversation; returns the stored message id."""
         post = await self.playground.store_reply(address, reply)
+        await self.core.posted(reply, address, str(post.id))  # a no-op unless tracked
         return str(post.id)
 
     async def update(self, address: Address, message_id: str, reply: Reply) -> None:

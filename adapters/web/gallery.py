@@ -4,14 +4,13 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
 
 from adapters.web.gallery_views import one_pager, tile
 from adapters.web.site import Site
-from persona_store.surveys import SurveyStore
+from bot.features.surveys import prediction_records
 
 
 class Gallery:
@@ -33,18 +32,13 @@ class Gallery:
         order = {"primary": 0, "secondary": 1, "negative": 2}
         personas.sort(key=lambda p: (order.get(p.kind, 3), p.name))
         now = site.deps.now()
-        records = await site.deps.db(self._records, ws, [p.id for p in personas])
+        records = await prediction_records(site.deps, ws, [p.id for p in personas])
         return site.page(
             request,
             "gallery.html",
             nav="personas",
             personas=[tile(p, now, records.get(p.id)) for p in personas],
         )
-
-    def _records(self, workspace_id: int, persona_ids: list[int]) -> dict[int, Any]:
-        """Prediction records (right/total) per persona; blocking, run in the db pool."""
-        surveys = SurveyStore.of(self.site.deps.store)
-        return {pid: surveys.prediction_record(workspace_id, pid) for pid in persona_ids}
 
     async def persona(self, request: web.Request) -> web.Response:
         site = self.site
@@ -69,6 +63,6 @@ class Gallery:
                 suggestions,
             )
             return resp
-        records = await site.deps.db(self._records, ws, [persona.id])
+        records = await prediction_records(site.deps, ws, [persona.id])
         data = one_pager(persona, site.deps.now(), records.get(persona.id))
         return site.page(request, "persona.html", nav="personas", p=data)

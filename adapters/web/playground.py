@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -18,7 +19,8 @@ from markupsafe import Markup
 
 from adapters.web.render import render_template, reply_from_dict, reply_to_dict, reply_to_html
 from adapters.web.site import Site, user_id_of
-from bot.messages import Address, Inbound, Reply, error_reply
+from bot.messages import Address, Inbound, Reply
+from bot.turn import run_turn
 from persona_store.web_posts import WebPostView
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 NDJSON = "application/x-ndjson"
 MAX_TEXT = 4000
 PAGE_MESSAGES = 60
+Emit = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 def post_html(post: WebPostView, csrf: str) -> str:
@@ -71,10 +74,17 @@ class Playground:
         ]
 
     # -- storing and delivering --------------------------------------------------------------
-    async def deliver(self, address: Address, reply: Reply) -> WebPostView:
-        """A reply from the core: `meta["update_message_id"]` replaces that message (a
-        survey's live tally); anything else is a new message."""
-        target = reply.meta.get("update_message_id")
+    async def deliver(
+        self,
+        address: Address,
+        reply: Reply,
+        replaces: str | None = None,
+        *,
+        private_to: str | None = None,
+    ) -> WebPostView:
+        """A reply from the core: `replaces` names the message it updates (a survey's live
+        tally); anything else is a new message."""
+        target = replaces or reply.replaces
         if target and target.isdigit():
             site = self.site
             ws = await site.workspace_id(address.workspace)
@@ -83,25 +93,28 @@ class Playground:
             )
             if post is not None:
                 return post
-        return await self.store_reply(address, reply)
+        return await self.store_reply(address, reply, private_to=private_to)
 
-    async def store_reply(self, address: Address, reply: Reply) -> WebPostView:
-        """Store a bot reply; tell the core its message id when it is tracked (surveys)."""
+    async def store_reply(
+        self, address: Address, reply: Reply, *, private_to: str | None = None
+    ) -> WebPostView:
+        """Store a bot reply as a new message; `private_to` shows it to that browser only."""
         site = self.site
         ws = await site.workspace_id(address.workspace)
-        post = await site.deps.db(
-            site.posts.add, ws, address.conversation_id, "bot", reply_to_dict(reply)
+        body = reply_to_dict(reply)
+        return await site.deps.db(
+            site.posts.add, ws, address.conversation_id, "bot", body, user_id=private_to
         )
-        if reply.meta.get("track"):
-            await site.core.posted(reply, address, str(post.id))
-        return post
 
     # -- handlers ----------------------------------------------------------------------------
     async def index(self, request: web.Request) -> web.Response:
         site = self.site
-        token, _ = site.session(request)
+        token, new = site.session(request)
         ws = await site.workspace_id()
-        posts = await site.deps.db(site.posts.after, ws, site.conversation, 0, limit=PAGE_MESSAGES)
+        viewer = None if new else user_id_of(token)
+        posts = await site.deps.db(
+            site.posts.after, ws, site.conversation, 0, limit=PAGE_MESSAGES, viewer=viewer
+        )
         posts.sort(key=lambda p: p.id)  # conversation order; an edited survey stays in place
         personas = await site.deps.db(site.deps.store.list_personas, ws)
         ordered = sorted(personas, key=lambda p: (p.kind != "primary", p.name))
@@ -126,9 +139,10 @@ class Playground:
                 raise ValueError(after)
         except ValueError:
             return web.json_response({"error": "after must be a number"}, status=400)
-        token, _ = site.session(request)
+        token, new = site.session(request)
         ws = await site.workspace_id()
-        posts = await site.deps.db(site.posts.after, ws, site.conversation, after)
+        viewer = None if new else user_id_of(token)
+        posts = await site.deps.db(site.posts.after, ws, site.conversation, after, viewer=viewer)
         seq = max((p.seq for p in posts), default=after)
         return web.json_response(
             {"seq": seq, "messages": [post_event(p, token) for p in posts]},
@@ -198,22 +212,42 @@ class Playground:
                 user_id=inbound.user_id,
             )
             await emit(post_event(user_post, token))
-        try:
-            placeholder = await site.core.progress(inbound)
-            if placeholder is not None:
-                await emit({"type": "progress", "html": reply_to_html(placeholder)})
-            replies = await site.core.handle(inbound)
-        except Exception:  # the core logs; the page must still get an answer
-            log.exception("playground: handling %r failed", inbound.text[:200])
-            replies = [error_reply("Sorry, something went wrong on my side. Please try again.")]
-        for reply in replies:
-            post = await self.deliver(site.address, reply)
-            await emit(post_event(post, token))
+        turn = await site.core.prepare(inbound)
+        await run_turn(site.core, turn, _PageOutbox(self, emit, token, inbound.user_id))
         if resp is None:
             return _see_other("/#end")
         await emit({"type": "done"})
         await resp.write_eof()
         return resp
+
+
+class _PageOutbox:
+    """One playground turn: the placeholder is streamed (not stored); replies are stored,
+    then streamed to the browser that asked. Ephemeral replies ("only you see this") are
+    stored as that browser's own: no other session, and no client without the cookie, gets
+    them."""
+
+    def __init__(self, playground: Playground, emit: Emit, csrf: str, asker: str) -> None:
+        self.playground = playground
+        self.emit = emit
+        self.csrf = csrf
+        self.asker = asker
+
+    @property
+    def address(self) -> Address:
+        return self.playground.site.address
+
+    async def show_placeholder(self, reply: Reply) -> str | None:
+        await self.emit({"type": "progress", "html": reply_to_html(reply)})
+        return None
+
+    async def deliver(self, reply: Reply, *, replaces: str | None, first: bool) -> str | None:
+        private_to = self.asker if reply.ephemeral else None
+        post = await self.playground.deliver(
+            self.playground.site.address, reply, replaces, private_to=private_to
+        )
+        await self.emit(post_event(post, self.csrf))
+        return str(post.id)
 
 
 def _token(request: web.Request, form: Any) -> str | None:

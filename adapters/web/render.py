@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from bot.messages import Button, Card, Choice, Field, Reply, Section
+from bot.messages import Button, Card, Choice, Field, Reply, Section, Track
 
 TEMPLATES = Path(__file__).parent / "templates"
 CITE_TAIL = re.compile(r"^(?P<body>.*?)\s*\[(?P<keys>[a-z]+-\d+(?:\s*,\s*[a-z]+-\d+)*)\]\s*$", re.S)
@@ -190,16 +190,20 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
                     b.get("value", ""),
                     b.get("style"),
                     b.get("url"),
+                    b.get("compose"),
                 )
                 for b in c.get("buttons", ())
             ),
         )
 
+    track = data.get("track")
     return Reply(
         text=data.get("text", ""),
         cards=tuple(card(c) for c in data.get("cards", ())),
         ephemeral=bool(data.get("ephemeral")),
         shareable=bool(data.get("shareable")),
         is_error=bool(data.get("is_error")),
+        replaces=data.get("replaces"),
+        track=Track(str(track["kind"]), str(track["ref"])) if track else None,
         meta=dict(data.get("meta") or {}),
     )

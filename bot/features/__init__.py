@@ -6,9 +6,22 @@ from bot.commands import Registry
 
 
 def build_registry() -> Registry:
-    from bot.features import ask, digest, help, home, panel, personas, reminders, surveys
+    from bot.features import (
+        ask,
+        digest,
+        digest_sweep,
+        help,
+        home,
+        panel,
+        personas,
+        reminders,
+        survey_sweep,
+        surveys,
+    )
 
     registry = Registry()
     for module in (help, personas, ask, panel, surveys, digest, reminders, home):
+        module.register(registry)
+    for module in (survey_sweep, digest_sweep):
         module.register(registry)
     return registry

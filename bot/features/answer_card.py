@@ -73,7 +73,12 @@ def answer_card(persona: PersonaView, answer: Answer, question: str, now: dateti
         sections=tuple(sections),
         context=tuple(context),
         buttons=(
-            Button(f"Ask {persona.first_name} another question", "ask.again", persona.slug),
+            Button(
+                f"Ask {persona.first_name} another question",
+                "ask.again",
+                persona.slug,
+                compose=f"ask {persona.slug} ",
+            ),
             Button("Show profile", "persona.show", persona.slug),
         ),
     )

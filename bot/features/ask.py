@@ -66,17 +66,25 @@ def check_question(persona: PersonaView, question: str) -> Reply | None:
     return None
 
 
+async def _target(ctx: Context) -> tuple[PersonaView | Reply, str]:
+    """(persona or refusal, question), looked up once per turn: the placeholder step and
+    the handler share it through `ctx.memo`."""
+    if "ask" not in ctx.memo:
+        name, question = await split_args(ctx)
+        ctx.memo["ask"] = (await resolve_persona(ctx, name), question)
+    found: tuple[PersonaView | Reply, str] = ctx.memo["ask"]
+    return found
+
+
 async def ask_progress(ctx: Context) -> Reply | None:
-    name, question = await split_args(ctx)
-    persona = await resolve_persona(ctx, name)
+    persona, question = await _target(ctx)
     if isinstance(persona, Reply) or check_question(persona, question):
         return None
     return text_reply(f"Asking {persona.first_name}…")
 
 
 async def ask(ctx: Context) -> Reply:
-    name, question = await split_args(ctx)
-    persona = await resolve_persona(ctx, name)
+    persona, question = await _target(ctx)
     if isinstance(persona, Reply):
         return persona
     problem = check_question(persona, question)

@@ -23,7 +23,7 @@ from bot.messages import Address, Card, Reply, Section, error_reply
 from bot.ports import ChatAdapter
 from bot.schedule import DAYS, Schedule, ScheduleError, first_fire, next_fire, parse_schedule
 from persona_store.schedules import DigestStore, SubscriptionView
-from persona_store.survey_recovery import DIGEST_AUTHOR, SurveyRecovery
+from persona_store.survey_recovery import DIGEST_AUTHOR
 from persona_store.surveys import SurveyPlace, SurveyView
 from persona_store.views import PersonaView
 
@@ -61,7 +61,7 @@ def question_closes_at(sub: SubscriptionView, fire: datetime, now: datetime) -> 
 
 
 def digests(deps: Deps) -> DigestStore:
-    return DigestStore.of(deps.store)
+    return deps.repos.digests
 
 
 def address_of(sub: SubscriptionView) -> Address:
@@ -135,7 +135,8 @@ def digest_reply(
         lines += [f"Question of the {period}:", qotw.text]
         cards += qotw.cards
         meta.update(qotw.meta)
-    return Reply(text="\n".join(lines), cards=cards, meta=meta)
+    track = qotw.track if qotw is not None else None
+    return Reply(text="\n".join(lines), cards=cards, track=track, meta=meta)
 
 
 async def build_digest(
@@ -213,7 +214,7 @@ async def _unposted_question(
     if run_since is None:
         return None
     found = await deps.db(
-        SurveyRecovery.of(deps.store).unposted_question,
+        deps.repos.survey_recovery.unposted_question,
         sub.workspace_id,
         sub.platform,
         sub.conversation_id,

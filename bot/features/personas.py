@@ -9,7 +9,6 @@ from bot.features.cards import KIND_LABELS, evidence_badge, freshness, persona_c
 from bot.features.resolve import resolve_persona
 from bot.features.survey_render import prediction_badge
 from bot.messages import Card, Reply, Section
-from persona_store.surveys import SurveyStore
 
 KIND_ORDER = ("primary", "secondary", "negative")
 GROUP_TITLES = {
@@ -72,7 +71,7 @@ async def show(ctx: Context) -> Reply:
         text += [f"{section.title}:", *(f"  • {b}" for b in section.bullets)]
     text.append(f"{freshness(persona, now)} · {evidence_badge(persona)}")
     record = await ctx.deps.db(
-        SurveyStore.of(ctx.deps.store).prediction_record, ctx.workspace_id, persona.id
+        ctx.deps.repos.surveys.prediction_record, ctx.workspace_id, persona.id
     )
     badge = prediction_badge(record)
     if badge:  # how well the persona predicted real survey results

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.clock import SweepRun, deliver
 from bot.commands import Context, Registry
 from bot.deps import Deps
 from bot.features.cards import evidence_badge, freshness
@@ -32,31 +33,25 @@ log = logging.getLogger(__name__)
 SNOOZE = timedelta(days=14)
 ESCALATE_AFTER_DAYS = 30
 CHAT_PLATFORMS = ("slack", "teams", "web")
-_MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")  # Slack: <@U123|alice>
 
 
 def reviews(deps: Deps) -> ReviewStore:
-    return ReviewStore.of(deps.store)
+    return deps.repos.reviews
 
 
 def parse_owner(token: str, ctx: Context) -> str | None:
     """A person as an owner ref (`slack:U1`, `teams:29:x`, `email:a@b`), or None."""
     token = token.strip().rstrip(",")
     platform = ctx.inbound.address.platform
-    m = _MENTION.match(token)
-    if m:
-        return f"slack:{m.group(1)}"
     if token.lower() in ("me", "myself", "@me"):
         return ctx.author if platform in ("slack", "teams") else None
     if re.fullmatch(r"(slack|teams|email):\S+", token):
         return token
     if re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", token, re.IGNORECASE):
         return f"email:{token.lower()}"
-    mentioned = dict(ctx.inbound.mentions)
-    if token in mentioned and platform in ("slack", "teams"):
+    mentioned = dict(ctx.inbound.mentions)  # resolved by the adapter
+    if token in mentioned:
         return f"{platform}:{mentioned[token]}"
-    if platform == "slack" and re.fullmatch(r"@[UW][A-Z0-9]{2,}", token):
-        return f"slack:{token[1:]}"  # a mention without a name (<@U123> in a message)
     # A Teams name typed without picking it from the @ list carries no user id: refused
     # rather than stored as an owner nobody can message.
     return None
@@ -373,7 +368,8 @@ def register(registry: Registry) -> None:
         "owner",
         summary="Who keeps a persona fresh: add or remove owners (they get review reminders).",
         usage="owner NAME @person | owner NAME remove @person | owner NAME",
-        examples=("owner maya @alice", "owner maya remove @alice"),
+        # an email works everywhere (the playground has no @ list); in Slack/Teams, @alice
+        examples=("owner maya alice@example.com", "owner maya"),
         aliases=("owners",),
     )(owner_command)
     registry.command(
@@ -392,3 +388,8 @@ def register(registry: Registry) -> None:
     registry.action("review.update")(needs_update)
     registry.action("review.snooze")(snooze)
     registry.action("review.reassign")(reassign)
+
+    async def sweep(run: SweepRun) -> None:
+        await sweep_reviews(run.deps, run.adapters, run.now, run.report, deliver)
+
+    registry.clock.sweep("reminders", order=30)(sweep)

@@ -7,9 +7,10 @@ Renderer convention (Slack/Teams/web): every `Choice` of a card is a vote button
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
-from bot.messages import Button, Card, Choice, Reply, Section
+from bot.messages import Button, Card, Choice, Reply, Section, Track
 from persona_store.surveys import PredictionRecord, SurveyView
 
 VOTE_ACTION = "survey.vote"
@@ -79,7 +80,8 @@ def survey_reply(survey: SurveyView) -> Reply:
                 context=(*_context(survey), f"{total} {noun} so far"),
             ),
         ),
-        meta={"track": f"{TRACK_KIND}:{survey.id}", "survey_id": str(survey.id)},
+        track=Track(TRACK_KIND, str(survey.id)),
+        meta={"survey_id": str(survey.id)},
     )
 
 
@@ -131,11 +133,7 @@ def results_reply(survey: SurveyView) -> Reply:
 def tally_update(survey: SurveyView) -> Reply:
     """The survey message re-rendered, to replace the posted one (`adapter.update`)."""
     reply = survey_reply(survey)
-    meta = dict(reply.meta)
-    meta.pop("track", None)
-    if survey.message_id:
-        meta["update_message_id"] = survey.message_id
-    return Reply(text=reply.text, cards=reply.cards, meta=meta)
+    return replace(reply, track=None, replaces=survey.message_id or None)
 
 
 def vote_ack(survey: SurveyView, option: int, outcome: str) -> Reply:

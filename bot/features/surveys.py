@@ -1,10 +1,10 @@
 """Micro-surveys: `survey PERSONA "Question?" A | B | C [--anonymous] [--closes 48h]`,
 `survey close ID`, `survey results ID`, `survey vote ID N` and the vote buttons.
 
-Message ids: the create handler returns a Reply with `meta["track"] = "survey:ID"`; adapters
+Message ids: the create handler returns a Reply with `track=Track("survey", ID)`; adapters
 call `await core.posted(reply, address, message_id)` after sending it, and the hook below
 stores the id so tally updates can `adapter.update(address, message_id, reply)`.
-Live tally: a vote returns the re-rendered card (meta `update_message_id`) only when this
+Live tally: a vote returns the re-rendered card (`Reply.replaces`) only when this
 process wins the 2-second slot in the database; otherwise the message stays dirty and the
 clock's tally flush updates it.
 """
@@ -29,6 +29,7 @@ from bot.features.survey_render import (
 )
 from bot.messages import Address, Reply, error_reply
 from persona_store.surveys import (
+    PredictionRecord,
     SurveyError,
     SurveyPlace,
     SurveyStore,
@@ -43,7 +44,7 @@ DEFAULT_OPEN = timedelta(days=7)  # surveys without --closes close after a week
 
 
 def surveys(deps: Deps) -> SurveyStore:
-    return SurveyStore.of(deps.store)
+    return deps.repos.surveys
 
 
 def place_of(address: Address) -> SurveyPlace:
@@ -294,6 +295,7 @@ __all__ = [
     "on_posted",
     "open_survey",
     "parse_create",
+    "prediction_records",
     "pick_option",
     "register",
 ]
@@ -308,6 +310,7 @@ def register(registry: Registry) -> None:
         "survey close ID | survey vote ID N",
         examples=(
             'survey maya "Is price still the #1 objection?" Yes | No | Not sure --closes 48h',
+            'survey sam "Do you use keyboard shortcuts daily?" Yes | No --anonymous',
             "survey results 12",
             "survey close 12",
         ),
@@ -315,3 +318,15 @@ def register(registry: Registry) -> None:
     registry.action(VOTE_ACTION)(vote_action)
     registry.action(RESULTS_ACTION)(results_action)
     registry.on_posted(TRACK_KIND)(on_posted)
+
+
+async def prediction_records(
+    deps: Deps, workspace_id: int, persona_ids: list[int]
+) -> dict[int, PredictionRecord]:
+    """How often each persona's predicted survey answers were right (gallery, reminders)."""
+
+    def read() -> dict[int, PredictionRecord]:
+        store = surveys(deps)
+        return {pid: store.prediction_record(workspace_id, pid) for pid in persona_ids}
+
+    return await deps.db(read)

@@ -18,6 +18,14 @@ document.addEventListener("error", (event) => {
   let seq = Number(list.dataset.seq || 0);
   let busy = 0;
 
+  // Keep the newest message clear of the box pinned to the bottom: scrolled-to messages
+  // stop this far above the viewport's end (see .messages > li in style.css).
+  const composerSpace = () => {
+    document.documentElement.style.setProperty("--composer-space", `${composer.offsetHeight + 24}px`);
+  };
+  composerSpace();
+  if ("ResizeObserver" in window) new ResizeObserver(composerSpace).observe(composer);
+
   const scrollToEnd = () => {
     const last = list.lastElementChild;
     if (last) last.scrollIntoView({ block: "end", behavior: "smooth" });
@@ -131,13 +139,16 @@ document.addEventListener("error", (event) => {
     }
   });
 
-  // "Example:" lines in help cards fill the box.
+  // "Example:" lines in help cards and "Ask Sam another question" fill the box (without
+  // JavaScript the link opens the page with the box filled).
   document.addEventListener("click", (event) => {
-    const btn = event.target.closest("button.try");
+    const btn = event.target.closest("button.try, a[data-fill]");
     if (!btn) return;
+    event.preventDefault();
     textarea.value = btn.dataset.fill || "";
     autosize();
     textarea.focus();
+    textarea.setSelectionRange(textarea.value.length, textarea.value.length);
   });
 
   textarea.addEventListener("keydown", (event) => {

@@ -1,0 +1,41 @@
+"""Checking what people typed into a platform's form (Slack modals): the core decides what
+is valid, with the same rules as typed commands and imports; the adapter only shows each
+problem next to its field."""
+
+from __future__ import annotations
+
+from persona_store.spec import PersonaSpec, SpecError
+from persona_store.store import spec_of
+from persona_store.surveys import SurveyError, validate_options
+from persona_store.views import PersonaView
+
+# (field path such as "goals[2]" or None, message)
+Problem = tuple[str | None, str]
+
+
+def check_survey_form(question: str, options: list[str]) -> tuple[str, list[str], list[Problem]]:
+    """(question, options) cleaned, and the problems by field ("question", "options")."""
+    question = question.strip().replace('"', "'")
+    problems: list[Problem] = []
+    if not question:
+        problems.append(("question", "Please write the question."))
+    try:
+        options = validate_options(options)
+    except SurveyError as exc:
+        problems.append(("options", str(exc)))
+        options = []
+    return question, options, problems
+
+
+def edited_spec(
+    target: PersonaView, fields: dict[str, str], lists: dict[str, list[str]]
+) -> PersonaSpec | list[Problem]:
+    """The persona with the form's fields and lists changed, or every problem found (the
+    persona file rules: PersonaSpec)."""
+    data = spec_of(target).to_dict()
+    data.update({key: value.strip() for key, value in fields.items()})
+    data.update(lists)
+    try:
+        return PersonaSpec.from_dict(data)
+    except SpecError as exc:
+        return [(problem.field, problem.message) for problem in exc.problems]

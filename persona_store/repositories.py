@@ -1,0 +1,32 @@
+"""The core's repositories, built once over one session factory and handed to handlers in
+`Deps.repos` (the platform adapters build their own state stores the same way)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from persona_store.reviews import ReviewStore
+from persona_store.schedules import DeliveryStore, DigestStore
+from persona_store.survey_recovery import SurveyRecovery
+from persona_store.surveys import SurveyStore
+
+
+@dataclass(frozen=True)
+class Repositories:
+    surveys: SurveyStore
+    survey_recovery: SurveyRecovery
+    digests: DigestStore
+    deliveries: DeliveryStore
+    reviews: ReviewStore
+
+    @classmethod
+    def over(cls, sessions: sessionmaker[Session]) -> Repositories:
+        return cls(
+            surveys=SurveyStore(sessions),
+            survey_recovery=SurveyRecovery(sessions),
+            digests=DigestStore(sessions),
+            deliveries=DeliveryStore(sessions),
+            reviews=ReviewStore(sessions),
+        )
