@@ -222,6 +222,8 @@ def cmd_personas(args: argparse.Namespace, settings: Settings) -> int:
     from bot.features.cards import freshness
     from persona_store import files
 
+    if args.action == "import":
+        return _import(args, settings)
     store = open_store(settings)
     ws = store.default_workspace_id()
     if args.action in ("list", "show"):
@@ -238,22 +240,6 @@ def cmd_personas(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.action == "show":
         return run_command(settings, store, f"show {args.name}")
-    if args.action == "import":
-        try:
-            specs = files.load_file(Path(args.file))
-            result = store.import_specs(ws, specs, author="cli:import")
-        except files.PersonaFileError as exc:
-            print(f"{exc.explain()}\nFix the file and run the import again.", file=sys.stderr)
-            return 2
-        except OSError as exc:
-            print(f"Cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
-            return 2
-        print(
-            f"Imported {_count(len(specs), 'persona')} from {args.file}: "
-            f"{len(result.created)} created, "
-            f"{len(result.updated)} updated, {len(result.unchanged)} unchanged."
-        )
-        return 0
     if args.action == "export":
         specs = store.list_personas(ws)  # views: the md export shows citation ids
         dump = {"yaml": files.dump_yaml, "json": files.dump_json, "md": files.dump_markdown}
@@ -266,6 +252,29 @@ def cmd_personas(args: argparse.Namespace, settings: Settings) -> int:
             sys.stdout.write(text)
         return 0
     return 2
+
+
+def _import(args: argparse.Namespace, settings: Settings) -> int:
+    """`personas import FILE`: the file is read and checked before the database is opened,
+    so a bad (or hostile) file is refused fast and never touches the store."""
+    from persona_store import files
+
+    try:
+        specs = files.load_file(Path(args.file))
+        store = open_store(settings)
+        result = store.import_specs(store.default_workspace_id(), specs, author="cli:import")
+    except files.PersonaFileError as exc:
+        print(f"{exc.explain()}\nFix the file and run the import again.", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"Cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(
+        f"Imported {_count(len(specs), 'persona')} from {args.file}: "
+        f"{len(result.created)} created, "
+        f"{len(result.updated)} updated, {len(result.unchanged)} unchanged."
+    )
+    return 0
 
 
 def _write_out(path: str, text: str) -> bool:
