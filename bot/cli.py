@@ -48,13 +48,44 @@ def _safe_url(url: str) -> str:
     return url
 
 
+def new_sqlite_file(database_url: str) -> Path | None:
+    """The SQLite file `database_url` names if it does not exist yet (a command is about to
+    create it), else None. A relative path is relative to the current directory."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from bot.settings import normalise_database_url
+
+    try:
+        url = make_url(normalise_database_url(database_url))
+    except ArgumentError:
+        return None
+    name = url.database or ""
+    if url.get_backend_name() != "sqlite" or name in ("", ":memory:") or name.startswith("file:"):
+        return None
+    path = Path(name).expanduser().resolve()
+    return None if path.exists() else path
+
+
+def say_created(path: Path | None) -> None:
+    """Running from another directory silently made a second, empty database: say so."""
+    if path is not None and path.exists():
+        print(
+            f"Created a new database: {path} (set DATABASE_URL to use another one; see "
+            "README, Configuration).",
+            file=sys.stderr,
+        )
+
+
 def open_store(settings: Settings, *, migrate: bool = True):  # type: ignore[no-untyped-def]
     from persona_store import Store, create_engine_for, session_factory
     from persona_store.migrate import upgrade
 
+    created = new_sqlite_file(settings.database_url)
     engine = create_engine_for(settings.database_url)
     if migrate:
         upgrade(engine)
+    say_created(created)
     return Store(session_factory(engine))
 
 
@@ -288,19 +319,22 @@ def _write_out(path: str, text: str) -> bool:
 
 
 def cmd_surveys(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.features.survey_export import export_survey
+    from bot.features.survey_export import export_survey, list_surveys
     from persona_store.surveys import SurveyError
 
     store = open_store(settings)
     try:
-        text = export_survey(store, args.id, args.workspace)
+        if args.action == "list":
+            text = list_surveys(store, args.workspace)
+        else:
+            text = export_survey(store, args.id, args.workspace, args.what)
     except SurveyError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    if args.out:
+    if args.action == "export" and args.out:
         if not _write_out(args.out, text):
             return 1
-        print(f"Exported survey #{args.id} to {args.out}.", file=sys.stderr)
+        print(f"Exported survey #{args.id} ({args.what}) to {args.out}.", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0
@@ -310,7 +344,9 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     from persona_store import create_engine_for
     from persona_store.migrate import upgrade
 
+    created = new_sqlite_file(settings.database_url)
     upgrade(create_engine_for(settings.database_url))
+    say_created(created)
     print(f"Database is up to date ({_safe_url(settings.database_url)}).")
     return 0
 
@@ -425,13 +461,21 @@ def build_parser() -> argparse.ArgumentParser:
     ssub = surveys.add_subparsers(dest="action", required=True, metavar="ACTION")
     sexp = ssub.add_parser("export", help="one survey as CSV (anonymous ones list no voters)")
     sexp.add_argument("id", type=int, help="the survey number, e.g. 12")
-    sexp.add_argument("--out", help="write to this file instead of standard output")
     sexp.add_argument(
-        "--workspace",
-        metavar="REF",
-        help="the survey's workspace: slack:TEAM_ID, teams:TENANT_ID, #NUMBER or its name "
-        "(default: the default workspace)",
+        "--what",
+        choices=("answers", "summary"),
+        default="answers",
+        help="answers: one row per answer (default); summary: one row per option",
     )
+    sexp.add_argument("--out", help="write to this file instead of standard output")
+    slist = ssub.add_parser("list", help="this workspace's surveys, newest first, with ids")
+    for sp in (sexp, slist):
+        sp.add_argument(
+            "--workspace",
+            metavar="REF",
+            help="the survey's workspace: slack:TEAM_ID, teams:TENANT_ID, #NUMBER or its name "
+            "(default: the default workspace)",
+        )
     surveys.set_defaults(func=cmd_surveys)
 
     db = sub.add_parser("db", help="database maintenance")
