@@ -224,6 +224,8 @@ def _parse(text: str, name: str, fmt: str) -> tuple[Any, bool]:
             return None, False
         check_yaml_graph(node, name)  # before any object is built from it
         return loader.construct_document(node), loader.duplicate_keys
+    except PersonaFileError:  # a ValueError too: our own limits, as they are
+        raise
     except ValueError as exc:  # not YAMLError: a number past Python's digit limit
         raise _bad_value(name, exc) from None
     except yaml.MarkedYAMLError as exc:

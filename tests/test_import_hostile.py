@@ -112,4 +112,5 @@ def test_a_hostile_file_is_refused_clearly_and_changes_nothing(
     assert done.returncode == 2, done.stderr[-2000:]
     assert says in done.stderr and "nothing was changed" in done.stderr
     assert "Traceback" not in done.stderr and len(done.stderr) < 5000
+    assert "cannot be read" not in done.stderr  # each limit says what it is
     assert snapshot(store) == before
