@@ -51,13 +51,44 @@ def _safe_url(url: str) -> str:
     return url
 
 
+def new_sqlite_file(database_url: str) -> Path | None:
+    """The SQLite file `database_url` names if it does not exist yet (a command is about to
+    create it), else None. A relative path is relative to the current directory."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from bot.settings import normalise_database_url
+
+    try:
+        url = make_url(normalise_database_url(database_url))
+    except ArgumentError:
+        return None
+    name = url.database or ""
+    if url.get_backend_name() != "sqlite" or name in ("", ":memory:") or name.startswith("file:"):
+        return None
+    path = Path(name).expanduser().resolve()
+    return None if path.exists() else path
+
+
+def say_created(path: Path | None) -> None:
+    """Running from another directory silently made a second, empty database: say so."""
+    if path is not None and path.exists():
+        print(
+            f"Created a new database: {path} (set DATABASE_URL to use another one; see "
+            "README, Configuration).",
+            file=sys.stderr,
+        )
+
+
 def open_store(settings: Settings, *, migrate: bool = True):  # type: ignore[no-untyped-def]
     from persona_store import Store, create_engine_for, session_factory
     from persona_store.migrate import upgrade
 
+    created = new_sqlite_file(settings.database_url)
     engine = create_engine_for(settings.database_url)
     if migrate:
         upgrade(engine)
+    say_created(created)
     return Store(session_factory(engine))
 
 
@@ -221,6 +252,8 @@ def cmd_personas(args: argparse.Namespace, settings: Settings) -> int:
     from bot.features.cards import freshness
     from persona_store import files
 
+    if args.action == "import":
+        return _import(args, settings)
     store = open_store(settings)
     ws = store.default_workspace_id()
     if args.action in ("list", "show"):
@@ -237,22 +270,6 @@ def cmd_personas(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.action == "show":
         return run_command(settings, store, f"show {args.name}")
-    if args.action == "import":
-        try:
-            specs = files.load_file(Path(args.file))
-            result = store.import_specs(ws, specs, author="cli:import")
-        except files.PersonaFileError as exc:
-            print(f"{exc.explain()}\nFix the file and run the import again.", file=sys.stderr)
-            return 2
-        except OSError as exc:
-            print(f"Cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
-            return 2
-        print(
-            f"Imported {_count(len(specs), 'persona')} from {args.file}: "
-            f"{len(result.created)} created, "
-            f"{len(result.updated)} updated, {len(result.unchanged)} unchanged."
-        )
-        return 0
     if args.action == "export":
         specs = store.list_personas(ws)  # views: the md export shows citation ids
         dump = {"yaml": files.dump_yaml, "json": files.dump_json, "md": files.dump_markdown}
@@ -267,6 +284,29 @@ def cmd_personas(args: argparse.Namespace, settings: Settings) -> int:
     return 2
 
 
+def _import(args: argparse.Namespace, settings: Settings) -> int:
+    """`personas import FILE`: the file is read and checked before the database is opened,
+    so a bad (or hostile) file is refused fast and never touches the store."""
+    from persona_store import files
+
+    try:
+        specs = files.load_file(Path(args.file))
+        store = open_store(settings)
+        result = store.import_specs(store.default_workspace_id(), specs, author="cli:import")
+    except files.PersonaFileError as exc:
+        print(f"{exc.explain()}\nFix the file and run the import again.", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"Cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(
+        f"Imported {_count(len(specs), 'persona')} from {args.file}: "
+        f"{len(result.created)} created, "
+        f"{len(result.updated)} updated, {len(result.unchanged)} unchanged."
+    )
+    return 0
+
+
 def _write_out(path: str, text: str) -> bool:
     """`--out FILE`: False (and a message, no traceback) when the file cannot be written."""
     try:
@@ -278,19 +318,22 @@ def _write_out(path: str, text: str) -> bool:
 
 
 def cmd_surveys(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.features.survey_export import export_survey
+    from bot.features.survey_export import export_survey, list_surveys
     from persona_store.surveys import SurveyError
 
     store = open_store(settings)
     try:
-        text = export_survey(store, args.id, args.workspace)
+        if args.action == "list":
+            text = list_surveys(store, args.workspace)
+        else:
+            text = export_survey(store, args.id, args.workspace, args.what)
     except SurveyError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    if args.out:
+    if args.action == "export" and args.out:
         if not _write_out(args.out, text):
             return 1
-        print(f"Exported survey #{args.id} to {args.out}.", file=sys.stderr)
+        print(f"Exported survey #{args.id} ({args.what}) to {args.out}.", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0
@@ -300,7 +343,9 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     from persona_store import create_engine_for
     from persona_store.migrate import upgrade
 
+    created = new_sqlite_file(settings.database_url)
     upgrade(create_engine_for(settings.database_url))
+    say_created(created)
     print(f"Database is up to date ({_safe_url(settings.database_url)}).")
     return 0
 
@@ -415,13 +460,21 @@ def build_parser() -> argparse.ArgumentParser:
     ssub = surveys.add_subparsers(dest="action", required=True, metavar="ACTION")
     sexp = ssub.add_parser("export", help="one survey as CSV (anonymous ones list no voters)")
     sexp.add_argument("id", type=int, help="the survey number, e.g. 12")
-    sexp.add_argument("--out", help="write to this file instead of standard output")
     sexp.add_argument(
-        "--workspace",
-        metavar="REF",
-        help="the survey's workspace: slack:TEAM_ID, teams:TENANT_ID, #NUMBER or its name "
-        "(default: the default workspace)",
+        "--what",
+        choices=("answers", "summary"),
+        default="answers",
+        help="answers: one row per answer (default); summary: one row per option",
     )
+    sexp.add_argument("--out", help="write to this file instead of standard output")
+    slist = ssub.add_parser("list", help="this workspace's surveys, newest first, with ids")
+    for sp in (sexp, slist):
+        sp.add_argument(
+            "--workspace",
+            metavar="REF",
+            help="the survey's workspace: slack:TEAM_ID, teams:TENANT_ID, #NUMBER or its name "
+            "(default: the default workspace)",
+        )
     surveys.set_defaults(func=cmd_surveys)
 
     db = sub.add_parser("db", help="database maintenance")

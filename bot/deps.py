@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +16,9 @@ from persona_store.repositories import Repositories
 from persona_store.store import Store
 
 P = ParamSpec("P")
+# (workspace external id, user id) -> is this person a workspace admin? A platform fact,
+# registered by the adapter that can tell (Slack's users.info); see bot.features.access.
+AdminCheck = Callable[[str, str], Awaitable[bool]]
 T = TypeVar("T")
 
 
@@ -46,6 +49,7 @@ class Deps:
     # Set in the web process (adapters/server.py): called with (workspace id, survey id)
     # after a vote left the posted tally behind, to send it once the rate limit allows.
     tally_followup: Callable[[int, int], None] | None = None
+    admin_checks: dict[str, AdminCheck] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.repos = Repositories.over(self.store.sessions)

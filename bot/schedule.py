@@ -49,10 +49,17 @@ class Schedule:
         return f"cron '{self.cron}' ({self.timezone})"
 
 
+MAX_TIMEZONE = 64  # the longest IANA names are ~30 characters
+
+
 def check_timezone(name: str) -> str:
+    """`name` if it is an IANA time zone, else ScheduleError (also for names the file
+    system refuses: too long, a directory such as 'Europe')."""
     try:
+        if len(name) > MAX_TIMEZONE:
+            raise ValueError(name)
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ScheduleError(
             f"'{name[:40]}' is not a time zone I know. Use an IANA name like Europe/Berlin, "
             "America/New_York or UTC."

@@ -78,8 +78,15 @@ def compose(text: str, fmt: str, loader: type) -> yaml.Node | None:
         return None
 
 
-def duplicate_keys(node: yaml.Node, path: FieldPath) -> Iterator[tuple[FieldPath, str]]:
-    """(path of the repeated key, key) for every key given twice in one mapping."""
+def duplicate_keys(
+    node: yaml.Node, path: FieldPath, visited: set[int] | None = None
+) -> Iterator[tuple[FieldPath, str]]:
+    """(path of the repeated key, key) for every key given twice in one mapping. A node
+    reached again through an alias (*name) is walked once, at its first path."""
+    visited = set() if visited is None else visited
+    if id(node) in visited:
+        return
+    visited.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value in node.value:
@@ -87,10 +94,10 @@ def duplicate_keys(node: yaml.Node, path: FieldPath) -> Iterator[tuple[FieldPath
             if key in seen:
                 yield (*path, key), key
             seen.add(key)
-            yield from duplicate_keys(value, (*path, key))
+            yield from duplicate_keys(value, (*path, key), visited)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            yield from duplicate_keys(item, (*path, i))
+            yield from duplicate_keys(item, (*path, i), visited)
 
 
 def line_of(root: yaml.Node | None, path: FieldPath, *, key: bool = False) -> int | None:

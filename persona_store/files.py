@@ -21,6 +21,14 @@ import yaml
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from persona_store.convert import spec_of
+from persona_store.file_limits import (
+    check_depth,
+    check_yaml_graph,
+    number_too_long,
+    read_capped,
+    refuse,
+    too_deep,
+)
 from persona_store.file_problems import (
     REPORT_LIMIT,
     FileProblem,
@@ -100,7 +108,8 @@ def load_file(path: str | Path) -> list[PersonaSpec]:
             [FileProblem(str(path), None, "", "is Markdown, which is for reading only; "
                          "import a YAML or JSON file (`personas export --format yaml`)")]
         )  # fmt: skip
-    raw = path.read_bytes()
+    with path.open("rb") as stream:
+        raw = read_capped(stream, str(path))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -197,14 +206,28 @@ def _parse(text: str, name: str, fmt: str) -> tuple[Any, bool]:
             return mapping
 
         try:
-            return json.loads(text, object_pairs_hook=pairs), bool(duplicates)
+            data = json.loads(text, object_pairs_hook=pairs)
         except json.JSONDecodeError as exc:
             raise PersonaFileError(
                 [FileProblem(name, exc.lineno, "", f"JSON syntax error: {exc.msg}")]
             ) from None
+        except RecursionError:
+            raise too_deep(name) from None
+        except ValueError as exc:
+            raise _bad_value(name, exc) from None
+        check_depth(data, name)
+        return data, bool(duplicates)
     loader = _Loader(text)
     try:
-        return loader.get_single_data(), loader.duplicate_keys
+        node = loader.get_single_node()
+        if node is None:
+            return None, False
+        check_yaml_graph(node, name)  # before any object is built from it
+        return loader.construct_document(node), loader.duplicate_keys
+    except PersonaFileError:  # a ValueError too: our own limits, as they are
+        raise
+    except ValueError as exc:  # not YAMLError: a number past Python's digit limit
+        raise _bad_value(name, exc) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         detail = " ".join(str(x) for x in (exc.context, exc.problem) if x)
@@ -216,6 +239,12 @@ def _parse(text: str, name: str, fmt: str) -> tuple[Any, bool]:
         raise PersonaFileError([FileProblem(name, None, "", f"YAML error: {exc}")]) from None
     finally:
         loader.dispose()
+
+
+def _bad_value(name: str, exc: ValueError) -> PersonaFileError:
+    if number_too_long(exc):
+        return refuse(name, "has a number that is too long (at most 4,300 digits)")
+    return refuse(name, f"cannot be read: {str(exc)[:200]}")
 
 
 def _persona_items(data: Any, found: _Found) -> list[Any]:

@@ -135,6 +135,13 @@ class SurveyStore:
                 q = q.where(Survey.closed_at >= since)
             return [self._view(s, sv) for sv in s.scalars(q.order_by(Survey.id.desc())).all()]
 
+    def in_workspace(self, workspace_id: int, *, limit: int = 200) -> list[SurveyView]:
+        """This workspace's latest `limit` surveys, newest first (`persona-bot surveys list`)."""
+        with self._sessions() as s:
+            q = select(Survey).where(Survey.workspace_id == workspace_id)
+            rows = s.scalars(q.order_by(Survey.id.desc()).limit(limit)).all()
+            return [self._view(s, sv) for sv in rows]
+
     def due_to_close(self, now: datetime, *, limit: int = 500) -> list[tuple[int, int]]:
         """(workspace_id, survey_id) of open surveys whose deadline has passed."""
         with self._sessions() as s:

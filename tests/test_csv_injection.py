@@ -11,10 +11,9 @@ import pytest
 
 from bot.cli import main
 from bot.csv_cells import safe_cell
-from persona_store import Store, create_engine_for, session_factory
-from persona_store.migrate import upgrade
 from persona_store.surveys import SurveyPlace, SurveyStore
-from tests.sched_helpers import Clock, seed
+from tests.cli_store import cli_store
+from tests.sched_helpers import Clock
 
 EVIL_QUESTION = '=HYPERLINK("https://evil.example","Click")'
 EVIL_OPTIONS = ("+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1,2)", "\tTabbed", "\rReturned")
@@ -22,13 +21,7 @@ EVIL_OPTIONS = ("+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1,2)", "\tTabbed", "\rRetu
 
 @pytest.fixture
 def evil_survey(tmp_path, monkeypatch) -> int:  # type: ignore[no-untyped-def]
-    url = f"sqlite:///{tmp_path / 'csv.db'}"
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", url)
-    engine = create_engine_for(url)
-    upgrade(engine)
-    store = Store(session_factory(engine))
-    seed(store)
+    store = cli_store(tmp_path, monkeypatch)
     ws = store.default_workspace_id()
     surveys = SurveyStore.of(store)
     survey = surveys.create(
@@ -46,7 +39,8 @@ def _cells(text: str) -> list[str]:
 def test_survey_export_neutralises_formulas(evil_survey: int, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["surveys", "export", str(evil_survey)]) == 0
     out = capsys.readouterr().out
-    cells = _cells(out)
+    assert main(["surveys", "export", str(evil_survey), "--what", "summary"]) == 0
+    cells = _cells(out) + _cells(capsys.readouterr().out)
     assert "'" + EVIL_QUESTION in cells
     for option in EVIL_OPTIONS[:3]:
         assert "'" + option in cells

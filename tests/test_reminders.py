@@ -134,21 +134,26 @@ async def test_owner_and_reviewed_commands(sqlite_store: Store) -> None:
         [reply] = await core.handle(slack_command(text, user="UME"))
         return ("ERROR: " if reply.is_error else "") + reply.text
 
-    assert "slack:U1" in await say("owner maya <@U1|alice>")
-    assert "slack:U1, email:pm@example.com" in await say("owner maya add pm@example.com")
+    # Nobody owns Maya: a member may claim her for themself, not hand her to someone else.
+    assert (await say("owner maya <@U1|alice>")).startswith("ERROR: Nobody owns Maya Chen")
     assert "slack:UME" in await say("owner maya me")
-    assert (await say("owner maya remove <@U1>")).endswith("email:pm@example.com, slack:UME.")
+    assert "slack:UME, slack:U1" in await say("owner maya <@U1|alice>")
+    assert "slack:UME, slack:U1, email:pm@example.com" in await say("owner maya add pm@example.com")
+    assert (await say("owner maya remove <@U1>")).startswith(
+        "Maya Chen's owners are now: slack:UME, email:pm@example.com."
+    )
     assert (await say("owner maya remove <@U9>")).startswith("ERROR")
     assert (await say("owner maya ???")).startswith("ERROR")
     assert (await say("owner mya @bob")).startswith("ERROR")
     assert "marked as reviewed" in await say("reviewed maya")
     persona = sqlite_store.get(sqlite_store.default_workspace_id(), "maya")
-    assert [o.ref for o in persona.owners] == ["email:pm@example.com", "slack:UME"]
+    assert [o.ref for o in persona.owners] == ["slack:UME", "email:pm@example.com"]
 
 
 async def test_owner_from_a_slack_mention_uses_the_user_id(sqlite_store: Store) -> None:
     setup(sqlite_store)
     core = core_with(deps_for(sqlite_store), reminder_feature)
+    await core.handle(command("owner maya me", user="UME", address=SLACK))  # claims Maya
     inbound = replace(
         command("owner maya @alice", user="UME", address=SLACK),
         mentions=(("@alice", "U0ALICE"),),
@@ -165,6 +170,7 @@ async def test_owner_in_teams_needs_a_picked_mention(sqlite_store: Store) -> Non
     setup(sqlite_store)
     core = core_with(deps_for(sqlite_store), reminder_feature)
     teams = Address(platform="teams", workspace="tenant-1", conversation_id="19:chan")
+    await core.handle(command("owner maya me", user="29:me", address=teams))  # claims Maya
     picked = replace(
         command("owner maya @Alice_Wong", user="29:me", address=teams),
         mentions=(("@Alice_Wong", "29:1alice"),),
@@ -176,7 +182,7 @@ async def test_owner_in_teams_needs_a_picked_mention(sqlite_store: Store) -> Non
     assert typed.is_error and "picking the name from the @ list" in typed.text
     ws = sqlite_store.workspace_id("teams", "tenant-1")
     owners = [o.ref for o in sqlite_store.get(ws, "maya").owners]
-    assert owners == ["teams:29:1alice"]  # nothing stored for the typed name
+    assert owners == ["teams:29:me", "teams:29:1alice"]  # nothing stored for the typed name
 
 
 async def test_owner_in_the_playground_explains_what_works_there(sqlite_store: Store) -> None:

@@ -140,6 +140,8 @@ async def env(sqlite_store: Store) -> AsyncIterator[TeamsEnv]:
 def owner_mention(env: TeamsEnv, text: str, *people: dict[str, Any]) -> dict[str, Any]:
     activity = env.activities.mention(text)
     activity["entities"] = [activity["entities"][0], *people, *activity["entities"][1:]]
+    if people:  # Alice claims the persona nobody owns (anyone else may not: SECURITY.md)
+        activity["from"] = {"id": people[0]["mentioned"]["id"], "name": "Alice Wong"}
     return activity
 
 

@@ -108,6 +108,7 @@ class SlackAdapter:
         self.revocations = Revocations(installs, self.delivery.revoked, tasks)
         self.flows = Flows(core, deps, tasks, self.delivery, self.state)
         self.modals = Modals(self.flows)
+        deps.admin_checks[self.platform] = self.modals.is_admin  # who the core may trust
         self.recovery_interval = recovery_interval
         self._recovery: asyncio.Task[None] | None = None
         self._serving = False

@@ -67,10 +67,14 @@ def manifest_dict(
 
 def slack_manifest(url: str) -> str:
     """The manifest as YAML, with the request URLs pointing at `url`."""
-    if not url.startswith(("https://", "http://")):
-        raise ValueError(f"--url must start with https:// (got {url!r})")
+    if not url.lower().startswith("https://"):
+        # Slack only calls https request URLs: an http:// manifest would install but fail.
+        raise ValueError(f"--url must start with https:// (Slack requires it; got {url!r})")
+    if any(c.isspace() or not c.isprintable() for c in url):
+        raise ValueError(f"--url must not contain spaces or control characters (got {url!r})")
     parts = urlsplit(url)
-    if not parts.netloc or parts.query or parts.fragment or "?" in url or "#" in url:
+    bad = not parts.hostname or "@" in parts.netloc
+    if bad or parts.query or parts.fragment or "?" in url or "#" in url:
         raise ValueError(
             "--url must be the bot's public base URL, e.g. https://bot.example.com "
             f"(no query or #fragment; got {url!r})"

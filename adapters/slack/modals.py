@@ -193,10 +193,13 @@ class Modals:
             log.warning("views.open failed: %s", exc.response.get("error"))
 
     async def is_workspace_admin(self, inbound: Inbound) -> bool:
+        return await self.is_admin(inbound.address.workspace, inbound.user_id)
+
+    async def is_admin(self, team_id: str, user_id: str) -> bool:
         """users.info's is_admin / is_owner (a Slack fact; what it allows is the core's)."""
-        token = await self.flows.delivery.token_for(inbound.address.workspace)
+        token = await self.flows.delivery.token_for(team_id)
         try:
-            resp = await self.flows.delivery.client.users_info(user=inbound.user_id, token=token)
+            resp = await self.flows.delivery.client.users_info(user=user_id, token=token)
         except SlackApiError:
             return False
         user = resp.get("user") or {}

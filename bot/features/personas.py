@@ -9,6 +9,7 @@ from bot.features.cards import KIND_LABELS, evidence_badge, freshness, persona_c
 from bot.features.resolve import resolve_persona
 from bot.features.survey_render import prediction_badge
 from bot.messages import Card, Reply, Section
+from persona_store.views import PersonaView
 
 KIND_ORDER = ("primary", "secondary", "negative")
 GROUP_TITLES = {
@@ -67,8 +68,10 @@ async def show(ctx: Context) -> Reply:
     text = [persona.name, persona.role]
     if persona.quote:
         text.append(f"\u201c{persona.quote}\u201d")
+    text += [f"{f.label}: {f.value}" for f in card.fields]  # kind, segment, owners
     for section in card.sections:
         text += [f"{section.title}:", *(f"  • {b}" for b in section.bullets)]
+    text += evidence_lines(persona)
     text.append(f"{freshness(persona, now)} · {evidence_badge(persona)}")
     record = await ctx.deps.db(
         ctx.deps.repos.surveys.prediction_record, ctx.workspace_id, persona.id
@@ -78,6 +81,28 @@ async def show(ctx: Context) -> Reply:
         card = replace(card, context=(*card.context, badge))
         text.append(badge)
     return Reply(text="\n".join(t for t in text if t), cards=(card,), ephemeral=True)
+
+
+def evidence_lines(persona: PersonaView, limit: int = 5) -> list[str]:
+    """The latest evidence items, for the plain-text profile (the terminal's `show`)."""
+    if not persona.evidence:
+        return []
+    latest = sorted(persona.evidence, key=lambda e: e.created_at, reverse=True)[:limit]
+    lines = ["Evidence (latest first):"]
+    for e in latest:
+        facts = ", ".join(
+            x
+            for x in (
+                e.source,
+                f"n={e.n}" if e.n else "",
+                e.collected_at.isoformat() if e.collected_at else "",
+            )
+            if x
+        )
+        lines.append(f"  • {e.summary} ({facts})")  # fmt: skip
+    if len(persona.evidence) > limit:
+        lines.append(f"  … and {len(persona.evidence) - limit} more")
+    return lines
 
 
 async def edit(ctx: Context) -> Reply:

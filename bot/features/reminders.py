@@ -1,7 +1,7 @@
-"""Quarterly refresh: owners (`owner maya @alice`, `owner maya remove @alice`), `reviewed
-maya`, the owner's reminder DM with Still accurate / Needs update / Snooze 14 days / Reassign,
+"""Quarterly refresh: `reviewed maya` (owners and admins), the owner's reminder DM with
+Still accurate / Needs update / Snooze 14 days / Reassign,
 and escalation (30 days overdue: the persona's home channel, naming the owners; no owner at
-all: the workspace's admin channel).
+all: the workspace's admin channel). Owners themselves: `bot.features.ownership`.
 
 Direct messages are sent to `Address(platform, workspace, conversation_id=USER_ID)`; the
 Slack adapter posts to a user id as a DM, the Teams adapter creates the 1:1 conversation.
@@ -10,7 +10,6 @@ Slack adapter posts to a user id as a DM, the Teams adapter creates the 1:1 conv
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +17,9 @@ from typing import Any
 from bot.clock import SweepRun, deliver
 from bot.commands import Context, Registry
 from bot.deps import Deps
+from bot.features.access import is_admin, manage_refused, may_manage
 from bot.features.cards import evidence_badge, freshness
+from bot.features.ownership import CHAT_PLATFORMS, owner_command, sweep_owner_notices
 from bot.features.resolve import resolve_persona
 from bot.features.survey_render import prediction_badge
 from bot.features.surveys import surveys
@@ -32,38 +33,10 @@ log = logging.getLogger(__name__)
 
 SNOOZE = timedelta(days=14)
 ESCALATE_AFTER_DAYS = 30
-CHAT_PLATFORMS = ("slack", "teams", "web")
 
 
 def reviews(deps: Deps) -> ReviewStore:
     return deps.repos.reviews
-
-
-def parse_owner(token: str, ctx: Context) -> str | None:
-    """A person as an owner ref (`slack:U1`, `teams:29:x`, `email:a@b`), or None."""
-    token = token.strip().rstrip(",")
-    platform = ctx.inbound.address.platform
-    if token.lower() in ("me", "myself", "@me"):
-        return ctx.author if platform in ("slack", "teams") else None
-    if re.fullmatch(r"(slack|teams|email):\S+", token):
-        return token
-    if re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", token, re.IGNORECASE):
-        return f"email:{token.lower()}"
-    mentioned = dict(ctx.inbound.mentions)  # resolved by the adapter
-    if token in mentioned:
-        return f"{platform}:{mentioned[token]}"
-    # A Teams name typed without picking it from the @ list carries no user id: refused
-    # rather than stored as an owner nobody can message.
-    return None
-
-
-def owner_label(ref: str, ctx: Context) -> str:
-    """`Alice Wong (teams:29:1a…)` for someone mentioned in this message, else the ref."""
-    platform = ctx.inbound.address.platform
-    for token, user_id in ctx.inbound.mentions:
-        if f"{platform}:{user_id}" == ref:
-            return f"{token.lstrip('@').replace('_', ' ')} ({ref})"
-    return ref
 
 
 def reminder_reply(
@@ -122,8 +95,8 @@ def escalation_reply(persona: PersonaView, due: ReviewDue, now: datetime) -> Rep
         )
     else:
         text = (
-            f"{persona.name} has no owner and is due for review. Add one with "
-            f"`owner {persona.slug} @someone`, or type `reviewed {persona.slug}`."
+            f"{persona.name} has no owner and is due for review. Claim it with "
+            f"`owner {persona.slug} @me`, or (admins) type `reviewed {persona.slug}`."
         )
     return Reply(
         text=text,
@@ -162,6 +135,7 @@ async def sweep_reviews(
     report: Any,
     deliver: Deliver,
 ) -> None:
+    await sweep_owner_notices(deps, adapters, now, report, deliver)
     store = reviews(deps)
     for due in await deps.db(store.due, now):
         try:
@@ -234,52 +208,12 @@ async def _remind(
 # -- commands and buttons ----------------------------------------------------------------------
 
 
-async def owner_command(ctx: Context) -> Reply:
-    name, _, rest = ctx.args.strip().partition(" ")
-    persona = await resolve_persona(ctx, name)
-    if isinstance(persona, Reply):
-        return persona
-    words = rest.split()
-    current = [o.ref for o in persona.owners]
-    if not words:
-        who = ", ".join(current) or "nobody yet"
-        return Reply(text=f"{persona.name}'s owners: {who}.", ephemeral=True)
-    remove = words[0].lower() in ("remove", "rm", "delete", "-")
-    tokens = words[1:] if remove or words[0].lower() == "add" else words
-    refs = [parse_owner(t, ctx) for t in tokens]
-    if not tokens or any(r is None for r in refs):
-        bad = next((t for t, r in zip(tokens, refs, strict=False) if r is None), "")
-        if ctx.inbound.address.platform not in ("slack", "teams"):
-            # no user directory here (playground, terminal): '@alice' can't be looked up
-            return error_reply(
-                f"I can't look up '{bad[:40]}' here. Give an email address or a chat id, "
-                f"e.g. `owner {persona.slug} alice@example.com` or `owner {persona.slug} "
-                "slack:U0123` (in Slack or Teams, mention them: @alice)."
-            )
-        return error_reply(
-            f"I can't tell who '{bad[:40]}' is. Mention them by picking the name from the @ "
-            "list (so I get their user id), or give an email address. "
-            f"Usage: owner {persona.slug} @alice | owner {persona.slug} remove @alice"
-        )
-    wanted = [r for r in refs if r]
-    if remove:
-        missing = [r for r in wanted if r not in current]
-        if missing:
-            return error_reply(f"{missing[0]} is not an owner of {persona.name}.")
-        owners = [o for o in current if o not in wanted]
-    else:
-        owners = current + [r for r in wanted if r not in current]
-    view = await ctx.deps.db(
-        ctx.deps.store.set_owners, ctx.workspace_id, persona.slug, owners, author=ctx.author
-    )
-    who = ", ".join(owner_label(o.ref, ctx) for o in view.owners) or "nobody"
-    return Reply(text=f"{persona.name}'s owners are now: {who}.")
-
-
 async def reviewed(ctx: Context) -> Reply:
     persona = await resolve_persona(ctx, ctx.args)
     if isinstance(persona, Reply):
         return persona
+    if not await may_manage(ctx, persona):
+        return manage_refused(persona, "mark it reviewed")
     deps = ctx.deps
     now = deps.now()
     await deps.db(deps.store.mark_reviewed, ctx.workspace_id, persona.slug, author=ctx.author,
@@ -294,6 +228,8 @@ async def needs_update(ctx: Context) -> Reply:
     persona = await resolve_persona(ctx, ctx.args)
     if isinstance(persona, Reply):
         return persona
+    if not await may_manage(ctx, persona):
+        return manage_refused(persona, "flag it for an update")
     await ctx.deps.db(reviews(ctx.deps).flag_needs_update, ctx.workspace_id, persona.slug,
                       f"flagged by {ctx.author}")  # fmt: skip
     how = (
@@ -318,6 +254,8 @@ async def snooze(ctx: Context) -> Reply:
     persona = await resolve_persona(ctx, ctx.args)
     if isinstance(persona, Reply):
         return persona
+    if not await may_manage(ctx, persona):
+        return manage_refused(persona, "snooze its review")
     until = ctx.deps.now() + SNOOZE
     await ctx.deps.db(reviews(ctx.deps).snooze, ctx.workspace_id, persona.slug, until)
     return Reply(
@@ -344,6 +282,15 @@ async def admin_channel(ctx: Context) -> Reply:
     word = (ctx.args.strip().split() or ["show"])[0].lower()
     store = reviews(ctx.deps)
     address = ctx.inbound.address
+    current = await ctx.deps.db(store.admin_channel, ctx.workspace_id)
+    if word in ("here", "off") and (current or word == "off") and not await is_admin(ctx):
+        # While none is set anyone may pick one (the reply is posted there); moving it or
+        # turning it off is an admin's call.
+        return error_reply(
+            f"Only workspace admins can move or turn off the admin channel (now {current})."
+            if current
+            else "Only workspace admins can turn off the admin channel."
+        )
     if word == "here":
         ref = f"{address.platform}:{address.conversation_id}"
         await ctx.deps.db(store.set_admin_channel, ctx.workspace_id, ref)
@@ -356,7 +303,6 @@ async def admin_channel(ctx: Context) -> Reply:
             f"I don't know 'admin-channel {word[:30]}'. Usage: `admin-channel here` (this "
             "channel), `admin-channel off`, or `admin-channel` to see the current one."
         )
-    current = await ctx.deps.db(store.admin_channel, ctx.workspace_id)
     return Reply(
         text=f"Admin channel: {current or 'none (type `admin-channel here` in one)'}.",
         ephemeral=True,

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.deps import Deps
+from bot.schedule import ScheduleError, check_timezone
 from persona_store.surveys import SurveyError
 
 log = logging.getLogger(__name__)
@@ -19,25 +20,41 @@ PREDICTION_TIMEOUT = 15.0
 _QUOTES = {"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'"}
 _DURATION = re.compile(r"^(\d+)\s*(m|min|h|d|w)$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+MAX_OPEN = timedelta(days=365)  # the longest a survey stays open
 
 
 # -- parsing ---------------------------------------------------------------------------------
 
 
 def parse_when(value: str, now: datetime, tz: str = "UTC") -> datetime:
-    """`48h`, `2d`, `90m`, `1w`, or an ISO date/time (in `tz` when it has no offset)."""
+    """`48h`, `2d`, `90m`, `1w`, or an ISO date/time (in `tz` when it has no offset), at most
+    MAX_OPEN from `now` (SurveyError saying so otherwise)."""
     value = value.strip()
     m = _DURATION.match(value)
-    if m:
-        return now + timedelta(**{_UNITS[m.group(2).lower()]: int(m.group(1))})
     try:
-        when = datetime.fromisoformat(value)
+        if m:
+            amount = int(m.group(1)[:12])  # more digits are far out of range anyway
+            when = now + timedelta(**{_UNITS[m.group(2).lower()]: amount})
+        else:
+            when = datetime.fromisoformat(value)
+            when = when if when.tzinfo else when.replace(tzinfo=ZoneInfo(check_timezone(tz)))
+        too_late = when - now > MAX_OPEN
+    except OverflowError:
+        too_late = True  # past what a date can hold
+    except ScheduleError as exc:  # PERSONABOT_TIMEZONE is not a time zone
+        raise SurveyError(str(exc)) from exc
     except ValueError as exc:
         raise SurveyError(
             f"I can't read the close time '{value[:30]}'. Use e.g. `--closes 48h`, `--closes 2d` "
             "or `--closes 2026-12-01T17:00`."
         ) from exc
-    return when if when.tzinfo else when.replace(tzinfo=ZoneInfo(tz))
+    if too_late:
+        raise SurveyError(
+            f"A survey can stay open at most {MAX_OPEN.days} days. Pick a close time between "
+            "a few minutes and a year from now, e.g. `--closes 48h`, `--closes 30d` or "
+            "`--closes 52w`."
+        )
+    return when
 
 
 def parse_create(args: str, now: datetime, tz: str = "UTC") -> dict:

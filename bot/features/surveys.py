@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 
 from bot.commands import Context, Registry
 from bot.deps import Deps
+from bot.features.access import is_admin
+from bot.features.edit import is_owner
 from bot.features.resolve import resolve_persona
 from bot.features.survey_parse import USAGE, parse_create, pick_option, predict
 from bot.features.survey_render import (
@@ -266,10 +268,11 @@ async def close_command(ctx: Context, survey_id: int) -> Reply | list[Reply]:
     if not survey.is_open:
         return error_reply(f"Survey #{survey_id} is already closed.")
     persona = await deps.db(deps.store.get, ctx.workspace_id, survey.persona_slug)
-    owners = {o.ref for o in persona.owners} if persona else set()
-    if ctx.author != survey.created_by and ctx.author not in owners:
+    creator = ctx.author == survey.created_by
+    if not creator and not (persona and is_owner(persona, ctx.author)) and not await is_admin(ctx):
         return error_reply(
-            "Only the person who created this survey or the persona's owners can close it."
+            "Only the person who created this survey, the persona's owners and workspace "
+            "admins can close it."
         )
     here = ctx.inbound.address
     # Typed in the survey's own conversation, the reply is its results post there. Anywhere
