@@ -40,8 +40,7 @@ async def home(ctx: Context) -> Reply:
                 title="Personas you own that need review",
                 text="\n".join(f"{p.name}: {freshness(p, now)}" for p in mine),
                 buttons=tuple(
-                    Button(f"{p.first_name} is still accurate", "review.ok", p.slug)
-                    for p in mine
+                    Button(f"{p.first_name} is still accurate", "review.ok", p.slug) for p in mine
                 ),
             )
         )
