@@ -136,3 +136,35 @@ async def test_a_survey_form_sent_from_a_slack_connect_org_lands_in_the_installi
     [post] = env.api.of("chat.postMessage")
     assert "Maya" in json.dumps(post) and "no personas" not in json.dumps(post)
     assert external not in _slack_links(env.store)
+
+
+async def test_slack_connect_in_oauth_mode_answers_with_the_installing_teams_token(
+    sqlite_store: Store,
+) -> None:
+    """Installed in many workspaces: the recorded Slack Connect mention is authorised and
+    answered with the installing team's token, never looked up for the other org."""
+    from tests.test_slack_revocation import installation
+
+    add_persona(sqlite_store, "Maya", goals=["Ship on time"])
+    doc = load(Path(__file__).parent / "payloads/slack/slack_connect_app_mention.json")
+    async for env in slack_env(
+        sqlite_store,
+        ScriptedAnswerer(),
+        slack_bot_token=None,
+        slack_client_id="111.222",
+        slack_client_secret="client-secret",
+    ):
+        installs = env.adapter.revocations.installs
+        assert installs is not None
+        installed = installation(doc["installing_team"], "xoxb-installing")
+        # a workspace of an Enterprise Grid org, as the recording's authorizations[0] says
+        installed.enterprise_id = doc["payload"]["authorizations"][0]["enterprise_id"]
+        await installs.async_save(installed)
+        env.store.workspace_id("slack", doc["installing_team"])
+        status, body = await replay(env, doc)
+        assert status == 200
+        sent = _sent(env)  # help, to the asker only (chat.postEphemeral)
+        assert sent, (body, [c.method for c in env.api.calls])
+        assert {s["_token"] for s in sent} == {"xoxb-installing"}
+        assert "no personas" not in json.dumps(sent)
+        assert doc["external_team"] not in _slack_links(env.store)

@@ -101,7 +101,8 @@ class SlackAdapter:
             )
 
             async def tokens(team_id: str) -> str | None:
-                bot = await installs.async_find_bot(enterprise_id=None, team_id=team_id)
+                # the installing team (team_of), also in a Grid org or a Slack Connect channel
+                bot = await installs.async_find_team_bot(team_id)
                 return bot.bot_token if bot else None
 
         self.delivery = Delivery(self.client, self.state, deps.db, tokens)

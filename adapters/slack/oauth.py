@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import sqlalchemy
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
@@ -52,6 +53,24 @@ class PooledInstallationStore(AsyncInstallationStore):
 
     async def async_find_bot(self, **kwargs: Any) -> Bot | None:
         return await self.db(lambda: self.sync.find_bot(**kwargs))
+
+    async def async_find_team_bot(self, team_id: str) -> Bot | None:
+        """The newest bot installed in a team, whether or not the team belongs to an
+        Enterprise Grid org (sends know the team, not its enterprise id)."""
+        return await self.db(self._team_bot, team_id)
+
+    def _team_bot(self, team_id: str) -> Bot | None:
+        bots = self.sync.bots
+        with self.sync.engine.connect() as conn:
+            row = conn.execute(
+                sqlalchemy.select(bots.c.enterprise_id)
+                .where(bots.c.client_id == self.sync.client_id, bots.c.team_id == team_id)
+                .order_by(sqlalchemy.desc(bots.c.installed_at))
+                .limit(1)
+            ).first()
+        if row is None:
+            return None
+        return self.sync.find_bot(enterprise_id=row.enterprise_id, team_id=team_id)
 
     async def async_find_installation(self, **kwargs: Any) -> Installation | None:
         return await self.db(lambda: self.sync.find_installation(**kwargs))
