@@ -195,3 +195,21 @@ def test_the_store_s_constants_are_the_schema_s() -> None:
     )  # fmt: skip
     assert set(everything.to_dict()) == set(persona_defs)  # the export writes every field
     assert set(everything.to_dict()["evidence"][0]) == set(evidence_defs)
+
+
+def test_a_deeply_nested_value_is_reported_by_its_type_not_walked() -> None:
+    deep: list[Any] = []
+    for _ in range(50_000):
+        deep = [deep]
+    doc = {"name": "A", "goals": deep, "quote": {"a": deep}, "colour": deep,
+           "evidence": [{"summary": deep}], "kind": deep}  # fmt: skip
+    with pytest.raises(SpecError) as info:
+        PersonaSpec.from_dict(doc)
+    known = ", ".join(sorted(rules.persona_schema()["properties"]))
+    assert {p.field: p.message for p in info.value.problems} == {
+        "colour": f"unknown field (known fields: {known})",
+        "kind": "[[[]]] is not one of primary, secondary, negative",
+        "quote": "expected text, got a mapping",
+        "goals[0]": "expected text, got a list",
+        "evidence[0].summary": "is required text",
+    }  # fmt: skip

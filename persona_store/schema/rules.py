@@ -31,6 +31,7 @@ SCHEMA_FILE = "persona-file.schema.json"
 UNITS = {"review_every_days": "days", "n": "people or data points"}
 LIST_FIELDS = ("goals", "pains", "motivations", "behaviors", "objections", "channels", "owners")
 DATE_FIELDS = ("last_reviewed", "date")
+MAX_DEPTH = 3  # persona -> evidence (1) -> entry (2) -> summary (3): text from here on
 OWNER_EXAMPLE = "should look like slack:U0123, teams:29:1abc or email:a@b.com"
 
 
@@ -81,18 +82,21 @@ def choices(field: str, *, evidence: bool = False) -> tuple[str, ...]:
 
 
 def as_json(persona: dict[Any, Any]) -> dict[Any, Any]:
-    """The persona as JSON would give it: YAML's unquoted dates become ISO text."""
+    """The persona as JSON would give it (YAML's unquoted dates become ISO text), and no
+    deeper than a valid persona goes: a list or mapping where only text may be (below a
+    list's entry, e.g. evidence[0].summary) is replaced by an empty one of its kind. It is
+    wrong either way and is reported by its type, but nothing walks a deeply nested value."""
 
-    def plain(value: Any) -> Any:
+    def plain(value: Any, depth: int) -> Any:
         if isinstance(value, datetime | date):
             return value.isoformat()
         if isinstance(value, list):
-            return [plain(v) for v in value]
-        if isinstance(value, dict):  # an evidence entry
-            return {k: plain(v) if isinstance(v, datetime | date) else v for k, v in value.items()}
+            return [plain(v, depth + 1) for v in value] if depth < MAX_DEPTH else []
+        if isinstance(value, dict):
+            return {k: plain(v, depth + 1) for k, v in value.items()} if depth < MAX_DEPTH else {}
         return value
 
-    return {key: plain(value) for key, value in persona.items()}
+    return {key: plain(value, 1) for key, value in persona.items()}
 
 
 def schema_problems(persona: dict[Any, Any]) -> list[FieldProblem]:
