@@ -13,10 +13,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.clock import sweep_once
 from persona_store import Store
 from tests.fakes.slack_env import SlackEnv, add_persona, slack_env
-from tests.sched_helpers import Clock, FixedAnswerer
+from tests.sched_helpers import (
+    Clock,
+    FixedAnswerer,
+    sweep_once,
+)
 
 CHANNELS = ("C0SLOW", "C0GENERAL", "C0SALES", "C0DESIGN")
 

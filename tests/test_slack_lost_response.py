@@ -10,12 +10,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.clock import sweep_once
 from bot.messages import Address, Reply
 from bot.ports import DeliveryError
 from persona_store import Store
 from tests.fakes.slack_env import SlackEnv, add_persona, slack_env
-from tests.sched_helpers import Clock, FixedAnswerer
+from tests.sched_helpers import (
+    Clock,
+    FixedAnswerer,
+    sweep_once,
+)
 
 CHANNEL = Address("slack", "T0001", "C0GENERAL")
 
