@@ -17,13 +17,12 @@ from typing import Any
 
 import pytest
 
-from bot.clock import sweep_once
 from persona_store import Store
 from persona_store.ownership import OwnersChanged, OwnershipStore
 from persona_store.surveys import SurveyPlace, SurveyStore
 from tests.fakes.slack_env import SlackEnv, add_persona, slack_env
 from tests.fakes.teams_env import TeamsEnv, teams_env
-from tests.sched_helpers import FixedAnswerer
+from tests.sched_helpers import FixedAnswerer, sweep_once
 from tests.test_features import ScriptedAnswerer
 
 

@@ -137,7 +137,7 @@ async def test_owner_and_reviewed_commands(sqlite_store: Store) -> None:
     # Nobody owns Maya: a member may claim her for themself, not hand her to someone else.
     assert (await say("owner maya <@U1|alice>")).startswith("ERROR: Nobody owns Maya Chen")
     assert "slack:UME" in await say("owner maya me")
-    assert "slack:UME, slack:U1" in await say("owner maya <@U1|alice>")
+    assert "slack:UME, alice (slack:U1)" in await say("owner maya <@U1|alice>")
     assert "slack:UME, slack:U1, email:pm@example.com" in await say("owner maya add pm@example.com")
     assert (await say("owner maya remove <@U1>")).startswith(
         "Maya Chen's owners are now: slack:UME, email:pm@example.com."
