@@ -80,6 +80,9 @@ class Section:
     title: str | None = None
     text: str | None = None
     bullets: tuple[str, ...] = ()
+    # `text` is someone's own words echoed back (a question): shown exactly as typed, only
+    # escaped for the platform, never read as formatting (backticks stay backticks).
+    literal: bool = False
 
 
 @dataclass(frozen=True)

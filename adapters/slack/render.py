@@ -188,6 +188,15 @@ def card_blocks(card: Card, index: int) -> list[Block]:
     for i in range(0, len(fields), MAX_FIELDS):
         blocks.append({"type": "section", "fields": fields[i : i + MAX_FIELDS]})
     for section in card.sections:
+        if section.literal and section.text:
+            # mrkdwn has no escape for a backtick: someone's own words go out as plain_text
+            if section.title:
+                blocks += sections_of(_section_text(Section(section.title)))
+            literal = {**plain(section.text, MAX_SECTION_TEXT), "emoji": False}
+            blocks.append({"type": "section", "text": literal})
+            rest = Section(bullets=section.bullets)
+            blocks += sections_of(_section_text(rest)) if section.bullets else []
+            continue
         text = _section_text(section)
         if text:
             blocks += sections_of(text)

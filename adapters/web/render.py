@@ -21,8 +21,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from bot.messages import Button, Card, Choice, Field, Reply, Section, Track
 
 TEMPLATES = Path(__file__).parent / "templates"
-CITE_TAIL = re.compile(r"^(?P<body>.*?)\s*\[(?P<keys>[a-z]+-\d+(?:\s*,\s*[a-z]+-\d+)*)\]\s*$", re.S)
-CITE_HEAD = re.compile(r"^(?P<key>[a-z]+-\d+):\s+(?P<body>.*)$", re.S)
+KEY = r"(?:[a-z]+-\d+|quote|summary|role)"  # a profile line's key, or the quote/summary/role
+CITE_TAIL = re.compile(rf"^(?P<body>.*?)\s*\[(?P<keys>{KEY}(?:\s*,\s*{KEY})*)\]\s*$", re.S)
+CITE_HEAD = re.compile(rf"^(?P<key>{KEY}):\s+(?P<body>.*)$", re.S)
 EXAMPLE = re.compile(r"^Example:\s+(?P<example>.+)$", re.S)
 STANCES = {"support", "oppose", "mixed", "unknown"}
 
@@ -176,7 +177,12 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
             initials=c.get("initials"),
             fields=tuple(Field(f["label"], f["value"]) for f in c.get("fields", ())),
             sections=tuple(
-                Section(s.get("title"), s.get("text"), tuple(s.get("bullets", ())))
+                Section(
+                    s.get("title"),
+                    s.get("text"),
+                    tuple(s.get("bullets", ())),
+                    bool(s.get("literal", False)),
+                )
                 for s in c.get("sections", ())
             ),
             choices=tuple(

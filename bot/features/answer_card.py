@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.answering.base import Answer, Reason, confidence_band
+from bot.answering.citable import citable_line
 from bot.features.cards import evidence_badge, freshness
 from bot.messages import Button, Card, Field, Reply, Section, initials
 from persona_store.views import PersonaView
@@ -35,16 +36,39 @@ def source_line(answer: Answer) -> str:
     return "Offline answer: built only from the profile's own lines"
 
 
+def is_question(answer: Answer) -> bool:
+    return answer.question_kind != "proposal" or answer.meta.get("form") in ("yes_no", "open")
+
+
 def headline(persona: PersonaView, answer: Answer) -> str:
     """'Maya Chen would likely push back' for a proposal; for a question ('Does Sam want bulk
-    edit?') the summary is the answer, so the headline only says where it comes from."""
-    if answer.stance != "unknown" and answer.meta.get("form") in ("yes_no", "open"):
+    edit?', 'Who approves Maya's budget?') the summary is the answer, so the headline only
+    says where it comes from."""
+    if is_question(answer) and (answer.stance != "unknown" or answer.question_kind == "fact"):
+        if answer.out_of_scope:
+            return f"{persona.name}: the profile doesn't say"
         return f"{persona.name}: what the profile says"
     return f"{persona.name} {STANCE_HEADLINES.get(answer.stance, '')}".strip()
 
 
+def verdict_fields(answer: Answer) -> tuple[Field, ...]:
+    """Stance and confidence; a factual answer ('Who approves…?') has no stance to show."""
+    shown = Field("Confidence", confidence_label(answer.confidence))
+    if answer.question_kind == "fact":
+        return (shown,)
+    return (Field("Stance", STANCE_LABELS.get(answer.stance, answer.stance)), shown)
+
+
+def verdict_line(answer: Answer) -> str:
+    """'Support · high (80%)' for the panel; a fact has only its confidence."""
+    conf = confidence_label(answer.confidence)
+    if answer.question_kind == "fact":
+        return f"Fact · {conf}"
+    return f"{STANCE_LABELS.get(answer.stance, answer.stance)} · {conf}"
+
+
 def answer_card(persona: PersonaView, answer: Answer, question: str, now: datetime) -> Card:
-    sections = [Section(title="Question", text=question)]
+    sections = [Section(title="Question", text=question, literal=True)]
     if answer.reasons:
         sections.append(Section(title="Why", bullets=tuple(_bullet(r) for r in answer.reasons)))
     if answer.concerns:
@@ -53,7 +77,7 @@ def answer_card(persona: PersonaView, answer: Answer, question: str, now: dateti
         )
     if answer.win_over:
         sections.append(Section(title="What would win them over", bullets=answer.win_over))
-    cited = [persona.line(k) for k in answer.cited_keys]
+    cited = [citable_line(persona, k) for k in answer.cited_keys]
     sources = tuple(f"{ln.key}: {ln.text}" for ln in cited if ln is not None)
     if sources:
         sections.append(Section(title="Cited from the profile", bullets=sources))
@@ -66,10 +90,7 @@ def answer_card(persona: PersonaView, answer: Answer, question: str, now: dateti
         text=answer.summary,
         image_url=persona.photo_url,
         initials=initials(persona.name),
-        fields=(
-            Field("Stance", STANCE_LABELS.get(answer.stance, answer.stance)),
-            Field("Confidence", confidence_label(answer.confidence)),
-        ),
+        fields=verdict_fields(answer),
         sections=tuple(sections),
         context=tuple(context),
         buttons=(
@@ -90,7 +111,9 @@ def answer_text(persona: PersonaView, answer: Answer, question: str, now: dateti
         headline(persona, answer),
         f"Q: {question}",
         f"Stance: {STANCE_LABELS.get(answer.stance, answer.stance)} · "
-        f"confidence {confidence_label(answer.confidence)}",
+        f"confidence {confidence_label(answer.confidence)}"
+        if answer.question_kind != "fact"
+        else f"Confidence {confidence_label(answer.confidence)}",
         answer.summary,
     ]
     if answer.reasons:
@@ -99,7 +122,7 @@ def answer_text(persona: PersonaView, answer: Answer, question: str, now: dateti
         out += ["Concerns:", *(f"  • {_bullet(r)}" for r in answer.concerns)]
     if answer.win_over:
         out += ["What would win them over:", *(f"  • {w}" for w in answer.win_over)]
-    cited = [persona.line(k) for k in answer.cited_keys]
+    cited = [citable_line(persona, k) for k in answer.cited_keys]
     if any(cited):
         out += ["Cited:", *(f"  [{ln.key}] {ln.text}" for ln in cited if ln is not None)]
     if answer.out_of_scope:
@@ -113,7 +136,7 @@ def answer_reply(persona: PersonaView, answer: Answer, question: str, now: datet
         text=answer_text(persona, answer, question, now),
         cards=(answer_card(persona, answer, question, now),),
         shareable=True,
-        meta={"persona": persona.slug, "stance": answer.stance},
+        meta={"persona": persona.slug, "stance": answer.stance, "kind": answer.question_kind},
     )
 
 
@@ -125,20 +148,29 @@ def appeal(answer: Answer) -> float:
     return STANCE_SCORE.get(answer.stance, 0.0) * max(answer.confidence, 0.1)
 
 
+CLEAR_SUPPORT = 0.4  # a negative persona's support counts from medium confidence up
+
+
 def negative_warning(panel: list[tuple[PersonaView, Answer]]) -> str | None:
-    """Warn when a negative persona likes the proposal most (and actually likes it)."""
-    if not panel:
+    """Warn when a negative persona clearly supports the proposal (never on Mixed) and more
+    strongly than every primary persona (every other persona when there is no primary)."""
+    negatives = [
+        (p, a)
+        for p, a in panel
+        if p.kind == "negative" and a.stance == "support" and a.confidence >= CLEAR_SUPPORT
+    ]
+    if not negatives:
         return None
-    best = max(panel, key=lambda pa: appeal(pa[1]))
-    persona, answer = best
-    if persona.kind == "negative" and answer.stance in ("support", "mixed") and appeal(answer) > 0:
-        others = [appeal(a) for p, a in panel if p.slug != persona.slug]
-        if not others or appeal(answer) > max(others):
-            return (
-                f"Warning: this proposal appeals most to {persona.name}, a negative persona "
-                "(someone we deliberately don't build for)."
-            )
-    return None
+    persona, answer = max(negatives, key=lambda pa: appeal(pa[1]))
+    rivals = [a for p, a in panel if p.kind == "primary"] or [
+        a for p, a in panel if p.kind != "negative"
+    ]
+    if any(appeal(a) >= appeal(answer) for a in rivals):
+        return None
+    return (
+        f"Warning: this proposal appeals most to {persona.name}, a negative persona "
+        "(someone we deliberately don't build for)."
+    )
 
 
 def panel_reply(proposal: str, panel: list[tuple[PersonaView, Answer]], now: datetime) -> Reply:
@@ -147,14 +179,8 @@ def panel_reply(proposal: str, panel: list[tuple[PersonaView, Answer]], now: dat
     ordered = sorted(panel, key=lambda pa: (kind_order.get(pa[0].kind, 3), pa[0].name))
     header = Card(
         title="Persona panel",
-        text=proposal,
-        fields=tuple(
-            Field(
-                p.name,
-                f"{STANCE_LABELS.get(a.stance, a.stance)} · {confidence_label(a.confidence)}",
-            )
-            for p, a in ordered
-        ),
+        fields=tuple(Field(p.name, verdict_line(a)) for p, a in ordered),
+        sections=(Section(title="Proposal", text=proposal, literal=True),),
         context=((warning,) if warning else ())
         + ("Each persona was asked on its own, from its own profile.",),
     )
@@ -173,7 +199,7 @@ def panel_reply(proposal: str, panel: list[tuple[PersonaView, Answer]], now: dat
         bullets = tuple(_bullet(r) for r in top)
         cards.append(
             Card(
-                title=f"{persona.name}: {STANCE_LABELS.get(answer.stance, answer.stance)}",
+                title=f"{persona.name}: {verdict_line(answer).split(' · ')[0]}",
                 subtitle=persona.role or None,
                 text=answer.summary,
                 image_url=persona.photo_url,
@@ -184,7 +210,7 @@ def panel_reply(proposal: str, panel: list[tuple[PersonaView, Answer]], now: dat
             )
         )
         lines.append(
-            f"- {persona.name} ({persona.kind}): {STANCE_LABELS.get(answer.stance, answer.stance)}"
-            f", {confidence_label(answer.confidence)} — {answer.summary}"
+            f"- {persona.name} ({persona.kind}): {verdict_line(answer).replace(' · ', ', ')}"
+            f" — {answer.summary}"
         )
     return Reply(text="\n".join(lines), cards=tuple(cards), shareable=True)

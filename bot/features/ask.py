@@ -7,8 +7,9 @@ import re
 from bot.answering.base import MAX_QUESTION_CHARS
 from bot.commands import Context, Registry
 from bot.deps import Deps
-from bot.features.answer_card import answer_reply
-from bot.features.resolve import resolve_persona
+from bot.features.answer_card import answer_reply, panel_reply
+from bot.features.panel import check_proposal, run_panel
+from bot.features.resolve import clean_question, named_group, resolve_persona
 from bot.messages import Reply, error_reply, text_reply
 from persona_store.views import PersonaView
 
@@ -30,9 +31,9 @@ QUESTION_START = re.compile(
 WORD = re.compile(r"[^\W\d_][\w-]*")
 
 
-def clean_question(text: str) -> str:
-    text = text.strip().strip("\u201c\u201d\"'").strip()
-    return re.sub(r"\s+", " ", text)
+# "maya: question" / "Maya Chen: question": a colon right after the name (never one inside
+# the question, as in "https://example.com")
+NAME_COLON = re.compile(r"^(\S+(?: \S+)?):(?=\s)")
 
 
 async def split_args(ctx: Context) -> tuple[str, str]:
@@ -43,7 +44,7 @@ async def split_args(ctx: Context) -> tuple[str, str]:
     if "\t" in ctx.args:
         name, _, question = ctx.args.partition("\t")
         return name.strip(), clean_question(question)
-    words = ctx.args.replace(":", " ", 1).split(" ")
+    words = NAME_COLON.sub(r"\1 ", ctx.args, count=1).split(" ")
     if len(words) >= 3:
         two = " ".join(words[:2]).lower()
         names = await ctx.deps.db(ctx.deps.store.persona_names, ctx.workspace_id)
@@ -66,6 +67,33 @@ def check_question(persona: PersonaView, question: str) -> Reply | None:
     return None
 
 
+async def group_personas(ctx: Context, names: list[str]) -> list[PersonaView] | Reply:
+    """The personas "Maya and Sam" names (every persona for "our personas"), or the error."""
+    if not names:
+        personas = await ctx.deps.db(ctx.deps.store.list_personas, ctx.workspace_id)
+        return personas or error_reply("There are no personas in this workspace yet.")
+    found: list[PersonaView] = []
+    for name in names:
+        persona = await resolve_persona(ctx, name)
+        if isinstance(persona, Reply):
+            return persona
+        if all(p.slug != persona.slug for p in found):
+            found.append(persona)
+    return found
+
+
+async def ask_group(ctx: Context, names: list[str], question: str) -> Reply:
+    """ "What would Maya and Sam think about …?": a panel of just those personas."""
+    problem = check_proposal(question)
+    if problem:
+        return problem
+    personas = await group_personas(ctx, names)
+    if isinstance(personas, Reply):
+        return personas
+    answers = await run_panel(ctx, personas, question)
+    return panel_reply(question, list(zip(personas, answers, strict=True)), ctx.deps.now())
+
+
 async def _target(ctx: Context) -> tuple[PersonaView | Reply, str]:
     """(persona or refusal, question), looked up once per turn: the placeholder step and
     the handler share it through `ctx.memo`."""
@@ -76,7 +104,19 @@ async def _target(ctx: Context) -> tuple[PersonaView | Reply, str]:
     return found
 
 
+async def _group(ctx: Context) -> tuple[list[str], str] | None:
+    """(names, question) for "What would Maya and Sam think …" (natural phrasing only)."""
+    if "\t" not in ctx.args:
+        return None
+    name, question = await split_args(ctx)
+    group = named_group(name)
+    return None if group is None else (group, question)
+
+
 async def ask_progress(ctx: Context) -> Reply | None:
+    group = await _group(ctx)
+    if group is not None:
+        return None if check_proposal(group[1]) else text_reply("Asking the panel…")
     persona, question = await _target(ctx)
     if isinstance(persona, Reply) or check_question(persona, question):
         return None
@@ -84,6 +124,9 @@ async def ask_progress(ctx: Context) -> Reply | None:
 
 
 async def ask(ctx: Context) -> Reply:
+    group = await _group(ctx)
+    if group is not None:
+        return await ask_group(ctx, *group)
     persona, question = await _target(ctx)
     if isinstance(persona, Reply):
         return persona

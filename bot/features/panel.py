@@ -7,7 +7,7 @@ import asyncio
 from bot.answering.base import MAX_QUESTION_CHARS, Answer
 from bot.commands import Context, Registry
 from bot.features.answer_card import panel_reply
-from bot.features.ask import clean_question
+from bot.features.resolve import clean_question
 from bot.messages import Reply, error_reply, text_reply
 from persona_store.views import PersonaView
 

@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.commands import Context
 from bot.messages import Reply, error_reply
 from persona_store.views import PersonaView
 
 MAX_NAME_ECHO = 40
+# "Maya and Sam", "Maya, Sam & Priya": several personas asked at once (a panel of them)
+NAME_LIST_SPLIT = re.compile(r"\s*(?:,|&|\band\b|\bor\b)\s*", re.IGNORECASE)
+# "our personas", "all the personas", "everyone": the whole panel
+EVERYONE = re.compile(
+    r"(?:(?:all\s+(?:of\s+)?)?(?:our|the|my|these)|all)\s+personas?|every\s*(?:one|body)"
+    r"|every\s+persona|all\s+of\s+them",
+    re.IGNORECASE,
+)
+
+
+def clean_question(text: str) -> str:
+    """The question as typed: outer quotes and surrounding / repeated whitespace dropped."""
+    text = text.strip().strip("\u201c\u201d\"'").strip()
+    return re.sub(r"\s+", " ", text)
+
+
+def named_group(name: str) -> list[str] | None:
+    """['maya', 'sam'] for "Maya and Sam", [] for "our personas" (all of them), None for one
+    name."""
+    if EVERYONE.fullmatch(name.strip()):
+        return []
+    parts = [p for p in NAME_LIST_SPLIT.split(name.strip()) if p]
+    return parts if len(parts) >= 2 else None
 
 
 def _quote(name: str) -> str:
