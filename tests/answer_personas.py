@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime
 
 from bot.answering.base import Answer
+from bot.answering.citable import citable_line
 from persona_store.files import sample_specs
 from persona_store.models import LINE_KINDS
 from persona_store.views import EvidenceView, LineView, PersonaView
@@ -106,10 +107,10 @@ def assert_grounded(persona: PersonaView, answer: Answer) -> None:
     for item in (*answer.reasons, *answer.concerns):
         assert item.cites, item
         for key in item.cites:
-            assert persona.line(key) is not None, key
+            assert citable_line(persona, key) is not None, key
         quoted = QUOTED.findall(item.text)
         assert quoted, item.text
-        line_text = persona.line(item.cites[0]).text  # type: ignore[union-attr]
+        line_text = citable_line(persona, item.cites[0]).text  # type: ignore[union-attr]
         assert line_text.startswith(quoted[0].rstrip("…")), (quoted[0], line_text)
     profile = [ln.text for ln in persona.lines]
     for w in answer.win_over:

@@ -14,6 +14,7 @@ STANCES: tuple[str, ...] = ("support", "oppose", "mixed", "unknown")
 # question gets yes (stance support) / no (oppose) / unclear (unknown), a factual question
 # (who, where, how much…) gets the fact or "the profile doesn't say", with no support/oppose.
 QuestionKind = Literal["proposal", "yes_no", "fact"]
+QUESTION_KINDS: tuple[str, ...] = ("proposal", "yes_no", "fact")
 ConfidenceBand = Literal["low", "medium", "high"]
 
 

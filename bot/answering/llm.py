@@ -19,7 +19,8 @@ from typing import Any
 
 import openai
 
-from bot.answering.base import STANCES, Answer, Reason
+from bot.answering.base import QUESTION_KINDS, STANCES, Answer, Reason
+from bot.answering.citable import citable_lines
 from bot.answering.llm_prompt import RESPONSE_FORMAT, build_messages
 from bot.answering.offline import OfflineAnswerer
 from bot.settings import Settings
@@ -147,7 +148,12 @@ def parse_reply(content: str, persona: PersonaView) -> Answer:
     summary = data.get("summary")
     if not isinstance(summary, str) or not summary.strip():
         raise InvalidReply("no summary")
-    keys = {ln.key for ln in persona.lines}
+    kind = data.get("question_kind", "proposal")  # older local models may leave it out
+    if kind not in QUESTION_KINDS:
+        raise InvalidReply(f"unknown question kind {str(kind)[:20]!r}")
+    if kind == "fact" and stance in ("support", "oppose"):
+        stance = "mixed"  # a fact carries no verdict (the card shows none)
+    keys = {ln.key for ln in citable_lines(persona)}
     dropped: list[str] = []
     reasons = _reasons(data.get("reasons"), keys, dropped, "reasons")
     concerns = _reasons(data.get("concerns"), keys, dropped, "concerns")
@@ -172,6 +178,7 @@ def parse_reply(content: str, persona: PersonaView) -> Answer:
         win_over=tuple(_clean(w, MAX_TEXT) for w in win_over if w.strip())[:MAX_ITEMS],
         confidence=round(min(1.0, max(0.0, float(confidence))), 2),
         out_of_scope=out_of_scope or (stance == "unknown" and not (reasons or concerns)),
+        question_kind=kind,
         source="llm",
         meta=meta,
     )
@@ -202,7 +209,7 @@ def _reasons(value: Any, keys: set[str], dropped: list[str], field: str) -> tupl
     return tuple(out[:MAX_ITEMS])
 
 
-_KEY_RE = re.compile(r"[A-Za-z]+-\d+")
+_KEY_RE = re.compile(r"[A-Za-z]+-\d+|\b(?:quote|summary|role)\b", re.I)
 
 
 def _key_of(cite: object) -> str:

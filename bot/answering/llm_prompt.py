@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.answering.base import STANCES
+from bot.answering.base import QUESTION_KINDS, STANCES
+from bot.answering.citable import extra_lines
 from persona_store.views import PersonaView
 from prompts import load_prompt, render_prompt
 
@@ -44,6 +45,7 @@ def _reason_schema() -> dict[str, Any]:
 ANSWER_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
+        "question_kind": {"type": "string", "enum": list(QUESTION_KINDS)},
         "stance": {"type": "string", "enum": list(STANCES)},
         "summary": {"type": "string"},
         "reasons": {"type": "array", "items": _reason_schema()},
@@ -53,6 +55,7 @@ ANSWER_SCHEMA: dict[str, Any] = {
         "out_of_scope": {"type": "boolean"},
     },
     "required": [
+        "question_kind",
         "stance",
         "summary",
         "reasons",
@@ -91,6 +94,7 @@ def user_prompt(persona: PersonaView, question: str) -> str:
         segment=_one_line(persona.segment) or "(not given)",
         summary=_one_line(persona.summary) or "(not given)",
         quote=_one_line(persona.quote) or "(not given)",
+        extra_keys=", ".join(f"[{ln.key}]" for ln in extra_lines(persona)) or "(none)",
         lines=lines or "(none)",
         evidence=evidence or "(none)",
         question=neutralise(question.strip()),

@@ -59,6 +59,13 @@ TAKE_AWAY = REMOVED | words_set(
     "away disappear disappears paid stricter restricted limited ends sunset"
 )
 DEMANDS = words_set("expects expect wants demands demand insists")
+# In goals, behaviours … these turn the words after them round like "instead of": "never
+# during summer", "refuses to use …", "won't pay …", "prefers phone calls over email".
+POSITIVE_NEGATORS = words_set(
+    "never refuse refuses refusing refused won't wont avoid avoids avoiding over"
+)
+# Small words that do not use up the span of a negation ("never during summer").
+_PASS_OVER = words_set("during before after until within outside throughout via using")
 _COORDINATORS = frozenset(("and", "or", "nor"))
 SPAN = 2
 
@@ -79,7 +86,10 @@ def flipped_stems(text: str, kind: str) -> frozenset[str]:
             continue
         ws = words(piece)
         if positive:
-            out |= _scoped(ws, ABSENCE | LESS, verbs=True)
+            markers = ABSENCE | LESS | POSITIVE_NEGATORS
+            if "over" in ws and not any(w.startswith("prefer") for w in ws):
+                markers = markers - {"over"}  # only "prefers X over Y" turns Y round
+            out |= _scoped(ws, markers, verbs=True)
         else:
             out |= _scoped(ws, ABSENCE, verbs=opener in _RELATIVE)
             out |= _taken_away(ws, conditional=opener in ("if", "unless"))
@@ -91,7 +101,7 @@ def flipped_stems(text: str, kind: str) -> frozenset[str]:
 
 
 def _content(w: str) -> bool:
-    return w not in STOPWORDS and not w.isdigit()
+    return w not in STOPWORDS and w not in _PASS_OVER and not w.isdigit()
 
 
 def _scoped(ws: list[str], markers: frozenset[str], *, verbs: bool) -> set[str]:

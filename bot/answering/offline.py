@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 from bot.answering.base import Answer, Reason
 from bot.answering.bm25 import BM25
+from bot.answering.citable import extra_lines
+from bot.answering.facts import fact_answer, unclear_answer
 from bot.answering.forms import Form, question_form
 from bot.answering.negation import POSITIVE_KINDS, flipped_stems
 from bot.answering.phrasing import (
@@ -43,6 +45,7 @@ from bot.answering.phrasing import (
     win_over,
 )
 from bot.answering.questions import question_answer
+from bot.answering.relevance import credit, on_topic, topic_of
 from bot.answering.text import GENERIC, direction, terms
 from persona_store.views import EvidenceView, LineView, PersonaView
 
@@ -50,6 +53,7 @@ CONCEPT_WEIGHT = 0.8  # a synonym match counts a bit less than the same word
 GENERIC_WEIGHT = 0.3
 RELATIVE_CUTOFF = 0.3  # lines scoring under 30% of the best match are dropped
 CACHE_SIZE = 512
+SECOND_LINE = 1.0  # once one line is on topic, others sharing a topic word count as well
 # Complaints about what something costs: a line like "Per-seat SSO surcharges" is a catch
 # about price when the question is not about cost at all (SSO itself), not a reason
 # against SSO.
@@ -78,7 +82,7 @@ _Top = tuple[str, str]  # (label, line text) of the strongest reason or concern
 def build_index(persona: PersonaView) -> _Index:
     docs: list[_Doc] = []
     corpus: list[list[str]] = []
-    for line in persona.lines:
+    for line in _lines(persona):
         ts = terms(line.text)
         flipped = flipped_stems(line.text, line.kind)
         docs.append(_Doc(line, None, _strong(ts), _concepts(ts), flipped))
@@ -114,7 +118,9 @@ def _turned(doc: _Doc, effect: int, words: set[str]) -> tuple[int, bool]:
     right way round; and whether it was (all the words it shares with the question are
     ones it names so)."""
     shared = doc.strong & words
-    if not shared or not shared <= doc.flipped:
+    # "never during summer" read against "in summer?": the line turns round the very thing
+    # asked about, even when it shares a neutral word too ("tries … summer")
+    if not shared or len(shared & doc.flipped) < len(shared - doc.flipped):
         return effect, False
     assert doc.line is not None
     if doc.line.kind in POSITIVE_KINDS:  # "instead of spreadsheets": more goes against it
@@ -144,7 +150,7 @@ class OfflineAnswerer:
             persona.id,
             persona.slug,
             persona.version,
-            hash(tuple((ln.key, ln.kind, ln.text) for ln in persona.lines)),
+            hash(tuple((ln.key, ln.kind, ln.text) for ln in _lines(persona))),
             hash(tuple((e.id, e.summary, e.line_key, e.n) for e in persona.evidence)),
         )
         index = self._cache.get(key)
@@ -165,6 +171,7 @@ class OfflineAnswerer:
         if form is None:
             form = question_form(question, _names(persona))
         weights = query_weights(question, form.drop)
+        topic = topic_of(question, form.drop)
         strong_q = {t for t in weights if t not in GENERIC}
         words_q = {t for t in strong_q if not t.startswith("@")}
         concepts_q = {t[1:] for t in strong_q if t.startswith("@")}
@@ -187,7 +194,7 @@ class OfflineAnswerer:
         overall, per_concept, added = direction(question)
         docs = {d.line.key: d for d in index.docs if d.line is not None}
         out: list[Match] = []
-        for line in persona.lines:
+        for line in _lines(persona):
             score = line_scores.get(line.key, 0.0)
             if score < RELATIVE_CUTOFF * best:
                 continue
@@ -207,7 +214,9 @@ class OfflineAnswerer:
                 and not concepts_q & COST_CONCEPTS
             )
             direct = bool(doc.strong & words_q)
-            out.append(Match(line, score / best, effect, flipped, direct, caveat))
+            stems = frozenset(t for t in doc.strong if not t.startswith("@"))
+            overlap = credit(topic, stems, doc.concepts)
+            out.append(Match(line, score / best, effect, flipped, direct, caveat, overlap))
         out.sort(key=lambda m: -m.relevance)
         kept_evidence = [
             e for s, e in sorted(evidence, key=lambda x: -x[0]) if s >= RELATIVE_CUTOFF * best
@@ -217,7 +226,15 @@ class OfflineAnswerer:
     def answer_now(self, persona: PersonaView, question: str) -> Answer:
         """The synchronous core (the bench and the LLM fallback call it directly)."""
         form = question_form(question, _names(persona))
-        matches, evidence = self.matches(persona, question, form)
+        if form.kind == "open":
+            return fact_answer(persona, question, form)
+        found, evidence = self.matches(persona, question, form)
+        topic = topic_of(question, form.drop)
+        matches = [m for m in found if on_topic(topic, m.overlap)]
+        if matches:  # the topic is covered: lines sharing a word of it speak to it too
+            matches = [m for m in found if m in matches or m.overlap >= SECOND_LINE]
+        else:
+            return unclear_answer(persona, form, found, topic)
         if form.kind != "proposal":
             backing = self._index(persona).backing
             return question_answer(persona, form, matches, evidence, backing)
@@ -270,6 +287,12 @@ class OfflineAnswerer:
                 "form": "proposal",
             },
         )
+
+
+def _lines(persona: PersonaView) -> tuple[LineView, ...]:
+    """The lines a reaction is built from: the profile lines and the persona's own quote
+    ("Give me an API and a webhook…"); the summary and role answer factual questions."""
+    return (*persona.lines, *(ln for ln in extra_lines(persona) if ln.key == "quote"))
 
 
 def _names(persona: PersonaView) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ class Match:
     flipped: bool = False  # the line names the topic as missing or unwanted
     direct: bool = True  # shares a word with the question (not only a synonym concept)
     caveat: bool = False  # a pain/objection about what the topic costs, not the topic
+    overlap: float = 0.0  # the question's topic words this line covers (`relevance.credit`)
 
 
 # Labels read both as a bullet prefix and after "it" in the summary.
@@ -54,6 +55,11 @@ LABELS: dict[str, dict[int, tuple[str, str, float]]] = {
         1: ("r", "Fits how they work", 0.6),
         0: ("r", "Fits how they work", 0.5),
         -1: ("c", "Clashes with how they work", 0.6),
+    },
+    "quote": {
+        1: ("r", "In their own words", 1.0),
+        0: ("r", "In their own words", 0.8),
+        -1: ("c", "Goes against their own words", 1.0),
     },
     "channel": {
         1: ("r", "Reaches them where they are", 0.5),

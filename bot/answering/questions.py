@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bot.answering.base import Answer, Reason
+from bot.answering.base import Answer, Reason, Stance
 from bot.answering.forms import Form
 from bot.answering.phrasing import (
     MAX_EACH,
@@ -37,7 +37,6 @@ from bot.answering.phrasing import (
     confidence,
     label,
     quote,
-    stance_of,
     win_over,
 )
 from persona_store.views import EvidenceView, PersonaView
@@ -60,6 +59,8 @@ _SAYS: dict[tuple[str, str, str], tuple[str, str]] = {
     ("behavior", "r", ""): ("How they work", "it's how {n} works"),
     ("behavior", "c", ""): ("Clashes with how they work", "it clashes with how {n} works"),
     ("channel", "r", ""): ("One of their channels", "it's one of {p} channels"),
+    ("quote", "r", ""): ("In their own words", "{n} says so"),
+    ("quote", "c", ""): ("Goes against their own words", "it goes against what {n} says"),
     ("channel", "c", ""): ("Clashes with their channels", "it clashes with {p} channels"),
     ("pain", "r", "flipped"): (
         "Going without it is a pain",
@@ -149,6 +150,14 @@ def _verdict(form: Form, pro: list[_Item], con: list[_Item], direct: bool) -> st
     return "depends"
 
 
+VERDICT_STANCE: dict[str, Stance] = {
+    "yes": "support",
+    "likely": "support",
+    "matters": "support",
+    "no": "oppose",
+    "unlikely": "oppose",
+    "depends": "mixed",
+}
 _OPENERS = {
     "yes": "Yes",
     "no": "No",
@@ -225,18 +234,18 @@ def question_answer(
             summary=f"I don't know from {first}'s profile: nothing in it speaks to this.",
             confidence=0.1 if evidence else 0.05,
             out_of_scope=True,
+            question_kind="yes_no" if form.kind == "yes_no" else "fact",
             source="offline",
             meta={"matched": "", "form": form.kind, "verdict": "unknown"},
         )
     pro, con = _sides(matches, form)
     direct = any(m.direct for m in matches)
     verdict = "open" if form.kind == "open" else _verdict(form, pro, con, direct)
-    # The stance stays the persona's attitude to the topic (what a panel compares).
-    attitude_pro, attitude_con = _sides(matches, Form(form.kind, "want"))
-    support = sum(x[0] for x in attitude_pro)
-    oppose = sum(x[0] for x in attitude_con)
-    decisive = any(m.effect or m.line.kind in ("goal", "motivation", "objection") for m in matches)
-    stance = stance_of(support, oppose, decisive)
+    # The stance agrees with the answer: yes = support, no = oppose, it depends = mixed,
+    # unclear = unknown (a panel compares answers the way they read).
+    support = sum(x[0] for x in pro)
+    oppose = sum(x[0] for x in con)
+    stance = VERDICT_STANCE.get(verdict, "unknown")
 
     def reason(item: _Item) -> Reason:
         m = item[1]
@@ -253,7 +262,8 @@ def question_answer(
         concerns=tuple(reason(x) for x in con[:MAX_EACH]),
         win_over=win_over([x[1] for x in con], objections_only=True),
         confidence=confidence(matches, stance, support, oppose, backed, evidence),
-        out_of_scope=False,
+        out_of_scope=stance == "unknown",
+        question_kind="yes_no" if form.kind == "yes_no" else "fact",
         source="offline",
         meta={
             "matched": ",".join(m.line.key for m in matches),

@@ -1,0 +1,150 @@
+"""Offline answers to factual questions ("Who approves Maya's budget?", "Where can we reach
+Rosa?", "How much would she pay?") and the "unclear" answer when no line is on topic.
+
+A factual question gets the fact, quoted from the lines that state it (the quote, summary
+and role included, under the keys "quote", "summary" and "role"), or "the profile doesn't
+say". It never gets a support/oppose verdict: the card shows no stance for it, and the
+stance is "mixed" (no lean either way) when the fact is found, "unknown" when it is not.
+"Where / how do we reach X", "where should we advertise", "where does X hear about …" are
+answered with the persona's channel lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.answering.base import Answer, Reason
+from bot.answering.citable import citable_lines
+from bot.answering.forms import Form
+from bot.answering.phrasing import Match, quote
+from bot.answering.relevance import COVERAGE, STRONG, Topic, credit, on_topic, topic_of
+from bot.answering.text import stem, terms
+from persona_store.views import LineView, PersonaView
+
+MAX_FACT_LINES = 3
+MAX_CHANNELS = 5
+MAX_RELATED = 2
+NOTHING = "I don't know from {first}'s profile: nothing in it speaks to this."
+NEAR_BEST = 0.75  # lines within this share of the best credit are cited with it
+REACH_RE = re.compile(
+    r"\b(?:reach|reaching|advertis\w*|market(?:ing)?\s+to|channels?|promote|find\s+(?:out\s+)?"
+    r"(?:about\s+)?new|hear(?:s|d)?\s+(?:about|of)|learn(?:s)?\s+about|discover\w*|get\s+in\s+"
+    r"touch|contact|where\s+.*\b(?:find|look|read|hang\s+out|spend\s+time)\b)",
+    re.I,
+)
+# words that only say what kind of fact is asked for, not what it is about
+_ASKING = frozenset(stem(w) for w in ["usually", "typically", "normally", "exactly", "currently"])
+
+
+def _line_terms(line: LineView) -> tuple[frozenset[str], frozenset[str]]:
+    ts = terms(line.text)
+    return (
+        frozenset(t for t in ts if not t.startswith("@")),
+        frozenset(t[1:] for t in ts if t.startswith("@")),
+    )
+
+
+def _scored(lines: Sequence[LineView], topic: Topic) -> list[tuple[float, LineView]]:
+    scored = [(credit(topic, *_line_terms(ln)), ln) for ln in lines]
+    return sorted((x for x in scored if x[0] > 0), key=lambda x: -x[0])
+
+
+def fact_answer(persona: PersonaView, question: str, form: Form) -> Answer:
+    first = persona.first_name
+    channels = persona.lines_of("channel")
+    if REACH_RE.search(question) and channels:
+        shown = channels[:MAX_CHANNELS]
+        return Answer(
+            persona_slug=persona.slug,
+            stance="mixed",
+            summary=f"{first}'s profile names where to reach them: "
+            + "; ".join(f"“{quote(ln.text, 80)}”" for ln in shown[:3])
+            + ("…" if len(shown) > 3 else "."),
+            reasons=tuple(
+                Reason(f"One of their channels: “{quote(ln.text)}”", (ln.key,)) for ln in shown
+            ),
+            confidence=0.8,
+            question_kind="fact",
+            meta={"form": "open", "verdict": "fact", "matched": ",".join(ln.key for ln in shown)},
+        )
+    topic = topic_of(question, form.drop | _ASKING)
+    scored = _scored(citable_lines(persona), topic)
+    best = scored[0][0] if scored else 0.0
+    if not on_topic(topic, best):
+        return _not_said(persona, "fact", scored)
+    cited = [ln for c, ln in scored if c >= NEAR_BEST * best][:MAX_FACT_LINES]
+    coverage = best / topic.size if topic.size else 0.0
+    confident = best >= STRONG and coverage >= COVERAGE
+    top = cited[0]
+    return Answer(
+        persona_slug=persona.slug,
+        stance="mixed",
+        summary=f"From {first}'s profile ({_where(top)}): “{quote(top.text, 160)}”",
+        reasons=tuple(
+            Reason(f"{_where(ln).capitalize()}: “{quote(ln.text)}”", (ln.key,)) for ln in cited
+        ),
+        confidence=0.6 if confident else 0.45,
+        question_kind="fact",
+        meta={"form": "open", "verdict": "fact", "matched": ",".join(ln.key for ln in cited)},
+    )
+
+
+_WHERE = {
+    "quote": "their own words",
+    "summary": "the summary",
+    "role": "their role",
+    "goal": "a goal",
+    "pain": "a pain",
+    "motivation": "a motivation",
+    "behavior": "a habit",
+    "channel": "a channel",
+    "objection": "an objection",
+}
+
+
+def _where(line: LineView) -> str:
+    return _WHERE.get(line.kind, "a line")
+
+
+def _not_said(persona: PersonaView, kind: str, scored: Sequence[tuple[float, LineView]]) -> Answer:
+    first = persona.first_name
+    related = [ln for _, ln in scored[:MAX_RELATED]]
+    summary = f"{first}'s profile doesn't say." if related else NOTHING.format(first=first)
+    if related:
+        summary += " Possibly related: " + "; ".join(f"“{quote(ln.text, 80)}”" for ln in related)
+        summary += "."
+    return Answer(
+        persona_slug=persona.slug,
+        stance="unknown",
+        summary=summary,
+        reasons=tuple(Reason(f"Possibly related: “{quote(ln.text)}”", (ln.key,)) for ln in related),
+        confidence=0.1,
+        out_of_scope=True,
+        question_kind=kind,  # type: ignore[arg-type]
+        meta={"form": "open" if kind == "fact" else kind, "verdict": "unknown", "matched": ""},
+    )
+
+
+def unclear_answer(
+    persona: PersonaView, form: Form, found: Sequence[Match], topic: Topic
+) -> Answer:
+    """No line is really about the question: no verdict, only the nearest lines (if any)
+    listed as possibly related."""
+    near = sorted((m for m in found if m.overlap > 0), key=lambda m: (-m.overlap, -m.relevance))
+    answer = _not_said(persona, form.kind, [(m.overlap, m.line) for m in near])
+    first = persona.first_name
+    text = NOTHING.format(first=first)
+    if near:
+        text = f"Unclear from {first}'s profile: nothing in it is clearly about this."
+        text += answer.summary.removeprefix(f"{first}'s profile doesn't say.")
+    return Answer(
+        persona_slug=answer.persona_slug,
+        stance="unknown",
+        summary=text,
+        reasons=answer.reasons,
+        confidence=0.1,
+        out_of_scope=True,
+        question_kind="yes_no" if form.kind == "yes_no" else "proposal",
+        meta={"form": form.kind, "verdict": "unclear", "matched": ""},
+    )

@@ -1,0 +1,81 @@
+"""How much a profile line is really about the question (offline answerer): relevance before
+verdict.
+
+BM25 ranks lines, but one shared word is not a shared topic ("dark mode" and "simplified
+modes", "add a free tier" and "a paid add-on"). Each content word of the question (not a
+stopword, a generic word, a direction cue like "raise" or the persona's name) earns credit
+from a line: 1 when the line has the same word (its stem or lemma), `CONCEPT_CREDIT` when
+only a word of the same concept ("budget" for "price"). A line is *on topic* when its
+credit reaches `ON_TOPIC` and covers at least `COVERAGE` of the question's topic words, or
+when it earns `STRONG` credit outright. Without an on-topic line there is no verdict: the
+answer is "unclear from the profile".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.answering.text import CUES, GENERIC, STOPWORDS, concepts_of, stem, words
+
+# Words too loose to make a topic on their own ("dark mode" is not "simplified modes").
+LOOSE = frozenset(stem(w) for w in ("mode", "modes", "version", "thing", "way", "option"))
+
+CONCEPT_CREDIT = 0.5
+ON_TOPIC = 0.5
+COVERAGE = 0.5
+STRONG = 2.0
+
+
+@dataclass(frozen=True)
+class Topic:
+    """The question's topic words: (stem, concept or None) each, in order."""
+
+    words: tuple[tuple[str, str | None], ...]
+
+    @property
+    def size(self) -> int:
+        return len(self.words)
+
+
+def topic_of(question: str, drop: frozenset[str] = frozenset()) -> Topic:
+    """The topic words; the verb of "should we support …" / "can we host …" is the action
+    proposed, not the topic, unless nothing else is left ("Should we price per user?")."""
+    ws = words(question)
+    action = next((i + 1 for i, w in enumerate(ws[:-1]) if w == "we"), None)
+    topic = _topic([w for i, w in enumerate(ws) if i != action], drop)
+    return topic if topic.size or action is None else _topic(ws, drop)
+
+
+def _topic(ws: list[str], drop: frozenset[str]) -> Topic:
+    seen: set[str] = set()
+    out: list[tuple[str, str | None]] = []
+    for w in ws:
+        if w in STOPWORDS or w in CUES or w.isdigit():
+            continue
+        s = stem(w)
+        if s in drop or s in GENERIC or w in GENERIC or s in LOOSE or s in seen:
+            continue
+        seen.add(s)
+        out.append((s, concepts_of(w)))
+    return Topic(tuple(out))
+
+
+def credit(topic: Topic, stems: frozenset[str], concepts: frozenset[str]) -> float:
+    """How many of the question's topic words a line covers (see the module docstring)."""
+    total = 0.0
+    used: set[str] = set()  # one "budget" in a line answers "free" or "tier", not both
+    for s, concept in topic.words:
+        if s in stems:
+            total += 1.0
+        elif concept is not None and concept in concepts and concept not in used:
+            used.add(concept)
+            total += CONCEPT_CREDIT
+    return total
+
+
+def on_topic(topic: Topic, value: float) -> bool:
+    if value >= STRONG:
+        return True
+    if value < ON_TOPIC or not topic.size:
+        return False
+    return value / topic.size >= COVERAGE
