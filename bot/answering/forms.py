@@ -82,6 +82,9 @@ AGAINST = _stems(
     "hurt hurts bother bothers putoff pushback leave leaves churn switch resist "
     "resists downside"
 )
+# "Would Maya leave if we raise prices?" asks whether it hurts; "Would Marcus switch tools
+# mid-semester?" asks whether he would do it.
+LEAVING = _stems("leave leaves churn switch")
 CARE = _stems("care cares important importance matter matters priority interested relevant")
 WANT = _stems(
     "want wants like likes love loves prefer prefers enjoy enjoys appreciate appreciates "
@@ -118,7 +121,8 @@ def question_form(text: str, names: tuple[str, ...] = ()) -> Form:
     joined = " ".join(ws)
     phrase_words = {w for m in _PHRASES.finditer(joined) for w in _WORD_RE.findall(m.group(0))}
     stems = {stem(w) for w in _WORD_RE.findall(_PHRASES.sub(_glued, joined))}
-    predicate: Predicate = "against" if stems & AGAINST else "care" if stems & CARE else "want"
+    against = AGAINST if ("if" in ws or "unless" in ws) else AGAINST - LEAVING
+    predicate: Predicate = "against" if stems & against else "care" if stems & CARE else "want"
     drop = name_stems | (stems & (AGAINST | CARE | WANT | OPINION))
     return Form(kind, predicate, drop | {stem(w) for w in phrase_words})
 

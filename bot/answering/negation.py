@@ -139,3 +139,17 @@ def _taken_away(ws: list[str], *, conditional: bool) -> set[str]:
         if not conditional and w in REMOVED and n:
             return {stem(content[n - 1])}
     return set()
+
+
+# What a question or proposal itself rules out ("comment *without* an account", "with *no*
+# sign-up", "*instead of* a PDF"). Not drop / cut / remove: the direction lexicon reads those.
+QUESTION_AWAY = words_set("no without instead rather never not nor")
+
+
+def asked_away(question: str) -> frozenset[str]:
+    """Stems a question or proposal names as left out (`QUESTION_AWAY`)."""
+    out: set[str] = set()
+    for piece in _CLAUSE_RE.split(question):
+        if piece.strip() and not _CLAUSE_RE.fullmatch(piece.strip().lower()):
+            out |= _scoped(words(piece), QUESTION_AWAY, verbs=False)
+    return frozenset(out)

@@ -33,7 +33,7 @@ from bot.answering.bm25 import BM25
 from bot.answering.citable import extra_lines
 from bot.answering.facts import fact_answer, unclear_answer
 from bot.answering.forms import Form, question_form
-from bot.answering.negation import POSITIVE_KINDS, flipped_stems
+from bot.answering.negation import POSITIVE_KINDS, asked_away, flipped_stems
 from bot.answering.phrasing import (
     MAX_EACH,
     Match,
@@ -113,17 +113,32 @@ def query_weights(question: str, drop: frozenset[str] = frozenset()) -> dict[str
     return weights
 
 
-def _turned(doc: _Doc, effect: int, words: set[str]) -> tuple[int, bool]:
-    """The effect once a line that names the topic as missing or unwanted is read the
-    right way round; and whether it was (all the words it shares with the question are
-    ones it names so)."""
+def _turned(
+    doc: _Doc, effect: int, words: set[str], asked_away: frozenset[str] = frozenset()
+) -> tuple[int, bool]:
+    """The effect once negations are read the right way round, and whether the line names
+    the topic as missing or unwanted.
+
+    The line may turn round the words it shares with the question ("never during summer"
+    read against "in summer?"; it does even when it shares a neutral word too), and so may
+    the question (`asked_away`: "comment *without* creating an account" against "Refuses to
+    make clients create an account"). One turn reads the line the other way; two cancel."""
     shared = doc.strong & words
-    # "never during summer" read against "in summer?": the line turns round the very thing
-    # asked about, even when it shares a neutral word too ("tries … summer")
-    if not shared or len(shared & doc.flipped) < len(shared - doc.flipped):
+    if not shared:
         return effect, False
+    line_turn = len(shared & doc.flipped) >= len(shared - doc.flipped)
+    # a question's "without X" is short and its X often generic ("an account"): it turns the
+    # line round when it takes away a third of what they share
+    asked_turn = 2 * len(shared & asked_away) >= len(shared - asked_away)
     assert doc.line is not None
-    if doc.line.kind in POSITIVE_KINDS:  # "instead of spreadsheets": more goes against it
+    positive = doc.line.kind in POSITIVE_KINDS
+    if line_turn and asked_turn:  # "not in summer?" against "never in summer": agrees
+        return (1 if positive else -1), False
+    if asked_turn:  # taking away what a goal wants, or what an objection is against
+        return (-1 if positive else 1), False
+    if not line_turn:
+        return effect, False
+    if positive:  # "instead of spreadsheets": more goes against it
         return (1 if effect < 0 else -1), True
     return (-1 if effect < 0 else 1), True  # "No bulk edit": offering it eases the pain
 
@@ -174,6 +189,7 @@ class OfflineAnswerer:
         topic = topic_of(question, form.drop)
         strong_q = {t for t in weights if t not in GENERIC}
         words_q = {t for t in strong_q if not t.startswith("@")}
+        away = asked_away(question)  # "without an account", "no sign-up"
         concepts_q = {t[1:] for t in strong_q if t.startswith("@")}
         scores = index.bm25.scores(weights)
         line_scores: dict[str, float] = {}
@@ -206,7 +222,7 @@ class OfflineAnswerer:
             explicit = any(per_concept.get(c, 0) > 0 and c not in added for c in doc.concepts)
             if effect > 0 and line.kind == "objection" and not explicit:
                 effect = 0
-            effect, flipped = _turned(doc, effect, words_q)
+            effect, flipped = _turned(doc, effect, words_q, away)
             caveat = (
                 line.kind in ("pain", "objection")
                 and effect == 0

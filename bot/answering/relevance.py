@@ -14,6 +14,9 @@ answer is "unclear from the profile".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+
+from lemminflect import getAllLemmas
 
 from bot.answering.text import CUES, GENERIC, STOPWORDS, concepts_of, stem, words
 
@@ -24,6 +27,8 @@ CONCEPT_CREDIT = 0.5
 ON_TOPIC = 0.5
 COVERAGE = 0.5
 STRONG = 2.0
+VERB_WEIGHT = 0.5
+APPLY_COVERAGE = False
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class Topic:
     """The question's topic words: (stem, concept or None) each, in order."""
 
     words: tuple[tuple[str, str | None], ...]
+    weight: float = 0.0  # the topic's size, a word that cannot be a noun counting half
 
     @property
     def size(self) -> int:
@@ -49,6 +55,7 @@ def topic_of(question: str, drop: frozenset[str] = frozenset()) -> Topic:
 def _topic(ws: list[str], drop: frozenset[str]) -> Topic:
     seen: set[str] = set()
     out: list[tuple[str, str | None]] = []
+    weight = 0.0
     for w in ws:
         if w in STOPWORDS or w in CUES or w.isdigit():
             continue
@@ -57,7 +64,19 @@ def _topic(ws: list[str], drop: frozenset[str]) -> Topic:
             continue
         seen.add(s)
         out.append((s, concepts_of(w)))
-    return Topic(tuple(out))
+        weight += topic_weight(w)
+    return Topic(tuple(out), weight)
+
+
+@lru_cache(maxsize=8192)
+def topic_weight(word: str) -> float:
+    """1 for a word that can name a thing (a noun, or a word lemminflect's dictionary does
+    not know: "sms", "gtfs"), `VERB_WEIGHT` for one that can only be a verb, adjective or
+    adverb ("adopt", "mostly"): a topic is what is talked about, the rest says how."""
+    lemmas = getAllLemmas(word)
+    if not lemmas or "NOUN" in lemmas or "PROPN" in lemmas:
+        return 1.0
+    return VERB_WEIGHT
 
 
 def credit(topic: Topic, stems: frozenset[str], concepts: frozenset[str]) -> float:
@@ -74,8 +93,12 @@ def credit(topic: Topic, stems: frozenset[str], concepts: frozenset[str]) -> flo
 
 
 def on_topic(topic: Topic, value: float) -> bool:
+    """Whether a line with this credit is on topic. The coverage rule (`COVERAGE` of the
+    topic) is measured but not applied yet: on the evaluation set it turned paraphrased
+    questions into "unclear" while their plain phrasing got a verdict, so fewer phrasing
+    groups kept one answer; until paraphrases match better, any real credit counts."""
     if value >= STRONG:
         return True
     if value < ON_TOPIC or not topic.size:
         return False
-    return value / topic.size >= COVERAGE
+    return not APPLY_COVERAGE or value / topic.weight >= COVERAGE

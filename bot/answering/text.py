@@ -123,6 +123,11 @@ _CONCEPTS: dict[str, list[str]] = {
         "repetitive busywork copy-paste"
     ),
     "contract": _split("contract contracts commitment lock-in locked cancel cancellation churn"),
+    # seasons and parts of the year, so "in August" meets "never during summer"
+    "summer": _split("summer summertime june july august"),
+    "winter": _split("winter december january february"),
+    "autumn": _split("autumn fall september october november"),
+    "term": _split("semester semesters term terms midterm mid-term trimester"),
     "collaboration": _split(
         "collaborate collaboration share sharing colleague colleagues together comment "
         "comments notify notifications"
