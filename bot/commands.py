@@ -83,6 +83,9 @@ class ActionSpec:
     action_id: str
     handler: Handler
     progress: Progress | None = None
+    # A click whose stored traces must not tell it apart (an anonymous vote): adapters
+    # de-duplicate it by a blinded key and keep no time or text of it.
+    private: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,12 +131,12 @@ class Registry:
         return decorate
 
     def action(
-        self, action_id: str, *, progress: Progress | None = None
+        self, action_id: str, *, progress: Progress | None = None, private: bool = False
     ) -> Callable[[Handler], Handler]:
         def decorate(fn: Handler) -> Handler:
             if action_id in self.actions:
                 raise ValueError(f"action {action_id!r} is registered twice")
-            self.actions[action_id] = ActionSpec(action_id, fn, progress)
+            self.actions[action_id] = ActionSpec(action_id, fn, progress, private)
             return fn
 
         return decorate

@@ -122,6 +122,9 @@ class Reply:
     is_error: bool = False  # a friendly refusal: nothing was changed
     replaces: str | None = None  # the platform message id this reply updates in place
     track: Track | None = None  # tell the core this message's id once it is posted
+    # About one person's anonymous vote: shown to them, never stored or logged by an
+    # adapter, and neither is what they typed to get it.
+    private: bool = False
     # informational keys (persona slug, survey id) for renderers and tests; never routing
     meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 

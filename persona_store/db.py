@@ -59,6 +59,9 @@ def create_engine_for(url: str, *, echo: bool = False) -> Engine:
                 _use_wal(cur)
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
+            # Deleted rows are overwritten, not left in free space: the answers of an
+            # anonymous survey are deleted at close and must not be readable from the file.
+            cur.execute("PRAGMA secure_delete=ON")
             cur.close()
 
         return engine

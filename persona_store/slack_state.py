@@ -138,6 +138,16 @@ class SlackStore:
             return False
         return True
 
+    def release_event(self, workspace_id: int, event_id: str) -> None:
+        """Forget one event id (a typed anonymous vote must leave no dated row); a retry
+        of it only repeats the same vote."""
+        with self._sessions.begin() as s:
+            s.execute(
+                delete(SlackEvent).where(
+                    SlackEvent.workspace_id == workspace_id, SlackEvent.event_id == event_id[:64]
+                )
+            )
+
     def prune_events(self, older_than: timedelta = timedelta(days=2)) -> int:
         """Slack retries for minutes, not days; old ids are dropped (housekeeping, all
         workspaces at once by design)."""

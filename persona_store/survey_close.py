@@ -1,6 +1,7 @@
 """Closing a survey is one transaction: the survey marked closed with its results frozen,
 the persona's prediction scored, the results saved on the persona as evidence (with its
-revision), and the delivery key of the final results post written ahead, 'pending'.
+revision), an anonymous survey's answer rows deleted (its counts stay), and the delivery key
+of the final results post written ahead, 'pending'.
 
 So a crash never leaves half a close: before the commit nothing happened and the survey is
 still due to close; after it, the results post is owed in the database and a later sweep
@@ -19,12 +20,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, text, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from persona_store.models import Persona
 from persona_store.schedules import PENDING
-from persona_store.scheduling_models import Delivery, Survey
+from persona_store.scheduling_models import Delivery, Survey, SurveyAnswer
 from persona_store.spec import EvidenceSpec
 from persona_store.store import append_evidence
 from persona_store.survey_recovery import RESULTS_KIND, RESULTS_PERIOD, results_target
@@ -61,7 +62,25 @@ def record_close(
         sv.evidence_id = append_evidence(s, persona, spec, author=author, details=details).id
     if view.total or sv.message_id:  # a results post, or at least the message to update
         owe_results_post(s, sv.id, now, shown_here=shown_here)
+    if sv.anonymous:
+        forget_answers(s, sv.id)
     s.flush()
+
+
+def forget_answers(s: Session, survey_id: int) -> None:
+    """An anonymous survey keeps only its counts (`results`) once closed: the answer rows
+    go with the salt, so neither their keys nor their order or storage place is left to
+    line up with anything that recorded who was active when."""
+    s.execute(delete(SurveyAnswer).where(SurveyAnswer.survey_id == survey_id))
+
+
+def checkpoint_wal(sessions: sessionmaker[Session]) -> None:
+    """SQLite: copy the write-ahead log into the database file and empty it, so the page
+    images that still held the deleted answers leave the -wal file too (best effort: a
+    reader holding an old snapshot keeps them until the next checkpoint)."""
+    with sessions() as s:
+        if s.get_bind().dialect.name == "sqlite":
+            s.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
 
 
 def owe_results_post(s: Session, survey_id: int, now: datetime, *, shown_here: bool) -> None:

@@ -51,15 +51,20 @@ def cast_vote(
     )
     if before == option:
         return sv, VoteResult(survey_id, option, "same")
-    # An upsert, so two clicks of one person at the same moment give one row.
+    # An upsert, so two clicks of one person at the same moment give one row. An anonymous
+    # answer keeps no time of its own (the survey's creation time stands in), so its row
+    # cannot be lined up with anything that records when a person acted.
     insert = pg_insert if postgres else sqlite_insert
+    answered = sv.created_at if sv.anonymous else now
     stmt = insert(SurveyAnswer).values(
-        survey_id=survey_id, voter_key=key, option=option, answered_at=now
+        survey_id=survey_id, voter_key=key, option=option, answered_at=answered
     )
+    changes: dict[str, object] = {"option": option}
+    if not sv.anonymous:
+        changes["changed_at"] = now
     s.execute(
         stmt.on_conflict_do_update(
-            index_elements=[SurveyAnswer.survey_id, SurveyAnswer.voter_key],
-            set_={"option": option, "changed_at": now},
+            index_elements=[SurveyAnswer.survey_id, SurveyAnswer.voter_key], set_=changes
         )
     )
     return sv, VoteResult(survey_id, option, "new" if before is None else "changed")

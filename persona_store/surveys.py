@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from persona_store.models import Persona, utcnow
 from persona_store.scheduling_models import Survey, SurveyAnswer
-from persona_store.survey_close import close_row, record_close
+from persona_store.survey_close import checkpoint_wal, close_row, record_close
 from persona_store.survey_views import (
     MAX_QUESTION,
     MAX_SURVEY_ID,
@@ -63,19 +63,7 @@ class SurveyStore:
         """The survey as the chat sees it; `counted=False` leaves `counts` empty (reading
         them scans the survey's answers)."""
         persona = s.get(Persona, sv.persona_id)
-        rows = (
-            s.execute(
-                select(SurveyAnswer.option, func.count(SurveyAnswer.id))
-                .where(SurveyAnswer.survey_id == sv.id)
-                .group_by(SurveyAnswer.option)
-            ).all()
-            if counted
-            else []
-        )
-        counts = [0] * len(sv.options) if counted else []
-        for option, n in rows:
-            if 0 <= option < len(counts):
-                counts[option] = n
+        counts = self._counts(s, sv) if counted else []
         return SurveyView(
             id=sv.id,
             workspace_id=sv.workspace_id,
@@ -101,6 +89,24 @@ class SurveyStore:
             evidence_id=sv.evidence_id,
             results=sv.results,
         )
+
+    @staticmethod
+    def _counts(s: Session, sv: Survey) -> list[int]:
+        """Answers per option: counted from the rows, or the frozen results of a closed
+        anonymous survey (its rows are deleted at close)."""
+        counts = [0] * len(sv.options)
+        if sv.anonymous and sv.status == "closed" and sv.results is not None:
+            frozen = sv.results.get("counts") or []
+            return [int(n) for n in frozen[: len(counts)]] + counts[len(frozen) :]
+        rows = s.execute(
+            select(SurveyAnswer.option, func.count(SurveyAnswer.id))
+            .where(SurveyAnswer.survey_id == sv.id)
+            .group_by(SurveyAnswer.option)
+        ).all()
+        for option, n in rows:
+            if 0 <= option < len(counts):
+                counts[option] = n
+        return counts
 
     @staticmethod
     def _find(s: Session, workspace_id: int, survey_id: int) -> Survey | None:
@@ -162,11 +168,12 @@ class SurveyStore:
             sv = self._find(s, workspace_id, survey_id)
             if sv is None:
                 raise SurveyError(f"There is no survey #{survey_id}.")
-            order = (
-                (SurveyAnswer.option, SurveyAnswer.voter_key)
-                if sv.anonymous
-                else (SurveyAnswer.option, SurveyAnswer.answered_at, SurveyAnswer.id)
-            )
+            if sv.anonymous:  # one line per answer, by option: no voter, time or order
+                return [
+                    ("anonymous", label, None)
+                    for label, n in zip(sv.options, self._counts(s, sv), strict=False)
+                    for _ in range(n)
+                ]
             rows = s.execute(
                 select(
                     SurveyAnswer.voter_key,
@@ -175,15 +182,12 @@ class SurveyStore:
                     SurveyAnswer.changed_at,
                 )
                 .where(SurveyAnswer.survey_id == survey_id)
-                .order_by(*order)
+                .order_by(SurveyAnswer.option, SurveyAnswer.answered_at, SurveyAnswer.id)
             ).all()
-            out: list[tuple[str, str, datetime | None]] = []
-            for key, option, answered, changed in rows:
-                if sv.anonymous:
-                    out.append(("anonymous", sv.options[option], None))
-                else:
-                    out.append((key, sv.options[option], _aware(changed or answered)))
-            return out
+            return [
+                (key, sv.options[option], _aware(changed or answered))
+                for key, option, answered, changed in rows
+            ]
 
     def prediction_record(self, workspace_id: int, persona_id: int) -> PredictionRecord:
         with self._sessions() as s:
@@ -393,7 +397,10 @@ class SurveyStore:
                 return None
             counted = self._view(s, sv)
             record_close(s, sv, counted, now=now, author=author, shown_here=shown_here)
-            return self._view(s, sv)
+            view = self._view(s, sv)
+        if view.anonymous:
+            checkpoint_wal(self._sessions)
+        return view
 
     def discard(self, workspace_id: int, survey_id: int) -> bool:
         """Delete a survey that was never posted and never answered (its post failed)."""

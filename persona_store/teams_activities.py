@@ -9,6 +9,7 @@ process behind the load balancer is recognised too. Every query is scoped by wor
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,6 +41,9 @@ class TeamsActivity(Base):
     )
 
 
+BLIND = ""  # the conversation id of a blinded record (see `TeamsActivityLog.blind`)
+
+
 class TeamsActivityLog:
     """Claims on inbound activities (same database and pool as the persona Store)."""
 
@@ -62,9 +66,20 @@ class TeamsActivityLog:
             )
             return found is not None
 
+    @staticmethod
+    def blind(conversation_id: str, activity_id: str) -> tuple[str, str]:
+        """The (conversation, activity) key of a vote click: no conversation, only a hash of
+        both ids; its record also keeps only the hour (`claim`). Nothing in it dates a vote
+        or says where it was cast, yet a redelivery finds it."""
+        digest = hashlib.sha256(f"{conversation_id}\x00{activity_id}".encode()).hexdigest()
+        return BLIND, "h:" + digest
+
     def claim(self, workspace_id: int, conversation_id: str, activity_id: str) -> bool:
         """True the first time an activity is seen in a conversation, False for every
         redelivery, whichever web process receives it."""
+        received = utcnow()
+        if conversation_id == BLIND:
+            received = received.replace(minute=0, second=0, microsecond=0)
         try:
             with self._sessions.begin() as s:
                 s.add(
@@ -72,11 +87,23 @@ class TeamsActivityLog:
                         workspace_id=workspace_id,
                         conversation_id=conversation_id[:512],
                         activity_id=activity_id[:255],
+                        received_at=received,
                     )
                 )
         except IntegrityError:
             return False
         return True
+
+    def release(self, workspace_id: int, conversation_id: str, activity_id: str) -> None:
+        """Forget one record (an activity that must leave no trace once acted on)."""
+        with self._sessions.begin() as s:
+            s.execute(
+                delete(TeamsActivity).where(
+                    TeamsActivity.workspace_id == workspace_id,
+                    TeamsActivity.conversation_id == conversation_id[:512],
+                    TeamsActivity.activity_id == activity_id[:255],
+                )
+            )
 
     def prune(self, older_than: timedelta = timedelta(days=2)) -> int:
         """Bot Framework retries within minutes; old claims are dropped (housekeeping,

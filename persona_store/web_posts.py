@@ -131,6 +131,18 @@ class WebPostStore:
             s.flush()
             return _view(row)
 
+    def remove(self, workspace_id: int, conversation_id: str, post_id: int) -> bool:
+        """Delete one message (what someone typed to cast an anonymous vote)."""
+        with self._sessions.begin() as s:
+            done = s.execute(
+                delete(WebPost).where(
+                    WebPost.workspace_id == workspace_id,
+                    WebPost.conversation_id == conversation_id,
+                    WebPost.id == post_id,
+                )
+            ).rowcount
+            return bool(done)
+
     def after(
         self,
         workspace_id: int,

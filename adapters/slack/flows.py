@@ -153,6 +153,8 @@ class Flows:
         if pending is None and (origin.placeholder_url or origin.placeholder_ts):
             pending = await self._pending(origin, ts=origin.placeholder_ts)
         replies = await self.core.execute(turn)
+        if origin.event_id and any(r.private for r in replies):  # a typed anonymous vote
+            await self.deps.db(self.state.release_event, origin.ws, origin.event_id)
         if pending is not None and not await self.deps.db(
             self.state.finish_pending, origin.ws, pending
         ):
@@ -169,7 +171,7 @@ class Flows:
             return
         if not inbound.text:
             inbound = replace(inbound, text="help")
-        origin = Origin(inbound, ws)
+        origin = Origin(inbound, ws, event_id=event_id)
         turn = await self.core.prepare(inbound)
         await show_placeholder(turn, self.outbox(origin))
         await self.answer(origin, turn)

@@ -36,6 +36,7 @@ class Origin:
     placeholder_ts: str | None = None  # public placeholder (mention, DM, button) to replace
     placeholder_url: bool = False  # private placeholder behind the response_url to replace
     ephemeral_origin: bool = True  # what the response_url's "original" message is
+    event_id: str = ""  # the claimed Events API id of a mention or DM
 
     @property
     def address(self) -> Address:

@@ -83,6 +83,7 @@ class TeamsAdapter:
             update=self.update,
             remember=self.remember,
             once=self.redeliveries.once,
+            release=self.redeliveries.release,
         )
 
     @classmethod

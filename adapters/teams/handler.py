@@ -23,7 +23,7 @@ from typing import Any
 
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import ActivityTypes, ChannelAccount
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from msrest.serialization import Model
 
 from adapters.teams.inbound import action_inbound, is_personal, message_inbound
@@ -31,7 +31,7 @@ from adapters.teams.render import invoke_card_response, invoke_message_response
 from bot.commands import Core, Turn
 from bot.messages import Address, Inbound, Reply
 from bot.tasks import BackgroundTasks
-from bot.turn import deliver, finish, run_turn, show_placeholder
+from bot.turn import deliver, run_turn, show_placeholder
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +40,17 @@ INVOKE_BUDGET_SECONDS = 4.0  # Teams waits about 5 s for an invoke response
 Send = Callable[[Address, Reply], Awaitable[str]]
 Update = Callable[[Address, str, Reply], Awaitable[None]]
 OnTurn = Callable[[TurnContext, str], Awaitable[None]]
-Once = Callable[[TurnContext], AbstractAsyncContextManager[bool]]
+Once = Callable[[TurnContext, bool], AbstractAsyncContextManager[bool]]
+Release = Callable[[Activity], Awaitable[None]]
 
 
 @contextlib.asynccontextmanager
-async def _always(turn_context: TurnContext) -> AsyncIterator[bool]:
+async def _always(turn_context: TurnContext, blind: bool = False) -> AsyncIterator[bool]:
     yield True
+
+
+async def _keep(activity: Activity) -> None:
+    return None
 
 
 class InvokeBody(Model):
@@ -78,13 +83,15 @@ class PersonaTeamsBot(TeamsActivityHandler):
         update: Update,
         remember: OnTurn,
         once: Once = _always,
+        release: Release = _keep,
     ) -> None:
         self.core = core
         self.tasks = tasks
         self.send = send
         self.update = update
         self.remember = remember  # stores the conversation reference ("seen", "installed", …)
-        self.once = once  # `async with once(turn) as first`: False for a redelivery
+        self.once = once  # `async with once(turn, blind) as first`: False for a redelivery
+        self.release = release  # leave no record of an activity (a typed anonymous vote)
 
     # -- every activity ------------------------------------------------------------------
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -131,9 +138,17 @@ class PersonaTeamsBot(TeamsActivityHandler):
 
     # -- messages ------------------------------------------------------------------------
     async def on_message_activity(self, turn_context: TurnContext) -> None:
-        async with self.once(turn_context) as first:
+        activity = turn_context.activity
+        submitted = isinstance(activity.value, dict) and not (activity.text or "").strip()
+        click = action_inbound(activity, activity.value) if submitted else None
+        async with self.once(turn_context, self._private(click)) as first:
             if first:
                 await self._message(turn_context)
+
+    def _private(self, click: Inbound | None) -> bool:
+        """Whether a click is one adapters keep no readable, dated record of (a vote)."""
+        spec = self.core.registry.find_action(click.action_id or "") if click else None
+        return spec is not None and spec.private
 
     async def _message(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -142,14 +157,20 @@ class PersonaTeamsBot(TeamsActivityHandler):
             return
         turn = await self.core.prepare(message_inbound(activity))
         placeholder = await show_placeholder(turn, self.outbox(turn.inbound.address))
-        self.tasks.spawn(self.answer(turn, placeholder), name="teams-message")
+        self.tasks.spawn(self.answer(turn, placeholder, activity), name="teams-message")
 
     def outbox(self, address: Address, *, shared: bool = False) -> TeamsOutbox:
         return TeamsOutbox(self.send, self.update, address, shared=shared)
 
-    async def answer(self, turn: Turn, placeholder: str | None = None) -> None:
-        """After the HTTP response: the answer, replacing the placeholder when there is one."""
-        await finish(self.core, turn, self.outbox(turn.inbound.address), placeholder)
+    async def answer(
+        self, turn: Turn, placeholder: str | None = None, activity: Activity | None = None
+    ) -> None:
+        """After the HTTP response: the answer, replacing the placeholder when there is one.
+        A typed anonymous vote (a private reply) leaves no record of its activity."""
+        replies = await self.core.execute(turn)
+        if activity is not None and any(r.private for r in replies):
+            await self.release(activity)
+        await deliver(self.core, replies, self.outbox(turn.inbound.address), placeholder)
 
     # -- Action.Submit (message with value) ----------------------------------------------
     async def _submit(self, turn_context: TurnContext, value: dict[str, Any]) -> None:
@@ -170,16 +191,17 @@ class PersonaTeamsBot(TeamsActivityHandler):
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
         if turn_context.activity.name != "adaptiveCard/action":
             return await super().on_invoke_activity(turn_context)
-        async with self.once(turn_context) as first:
-            if not first:
-                return invoke_response(invoke_message_response("Done."))
-            return await self._action_invoke(turn_context.activity)
-
-    async def _action_invoke(self, activity: Any) -> InvokeResponse:
+        activity = turn_context.activity
         value = activity.value if isinstance(activity.value, dict) else {}
         action = value.get("action") or {}
         data = action.get("data") if isinstance(action.get("data"), dict) else {}
-        inbound = action_inbound(activity, data, str(action.get("verb") or ""))
+        click = action_inbound(activity, data, str(action.get("verb") or ""))
+        async with self.once(turn_context, self._private(click)) as first:
+            if not first:
+                return invoke_response(invoke_message_response("Done."))
+            return await self._action_invoke(activity, click)
+
+    async def _action_invoke(self, activity: Any, inbound: Inbound | None) -> InvokeResponse:
         if inbound is None:
             return invoke_response(invoke_message_response("Nothing to do."))
         shared = not is_personal(activity)

@@ -8,6 +8,9 @@ being ignored. While a turn runs, a second delivery of the same activity to this
 ignored; one reaching another web process finds the record once the first turn answered
 (Bot Framework only redelivers after its request failed or timed out). The record is in the
 database (`TeamsActivityLog`), shared by every web process.
+
+A vote click's record is blinded (a hash of its ids, the hour only), and a typed anonymous
+vote's record is dropped once the vote is cast (`release`): neither may date a vote.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from botbuilder.core import TurnContext
+from botbuilder.schema import Activity
 
 from adapters.teams.inbound import tenant_of
 from bot.deps import Deps
@@ -44,27 +48,43 @@ class Redeliveries:
         self.workspace = workspace
         self.seen = log_store
         self._running: set[Key] = set()
+        self._released: set[Key] = set()  # running turns that must leave no record
         self._pruned_at: float | None = None
 
     @contextlib.asynccontextmanager
-    async def once(self, turn_context: TurnContext) -> AsyncIterator[bool]:
+    async def once(self, turn_context: TurnContext, blind: bool = False) -> AsyncIterator[bool]:
         """`async with once(turn) as first:` act only when `first`. The activity is recorded
         as acted on when the block ends without an exception; an activity without an id,
-        or a database failure, is acted on (a lost click is worse than a rare double)."""
-        key = await self._key(turn_context)
+        or a database failure, is acted on (a lost click is worse than a rare double).
+        `blind`: a vote click, recorded under `TeamsActivityLog.blind`."""
+        key = await self._key(turn_context.activity, blind)
         first = key is None or await self._first(key)
         if key is not None and first:
             self._running.add(key)
         try:
             yield first
-            if key is not None and first:
+            if key is not None and first and key not in self._released:
                 await self._record(key)
         finally:
             if key is not None and first:
                 self._running.discard(key)
+                self._released.discard(key)
 
-    async def _key(self, turn_context: TurnContext) -> Key | None:
-        activity = turn_context.activity
+    async def release(self, activity: Activity) -> None:
+        """Leave no record of an activity acted on (a typed anonymous vote): its running
+        turn writes none, a record already written is deleted. A redelivery after that
+        only casts the same vote again."""
+        key = await self._key(activity, False)
+        if key is None:
+            return
+        if key in self._running:
+            self._released.add(key)
+        try:
+            await self.deps.db(self.seen.release, *key)
+        except Exception:
+            log.exception("could not drop the record of Teams activity %s", key[2])
+
+    async def _key(self, activity: Activity, blind: bool) -> Key | None:
         conversation = activity.conversation.id if activity.conversation else None
         if not activity.id or not conversation:
             return None
@@ -73,6 +93,8 @@ class Redeliveries:
         except Exception:
             log.exception("could not check Teams activity %s; acting on it", activity.id)
             return None
+        if blind:
+            return ws, *TeamsActivityLog.blind(str(conversation), str(activity.id))
         return ws, str(conversation), str(activity.id)
 
     async def _first(self, key: Key) -> bool:

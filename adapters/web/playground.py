@@ -5,13 +5,17 @@
 placeholder such as "Asking Maya…", then each reply), and a plain form post (no JavaScript)
 with a redirect back to the page. `GET /playground/messages?after=SEQ` returns what changed
 since SEQ, so digests and surveys posted by the clock process appear by themselves.
+A private reply (an anonymous vote's "Your answer: …") is streamed to the voter only and
+never stored, and the `survey vote` they typed is deleted.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -202,6 +206,7 @@ class Playground:
             if resp is not None:
                 await resp.write(json.dumps(event).encode() + b"\n")
 
+        user_post: WebPostView | None = None
         if typed is not None:
             user_post = await site.deps.db(
                 site.posts.add,
@@ -213,7 +218,11 @@ class Playground:
             )
             await emit(post_event(user_post, token))
         turn = await site.core.prepare(inbound)
-        await run_turn(site.core, turn, _PageOutbox(self, emit, token, inbound.user_id))
+        outbox = _PageOutbox(self, emit, token, inbound.user_id)
+        await run_turn(site.core, turn, outbox)
+        if user_post is not None and outbox.private:
+            # An anonymous vote: neither the typed `survey vote` nor its answer is kept.
+            await site.deps.db(site.posts.remove, ws, site.conversation, user_post.id)
         if resp is None:
             return _see_other("/#end")
         await emit({"type": "done"})
@@ -232,6 +241,7 @@ class _PageOutbox:
         self.emit = emit
         self.csrf = csrf
         self.asker = asker
+        self.private = False  # a private reply (an anonymous vote's) was shown
 
     @property
     def address(self) -> Address:
@@ -242,12 +252,30 @@ class _PageOutbox:
         return None
 
     async def deliver(self, reply: Reply, *, replaces: str | None, first: bool) -> str | None:
+        if reply.private:  # streamed to the voter only, stored nowhere
+            self.private = True
+            await self.emit(post_event(unstored(reply), self.csrf))
+            return None
         private_to = self.asker if reply.ephemeral else None
         post = await self.playground.deliver(
             self.playground.site.address, reply, replaces, private_to=private_to
         )
         await self.emit(post_event(post, self.csrf))
         return str(post.id)
+
+
+def unstored(reply: Reply) -> WebPostView:
+    """A reply shown to the one person who asked and kept nowhere (an anonymous vote's
+    "Your answer: …"); its page id cannot clash with a stored message's."""
+    return WebPostView(
+        id=-1 - secrets.randbelow(2**31),
+        conversation_id="",
+        seq=0,
+        role="bot",
+        user_id=None,
+        body=reply_to_dict(reply),
+        created_at=datetime.now(UTC),
+    )
 
 
 def _token(request: web.Request, form: Any) -> str | None:

@@ -147,7 +147,7 @@ def vote_ack(survey: SurveyView, option: int, outcome: str) -> Reply:
     text += " You can change it until the survey closes."
     if survey.anonymous:
         text += " This survey is anonymous: nobody can see who answered what."
-    return Reply(text=text, ephemeral=True)
+    return Reply(text=text, ephemeral=True, private=survey.anonymous)
 
 
 def results_button(survey_id: int) -> Button:

@@ -318,7 +318,9 @@ def register(registry: Registry) -> None:
             "survey close 12",
         ),
     )(survey_command)
-    registry.action(VOTE_ACTION)(vote_action)
+    # Adapters keep no dated or readable record of a vote click (it could date an
+    # anonymous vote and so line it up with who was active then).
+    registry.action(VOTE_ACTION, private=True)(vote_action)
     registry.action(RESULTS_ACTION)(results_action)
     registry.on_posted(TRACK_KIND)(on_posted)
 
