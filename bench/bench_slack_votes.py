@@ -6,7 +6,7 @@ one survey posted with `/persona survey`; this process plays Slack (fake Web API
 and the live tally updated with at most one chat.update per second per message (the core
 coalesces to one per 2 s; the clock flushes the last one). Prints figures; never fails.
 
-    .venv/bin/python bench/bench_slack_votes.py [--voters 2000] [--concurrency 200]
+    .venv/bin/python bench/bench_slack_votes.py [--voters 2000] [--concurrency 200] [--anonymous]
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from bench.bench_slack_ack import SECRET, percentile, web_process  # noqa: E402
 from tests.fakes.slack_api import FakeSlack, FakeSlackApi  # noqa: E402
 
 
-async def run(voters: int, concurrency: int) -> None:
+async def run(voters: int, concurrency: int, anonymous: bool = False) -> None:
     api = await FakeSlackApi().start()
     async with web_process(api, BENCH_ANSWER_SECONDS="0") as (port, _):
         connector = aiohttp.TCPConnector(limit=0)
@@ -40,7 +40,10 @@ async def run(voters: int, concurrency: int) -> None:
                     break
                 except aiohttp.ClientConnectionError:
                     await asyncio.sleep(0.1)
-            await slack.command('survey maya "Is price still the #1 objection?" Yes | No | Maybe')
+            flag = " --anonymous" if anonymous else ""
+            await slack.command(
+                f'survey maya "Is price still the #1 objection?" Yes | No | Maybe{flag}'
+            )
             [post] = await api.wait_for("chat.postMessage", timeout=30)
             ts = f"1700000000.{1:06d}"
             buttons = [
@@ -83,7 +86,8 @@ async def run(voters: int, concurrency: int) -> None:
             n = re.search(r"n=(\d+)", body)
             updates = [c for c in api.calls if c.method == "chat.update" and c.args["ts"] == ts]
             per_second = Counter(int(c.at) for c in updates)
-            print(f"{voters} voters, {concurrency} clicking at once, one survey message")
+            kind = "anonymous" if anonymous else "open"
+            print(f"{voters} voters, {concurrency} clicking at once, one {kind} survey message")
             print(
                 f"clicks acked: {len(acks)} in {wall:.2f} s ({len(acks) / wall:.0f}/s); ack p50 "
                 f"{statistics.median(acks):.0f} ms, p99 {percentile(acks, 99):.0f} ms"
@@ -105,8 +109,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--voters", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("--anonymous", action="store_true", help="an anonymous survey")
     args = parser.parse_args()
-    asyncio.run(run(args.voters, args.concurrency))
+    asyncio.run(run(args.voters, args.concurrency, args.anonymous))
 
 
 if __name__ == "__main__":
