@@ -16,6 +16,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 from alembic import command
 from sqlalchemy import select, text
+from yarl import URL
 
 from adapters.server import build_app
 from adapters.web.app import WebAdapter
@@ -146,7 +147,7 @@ class Browser:
     async def open(self) -> str:
         async with self.session.get(self.url + "/") as resp:
             assert resp.status == 200
-        self.token = self.session.cookie_jar.filter_cookies(self.url)["pb_session"].value
+        self.token = self.session.cookie_jar.filter_cookies(URL(self.url))["pb_session"].value
         return user_id_of(self.token)
 
     async def post(self, path: str, **form: str) -> str:
