@@ -213,7 +213,7 @@ def test_upgrade_forgets_what_older_versions_kept(store: Store) -> None:
     for sv in (closed, opened):
         surveys.vote(ws, sv.id, 1, platform="web", user_id="browser-a", now=now)
     surveys.close(ws, closed.id, now=now)
-    posts = WebPostStore.for_store(store)
+    posts = WebPostStore.of(store)
     typed = posts.add(ws, "playground", "user", {"text": f"survey vote {opened.id} 2"},
                       user_id="browser-a")  # fmt: skip
     other = posts.add(ws, "playground", "user", {"text": "ask maya about prices"})
