@@ -25,9 +25,9 @@ from bot.features import build_registry  # noqa: E402
 from bot.messages import Address, Inbound  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from persona_store import Store, create_engine_for, session_factory  # noqa: E402
-from persona_store.files import sample_specs  # noqa: E402
 from persona_store.migrate import upgrade  # noqa: E402
-from persona_store.views import PersonaView  # noqa: E402
+from persona_store.personas.files import sample_specs  # noqa: E402
+from persona_store.personas.views import PersonaView  # noqa: E402
 
 QUESTIONS = 1000
 PANEL_SIZE = 8

@@ -35,8 +35,8 @@ from bot.settings import Settings  # noqa: E402
 from bot.tasks import BackgroundTasks  # noqa: E402
 from persona_store import Store, create_engine_for, session_factory  # noqa: E402
 from persona_store.migrate import upgrade  # noqa: E402
-from persona_store.schedules import DigestStore  # noqa: E402
-from persona_store.spec import PersonaSpec  # noqa: E402
+from persona_store.personas.spec import PersonaSpec  # noqa: E402
+from persona_store.scheduling.schedules import DigestStore  # noqa: E402
 from tests.fakes.slack_api import FakeSlackApi  # noqa: E402
 from tests.sched_helpers import sweep_once  # noqa: E402
 

@@ -23,9 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from persona_store import Store, create_engine_for, session_factory  # noqa: E402
-from persona_store.files import dump_yaml, load_file  # noqa: E402
 from persona_store.migrate import upgrade  # noqa: E402
-from persona_store.spec import PersonaSpec  # noqa: E402
+from persona_store.personas.files import dump_yaml, load_file  # noqa: E402
+from persona_store.personas.spec import PersonaSpec  # noqa: E402
 
 KINDS = ("primary", "secondary", "negative")
 LISTS = ("goals", "pains", "motivations", "behaviors", "objections", "channels")

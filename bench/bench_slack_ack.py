@@ -63,7 +63,7 @@ def serve(db_url: str, api_url: str, port: int) -> None:
     from bot.tasks import BackgroundTasks
     from persona_store import Store, create_engine_for, session_factory
     from persona_store.migrate import upgrade
-    from persona_store.spec import PersonaSpec
+    from persona_store.personas.spec import PersonaSpec
 
     class SlowAnswerer:
         name = "slow-llm"

@@ -26,8 +26,8 @@ import psycopg  # noqa: E402
 
 from persona_store import Store, create_engine_for, session_factory  # noqa: E402
 from persona_store.migrate import upgrade  # noqa: E402
-from persona_store.spec import PersonaSpec  # noqa: E402
-from persona_store.surveys import SurveyPlace, SurveyStore  # noqa: E402
+from persona_store.personas.spec import PersonaSpec  # noqa: E402
+from persona_store.surveys.repository import SurveyPlace, SurveyStore  # noqa: E402
 
 OPTIONS = ("Yes", "No", "Not sure", "Depends")
 

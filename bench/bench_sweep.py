@@ -33,8 +33,8 @@ from bot.schedule import plan  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from persona_store import Store, create_engine_for, session_factory  # noqa: E402
 from persona_store.migrate import upgrade  # noqa: E402
-from persona_store.schedules import DigestStore  # noqa: E402
-from persona_store.spec import PersonaSpec  # noqa: E402
+from persona_store.personas.spec import PersonaSpec  # noqa: E402
+from persona_store.scheduling.schedules import DigestStore  # noqa: E402
 from tests.sched_helpers import sweep_once  # noqa: E402
 
 GOAL_S = 1.0

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 
-from persona_store.survey_views import TALLY_INTERVAL  # noqa: E402
+from persona_store.surveys.views import TALLY_INTERVAL  # noqa: E402
 from tests.fakes.bot_connector import BotConnector  # noqa: E402
 from tests.fakes.teams_env import CHANNEL_CONV, PERSONAL_CONV, Activities  # noqa: E402
 
@@ -64,8 +64,8 @@ def serve(db_url: str, port: int) -> None:
     from bot.settings import Settings
     from bot.tasks import BackgroundTasks
     from persona_store import Store, create_engine_for, session_factory
-    from persona_store.files import load_samples_if_empty
     from persona_store.migrate import upgrade
+    from persona_store.personas.files import load_samples_if_empty
 
     engine = create_engine_for(db_url)
     upgrade(engine)

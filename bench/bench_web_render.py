@@ -20,8 +20,8 @@ from adapters.web.render import render_template, reply_to_dict, reply_to_html  #
 from adapters.web.site import load_assets  # noqa: E402
 from bot.answering.base import Answer, Reason  # noqa: E402
 from bot.features.answer_card import answer_reply  # noqa: E402
-from persona_store.views import EvidenceView, LineView, OwnerView, PersonaView  # noqa: E402
-from persona_store.web_posts import WebPostView  # noqa: E402
+from persona_store.personas.views import EvidenceView, LineView, OwnerView, PersonaView  # noqa: E402
+from persona_store.platforms.web_posts import WebPostView  # noqa: E402
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 KINDS = ("goal", "pain", "motivation", "behavior", "objection", "channel")

@@ -94,7 +94,7 @@ def open_store(settings: Settings, *, migrate: bool = True):  # type: ignore[no-
 
 def load_samples(store: Any, *, quiet: bool = False) -> int:
     """Load the sample personas into an empty default workspace, and say so."""
-    from persona_store.files import load_samples_if_empty
+    from persona_store.personas.files import load_samples_if_empty
 
     ws = store.default_workspace_id()
     loaded = load_samples_if_empty(store, ws)
@@ -250,7 +250,7 @@ def _count(n: int, noun: str) -> str:
 
 def cmd_personas(args: argparse.Namespace, settings: Settings) -> int:
     from bot.features.cards import freshness
-    from persona_store import files
+    from persona_store.personas import files
 
     if args.action == "import":
         return _import(args, settings)
@@ -287,7 +287,7 @@ def cmd_personas(args: argparse.Namespace, settings: Settings) -> int:
 def _import(args: argparse.Namespace, settings: Settings) -> int:
     """`personas import FILE`: the file is read and checked before the database is opened,
     so a bad (or hostile) file is refused fast and never touches the store."""
-    from persona_store import files
+    from persona_store.personas import files
 
     try:
         specs = files.load_file(Path(args.file))
@@ -319,7 +319,7 @@ def _write_out(path: str, text: str) -> bool:
 
 def cmd_surveys(args: argparse.Namespace, settings: Settings) -> int:
     from bot.features.survey_export import export_survey, list_surveys
-    from persona_store.surveys import SurveyError
+    from persona_store.surveys.repository import SurveyError
 
     store = open_store(settings)
     try:

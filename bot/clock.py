@@ -29,7 +29,7 @@ from bot.deps import Deps
 from bot.messages import Address, Reply
 from bot.ports import ChatAdapter, DeliveryError
 from bot.schedule import DEFAULT_GRACE, Plan, plan
-from persona_store.schedules import MAX_ATTEMPTS, SubscriptionView
+from persona_store.scheduling.schedules import MAX_ATTEMPTS, SubscriptionView
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from bot.deps import Deps
 from bot.ports import ChatAdapter
 from bot.tasks import BackgroundTasks
-from persona_store.survey_views import TALLY_INTERVAL
+from persona_store.surveys.views import TALLY_INTERVAL
 
 log = logging.getLogger(__name__)
 

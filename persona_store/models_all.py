@@ -1,14 +1,14 @@
 """Imports every model module so `Base.metadata` is complete (create_all, Alembic)."""
 
-from persona_store import (  # noqa: F401
-    models,
-    scheduling_models,
-    slack_oauth_tables,
-    slack_state,
+from persona_store import models  # noqa: F401
+from persona_store.models import Base
+from persona_store.platforms import (  # noqa: F401
+    slack,
+    slack_oauth,
+    teams,
     teams_activities,
-    teams_state,
     web_posts,
 )
-from persona_store.models import Base
+from persona_store.scheduling import models as scheduling_models  # noqa: F401
 
 __all__ = ["Base"]

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from persona_store.reviews import ReviewStore
-from persona_store.schedules import DeliveryStore, DigestStore
-from persona_store.survey_recovery import SurveyRecovery
-from persona_store.surveys import SurveyStore
+from persona_store.scheduling.reviews import ReviewStore
+from persona_store.scheduling.schedules import DeliveryStore, DigestStore
+from persona_store.surveys.recovery import SurveyRecovery
+from persona_store.surveys.repository import SurveyStore
 
 
 @dataclass(frozen=True)

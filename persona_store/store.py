@@ -16,9 +16,6 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from persona_store.bulk import insert_new
-from persona_store.convert import aware as _aware
-from persona_store.convert import predicted_snapshot, snapshot, spec_of, view_of
 from persona_store.models import (
     Evidence,
     Persona,
@@ -27,10 +24,13 @@ from persona_store.models import (
     WorkspaceLink,
     utcnow,
 )
-from persona_store.spec import EvidenceSpec, PersonaSpec
+from persona_store.personas.bulk import insert_new
+from persona_store.personas.convert import aware as _aware
+from persona_store.personas.convert import predicted_snapshot, snapshot, spec_of, view_of
+from persona_store.personas.spec import EvidenceSpec, PersonaSpec
+from persona_store.personas.sync import apply_spec, sync_owners
+from persona_store.personas.views import PersonaView
 from persona_store.suggest import close_matches
-from persona_store.sync import apply_spec, sync_owners
-from persona_store.views import PersonaView
 
 DEFAULT_WORKSPACE = "default"
 # Platforms whose users always act on the default workspace (terminal, local playground).
@@ -292,7 +292,7 @@ class Store:
     ) -> list[str]:
         """Write specs in the session's transaction; returns each one's outcome.
 
-        New personas go in with multi-row INSERTs (persona_store.bulk); existing ones are
+        New personas go in with multi-row INSERTs (persona_store.personas.bulk); existing ones are
         compared first and only changed ones are synced through the ORM (one flush), each
         getting a new version and a revision."""
         now = utcnow()

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, inspect, text
 
-from persona_store.survey_views import voter_key
+from persona_store.surveys.views import voter_key
 
 
 @dataclass

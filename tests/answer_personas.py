@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 from bot.answering.base import Answer
 from bot.answering.citable import citable_line
-from persona_store.files import sample_specs
 from persona_store.models import LINE_KINDS
-from persona_store.views import EvidenceView, LineView, PersonaView
+from persona_store.personas.files import sample_specs
+from persona_store.personas.views import EvidenceView, LineView, PersonaView
 
 MAYA_LINES: tuple[tuple[str, str, str], ...] = (
     ("goal-1", "goal", "Cut the time new dispatchers need to get productive"),

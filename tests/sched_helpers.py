@@ -19,8 +19,8 @@ from bot.messages import Address, Inbound, Reply
 from bot.ports import DeliveryError
 from bot.schedule import DEFAULT_GRACE
 from persona_store import Store
-from persona_store.spec import PersonaSpec
-from persona_store.views import PersonaView
+from persona_store.personas.spec import PersonaSpec
+from persona_store.personas.views import PersonaView
 from tests.conftest import make_deps
 
 CHANNEL = Address(platform="web", workspace="local", conversation_id="C-general")

@@ -10,7 +10,7 @@ from bot.answering.offline import OfflineAnswerer
 from bot.answering.text import direction, stem, terms
 from bot.settings import Settings
 from persona_store import Store
-from persona_store.spec import PersonaSpec
+from persona_store.personas.spec import PersonaSpec
 from tests.answer_personas import (
     MAYA_LINES,
     assert_grounded,

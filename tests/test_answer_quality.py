@@ -17,7 +17,7 @@ from types import ModuleType
 import pytest
 
 from bot.answering.offline import OfflineAnswerer
-from persona_store.views import PersonaView
+from persona_store.personas.views import PersonaView
 from tests.eval.dataset import load_cases
 from tests.eval.metrics import Figures, figures
 from tests.eval.runner import load_views, run_cases

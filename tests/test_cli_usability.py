@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from persona_store.surveys import SurveyPlace, SurveyStore
+from persona_store.surveys.repository import SurveyPlace, SurveyStore
 from tests.cli_store import cli_store
 from tests.sched_helpers import Clock
 

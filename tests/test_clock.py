@@ -18,8 +18,8 @@ from bot.features import surveys as survey_feature
 from bot.messages import Address
 from bot.schedule import DEFAULT_GRACE, first_fire
 from persona_store import Store
-from persona_store.schedules import CLAIM_LEASE, DeliveryStore, DigestStore
-from persona_store.surveys import SurveyStore
+from persona_store.scheduling.schedules import CLAIM_LEASE, DeliveryStore, DigestStore
+from persona_store.surveys.repository import SurveyStore
 from tests.sched_helpers import (
     Clock,
     FixedAnswerer,
@@ -312,7 +312,7 @@ async def test_end_to_end_through_the_playground_adapter(sqlite_store: Store) ->
     from adapters.web.app import WebAdapter
     from bot.commands import Core
     from bot.features import build_registry
-    from persona_store.web_posts import WebPostStore
+    from persona_store.platforms.web_posts import WebPostStore
 
     seed(sqlite_store)
     clock = Clock(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
@@ -390,7 +390,7 @@ async def test_post_left_unfinished_by_a_killed_clock_is_posted_once(store: Stor
     from adapters.web.app import WebAdapter
     from bot.commands import Core
     from bot.features import build_registry
-    from persona_store.web_posts import WebPostStore
+    from persona_store.platforms.web_posts import WebPostStore
 
     seed(store)
     subscribe(store, "playground")

@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from bot.features.digest import QOTW_BEFORE_NEXT
 from persona_store import Store
-from persona_store.schedules import DigestStore
-from persona_store.scheduling_models import Survey
-from persona_store.surveys import SurveyStore, SurveyView
+from persona_store.scheduling.models import Survey
+from persona_store.scheduling.schedules import DigestStore
+from persona_store.surveys.repository import SurveyStore, SurveyView
 from tests.sched_helpers import Clock, RecordingAdapter, deps_for, seed, sweep_once
 
 CHANNEL = "C-daily"

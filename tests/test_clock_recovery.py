@@ -29,10 +29,10 @@ from sqlalchemy import func, select
 from bot.features import surveys as survey_feature
 from bot.messages import Address, Reply
 from persona_store import Store
-from persona_store.schedules import CLAIM_LEASE, MAX_ATTEMPTS, DeliveryStore, DigestStore
-from persona_store.scheduling_models import Survey
-from persona_store.survey_recovery import RESULTS_RETRY_WINDOW, SurveyRecovery
-from persona_store.surveys import SurveyPlace, SurveyStore, SurveyView
+from persona_store.scheduling.models import Survey
+from persona_store.scheduling.schedules import CLAIM_LEASE, MAX_ATTEMPTS, DeliveryStore, DigestStore
+from persona_store.surveys.recovery import RESULTS_RETRY_WINDOW, SurveyRecovery
+from persona_store.surveys.repository import SurveyPlace, SurveyStore, SurveyView
 from tests.fakes.slack_env import SlackEnv, slack_env
 from tests.sched_helpers import (
     Clock,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from persona_store import Store
-from persona_store.schedules import DigestStore
+from persona_store.scheduling.schedules import DigestStore
 from tests.fakes.slack_env import SlackEnv, add_persona, slack_env
 from tests.sched_helpers import Clock, FixedAnswerer, flush_tallies, sweep_once
 

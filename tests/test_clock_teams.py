@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from persona_store import Store
-from persona_store.schedules import DigestStore
+from persona_store.scheduling.schedules import DigestStore
 from tests.fakes.teams_env import TeamsEnv, teams_env
 from tests.sched_helpers import Clock, FixedAnswerer, seed, sweep_once
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from bot.answering.base import Answer, Reason
 from bot.features.answer_card import answer_reply, negative_warning, panel_reply
 from bot.features.cards import freshness, persona_card
-from persona_store.views import EvidenceView, LineView, OwnerView, PersonaView
+from persona_store.personas.views import EvidenceView, LineView, OwnerView, PersonaView
 from tests.golden_util import assert_golden
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

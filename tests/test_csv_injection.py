@@ -11,7 +11,7 @@ import pytest
 
 from bot.cli import main
 from bot.csv_cells import safe_cell
-from persona_store.surveys import SurveyPlace, SurveyStore
+from persona_store.surveys.repository import SurveyPlace, SurveyStore
 from tests.cli_store import cli_store
 from tests.sched_helpers import Clock
 

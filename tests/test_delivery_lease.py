@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, event
 
 from persona_store import Store
-from persona_store.schedules import CLAIM_LEASE, MAX_ATTEMPTS, Claim, DeliveryStore
+from persona_store.scheduling.schedules import CLAIM_LEASE, MAX_ATTEMPTS, Claim, DeliveryStore
 
 T0 = datetime(2026, 11, 23, 8, 0, 5, tzinfo=UTC)
 KEY = ("digest", "web:local:C1", "2026-W48")

@@ -20,8 +20,8 @@ from bot.features.edit import (
 )
 from bot.messages import Address, Inbound, Reply
 from persona_store import Store
-from persona_store.spec import PersonaSpec
-from persona_store.views import OwnerView, PersonaView
+from persona_store.personas.spec import PersonaSpec
+from persona_store.personas.views import OwnerView, PersonaView
 from tests.answer_personas import make_persona
 from tests.conftest import make_deps
 from tests.fakes.slack_env import add_persona

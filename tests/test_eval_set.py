@@ -32,7 +32,7 @@ def test_sizes_and_split() -> None:
 
 def test_at_least_six_new_personas() -> None:
     assert len(SPECS) >= 6
-    from persona_store.files import sample_specs
+    from persona_store.personas.files import sample_specs
 
     assert not set(SPECS) & {s.slug for s in sample_specs()}, "not the samples"
     for spec in SPECS.values():

@@ -12,8 +12,8 @@ from bot.commands import Core
 from bot.features import build_registry
 from bot.messages import Address, Inbound
 from persona_store import Store
-from persona_store.spec import PersonaSpec
-from persona_store.views import PersonaView
+from persona_store.personas.spec import PersonaSpec
+from persona_store.personas.views import PersonaView
 from tests.conftest import make_deps
 
 ADDRESS = Address(platform="web", workspace="local", conversation_id="test")

@@ -9,7 +9,7 @@ from bot.commands import Core
 from bot.features import build_registry
 from bot.messages import Address, Inbound
 from persona_store import Store
-from persona_store.files import load_samples_if_empty
+from persona_store.personas.files import load_samples_if_empty
 from tests.conftest import make_deps
 
 SHOWN_PER_COMMAND = 2  # help shows the first two examples of each command

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from persona_store import Store
-from persona_store.files import (
+from persona_store.personas.files import (
     PersonaFileError,
     dump_json,
     dump_markdown,
@@ -21,7 +21,7 @@ from persona_store.files import (
     loads,
     sample_specs,
 )
-from persona_store.spec import PersonaSpec
+from persona_store.personas.spec import PersonaSpec
 
 
 def export(store: Store, ws: int, fmt: str = "yaml") -> str:

@@ -14,7 +14,7 @@ import pytest
 
 from persona_store import Store, create_engine_for, session_factory
 from persona_store.migrate import upgrade
-from persona_store.spec import PersonaSpec
+from persona_store.personas.spec import PersonaSpec
 
 ALIAS_BOMB = """personas:
 - name: Bomb

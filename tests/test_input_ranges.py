@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from persona_store import Store
-from persona_store.surveys import SurveyStore
+from persona_store.surveys.repository import SurveyStore
 from tests.fakes.slack_env import SlackEnv, add_persona, slack_env
 from tests.test_features import ScriptedAnswerer
 

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, inspect, text
 from persona_store import create_engine_for, session_factory
 from persona_store.migrate import alembic_config, current_revisions, head_revisions, upgrade
 from persona_store.models_all import Base
-from persona_store.schedules import DeliveryStore
+from persona_store.scheduling.schedules import DeliveryStore
 from tests.conftest import PG_ADMIN
 
 FOUNDATION = {

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from persona_store import Store
-from persona_store.ownership import OwnersChanged, OwnershipStore
-from persona_store.surveys import SurveyPlace, SurveyStore
+from persona_store.personas.ownership import OwnersChanged, OwnershipStore
+from persona_store.surveys.repository import SurveyPlace, SurveyStore
 from tests.fakes.slack_env import SlackEnv, add_persona, slack_env
 from tests.fakes.teams_env import TeamsEnv, teams_env
 from tests.sched_helpers import FixedAnswerer, sweep_once

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
-from persona_store.files import (
+from persona_store.personas.files import (
     PersonaFileError,
     detect_format,
     dump_json,
@@ -22,7 +22,7 @@ from persona_store.files import (
     loads,
     sample_specs,
 )
-from persona_store.spec import PersonaSpec, SpecError
+from persona_store.personas.spec import PersonaSpec, SpecError
 from tests.golden_util import assert_golden
 
 

@@ -13,10 +13,10 @@ from typing import Any
 import jsonschema
 import pytest
 
-from persona_store.files import PersonaFileError, loads
 from persona_store.models import EVIDENCE_SOURCES, LINE_KINDS, OWNER_PLATFORMS, PERSONA_KINDS
+from persona_store.personas.files import PersonaFileError, loads
+from persona_store.personas.spec import LINE_FIELDS, PersonaSpec, SpecError
 from persona_store.schema import rules
-from persona_store.spec import LINE_FIELDS, PersonaSpec, SpecError
 
 
 def published() -> dict[str, Any]:

@@ -11,7 +11,7 @@ from adapters.slack.inbound import mentions_in, to_plain
 from bot.features import reminders as reminder_feature
 from bot.messages import Address, Inbound
 from persona_store import Store
-from persona_store.surveys import SurveyPlace, SurveyStore
+from persona_store.surveys.repository import SurveyPlace, SurveyStore
 from tests.sched_helpers import (
     Clock,
     RecordingAdapter,
@@ -219,7 +219,7 @@ async def test_mostly_wrong_predictions_flag_review_early(sqlite_store: Store) -
 
 
 async def test_needs_update_and_reassign_buttons(sqlite_store: Store) -> None:
-    from persona_store.scheduling_models import ReviewState
+    from persona_store.scheduling.models import ReviewState
 
     setup(sqlite_store, owners=["slack:U1"])
     core = core_with(deps_for(sqlite_store), reminder_feature)

@@ -16,8 +16,8 @@ from bot.features.answer_card import answer_reply, panel_reply
 from bot.features.cards import persona_card
 from bot.features.survey_render import results_reply, survey_reply
 from bot.messages import Button, Card, Choice, Field, Reply, Section
-from persona_store.survey_views import SurveyPlace, SurveyView
-from persona_store.views import LineView
+from persona_store.personas.views import LineView
+from persona_store.surveys.views import SurveyPlace, SurveyView
 from tests.test_core_cards import ANSWER, NOW, persona
 from tests.test_teams_render import walk
 

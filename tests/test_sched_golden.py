@@ -11,9 +11,9 @@ from bot.features.digest import digest_reply, period_of, pick_persona
 from bot.features.reminders import escalation_reply, reminder_reply
 from bot.features.survey_render import bar, results_reply, survey_reply, tally_update, vote_ack
 from bot.schedule import parse_schedule
-from persona_store.reviews import ReviewDue
-from persona_store.surveys import PredictionRecord, SurveyPlace, SurveyView
-from persona_store.views import EvidenceView, LineView, OwnerView, PersonaView
+from persona_store.personas.views import EvidenceView, LineView, OwnerView, PersonaView
+from persona_store.scheduling.reviews import ReviewDue
+from persona_store.surveys.repository import PredictionRecord, SurveyPlace, SurveyView
 from tests.golden_util import assert_golden
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ from alembic.operations import Operations
 from sqlalchemy import inspect
 
 from persona_store import create_engine_for, models
-from persona_store import scheduling_models as sm
+from persona_store.scheduling import models as sm
 
 VERSIONS = Path(__file__).parents[1] / "persona_store/migrations/versions"
 TABLES = [

@@ -12,7 +12,7 @@ import pytest
 
 from bot.answering.base import Answer, Reason
 from persona_store import Store
-from persona_store.views import PersonaView
+from persona_store.personas.views import PersonaView
 from tests.fakes.slack_env import SlackEnv, add_persona, slack_env
 from tests.test_features import ScriptedAnswerer
 

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, MetaData, inspect
 
 from persona_store import create_engine_for
 from persona_store.migrate import alembic_config, current_revisions, head_revisions, upgrade
-from persona_store.slack_oauth_tables import BOTS, INSTALLATIONS, OAUTH_STATES
+from persona_store.platforms.slack_oauth import BOTS, INSTALLATIONS, OAUTH_STATES
 from tests.test_migrations import _diff, empty_url  # noqa: F401 (fixture)
 
 SLACK_TABLES = {INSTALLATIONS, BOTS, OAUTH_STATES}

@@ -24,7 +24,7 @@ from bot.features.answer_card import answer_reply, panel_reply
 from bot.features.cards import persona_card
 from bot.features.help import help_reply
 from bot.messages import Button, Card, Choice, Field, Reply, Section
-from persona_store.spec import PersonaSpec
+from persona_store.personas.spec import PersonaSpec
 from tests import slack_models
 from tests.fakes.slack_api import FakeSlackApi
 from tests.golden_util import GOLDEN_DIR, assert_golden

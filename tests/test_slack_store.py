@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from persona_store import Store
-from persona_store.slack_state import SlackStore
+from persona_store.platforms.slack import SlackStore
 
 
 def test_event_is_claimed_once_even_by_racing_processes(store: Store) -> None:

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from persona_store import Store
-from persona_store.spec import EvidenceSpec, PersonaSpec
+from persona_store.personas.spec import EvidenceSpec, PersonaSpec
 from persona_store.store import spec_of
 
 

@@ -25,9 +25,9 @@ from bot.commands import Core
 from bot.features import build_registry
 from persona_store import Store
 from persona_store.migrate import alembic_config
-from persona_store.scheduling_models import Survey
-from persona_store.surveys import SurveyPlace, SurveyStore
-from persona_store.web_posts import WebPostStore
+from persona_store.platforms.web_posts import WebPostStore
+from persona_store.scheduling.models import Survey
+from persona_store.surveys.repository import SurveyPlace, SurveyStore
 from tests.anonymity_attack import Ballot, Voter, dump, links
 from tests.conftest import make_deps
 from tests.fakes.slack_env import add_persona, slack_env

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from persona_store import Store
-from persona_store.surveys import SurveyError, SurveyPlace, SurveyStore
+from persona_store.surveys.repository import SurveyError, SurveyPlace, SurveyStore
 from tests.sched_helpers import Clock, seed
 
 PLACE = SurveyPlace("teams", "tenant", "19:general")

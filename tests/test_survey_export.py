@@ -17,8 +17,8 @@ from bot.cli import main
 from bot.features.survey_export import export_csv
 from persona_store import Store, create_engine_for, session_factory
 from persona_store.migrate import upgrade
-from persona_store.spec import PersonaSpec
-from persona_store.surveys import SurveyPlace, SurveyStore
+from persona_store.personas.spec import PersonaSpec
+from persona_store.surveys.repository import SurveyPlace, SurveyStore
 from persona_store.workspace_refs import list_workspaces
 from tests.sched_helpers import Clock, seed
 

@@ -16,9 +16,9 @@ from bot.features.surveys import parse_create, pick_option
 from bot.messages import Address, Track
 from persona_store import Store, create_engine_for, session_factory
 from persona_store.migrate import upgrade
-from persona_store.schedules import DeliveryStore
-from persona_store.scheduling_models import Survey, SurveyAnswer
-from persona_store.surveys import SurveyError, SurveyPlace, SurveyStore
+from persona_store.scheduling.models import Survey, SurveyAnswer
+from persona_store.scheduling.schedules import DeliveryStore
+from persona_store.surveys.repository import SurveyError, SurveyPlace, SurveyStore
 from tests.sched_helpers import Clock, FixedAnswerer, core_with, seed
 from tests.sched_helpers import click as _click
 from tests.sched_helpers import command as _command

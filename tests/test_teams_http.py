@@ -16,7 +16,7 @@ from adapters.teams.render import MAX_CARD_BYTES, SHORTENED
 from bot.messages import Address, Card, Reply
 from bot.ports import ChatAdapter, DeliveryError
 from persona_store import Store
-from persona_store.teams_state import TeamsStore
+from persona_store.platforms.teams import TeamsStore
 from tests.fakes.slack_env import add_persona
 from tests.fakes.teams_env import (
     CHANNEL_CONV,

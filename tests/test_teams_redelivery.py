@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from persona_store import Store
-from persona_store.teams_activities import TeamsActivityLog
+from persona_store.platforms.teams_activities import TeamsActivityLog
 from tests.fakes.slack_env import add_persona
 from tests.fakes.teams_env import GROUP_CONV, PERSONAL_CONV, TeamsEnv, teams_env
 from tests.test_features import ScriptedAnswerer

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from adapters.teams.app import raw_reference_key
 from persona_store import Store
-from persona_store.teams_state import TeamsConversation
+from persona_store.platforms.teams import TeamsConversation
 from tests.fakes.slack_env import add_persona
 from tests.fakes.teams_env import CHANNEL_CONV, PERSONAL_CONV, TEAM_ID, TENANT, TeamsEnv, teams_env
 

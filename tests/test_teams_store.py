@@ -11,7 +11,7 @@ from alembic.operations import Operations
 from sqlalchemy import inspect
 
 from persona_store import Store, create_engine_for, models
-from persona_store.teams_state import TeamsConversation, TeamsStore
+from persona_store.platforms.teams import TeamsConversation, TeamsStore
 
 MIGRATION = Path(__file__).parents[1] / "persona_store/migrations/versions/0004_teams.py"
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from persona_store import Store, create_engine_for, session_factory
-from persona_store.spec import PersonaSpec
+from persona_store.personas.spec import PersonaSpec
 
 
 def run_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

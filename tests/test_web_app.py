@@ -22,7 +22,7 @@ from bot.features import build_registry
 from bot.messages import Address, Card, Choice, Reply, Track
 from bot.ports import DeliveryError
 from persona_store import Store
-from persona_store.spec import PersonaSpec
+from persona_store.personas.spec import PersonaSpec
 from tests.conftest import make_deps
 from tests.test_features import ScriptedAnswerer
 

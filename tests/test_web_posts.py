@@ -1,9 +1,10 @@
-"""Playground messages in the database (persona_store/web_posts.py), on SQLite and PostgreSQL."""
+"""Playground messages in the database (persona_store/platforms/web_posts.py), on SQLite
+and PostgreSQL."""
 
 from __future__ import annotations
 
 from persona_store import Store
-from persona_store.web_posts import WebPostStore
+from persona_store.platforms.web_posts import WebPostStore
 
 
 def test_posts_are_ordered_updated_and_scoped(store: Store) -> None:

@@ -23,7 +23,7 @@ from bot.features.answer_card import answer_reply, panel_reply
 from bot.features.cards import persona_card
 from bot.features.help import help_reply
 from bot.messages import Button, Card, Choice, Field, Reply, Section, Track, error_reply
-from persona_store.views import EvidenceView, LineView, OwnerView, PersonaView
+from persona_store.personas.views import EvidenceView, LineView, OwnerView, PersonaView
 from tests.golden_util import assert_golden
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -236,7 +236,7 @@ def test_survey_details_shapes() -> None:
 
 def test_prediction_record_and_survey_prediction() -> None:
     from adapters.web.gallery_views import predictions
-    from persona_store.surveys import PredictionRecord
+    from persona_store.surveys.repository import PredictionRecord
 
     assert predictions(None) is None
     assert predictions(PredictionRecord(0, 0, ())) is None
@@ -266,7 +266,7 @@ def test_prediction_record_and_survey_prediction() -> None:
 def test_one_pager_template_shows_survey_chart_and_predictions() -> None:
     from adapters.web.render import render_template
     from adapters.web.site import load_assets
-    from persona_store.surveys import PredictionRecord
+    from persona_store.surveys.repository import PredictionRecord
 
     ev = replace(
         persona().evidence[1],

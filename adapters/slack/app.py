@@ -47,7 +47,7 @@ from bot.deps import Deps
 from bot.messages import Address, Inbound, Reply
 from bot.settings import Settings
 from bot.tasks import BackgroundTasks
-from persona_store.slack_state import SlackStore
+from persona_store.platforms.slack import SlackStore
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from adapters.slack.client import (
 from adapters.slack.render import to_message
 from bot.messages import Address, Reply
 from bot.ports import DeliveryError
-from persona_store.slack_state import SlackStore
+from persona_store.platforms.slack import SlackStore
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from bot.deps import Deps
 from bot.messages import Address, Inbound, Reply, error_reply
 from bot.tasks import AckFirst, BackgroundTasks
 from bot.turn import deliver, show_placeholder
-from persona_store.slack_state import SlackStore
+from persona_store.platforms.slack import SlackStore
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from bot.commands import Context
 from bot.features.edit import edit_target, save_edit, submission_target
 from bot.features.forms import Problem, check_survey_form, edited_spec
 from bot.messages import Address, Inbound, Reply
-from persona_store.spec import PersonaSpec
+from persona_store.personas.spec import PersonaSpec
 from persona_store.store import spec_of
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Installing in many workspaces (SLACK_CLIENT_ID / SLACK_CLIENT_SECRET): bolt's OAuth flow at
 GET /slack/install and GET /slack/oauth_redirect, with slack_sdk's SQLAlchemy installation
 and state stores in the bot's own database (tables made by the migrations, see
-persona_store/slack_oauth_tables.py).
+persona_store/platforms/slack_oauth.py).
 
 slack_sdk's SQLAlchemy stores are synchronous; here they run in the bounded database pool
 (`Deps.db`) behind the async interfaces bolt expects, so the event loop never blocks.

@@ -14,7 +14,7 @@ from adapters.slack.delivery import Delivery
 from adapters.slack.render import button, to_message
 from bot.messages import Address, Button, Reply
 from bot.ports import DeliveryError
-from persona_store.slack_state import PendingView, SlackStore
+from persona_store.platforms.slack import PendingView, SlackStore
 
 log = logging.getLogger(__name__)
 

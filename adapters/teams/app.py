@@ -40,8 +40,8 @@ from bot.deps import Deps
 from bot.messages import Address, Reply
 from bot.settings import Settings
 from bot.tasks import BackgroundTasks
-from persona_store.teams_activities import TeamsActivityLog
-from persona_store.teams_state import TeamsStore
+from persona_store.platforms.teams import TeamsStore
+from persona_store.platforms.teams_activities import TeamsActivityLog
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ from adapters.teams.logins import LoginTimeout
 from adapters.teams.render import attachment, summary
 from bot.messages import Address, Reply
 from bot.ports import DeliveryError
-from persona_store.teams_state import ConversationRef, TeamsStore
+from persona_store.platforms.teams import ConversationRef, TeamsStore
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from botbuilder.schema import Activity
 from adapters.teams.inbound import tenant_of
 from bot.deps import Deps
 from bot.tasks import BackgroundTasks
-from persona_store.teams_activities import TeamsActivityLog
+from persona_store.platforms.teams_activities import TeamsActivityLog
 
 log = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@
 `update` so the clock process can post digests and surveys to the "web" platform.
 
 Like every adapter it only translates: form posts -> Inbound, Reply -> HTML. Messages live
-in the database (persona_store.web_posts), so posts made by the clock process show up on the
-page, and a reload keeps the conversation.
+in the database (persona_store.platforms.web_posts), so posts made by the clock process show
+up on the page, and a reload keeps the conversation.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from bot.deps import Deps
 from bot.messages import Address, Reply
 from bot.ports import DeliveryError
 from bot.settings import Settings
-from persona_store.web_posts import WebPostStore
+from persona_store.platforms.web_posts import WebPostStore
 
 
 class WebAdapter:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.messages import initials
-from persona_store.views import EvidenceView, PersonaView
+from persona_store.personas.views import EvidenceView, PersonaView
 
 KIND_LABELS = {"primary": "Primary", "secondary": "Secondary", "negative": "Negative"}
 GROUPS = (
@@ -45,8 +45,8 @@ def evidence_badge(persona: PersonaView) -> str:
 
 
 def predictions(record: Any) -> dict[str, Any] | None:
-    """A persona's prediction record (persona_store.surveys.PredictionRecord): how often its
-    predicted survey answer matched reality. None when no survey has tested it yet."""
+    """A persona's prediction record (persona_store.surveys.repository.PredictionRecord):
+    how often its predicted survey answer matched reality. None when no survey has tested it yet."""
     if record is None or not getattr(record, "total", 0):
         return None
     mostly_wrong = bool(getattr(record, "mostly_wrong", False))

@@ -25,7 +25,7 @@ from adapters.web.render import render_template, reply_from_dict, reply_to_dict,
 from adapters.web.site import Site, user_id_of
 from bot.messages import Address, Inbound, Reply
 from bot.turn import run_turn
-from persona_store.web_posts import WebPostView
+from persona_store.platforms.web_posts import WebPostView
 
 log = logging.getLogger(__name__)
 

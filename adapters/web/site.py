@@ -17,7 +17,7 @@ from adapters.web.render import render_template
 from bot.commands import Core
 from bot.deps import Deps
 from bot.messages import Address
-from persona_store.web_posts import WebPostStore
+from persona_store.platforms.web_posts import WebPostStore
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from persona_store.views import PersonaView
+from persona_store.personas.views import PersonaView
 
 Stance = Literal["support", "oppose", "mixed", "unknown"]
 STANCES: tuple[str, ...] = ("support", "oppose", "mixed", "unknown")

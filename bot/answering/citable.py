@@ -4,7 +4,7 @@ and a webhook…" cites where that came from like any other line."""
 
 from __future__ import annotations
 
-from persona_store.views import LineView, PersonaView
+from persona_store.personas.views import LineView, PersonaView
 
 EXTRA_KEYS: tuple[str, ...] = ("quote", "summary", "role")
 

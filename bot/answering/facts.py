@@ -20,7 +20,7 @@ from bot.answering.forms import Form
 from bot.answering.phrasing import Match, quote
 from bot.answering.relevance import COVERAGE, STRONG, Topic, credit, on_topic, topic_of
 from bot.answering.text import stem, terms
-from persona_store.views import LineView, PersonaView
+from persona_store.personas.views import LineView, PersonaView
 
 MAX_FACT_LINES = 3
 MAX_CHANNELS = 5

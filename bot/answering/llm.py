@@ -24,7 +24,7 @@ from bot.answering.citable import citable_lines
 from bot.answering.llm_prompt import RESPONSE_FORMAT, build_messages
 from bot.answering.offline import OfflineAnswerer
 from bot.settings import Settings
-from persona_store.views import PersonaView
+from persona_store.personas.views import PersonaView
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.answering.base import QUESTION_KINDS, STANCES
 from bot.answering.citable import extra_lines
-from persona_store.views import PersonaView
+from persona_store.personas.views import PersonaView
 from prompts import load_prompt, render_prompt
 
 SYSTEM_PROMPT = "answer_system"

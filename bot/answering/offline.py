@@ -47,7 +47,7 @@ from bot.answering.phrasing import (
 from bot.answering.questions import question_answer
 from bot.answering.relevance import credit, on_topic, topic_of
 from bot.answering.text import GENERIC, direction, terms
-from persona_store.views import EvidenceView, LineView, PersonaView
+from persona_store.personas.views import EvidenceView, LineView, PersonaView
 
 CONCEPT_WEIGHT = 0.8  # a synonym match counts a bit less than the same word
 GENERIC_WEIGHT = 0.3

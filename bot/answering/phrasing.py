@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.answering.base import Stance
-from persona_store.views import EvidenceView, LineView
+from persona_store.personas.views import EvidenceView, LineView
 
 MAX_EACH = 3  # reasons / concerns / win-over items
 QUOTE_CHARS = 140

@@ -39,7 +39,7 @@ from bot.answering.phrasing import (
     quote,
     win_over,
 )
-from persona_store.views import EvidenceView, PersonaView
+from persona_store.personas.views import EvidenceView, PersonaView
 
 CAVEAT_WEIGHT = 0.3  # a catch about cost weighs this much of an objection against the topic
 PAIN_IS_THE_ANSWER = 1.5  # "is X a problem?": a pain naming X weighs like one X worsens

@@ -12,7 +12,7 @@ from __future__ import annotations
 from bot.commands import Context
 from bot.features.edit import is_owner
 from bot.messages import Reply, error_reply
-from persona_store.views import PersonaView
+from persona_store.personas.views import PersonaView
 
 OPERATOR_PLATFORMS = ("web", "cli")
 

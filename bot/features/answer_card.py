@@ -8,7 +8,7 @@ from bot.answering.base import Answer, Reason, confidence_band
 from bot.answering.citable import citable_line
 from bot.features.cards import evidence_badge, freshness
 from bot.messages import Button, Card, Field, Reply, Section, initials
-from persona_store.views import PersonaView
+from persona_store.personas.views import PersonaView
 
 STANCE_HEADLINES = {
     "support": "would likely support this",

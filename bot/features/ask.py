@@ -11,7 +11,7 @@ from bot.features.answer_card import answer_reply, panel_reply
 from bot.features.panel import check_proposal, run_panel
 from bot.features.resolve import clean_question, named_group, resolve_persona
 from bot.messages import Reply, error_reply, text_reply
-from persona_store.views import PersonaView
+from persona_store.personas.views import PersonaView
 
 # "what would Maya think about X?", "What does Sam Okafor think of X", "how would maya feel about X"
 NATURAL_ASK = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.messages import Button, Card, Field, Section, initials
-from persona_store.views import PersonaView
+from persona_store.personas.views import PersonaView
 
 KIND_LABELS = {
     "primary": "Primary persona",

@@ -22,10 +22,10 @@ from bot.features.surveys import open_survey, surveys
 from bot.messages import Address, Card, Reply, Section, error_reply
 from bot.ports import ChatAdapter
 from bot.schedule import DAYS, Schedule, ScheduleError, first_fire, next_fire, parse_schedule
-from persona_store.schedules import DigestStore, SubscriptionView
-from persona_store.survey_recovery import DIGEST_AUTHOR
-from persona_store.surveys import SurveyPlace, SurveyView
-from persona_store.views import PersonaView
+from persona_store.personas.views import PersonaView
+from persona_store.scheduling.schedules import DigestStore, SubscriptionView
+from persona_store.surveys.recovery import DIGEST_AUTHOR
+from persona_store.surveys.repository import SurveyPlace, SurveyView
 
 log = logging.getLogger(__name__)
 

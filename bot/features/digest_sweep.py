@@ -16,7 +16,7 @@ from bot.features.survey_render import TRACK_KIND
 from bot.features.surveys import on_posted, surveys
 from bot.ports import ChatAdapter
 from bot.schedule import Plan, period_key
-from persona_store.schedules import SubscriptionView
+from persona_store.scheduling.schedules import SubscriptionView
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from bot.commands import Context
 from bot.deps import Deps
 from bot.features.resolve import resolve_persona
 from bot.messages import Reply, error_reply, text_reply
-from persona_store.spec import PersonaSpec
-from persona_store.views import PersonaView
+from persona_store.personas.spec import PersonaSpec
+from persona_store.personas.views import PersonaView
 
 # Asked only when the person is not an owner (on Slack it costs a users.info call).
 AdminCheck = Callable[[], Awaitable[bool]]

@@ -4,10 +4,10 @@ problem next to its field."""
 
 from __future__ import annotations
 
-from persona_store.spec import PersonaSpec, SpecError
+from persona_store.personas.spec import PersonaSpec, SpecError
+from persona_store.personas.views import PersonaView
 from persona_store.store import spec_of
-from persona_store.surveys import SurveyError, validate_options
-from persona_store.views import PersonaView
+from persona_store.surveys.repository import SurveyError, validate_options
 
 # (field path such as "goals[2]" or None, message)
 Problem = tuple[str | None, str]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.commands import Context, Registry
 from bot.features.cards import evidence_badge, freshness
 from bot.messages import Button, Card, Reply, initials
-from persona_store.views import PersonaView
+from persona_store.personas.views import PersonaView
 
 MAX_GALLERY = 20  # a home screen, not an export: the gallery links to the rest
 

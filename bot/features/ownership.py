@@ -24,14 +24,14 @@ from bot.features.edit import is_owner
 from bot.features.resolve import resolve_persona
 from bot.messages import Address, Reply, error_reply
 from bot.ports import ChatAdapter
-from persona_store.ownership import (
+from persona_store.personas.ownership import (
     ADMIN_CHANNEL,
     OWNERS_KIND,
     OwnerNotice,
     OwnersChanged,
     OwnershipStore,
 )
-from persona_store.reviews import ReviewStore
+from persona_store.scheduling.reviews import ReviewStore
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from bot.commands import Context, Registry
 from bot.features.answer_card import panel_reply
 from bot.features.resolve import clean_question
 from bot.messages import Reply, error_reply, text_reply
-from persona_store.views import PersonaView
+from persona_store.personas.views import PersonaView
 
 
 async def run_panel(ctx: Context, personas: list[PersonaView], proposal: str) -> list[Answer]:

@@ -9,7 +9,7 @@ from bot.features.cards import KIND_LABELS, evidence_badge, freshness, persona_c
 from bot.features.resolve import resolve_persona
 from bot.features.survey_render import prediction_badge
 from bot.messages import Card, Reply, Section
-from persona_store.views import PersonaView
+from persona_store.personas.views import PersonaView
 
 KIND_ORDER = ("primary", "secondary", "negative")
 GROUP_TITLES = {

@@ -25,9 +25,9 @@ from bot.features.survey_render import prediction_badge
 from bot.features.surveys import surveys
 from bot.messages import Address, Button, Card, Field, Reply, Section, error_reply
 from bot.ports import ChatAdapter
-from persona_store.reviews import ReviewDue, ReviewStore
-from persona_store.surveys import PredictionRecord
-from persona_store.views import PersonaView
+from persona_store.personas.views import PersonaView
+from persona_store.scheduling.reviews import ReviewDue, ReviewStore
+from persona_store.surveys.repository import PredictionRecord
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import re
 
 from bot.commands import Context
 from bot.messages import Reply, error_reply
-from persona_store.views import PersonaView
+from persona_store.personas.views import PersonaView
 
 MAX_NAME_ECHO = 40
 # "Maya and Sam", "Maya, Sam & Priya": several personas asked at once (a panel of them)

@@ -15,8 +15,8 @@ from datetime import UTC
 from typing import Any, Literal
 
 from bot import csv_cells
-from persona_store.survey_views import SurveyView
-from persona_store.surveys import SurveyError, SurveyStore
+from persona_store.surveys.repository import SurveyError, SurveyStore
+from persona_store.surveys.views import SurveyView
 from persona_store.workspace_refs import WorkspaceRefError, find_workspace, list_workspaces
 
 What = Literal["answers", "summary"]
@@ -37,7 +37,7 @@ def _survey(store: Any, workspace_id: int, survey_id: int) -> SurveyView:
 
 
 def export_csv(store: Any, workspace_id: int, survey_id: int, what: What = "answers") -> str:
-    """Raises persona_store.surveys.SurveyError when there is no such survey."""
+    """Raises persona_store.surveys.repository.SurveyError when there is no such survey."""
     out = io.StringIO()
     writer = csv_cells.writer(out)
     if what == "summary":

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.deps import Deps
 from bot.schedule import ScheduleError, check_timezone
-from persona_store.surveys import SurveyError
+from persona_store.surveys.repository import SurveyError
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.messages import Button, Card, Choice, Reply, Section, Track
-from persona_store.surveys import PredictionRecord, SurveyView
+from persona_store.surveys.repository import PredictionRecord, SurveyView
 
 VOTE_ACTION = "survey.vote"
 RESULTS_ACTION = "survey.results"

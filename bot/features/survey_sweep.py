@@ -15,12 +15,12 @@ from bot.features.survey_render import results_reply, tally_update
 from bot.features.surveys import address_of, finish_survey, surveys
 from bot.messages import Reply
 from bot.ports import ChatAdapter
-from persona_store.survey_recovery import (
+from persona_store.surveys.recovery import (
     RESULTS_KIND,
     RESULTS_PERIOD,
     results_target,
 )
-from persona_store.survey_views import SurveyView
+from persona_store.surveys.views import SurveyView
 
 log = logging.getLogger(__name__)
 

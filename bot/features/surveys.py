@@ -30,7 +30,8 @@ from bot.features.survey_render import (
     vote_ack,
 )
 from bot.messages import Address, Reply, error_reply
-from persona_store.surveys import (
+from persona_store.personas.views import PersonaView
+from persona_store.surveys.repository import (
     PredictionRecord,
     SurveyError,
     SurveyPlace,
@@ -38,7 +39,6 @@ from persona_store.surveys import (
     SurveyView,
     validate_options,
 )
-from persona_store.views import PersonaView
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ async def finish_survey(
 ) -> SurveyView | None:
     """Close the survey; in the same transaction its results are saved on the persona as
     evidence, the prediction is scored and the final results post is owed to the survey's
-    channel, for the clock to post (`persona_store.survey_close`). `shown_here`: the caller
+    channel, for the clock to post (`persona_store.surveys.close`). `shown_here`: the caller
     shows the results in the survey's conversation itself, so nothing is owed. Exactly one
     caller gets the closed view; later callers (second clock, repeated command) get None."""
     now = now or deps.now()

@@ -1,5 +1,5 @@
 """Sample personas shipped with the package (personas.yaml), loaded into an empty store."""
 
-from persona_store.files import load_samples_if_empty, sample_specs
+from persona_store.personas.files import load_samples_if_empty, sample_specs
 
 __all__ = ["load_samples_if_empty", "sample_specs"]

@@ -23,7 +23,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from persona_store.models import LINE_KINDS, OWNER_PLATFORMS
-from persona_store.spec_fields import FieldPath, FieldProblem, show, too_long, type_name
+from persona_store.personas.spec_fields import FieldPath, FieldProblem, show, too_long, type_name
 from persona_store.suggest import close_matches, did_you_mean
 
 SCHEMA_FILE = "persona-file.schema.json"

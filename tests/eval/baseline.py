@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from bot.answering.base import Answer, QuestionKind, Reason
-from persona_store.views import PersonaView
+from persona_store.personas.views import PersonaView
 from tests.eval.wording import content_words, same_word
 
 FOR_KINDS = frozenset({"goal", "motivation", "behavior", "channel", "quote", "summary", "role"})

@@ -9,8 +9,8 @@ from typing import Literal
 
 import yaml
 
-from persona_store.files import load_file
-from persona_store.spec import PersonaSpec
+from persona_store.personas.files import load_file
+from persona_store.personas.spec import PersonaSpec
 
 EVAL_DIR = Path(__file__).resolve().parent
 PERSONA_DIR = EVAL_DIR / "personas"

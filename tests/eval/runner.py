@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.answering.base import Answerer
 from persona_store import Store, create_engine_for, session_factory
 from persona_store.migrate import upgrade
-from persona_store.views import PersonaView
+from persona_store.personas.views import PersonaView
 from tests.eval.dataset import Case, load_specs
 from tests.eval.metrics import Outcome
 

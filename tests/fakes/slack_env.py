@@ -17,7 +17,7 @@ from bot.commands import Core
 from bot.features import build_registry
 from bot.tasks import BackgroundTasks
 from persona_store import Store
-from persona_store.spec import PersonaSpec
+from persona_store.personas.spec import PersonaSpec
 from tests.conftest import make_deps
 from tests.fakes.slack_api import FakeSlack, FakeSlackApi
 

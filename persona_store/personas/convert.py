@@ -11,8 +11,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from persona_store.models import Persona, utcnow
-from persona_store.spec import LINE_FIELDS, EvidenceSpec, PersonaSpec, resolve_ref  # re-exported
-from persona_store.views import EvidenceView, LineView, OwnerView, PersonaView
+from persona_store.personas.spec import (  # re-exported
+    LINE_FIELDS,
+    EvidenceSpec,
+    PersonaSpec,
+    resolve_ref,
+)
+from persona_store.personas.views import EvidenceView, LineView, OwnerView, PersonaView
 
 
 def aware(value: datetime | None) -> datetime | None:

@@ -18,8 +18,8 @@ from datetime import date
 from typing import Any
 
 from persona_store.models import LINE_KINDS
+from persona_store.personas.spec_fields import FieldPath, FieldProblem, show, type_name
 from persona_store.schema import rules
-from persona_store.spec_fields import FieldPath, FieldProblem, show, type_name
 
 # File key (plural) -> profile line kind.
 LINE_FIELDS: dict[str, str] = {

@@ -18,9 +18,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from persona_store.models import Persona, utcnow
-from persona_store.scheduling_models import Survey, SurveyAnswer
-from persona_store.survey_close import checkpoint_wal, close_row, record_close
-from persona_store.survey_views import (
+from persona_store.scheduling.models import Survey, SurveyAnswer
+from persona_store.surveys.close import checkpoint_wal, close_row, record_close
+from persona_store.surveys.views import (
     MAX_QUESTION,
     MAX_SURVEY_ID,
     TALLY_INTERVAL,
@@ -33,7 +33,7 @@ from persona_store.survey_views import (
     validate_options,
     voter_key,
 )
-from persona_store.survey_votes import Answered, cast_vote, claim_tally, mark_dirty, tally_due
+from persona_store.surveys.votes import Answered, cast_vote, claim_tally, mark_dirty, tally_due
 
 __all__ = [
     "MAX_SURVEY_ID",
@@ -386,7 +386,7 @@ class SurveyStore:
         """Close an open survey, in one transaction: results frozen, prediction scored,
         results saved on the persona as evidence by `author`, and the final results post
         owed to the survey's channel ('pending' delivery key; 'sent' when `shown_here`: the
-        closer shows them in that conversation itself). See `persona_store.survey_close`.
+        closer shows them in that conversation itself). See `persona_store.surveys.close`.
         None when it was already closed (so exactly one caller — command, clock, second
         clock — does any of it)."""
         if survey_id > MAX_SURVEY_ID:

@@ -21,13 +21,13 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from persona_store.convert import view_of
 from persona_store.models import Persona, PersonaRevision
-from persona_store.schedules import CLAIM_LEASE, MAX_ATTEMPTS, PENDING
-from persona_store.scheduling_models import Delivery
+from persona_store.personas.convert import view_of
+from persona_store.personas.sync import sync_owners
+from persona_store.personas.views import PersonaView
+from persona_store.scheduling.models import Delivery
+from persona_store.scheduling.schedules import CLAIM_LEASE, MAX_ATTEMPTS, PENDING
 from persona_store.store import revise
-from persona_store.sync import sync_owners
-from persona_store.views import PersonaView
 
 OWNERS_KIND = "owners"
 ADMIN_CHANNEL = "admin-channel"  # the recipient of a claim's announcement

@@ -1,7 +1,7 @@
 """The words of persona problems: `FieldProblem` (what is wrong, at which field) and the
 helpers that phrase values and paths for it. A path is a tuple like ('evidence', 0, 'n');
 `format_path` writes it as `evidence[0].n`. What is wrong is decided by the persona-file
-schema (`persona_store.schema.rules`) and `persona_store.spec`.
+schema (`persona_store.schema.rules`) and `persona_store.personas.spec`.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ Reading is all-or-nothing: `load_file` either returns every persona of the file 
 slugs and keys), each with its line and field path, sorted by line. Line numbers come from
 YAML's node marks (JSON is parsed as YAML for that purpose), composed once and only when
 there is a problem, so valid files parse at C speed. Validation itself is
-`persona_store.spec.check_persona`, the same for YAML and JSON.
+`persona_store.personas.spec.check_persona`, the same for YAML and JSON.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from typing import Any
 import yaml
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from persona_store.convert import spec_of
-from persona_store.file_limits import (
+from persona_store.personas.convert import spec_of
+from persona_store.personas.file_limits import (
     check_depth,
     check_yaml_graph,
     number_too_long,
@@ -29,7 +29,7 @@ from persona_store.file_limits import (
     refuse,
     too_deep,
 )
-from persona_store.file_problems import (
+from persona_store.personas.file_problems import (
     REPORT_LIMIT,
     FileProblem,
     PersonaFileError,
@@ -37,11 +37,11 @@ from persona_store.file_problems import (
     duplicate_keys,
     line_of,
 )
-from persona_store.markdown import dump_markdown
-from persona_store.spec import LINE_FIELDS, MAX_NAME, PersonaSpec, check_persona
-from persona_store.spec_fields import FieldPath, format_path, type_name
+from persona_store.personas.markdown import dump_markdown
+from persona_store.personas.spec import LINE_FIELDS, MAX_NAME, PersonaSpec, check_persona
+from persona_store.personas.spec_fields import FieldPath, format_path, type_name
+from persona_store.personas.views import PersonaView
 from persona_store.suggest import close_matches
-from persona_store.views import PersonaView
 
 try:  # libyaml when available: much faster on big files
     _BaseLoader: type = yaml.CSafeLoader

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-from persona_store.convert import spec_of
-from persona_store.spec import PersonaSpec
-from persona_store.views import PersonaView
+from persona_store.personas.convert import spec_of
+from persona_store.personas.spec import PersonaSpec
+from persona_store.personas.views import PersonaView
 
 _LIST_TITLES = {
     "goal": "Goals",

@@ -2,7 +2,7 @@
 
 - Final results still to post: the survey is closed (results frozen, evidence saved and
   prediction scored, exactly once and in the same transaction that wrote the results post's
-  delivery key 'pending': `persona_store.survey_close`), but the post has not gone out. Its
+  delivery key 'pending': `persona_store.surveys.close`), but the post has not gone out. Its
   key is still 'pending' (the clock died right after the close, or the survey was closed
   from chat in another conversation than its own), ended 'failed' with attempts left, or
   stayed 'sending' past the lease (the clock died mid-send). Only surveys closed within
@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import String, and_, cast, literal, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from persona_store.schedules import CLAIM_LEASE, MAX_ATTEMPTS, PENDING
-from persona_store.scheduling_models import Delivery, Survey
+from persona_store.scheduling.models import Delivery, Survey
+from persona_store.scheduling.schedules import CLAIM_LEASE, MAX_ATTEMPTS, PENDING
 
 # The delivery key of a survey's final results post: (RESULTS_KIND, results_target(id),
 # RESULTS_PERIOD), written by the close. A survey closed from chat in its own conversation

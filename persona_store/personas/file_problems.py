@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from persona_store.spec_fields import FieldPath
+from persona_store.personas.spec_fields import FieldPath
 
 REPORT_LIMIT = 50  # problems shown in full by `str(error)`; the rest are counted
 

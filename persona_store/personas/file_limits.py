@@ -13,7 +13,7 @@ from typing import Any, BinaryIO
 
 import yaml
 
-from persona_store.file_problems import FileProblem, PersonaFileError
+from persona_store.personas.file_problems import FileProblem, PersonaFileError
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 50

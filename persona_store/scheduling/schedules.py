@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from persona_store.models import Evidence, Persona, utcnow
-from persona_store.scheduling_models import Delivery, DigestFeature, DigestSubscription
+from persona_store.scheduling.models import Delivery, DigestFeature, DigestSubscription
 
 MAX_ATTEMPTS = 3
 # How long a 'sending' claim is trusted to be in progress. Past it, the clock that took it is

@@ -13,8 +13,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from persona_store.scheduling_models import Survey, SurveyAnswer
-from persona_store.survey_views import (
+from persona_store.scheduling.models import Survey, SurveyAnswer
+from persona_store.surveys.views import (
     MAX_SURVEY_ID,
     SurveyError,
     SurveyView,

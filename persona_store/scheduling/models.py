@@ -120,7 +120,7 @@ class Delivery(Base):
 
     `claimed_at` is when the current attempt took the key. A row still 'sending' long after
     it (the clock died mid-send) may be taken over by a later sweep: see
-    `persona_store.schedules.DeliveryStore.claim`."""
+    `persona_store.scheduling.schedules.DeliveryStore.claim`."""
 
     __tablename__ = "deliveries"
     __table_args__ = (

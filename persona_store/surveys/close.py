@@ -24,12 +24,12 @@ from sqlalchemy import delete, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from persona_store.models import Persona
-from persona_store.schedules import PENDING
-from persona_store.scheduling_models import Delivery, Survey, SurveyAnswer
-from persona_store.spec import EvidenceSpec
+from persona_store.personas.spec import EvidenceSpec
+from persona_store.scheduling.models import Delivery, Survey, SurveyAnswer
+from persona_store.scheduling.schedules import PENDING
 from persona_store.store import append_evidence
-from persona_store.survey_recovery import RESULTS_KIND, RESULTS_PERIOD, results_target
-from persona_store.survey_views import SurveyView
+from persona_store.surveys.recovery import RESULTS_KIND, RESULTS_PERIOD, results_target
+from persona_store.surveys.views import SurveyView
 
 
 def close_row(s: Session, workspace_id: int, survey_id: int, now: datetime) -> Survey | None:

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from persona_store.models import Evidence, Persona, Workspace, WorkspaceLink
-from persona_store.scheduling_models import DigestSubscription, ReviewState, Survey
+from persona_store.scheduling.models import DigestSubscription, ReviewState, Survey
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from persona_store.convert import predicted_snapshot, resolve_ref
 from persona_store.models import Evidence, Owner, Persona, PersonaRevision, ProfileLine
-from persona_store.spec import LINE_FIELDS, PersonaSpec
+from persona_store.personas.convert import predicted_snapshot, resolve_ref
+from persona_store.personas.spec import LINE_FIELDS, PersonaSpec
 
 
 def _ids(s: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:

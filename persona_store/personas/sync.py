@@ -13,9 +13,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime, time
 
-from persona_store.convert import resolve_ref
 from persona_store.models import Evidence, Owner, Persona, ProfileLine
-from persona_store.spec import LINE_FIELDS, EvidenceSpec, PersonaSpec
+from persona_store.personas.convert import resolve_ref
+from persona_store.personas.spec import LINE_FIELDS, EvidenceSpec, PersonaSpec
 
 
 def new_persona(workspace_id: int, spec: PersonaSpec, now: datetime) -> Persona:

@@ -1,0 +1,1 @@
+"""Personas: the profile documents, their file format, import/export and ownership."""

@@ -1,0 +1,1 @@
+"""Scheduling: digest subscriptions, delivery keys and persona reviews."""

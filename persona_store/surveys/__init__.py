@@ -1,0 +1,1 @@
+"""Micro-surveys: the repository, votes, close, recovery and the views features read."""
