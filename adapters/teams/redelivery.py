@@ -65,6 +65,8 @@ class Redeliveries:
             yield first
             if key is not None and first and key not in self._released:
                 await self._record(key)
+                if key in self._released:  # released while the record was being written
+                    await self._drop(key)
         finally:
             if key is not None and first:
                 self._running.discard(key)
@@ -77,8 +79,12 @@ class Redeliveries:
         key = await self._key(activity, False)
         if key is None:
             return
-        if key in self._running:
+        if key in self._running:  # its turn writes no record, or drops the one it wrote
             self._released.add(key)
+            return
+        await self._drop(key)
+
+    async def _drop(self, key: Key) -> None:
         try:
             await self.deps.db(self.seen.release, *key)
         except Exception:
