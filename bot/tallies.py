@@ -16,6 +16,7 @@ import logging
 from collections.abc import Mapping
 
 from bot.deps import Deps
+from bot.features.survey_sweep import flush_tally
 from bot.ports import ChatAdapter
 from bot.tasks import BackgroundTasks
 from persona_store.surveys.views import TALLY_INTERVAL
@@ -23,31 +24,6 @@ from persona_store.surveys.views import TALLY_INTERVAL
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 3  # slot still taken (another process's update): try again, then leave it to the clock
-
-
-async def flush_tally(
-    deps: Deps, adapters: Mapping[str, ChatAdapter], workspace_id: int, survey_id: int
-) -> bool:
-    """Update one survey's posted tally if it changed and the slot is free. True when the
-    slot was taken (and the message updated, or nothing left to update)."""
-    from bot.features.survey_render import tally_update
-    from bot.features.surveys import address_of, surveys
-
-    store = surveys(deps)
-    if not await deps.db(store.claim_tally_update, survey_id, deps.now()):
-        return False
-    survey = await deps.db(store.get, workspace_id, survey_id)
-    if survey is None or survey.message_id is None:
-        return True
-    address = address_of(survey.place)
-    adapter = adapters.get(address.platform)
-    if adapter is None:
-        return True
-    try:
-        await adapter.update(address, survey.message_id, tally_update(survey))
-    except Exception:
-        log.warning("tally update of survey %s failed", survey_id, exc_info=True)
-    return True
 
 
 class TrailingTallies:
@@ -79,7 +55,8 @@ class TrailingTallies:
                 await asyncio.sleep(self.interval)
                 # from here on a new vote schedules its own flush: it may come after our read
                 self._pending.discard(survey_id)
-                if await flush_tally(self.deps, self.adapters, workspace_id, survey_id):
+                flushed = await flush_tally(self.deps, self.adapters, workspace_id, survey_id)
+                if flushed != "busy":
                     return
                 if survey_id in self._pending:
                     return  # a newer vote's flush takes over

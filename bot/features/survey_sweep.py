@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Literal
 
 from bot.clock import SweepReport, SweepRun, as_mapping, deliver
 from bot.commands import Registry
@@ -79,6 +80,36 @@ async def _post_results(
             log.warning("could not update survey %s message", closed.id, exc_info=True)
 
 
+TallyFlush = Literal["busy", "updated", "unchanged"]
+
+
+async def flush_tally(
+    deps: Deps,
+    adapters: Mapping[str, ChatAdapter],
+    workspace_id: int,
+    survey_id: int,
+    now: datetime | None = None,
+) -> TallyFlush:
+    """Update one survey's posted tally if the 2-second slot is free: "busy" when another
+    update holds the slot, "updated", or "unchanged" (slot taken, nothing sent)."""
+    store = surveys(deps)
+    if not await deps.db(store.claim_tally_update, survey_id, now or deps.now()):
+        return "busy"
+    survey = await deps.db(store.get, workspace_id, survey_id)
+    if survey is None or survey.message_id is None:
+        return "unchanged"
+    address = address_of(survey.place)
+    adapter = adapters.get(address.platform)
+    if adapter is None:
+        return "unchanged"
+    try:
+        await adapter.update(address, survey.message_id, tally_update(survey))
+    except Exception:
+        log.warning("tally update of survey %s failed", survey_id, exc_info=True)
+        return "unchanged"
+    return "updated"
+
+
 async def flush_tallies(
     deps: Deps,
     adapters: Mapping[str, ChatAdapter] | Iterable[ChatAdapter],
@@ -87,23 +118,10 @@ async def flush_tallies(
     """Update survey messages whose tally changed while the 2-second slot was taken."""
     adapters = as_mapping(adapters)
     now = now or deps.now()
-    store = surveys(deps)
     updated = 0
-    for workspace_id, survey_id in await deps.db(store.dirty_tallies, now):
-        if not await deps.db(store.claim_tally_update, survey_id, now):
-            continue
-        survey = await deps.db(store.get, workspace_id, survey_id)
-        if survey is None or survey.message_id is None:
-            continue
-        address = address_of(survey.place)
-        adapter = adapters.get(address.platform)
-        if adapter is None:
-            continue
-        try:
-            await adapter.update(address, survey.message_id, tally_update(survey))
-            updated += 1
-        except Exception:
-            log.warning("tally update of survey %s failed", survey_id, exc_info=True)
+    for workspace_id, survey_id in await deps.db(surveys(deps).dirty_tallies, now):
+        flushed = await flush_tally(deps, adapters, workspace_id, survey_id, now)
+        updated += flushed == "updated"
     return updated
 
 
