@@ -25,6 +25,7 @@ spreadsheets", see `bot.answering.negation`) are read the right way round in bot
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -45,7 +46,7 @@ from bot.answering.phrasing import (
     win_over,
 )
 from bot.answering.questions import question_answer
-from bot.answering.relevance import credit, on_topic, topic_of
+from bot.answering.relevance import credit, load_lexicon, on_topic, topic_of
 from bot.answering.text import GENERIC, direction, terms
 from persona_store.personas.views import EvidenceView, LineView, PersonaView
 
@@ -152,8 +153,13 @@ class OfflineAnswerer:
     def __init__(self, cache_size: int = CACHE_SIZE) -> None:
         self._cache: OrderedDict[tuple[object, ...], _Index] = OrderedDict()
         self._cache_size = cache_size
+        self._lexicon_loaded = False
 
     async def answer(self, persona: PersonaView, question: str) -> Answer:
+        if not self._lexicon_loaded:
+            # lemminflect reads its dictionary on first use (~0.3 s): off the event loop
+            await asyncio.to_thread(load_lexicon)
+            self._lexicon_loaded = True
         return self.answer_now(persona, question)
 
     async def aclose(self) -> None:

@@ -68,6 +68,11 @@ def _topic(ws: list[str], drop: frozenset[str]) -> Topic:
     return Topic(tuple(out), weight)
 
 
+def load_lexicon() -> None:
+    """Make lemminflect read its dictionary now (it does so on first use, blocking)."""
+    getAllLemmas("load")
+
+
 @lru_cache(maxsize=8192)
 def topic_weight(word: str) -> float:
     """1 for a word that can name a thing (a noun, or a word lemminflect's dictionary does
