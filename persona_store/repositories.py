@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from persona_store.personas.ownership import OwnershipStore
 from persona_store.scheduling.reviews import ReviewStore
 from persona_store.scheduling.schedules import DeliveryStore, DigestStore
 from persona_store.surveys.recovery import SurveyRecovery
@@ -20,6 +21,7 @@ class Repositories:
     digests: DigestStore
     deliveries: DeliveryStore
     reviews: ReviewStore
+    ownership: OwnershipStore
 
     @classmethod
     def over(cls, sessions: sessionmaker[Session]) -> Repositories:
@@ -29,4 +31,5 @@ class Repositories:
             digests=DigestStore(sessions),
             deliveries=DeliveryStore(sessions),
             reviews=ReviewStore(sessions),
+            ownership=OwnershipStore(sessions),
         )

@@ -157,7 +157,7 @@ def test_a_change_decided_on_stale_owners_is_refused(sqlite_store: Store) -> Non
     """Two claims of one ownerless persona at once: the store lets only one through."""
     add_persona(sqlite_store, "Sam Rivera")
     ws = sqlite_store.default_workspace_id()
-    store = OwnershipStore.of(sqlite_store)
+    store = OwnershipStore(sqlite_store.sessions)
     now = datetime.now(UTC)
     store.change(ws, "sam", ["slack:U1"], expected=[], author="slack:U1", notify=[], now=now)
     with pytest.raises(OwnersChanged):

@@ -29,9 +29,7 @@ from persona_store.personas.ownership import (
     OWNERS_KIND,
     OwnerNotice,
     OwnersChanged,
-    OwnershipStore,
 )
-from persona_store.scheduling.reviews import ReviewStore
 
 log = logging.getLogger(__name__)
 
@@ -115,11 +113,11 @@ async def owner_command(ctx: Context) -> Reply:
         return manage_refused(persona, "change its owners")
     deps = ctx.deps
     notify = [o for o in current if _messageable(o) and o != ctx.author]
-    if claim and await deps.db(ReviewStore.of(deps.store).admin_channel, ctx.workspace_id):
+    if claim and await deps.db(deps.repos.reviews.admin_channel, ctx.workspace_id):
         notify.append(ADMIN_CHANNEL)
     try:
         view = await deps.db(
-            OwnershipStore.of(deps.store).change, ctx.workspace_id, persona.slug, owners,
+            deps.repos.ownership.change, ctx.workspace_id, persona.slug, owners,
             expected=current, author=ctx.author, notify=notify, now=deps.now(),
         )  # fmt: skip
     except (OwnersChanged, KeyError):
@@ -167,7 +165,7 @@ async def sweep_owner_notices(
     deps: Deps, adapters: Mapping[str, ChatAdapter], now: datetime, report: Any, deliver: Deliver
 ) -> None:
     """Post every ownership notice still owed (see the module)."""
-    for notice in await deps.db(OwnershipStore.of(deps.store).notices_due, now):
+    for notice in await deps.db(deps.repos.ownership.notices_due, now):
         try:
             address = await _notice_address(deps, notice)
             if address is None:
@@ -187,7 +185,7 @@ async def sweep_owner_notices(
 
 
 async def _notice_address(deps: Deps, notice: OwnerNotice) -> Address | None:
-    reviews = ReviewStore.of(deps.store)
+    reviews = deps.repos.reviews
     ref = notice.recipient
     if ref == ADMIN_CHANNEL:
         ref = await deps.db(reviews.admin_channel, notice.workspace_id) or ""

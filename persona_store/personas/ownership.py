@@ -75,10 +75,6 @@ class OwnershipStore:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
-    @classmethod
-    def of(cls, store: Any) -> OwnershipStore:
-        return cls(store._sessions)
-
     def change(
         self,
         workspace_id: int,
