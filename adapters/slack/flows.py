@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 ACK_BUDGET_SECONDS = 0.05  # time to compute the placeholder before acking empty instead
 PREPARE_CONCURRENCY = 4
 ACTION_CONCURRENCY = 8
+# claims a slash command's signed body; False for a replay (see SlackAdapter)
+FirstDelivery = Callable[[], Awaitable[bool]]
 QUICK_REPLY_SECONDS = 1.5  # a fast command answers in the ack itself; slower ones follow
 
 __all__ = ["Flows", "Origin"]
@@ -82,16 +85,25 @@ class Flows:
         return SlackOutbox(origin, self.delivery, self.tallies)
 
     # -- slash commands ------------------------------------------------------------------
-    async def command(self, ack: Any, inbound: Inbound, response_url: str) -> None:
+    async def command(
+        self,
+        ack: Any,
+        inbound: Inbound,
+        response_url: str,
+        first: FirstDelivery | None = None,
+    ) -> None:
         """Ack at once. Within ACK_BUDGET the ack carries the placeholder ("Asking Maya…")
         for slow commands, or the answer itself for quick ones; past it (a busy database)
         the ack is empty and everything follows through the response_url, so the HTTP
         response never waits on the database or the answerer for long. In a burst (other
-        requests waiting for their ack) it acks empty at once and prepares afterwards."""
+        requests waiting for their ack) it acks empty at once and prepares afterwards.
+        `first` is the claim of the signed body: a replay is acked empty and does nothing."""
         if self.pacing.busy():
             await ack()
-            prepare = asyncio.ensure_future(self._prepare(inbound, response_url, paced=True))
-            self.tasks.spawn(self._late_start(prepare), name="slack-cmd-late")
+            self.tasks.spawn(self._paced(inbound, response_url, first), name="slack-cmd-late")
+            return
+        if first is not None and not await first():
+            await ack()
             return
         prepare = asyncio.ensure_future(self._prepare(inbound, response_url))
         done, _ = await asyncio.wait({prepare}, timeout=self.ack_budget)
@@ -136,6 +148,16 @@ class Flows:
             ws = await self.workspace(inbound.address.workspace)
             turn = await self.core.prepare(inbound)
         return Origin(inbound, ws, response_url), turn
+
+    async def _paced(
+        self, inbound: Inbound, response_url: str, first: FirstDelivery | None
+    ) -> None:
+        """Acked empty in a burst: once the acks are out, claim, then prepare."""
+        await self.pacing.quiet()
+        if first is not None and not await first():
+            return
+        prepare = asyncio.ensure_future(self._prepare(inbound, response_url, paced=True))
+        await self._late_start(prepare)
 
     async def _late_start(self, prepare: asyncio.Future[tuple[Origin, Turn]]) -> None:
         """The ack went out empty: show the placeholder now, then answer as usual."""
