@@ -8,6 +8,7 @@ from bot.commands import Registry
 def build_registry() -> Registry:
     from bot.features import (
         ask,
+        decisions,
         digest,
         digest_sweep,
         help,
@@ -20,7 +21,7 @@ def build_registry() -> Registry:
     )
 
     registry = Registry()
-    for module in (help, personas, ask, panel, surveys, digest, reminders, home):
+    for module in (help, personas, ask, panel, surveys, decisions, digest, reminders, home):
         module.register(registry)
     for module in (survey_sweep, digest_sweep):
         module.register(registry)
