@@ -266,7 +266,7 @@ class DecisionStore:
             )
         for pid in persona_ids:
             n = int(counts.get(pid, 0))
-            rows = self.recent(workspace_id, limit=latest, persona_id=pid) if n else []
+            rows = self.recent(workspace_id, limit=latest, persona_id=pid) if n and latest else []
             out[pid] = (n, rows)
         return out
 
