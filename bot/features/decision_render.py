@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import replace
 
 from bot import csv_cells
 from bot.answering.base import Answer
@@ -108,9 +109,11 @@ def decision_text(d: DecisionView) -> str:
 def decision_reply(d: DecisionView, *, headline: str | None = None) -> Reply:
     """A decision's card; `headline` (e.g. "Decision #3 logged") leads the plain text."""
     text = decision_text(d)
+    card = decision_card(d)
     if headline:
         text = f"{headline}\n{text}"
-    return Reply(text=text, cards=(decision_card(d),), meta={"decision": str(d.number)})
+        card = replace(card, text=headline)
+    return Reply(text=text, cards=(card,), meta={"decision": str(d.number)})
 
 
 def decisions_reply(title: str, decisions: Sequence[DecisionView], empty: str) -> Reply:
