@@ -165,3 +165,31 @@ async def test_a_foreign_answer_reference_attaches_nothing(core: Core) -> None:
     [form_reply] = await core.handle(click("decision.log", log_value(answer), address=other))
     assert form_reply.form is not None
     assert "No answer attached" in (form_reply.form.text or "")
+
+
+async def test_the_digest_says_how_often_the_persona_was_consulted(
+    core: Core, sqlite_store: Store
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.features.digest import build_digest
+    from persona_store.scheduling.schedules import DigestStore
+
+    ws = sqlite_store.workspace_id("slack", "T1")
+    digests = DigestStore.of(sqlite_store)
+    now = datetime.now(UTC)
+    sub = digests.subscribe(ws, platform="slack", ext_workspace="T1", conversation_id="C7",
+                            thread_id=None, service_url=None, cron="0 9 * * 1", timezone="UTC",
+                            next_run_at=now)  # fmt: skip
+    # only Maya is in rotation's way: Sam was featured just now
+    digests.record_feature(sub.id, ws, "sam", now)
+    await core.handle(inbound("ask maya Should we drop the free tier?"))
+    await core.handle(inbound("panel Drop the free tier"))
+    reply = await build_digest(core.deps, sub, now)
+    assert reply is not None and "Maya Chen" in reply.cards[0].title
+    assert "Consulted 2 times so far (asks and panels)" in reply.text
+    digests.record_feature(sub.id, ws, "maya", now + timedelta(seconds=1))
+    digests.record_feature(sub.id, ws, "sam", now + timedelta(seconds=2))
+    again = await build_digest(core.deps, sub, now + timedelta(days=7))
+    assert again is not None and "Maya Chen" in again.cards[0].title
+    assert "Not consulted since last featured here" in again.text
