@@ -119,3 +119,29 @@ async def test_a_typed_decide_in_the_answer_thread_attaches_the_answer(env: Slac
     text = json.dumps(logged)
     assert "Decision #1: Keep the free tier" in text and "Maya Chen" in text
     assert "No answer was attached" not in text
+
+
+async def test_only_the_author_edits_in_the_modal(env: SlackEnv) -> None:
+    await log_from_answer(env)
+    logged = env.api.of("chat.postMessage")[-1]
+    edit = buttons(logged["blocks"])["decision.edit"]
+    opened_before = len(env.api.of("views.open"))
+    await env.slack.click("decision.edit", edit, user="U0BOB", response_key="bob")
+    await env.settle()
+    assert len(env.api.of("views.open")) == opened_before  # no form for someone else
+    assert "Only the person who logged decision #1" in json.dumps(env.api.responses("bob"))
+    await env.slack.click("decision.edit", edit, message_ts=logged.get("ts", "1700000000.000009"))
+    await env.settle()
+    view = env.api.of("views.open")[-1]["view"]
+    initial = {b["block_id"]: b["element"].get("initial_value") for b in view["blocks"]
+               if b["type"] == "input"}  # fmt: skip
+    assert initial["decision"] == "Keep the free tier"
+    changed = {**GOOD, "outcome": select("parked")}
+    assert await submit(env, view, changed) == {}
+    await env.settle()
+    assert "edited (version 2)" in json.dumps(env.api.of("chat.postMessage")[-1])
+    ws = env.store.default_workspace_id()
+    from persona_store.decisions.repository import DecisionStore
+
+    found = DecisionStore.of(env.store).get(ws, 1)
+    assert found is not None and found.outcome == "parked" and found.version == 2

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import inspect
 
 from persona_store import Store
@@ -112,3 +114,27 @@ def test_two_people_logging_at_once_get_two_numbers(store: Store) -> None:
     for t in threads:
         t.join()
     assert errors == [] and sorted(numbers) == [1, 2, 3, 4, 5, 6]
+
+
+def test_cli_export_csv_and_md_per_workspace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+    from tests.cli_store import cli_store
+
+    store = cli_store(tmp_path, monkeypatch)
+    ws = store.default_workspace_id()
+    other = store.workspace_id("slack", "T0SECOND")
+    other = other if other != ws else store.workspace_id("slack", "T0THIRD")
+    repo = DecisionStore.of(store)
+    repo.add(ws, DecisionDraft("=Keep the free tier", "adopted", "@note"), author="slack:U1")
+    repo.add(other, DecisionDraft("Their secret", "parked"), author="slack:U9")
+    assert main(["decisions", "export"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith('"number","date","decision"')
+    assert '"\'=Keep the free tier"' in out and '"\'@note"' in out
+    assert "Their secret" not in out
+    assert main(["decisions", "export", "--format", "md", "--out", "log.md"]) == 0
+    assert "## #1 =Keep the free tier" in (tmp_path / "log.md").read_text(encoding="utf-8")
+    assert main(["decisions", "export", "--workspace", "#999"]) == 2
+    assert "999" in capsys.readouterr().err
