@@ -84,6 +84,8 @@ async def test_bad_form_input_is_shown_in_the_form_and_nothing_is_stored(core: C
         ('decide "Keep it" --outcome adopted --colour red', "I don't know --colour"),
         ("decide --outcome adopted", "Please write the decision"),
         ("decide " + "y" * 201 + " --outcome adopted", "at most 200"),
+        ("decide edit --outcome parked", "Which decision?"),
+        ('decide "Keep it" --outcome adopted --outcome parked', "--outcome is given twice"),
     ],
 )
 async def test_typed_decide_refuses_bad_input(core: Core, typed: str, problem: str) -> None:

@@ -21,7 +21,7 @@ def build_registry() -> Registry:
     )
 
     registry = Registry()
-    for module in (help, personas, ask, panel, surveys, decisions, digest, reminders, home):
+    for module in (help, personas, ask, panel, surveys, digest, reminders, decisions, home):
         module.register(registry)
     for module in (survey_sweep, digest_sweep):
         module.register(registry)

@@ -239,8 +239,13 @@ async def decide(ctx: Context) -> Reply:
     """`decide "Keep the free tier" --outcome adopted [--note …] [--link URL]`, or
     `decide edit N [text] [--outcome …] …`."""
     head, _, rest = ctx.args.partition(" ")
-    if head.lower() == "edit" and rest.strip()[:1].lstrip("#").isdigit():
-        return await _decide_edit(ctx, rest)
+    if head.lower() == "edit":
+        if rest.strip().lstrip("#")[:1].isdigit():
+            return await _decide_edit(ctx, rest)
+        return error_reply(
+            "Which decision? `decide edit 3 --outcome parked` (a decision that starts with "
+            '"edit" goes in quotes: `decide "Edit the onboarding emails" --outcome adopted`).'
+        )
     typed = parse_typed(ctx.args)
     if isinstance(typed, str):
         return error_reply(f"{typed} {HINT}")
