@@ -138,3 +138,25 @@ def test_cli_export_csv_and_md_per_workspace(
     assert "## #1 =Keep the free tier" in (tmp_path / "log.md").read_text(encoding="utf-8")
     assert main(["decisions", "export", "--workspace", "#999"]) == 2
     assert "999" in capsys.readouterr().err
+
+
+def test_old_answer_records_are_forgotten_by_the_clock_decisions_keep_theirs(store: Store) -> None:
+    import asyncio
+
+    from bot.clock import sweep_once
+    from bot.features import build_registry
+    from bot.features.decision_sweep import ANSWER_RETENTION
+    from tests.conftest import make_deps
+
+    ws, _ = seed(store)
+    repo = DecisionStore.of(store)
+    answer_id = repo.record_answer(ws, "ask", "Drop the free tier?", [MAYA])
+    answer = repo.answer(ws, answer_id)
+    repo.add(ws, DecisionDraft("Keep the free tier", "adopted"), author="slack:U1", answer=answer)
+    later = datetime.now(UTC) + ANSWER_RETENTION + timedelta(days=1)
+    deps = make_deps(store)
+    asyncio.run(sweep_once(deps, {}, later, jobs=build_registry().clock))
+    assert repo.answer(ws, answer_id) is None
+    kept = repo.get(ws, 1)
+    assert kept is not None and kept.persona_names == ["Maya Chen"]
+    assert kept.personas[0].lines == MAYA.lines

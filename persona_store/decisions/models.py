@@ -37,7 +37,10 @@ class AnswerRecord(Base):
     platform: Mapped[str] = mapped_column(String(16), default="")
     conversation_id: Mapped[str] = mapped_column(String(200), default="")
     thread_id: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # pruned after ANSWER_RETENTION (bot/features/decision_sweep.py): decisions keep a copy
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
 
     __table_args__ = (
         Index("ix_answer_records_thread", "workspace_id", "conversation_id", "thread_id"),

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -104,6 +104,14 @@ class DecisionStore:
                 .limit(1)
             )
             return _answer_view(row) if row is not None else None
+
+    def prune_answers(self, before: datetime) -> int:
+        """Forget answer records older than `before` (every workspace: maintenance). A
+        decision keeps its own copy of what the answer said; a late "Log decision" click
+        on a forgotten answer logs it without personas, and says so."""
+        with self._sessions.begin() as s:
+            done = s.execute(delete(AnswerRecord).where(AnswerRecord.created_at < before))
+            return int(done.rowcount or 0)
 
     def consultations_since(
         self, workspace_id: int, persona_id: int, since: datetime | None

@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("created_at", WHEN, nullable=False),
     )
     op.create_index("ix_answer_records_workspace_id", "answer_records", ["workspace_id"])
+    op.create_index("ix_answer_records_created_at", "answer_records", ["created_at"])
     op.create_index(
         "ix_answer_records_thread",
         "answer_records",
