@@ -29,6 +29,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from adapters.slack.client import web_client
 from adapters.slack.delivery import Delivery
 from adapters.slack.flows import FirstDelivery, Flows
+from adapters.slack.forms import FORM_CALLBACK, SlackForms
 from adapters.slack.inbound import (
     from_block_action,
     from_event,
@@ -122,6 +123,9 @@ class SlackAdapter:
         self.flows = Flows(core, deps, tasks, self.delivery, self.state)
         self.modals = Modals(self.flows)
         deps.admin_checks[self.platform] = self.modals.is_admin  # who the core may trust
+        self.forms = SlackForms(self.flows)
+        self.flows.open_form = self.forms.open
+        deps.permalinks[self.platform] = self.forms.permalink
         self.recovery_interval = recovery_interval
         self._recovery: asyncio.Task[None] | None = None
         self._serving = False
@@ -272,6 +276,7 @@ class SlackAdapter:
         self.bolt.action(re.compile(r".*"))(self._on_action)
         self.bolt.view(SURVEY_CALLBACK)(self.modals.submit_survey)
         self.bolt.view(EDIT_CALLBACK)(self.modals.submit_edit)
+        self.bolt.view(FORM_CALLBACK)(self.forms.submit)
         # Last: whatever else Slack sends (reactions, a closed modal…) is acknowledged with
         # a 200 and a debug line, not bolt's 404 (which Slack retries, then reports).
         self.bolt.event(re.compile(r".*"))(self._on_other)
