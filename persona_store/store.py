@@ -410,6 +410,7 @@ def append_evidence(
         collected_at=evidence.date or date.today(),
         line_id=by_key.get(evidence.line) if evidence.line else None,
         details=details,
+        origin="bot",
     )
     p.evidence.append(item)
     s.flush()

@@ -90,6 +90,8 @@ def insert_new(
         for platform, user in dict.fromkeys(ref.partition(":")[::2] for ref in spec.owners):
             owner_rows.append({"persona_id": pid, "platform": platform, "user_id": user})
         for item in spec.evidence:
+            if item.remove:  # nothing to remove from a new persona
+                continue
             ref = resolve_ref(spec.lines, item.line)
             evidence_rows.append(
                 {

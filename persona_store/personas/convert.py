@@ -56,6 +56,11 @@ def view_of(p: Persona) -> PersonaView:
                 line_key=keys.get(e.line_id) if e.line_id else None,
                 details=e.details,
                 created_at=aware(e.created_at) or utcnow(),
+                origin=e.origin or "file",
+                source_file=e.source_file,
+                source_row=e.source_row,
+                link=e.link,
+                review=e.review,
             )
             for e in p.evidence
         ),
@@ -104,6 +109,7 @@ def spec_of(view: PersonaView) -> PersonaSpec:
                 line=positional_ref(view, e.line_key),
             )
             for e in view.evidence
+            if e.origin != "import"  # rows of an export live in the store, not the file
         ),
     )
 
@@ -121,6 +127,10 @@ def predicted_snapshot(spec: PersonaSpec, before: dict) -> dict:
         out["last_reviewed"] = before["last_reviewed"]
     if "owners" in out:
         out["owners"] = list(dict.fromkeys(out["owners"]))
+    if "evidence" in out:
+        out["evidence"] = [e for e in out["evidence"] if not e.get("remove")]
+        if not out["evidence"]:
+            del out["evidence"]
     for item in out.get("evidence", ()):
         if "line" in item and resolve_ref(spec.lines, item["line"]) is None:
             del item["line"]

@@ -61,6 +61,9 @@ class EvidenceSpec:
     n: int | None = None
     date: date | None = None
     line: str | None = None  # key of a profile line this evidence supports
+    # the file names this item for removal (evidence the bot or an import wrote survives
+    # a persona-file import otherwise)
+    remove: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"summary": self.summary, "source": self.source}
@@ -70,6 +73,8 @@ class EvidenceSpec:
             out["date"] = self.date.isoformat()
         if self.line:
             out["line"] = self.line
+        if self.remove:
+            out["remove"] = True
         return out
 
 
@@ -209,6 +214,7 @@ def _build(data: dict[str, Any], slug: str) -> PersonaSpec:
                 n=None if item.get("n") is None else int(item["n"]),
                 date=_date(item.get("date")),
                 line=item.get("line"),
+                remove=bool(item.get("remove")),
             )
         )
     return PersonaSpec(

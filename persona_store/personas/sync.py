@@ -101,25 +101,39 @@ def sync_owners(p: Persona, owners: Iterable[str]) -> None:
 
 
 def sync_evidence(p: Persona, spec: PersonaSpec, lines: dict[str, list[ProfileLine]]) -> None:
-    """Match on (summary, source, date) so bot-written details (survey counts) survive."""
+    """Match on (summary, source, date) so bot-written details (survey counts) survive.
+
+    The file is the truth only for the evidence files wrote (`origin == "file"`): evidence
+    the bot wrote (survey results) or an evidence import wrote is kept even when the file,
+    perhaps an export older than it, does not list it, unless the file names it with
+    `remove: true`."""
     pool: dict[tuple, list[Evidence]] = defaultdict(list)
     existing = list(p.evidence)
     for e in existing:
         pool[(e.summary, e.source, e.collected_at)].append(e)
     kept: list[Evidence] = []
     new: list[Evidence] = []
+    removed: set[int] = set()
     for item in spec.evidence:
         candidates = pool.get((item.summary, item.source, item.date))
+        if item.remove:
+            if candidates:
+                removed.add(id(candidates.pop(0)))
+            continue
         if candidates:
             e = candidates.pop(0)
             kept.append(e)
         else:
-            e = Evidence(summary=item.summary, source=item.source, collected_at=item.date)
+            e = Evidence(
+                summary=item.summary, source=item.source, collected_at=item.date, origin="file"
+            )
             new.append(e)
         if e.n != item.n:
             e.n = item.n
         _link(e, spec, item, lines)
-    result = sorted(kept, key=lambda e: e.id) + new
+    taken = {id(e) for e in kept} | removed
+    survivors = [e for e in existing if e.origin not in (None, "file") and id(e) not in taken]
+    result = sorted([*kept, *survivors], key=lambda e: e.id) + new
     if [id(x) for x in result] != [id(x) for x in existing]:
         p.evidence = result
 

@@ -35,6 +35,11 @@ class EvidenceView:
     line_key: str | None
     details: dict[str, Any] | None
     created_at: datetime
+    origin: str = "file"  # "file" | "bot" | "import" (who wrote it)
+    source_file: str | None = None  # an imported row's export file and spreadsheet row
+    source_row: int | None = None
+    link: str | None = None
+    review: str | None = None  # an owner's word on a suggested link: "unrelated" | "new-line"
 
 
 @dataclass(frozen=True)
