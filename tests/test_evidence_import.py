@@ -155,8 +155,7 @@ def test_a_bad_file_changes_nothing_and_names_every_row_and_column(  # type: ign
     for expected in (
         "bad.csv: row 3, column Created: expected a date like 2026-08-01",
         "bad.csv: row 4, column Subject: is empty",
-        "bad.csv: row 5, column Count: expected a whole number of people or data points, "
-        "got '-2'",
+        "bad.csv: row 5, column Count: expected a whole number of people or data points, got '-2'",
         "bad.csv: row 5, column URL: expected an http(s) URL, got 'ftp://nope'",
         "bad.csv: row 5, column Line: 'pain-9' is not a line of this persona",
         "bad.csv: row 6, column Created:",
