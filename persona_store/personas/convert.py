@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from persona_store.models import Persona, utcnow
 from persona_store.personas.spec import (  # re-exported
-    LINE_FIELDS,
+    ALL_LINE_KINDS,
     EvidenceSpec,
     PersonaSpec,
     resolve_ref,
@@ -65,6 +65,8 @@ def view_of(p: Persona) -> PersonaView:
             for e in p.evidence
         ),
         updated_at=aware(p.updated_at),
+        buyer_of=tuple((p.relations or {}).get("buyer_of", ())),
+        user_of=tuple((p.relations or {}).get("user_of", ())),
     )
 
 
@@ -82,7 +84,7 @@ def positional_ref(view: PersonaView, key: str | None) -> str | None:
 def spec_of(view: PersonaView) -> PersonaSpec:
     """The file-format form of a stored persona (export, revision snapshots)."""
     lines: dict[str, tuple[str, ...]] = {}
-    for kind in LINE_FIELDS.values():
+    for kind in ALL_LINE_KINDS:
         texts = tuple(line.text for line in view.lines_of(kind))
         if texts:
             lines[kind] = texts
@@ -100,6 +102,8 @@ def spec_of(view: PersonaView) -> PersonaSpec:
         last_reviewed=view.last_reviewed_at.date() if view.last_reviewed_at else None,
         home_channel=view.home_channel,
         lines=lines,
+        buyer_of=view.buyer_of,
+        user_of=view.user_of,
         evidence=tuple(
             EvidenceSpec(
                 summary=e.summary,

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from persona_store.personas.convert import spec_of
+from persona_store.personas.maps import Row, empathy_map, journey
 from persona_store.personas.spec import PersonaSpec
 from persona_store.personas.views import PersonaView
 
@@ -59,6 +60,14 @@ def _markdown_page(persona: PersonaSpec | PersonaView) -> str:
         out += [f"## {title}", ""]
         out += [f"- {_md(text)}" + (f" `[{key}]`" if key else "") for key, text in rows]
         out.append("")
+    out += _maps(persona)
+    if spec.buyer_of or spec.user_of:
+        out += ["## Buyer and user", ""]
+        if spec.buyer_of:
+            out.append(f"- Buys for: {', '.join(_md(s) for s in spec.buyer_of)}")
+        if spec.user_of:
+            out.append(f"- Bought for by: {', '.join(_md(s) for s in spec.user_of)}")
+        out.append("")
     out += ["## Ownership and review", ""]
     out.append(f"- Owners: {', '.join(_md(o) for o in spec.owners) or 'nobody yet'}")
     reviewed = spec.last_reviewed.isoformat() if spec.last_reviewed else "never"
@@ -73,7 +82,7 @@ def _markdown_page(persona: PersonaSpec | PersonaView) -> str:
         out += ["## Evidence", ""]
         # A view shows the stored citation ids (as its lines do); a spec its file references.
         if isinstance(persona, PersonaView):
-            refs = [e.line_key for e in persona.evidence]
+            refs = [e.line_key for e in persona.evidence if e.origin != "import"]
         else:
             refs = [e.line for e in spec.evidence]
         for e, ref in zip(spec.evidence, refs, strict=True):
@@ -86,4 +95,39 @@ def _markdown_page(persona: PersonaSpec | PersonaView) -> str:
                 bits.append(f"supports {ref}")
             out.append(f"- {_md(e.summary)} ({', '.join(bits)})")
         out.append("")
+    imported = (
+        [e for e in persona.evidence if e.origin == "import"]
+        if isinstance(persona, PersonaView)
+        else []
+    )
+    if imported:
+        files = sorted({e.source_file or "?" for e in imported})
+        out += [
+            "## Evidence from exports",
+            "",
+            f"- {len(imported):,} rows from {', '.join(_md(f) for f in files)}",
+            "",
+        ]
     return "\n".join(out)
+
+
+def _bullets(rows: tuple[Row, ...]) -> list[str]:
+    return [f"- {_md(text)}" + (f" `[{key}]`" if key else "") for key, text in rows]
+
+
+def _maps(persona: PersonaSpec | PersonaView) -> list[str]:
+    """The empathy map (a section per quadrant) and the journey (a section per stage)."""
+    out: list[str] = []
+    quadrants = [q for q in empathy_map(persona) if q.rows]
+    if quadrants:
+        out += ["## Empathy map", ""]
+        for q in quadrants:
+            out += [f"**{q.title}**", "", *_bullets(q.rows), ""]
+    stages = journey(persona)
+    if stages:
+        out += ["## Journey", ""]
+        for stage in stages:
+            out += [f"### {stage.title}", ""]
+            for _, title, rows in stage.parts:
+                out += [f"**{title}**", "", *_bullets(rows), ""]
+    return out

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, time
 
 from persona_store.models import Evidence, Owner, Persona, ProfileLine
 from persona_store.personas.convert import resolve_ref
-from persona_store.personas.spec import LINE_FIELDS, EvidenceSpec, PersonaSpec
+from persona_store.personas.spec import ALL_LINE_KINDS, EvidenceSpec, PersonaSpec, relations_of
 
 
 def new_persona(workspace_id: int, spec: PersonaSpec, now: datetime) -> Persona:
@@ -41,6 +41,8 @@ def apply_spec(p: Persona, spec: PersonaSpec, now: datetime) -> None:
     p.segment = spec.segment
     p.review_every_days = spec.review_every_days
     p.home_channel = spec.home_channel
+    if relations_of(spec) != (p.relations or None):
+        p.relations = relations_of(spec)
     if spec.last_reviewed is not None:
         reviewed = datetime.combine(spec.last_reviewed, time(), tzinfo=UTC)
         current = p.last_reviewed_at
@@ -64,7 +66,7 @@ def sync_lines(p: Persona, spec: PersonaSpec) -> dict[str, list[ProfileLine]]:
     by_kind: dict[str, list[ProfileLine]] = {}
     keep: list[ProfileLine] = []
     position = 0
-    for kind in LINE_FIELDS.values():
+    for kind in ALL_LINE_KINDS:
         old = [line for line in existing if line.kind == kind]
         unused: dict[str, list[ProfileLine]] = defaultdict(list)
         for line in old:

@@ -62,6 +62,8 @@ class PersonaView:
     owners: tuple[OwnerView, ...] = ()
     evidence: tuple[EvidenceView, ...] = ()
     updated_at: datetime | None = None
+    buyer_of: tuple[str, ...] = ()  # slugs of the personas this one signs for
+    user_of: tuple[str, ...] = ()  # slugs of the personas who sign for this one
 
     @property
     def first_name(self) -> str:
