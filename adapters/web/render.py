@@ -189,6 +189,7 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
                 Choice(ch["label"], ch["value"], ch.get("count")) for ch in c.get("choices", ())
             ),
             context=tuple(c.get("context", ())),
+            layout=c.get("layout", "stack"),
             buttons=tuple(
                 Button(
                     b["label"],

@@ -14,6 +14,7 @@ def build_registry() -> Registry:
         help,
         home,
         panel,
+        persona_maps,
         personas,
         reminders,
         survey_sweep,
@@ -21,7 +22,18 @@ def build_registry() -> Registry:
     )
 
     registry = Registry()
-    for module in (help, personas, ask, panel, surveys, digest, reminders, home, evidence):
+    for module in (
+        help,
+        personas,
+        persona_maps,
+        ask,
+        panel,
+        surveys,
+        digest,
+        reminders,
+        home,
+        evidence,
+    ):
         module.register(registry)
     for module in (survey_sweep, digest_sweep):
         module.register(registry)

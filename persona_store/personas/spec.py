@@ -48,6 +48,28 @@ ALL_LINE_KINDS = (*LINE_KINDS, *EMPATHY_KINDS, *JOURNEY_KINDS)
 RELATIONS = ("buyer_of", "user_of")
 
 
+# How the answerer reads a line of the empathy map or the journey: as the classic kind it
+# behaves like (a stage's pains are pains; what a persona says, thinks or feels is their own
+# voice, read like their quote; what they do is a habit; a stage's questions are concerns).
+_BASE_KINDS = {
+    "says": "quote",
+    "thinks": "quote",
+    "feels": "quote",
+    "does": "behavior",
+    "goal": "goal",
+    "pain": "pain",
+    "touchpoint": "channel",
+    "question": "objection",
+}
+
+
+def base_kind(kind: str) -> str:
+    """'decision-pain' -> 'pain', 'feels' -> 'quote', 'goal' -> 'goal'."""
+    if kind in LINE_KINDS:
+        return kind
+    return _BASE_KINDS.get(kind.rpartition("-")[2] or kind, _BASE_KINDS.get(kind, "behavior"))
+
+
 def relations_of(spec: PersonaSpec) -> dict[str, list[str]] | None:
     """The `personas.relations` column of a spec (None when it names none)."""
     found = {r: list(getattr(spec, r)) for r in RELATIONS if getattr(spec, r)}
