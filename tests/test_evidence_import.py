@@ -203,3 +203,14 @@ def test_a_persona_file_import_keeps_bot_and_imported_evidence(cli, store, tmp_p
     maya = store.get(ws, "maya")
     assert maya is not None
     assert [e.origin for e in maya.evidence] == ["import"] * 3
+
+
+def test_evidence_suggest_in_the_terminal(cli, store, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    path = write(tmp_path, "zendesk.csv", HELPDESK)
+    assert cli("evidence", "import", str(path), "--persona", "maya", "--source", "support") == 0
+    assert "persona-bot evidence suggest maya" in capsys.readouterr().out
+    assert cli("evidence", "suggest", "maya") == 0
+    out = capsys.readouterr().out
+    assert "Unlinked evidence of Maya Chen (3)" in out
+    assert "Price increase email caused panic (support · 2026-09-15 · zendesk.csv row 3)" in out
+    assert "→ pain-1 “Price is the first objection”" in out

@@ -207,3 +207,32 @@ async def test_playground_buttons_link_evidence(sqlite_store: Store) -> None:
         )
         assert "Linked evidence" in await resp.text()
     assert evidence(sqlite_store)["Invoice total still wrong after we removed seats"][0] == "pain-1"
+
+
+async def test_slack_show_empathy_is_a_two_column_map(slack: SlackEnv) -> None:
+    ws = slack.store.default_workspace_id()
+    from persona_store.personas.spec import PersonaSpec
+
+    maya = slack.store.get(ws, "maya")
+    assert maya is not None
+    data = {
+        "name": "Maya Chen",
+        "owners": ["slack:U0ALICE"],
+        "pains": PAINS,
+        "empathy": {"says": ["Show me the price"], "feels": ["Anxious in Q4"]},
+    }
+    slack.store.upsert(ws, PersonaSpec.from_dict(data), author="test")
+    status, body, _ = await slack.slack.command(
+        "show maya empathy", user="U0BOB", response_key="emp"
+    )
+    assert status == 200
+    await slack.settle()
+    replies = ([json.loads(body)] if body.strip() else []) + slack.api.responses("emp")
+    [card] = [r for r in replies if r.get("blocks")]
+    [grid] = [b for b in card["blocks"] if "fields" in b]
+    assert [f["text"] for f in grid["fields"]] == [
+        "*Says*\n• Show me the price [says-1]",
+        "*Thinks*\n—",
+        "*Does*\n—",
+        "*Feels*\n• Anxious in Q4 [feels-1]",
+    ]
