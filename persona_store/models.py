@@ -96,8 +96,14 @@ class Persona(Base):
     owners: Mapped[list[Owner]] = relationship(
         back_populates="persona", cascade="all, delete-orphan", order_by="Owner.id"
     )
+    # The evidence a persona carries in memory: what files and the bot wrote. Rows of an
+    # evidence import (possibly hundreds of thousands) are read by query, summarised
+    # (`persona_store.evidence.summary`), never loaded with every persona.
     evidence: Mapped[list[Evidence]] = relationship(
-        back_populates="persona", cascade="all, delete-orphan", order_by="Evidence.id"
+        back_populates="persona",
+        cascade="all, delete-orphan",
+        order_by="Evidence.id",
+        primaryjoin="and_(Persona.id == Evidence.persona_id, Evidence.origin != 'import')",
     )
 
 

@@ -64,10 +64,14 @@ def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path
     return path
 
 
-def imported(store: Store) -> list:
-    maya = store.get(store.default_workspace_id(), "maya")
-    assert maya is not None
-    return [e for e in maya.evidence if e.origin == "import"]
+def imported(store: Store) -> list[Evidence]:
+    """The imported rows, read as stored (views only carry their summary)."""
+    with store.sessions() as s:
+        rows = s.scalars(select(Evidence).where(Evidence.origin == "import")).all()
+        for e in rows:
+            e.line_key = e.line.key if e.line else None  # type: ignore[attr-defined]
+        s.expunge_all()
+        return list(rows)
 
 
 def count(store: Store) -> int:
@@ -103,8 +107,17 @@ def test_a_help_desk_export_with_quoted_newlines(cli, store, tmp_path, capsys) -
 
 def test_a_latin1_export_with_a_map_and_a_line_column(cli, store, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     path = write(tmp_path, "mixpanel.csv", LATIN1, "latin-1")
-    code = cli("evidence", "import", str(path), "--persona", "maya", "--source", "analytics",
-               "--map", "summary=Événement,n=Utilisateurs,line=Ligne")  # fmt: skip
+    code = cli(
+        "evidence",
+        "import",
+        str(path),
+        "--persona",
+        "maya",
+        "--source",
+        "analytics",
+        "--map",
+        "summary=Événement,n=Utilisateurs,line=Ligne",
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     assert "Windows-1252 (Latin-1)" in out and "';' delimited" in out
@@ -113,6 +126,17 @@ def test_a_latin1_export_with_a_map_and_a_line_column(cli, store, tmp_path, caps
         ("Désactivé la facturation annuelle", 1204, date(2026, 7, 31), "pain-1"),
         ("Ouvert la page « tarifs » trois fois", 87, date(2026, 8, 1), None),
     ]
+    # views carry a summary of the imported rows, not the rows
+    maya = store.get(store.default_workspace_id(), "maya")
+    assert maya is not None and maya.evidence == ()
+    assert (maya.imported.rows, maya.imported.people, maya.imported.newest) == (
+        2,
+        1291,
+        date(2026, 8, 1),
+    )
+    assert maya.imported.by_line == {"pain-1": 1} and maya.imported.unlinked == 1
+    assert cli("personas", "show", "maya") == 0
+    assert "Backed by 2 rows from exports" in capsys.readouterr().out
 
 
 def test_a_bom_file_with_us_dates_and_a_dry_run(cli, store, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -169,8 +193,17 @@ def test_mixed_date_orders_and_unknown_columns_are_refused(cli, store, tmp_path,
     assert cli("evidence", "import", str(mixed), "--persona", "maya", "--source", "crm") == 2
     assert "rows 2 and 3: mix day-first" in capsys.readouterr().err
     ok = write(tmp_path, "ok.csv", "Note,Date\na,2026-01-31\n")
-    code = cli("evidence", "import", str(ok), "--persona", "maya", "--source", "crm",
-               "--map", "summary=Body")  # fmt: skip
+    code = cli(
+        "evidence",
+        "import",
+        str(ok),
+        "--persona",
+        "maya",
+        "--source",
+        "crm",
+        "--map",
+        "summary=Body",
+    )
     assert code == 2
     assert "the file has no column 'Body' (its columns: Note, Date)" in capsys.readouterr().err
     assert cli("evidence", "import", str(ok), "--persona", "zed", "--source", "crm") == 2
@@ -190,7 +223,7 @@ def test_a_persona_file_import_keeps_bot_and_imported_evidence(cli, store, tmp_p
     assert cli("personas", "import", str(old_export)) == 0
     maya = store.get(ws, "maya")
     assert maya is not None
-    assert len([e for e in maya.evidence if e.origin == "import"]) == 3
+    assert len(imported(store)) == 3 and maya.imported.rows == 3
     [bot] = [e for e in maya.evidence if e.origin == "bot"]
     assert bot.details == {"counts": [7, 2]}
     # only naming it for removal takes the bot's evidence out
@@ -202,7 +235,7 @@ def test_a_persona_file_import_keeps_bot_and_imported_evidence(cli, store, tmp_p
     assert cli("personas", "import", str(old_export)) == 0
     maya = store.get(ws, "maya")
     assert maya is not None
-    assert [e.origin for e in maya.evidence] == ["import"] * 3
+    assert maya.evidence == () and maya.imported.rows == 3 and len(imported(store)) == 3
 
 
 def test_evidence_suggest_in_the_terminal(cli, store, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select
 
 from adapters.server import build_app
 from adapters.web.app import WebAdapter
@@ -22,6 +23,7 @@ from bot.features.evidence import suggest, unlinked
 from persona_store import Store
 from persona_store.evidence.repository import EvidenceStore
 from persona_store.evidence.rows import EvidenceRow
+from persona_store.models import Evidence
 from tests.conftest import make_deps
 from tests.fakes.slack_env import SlackEnv, add_persona, slack_env
 from tests.fakes.teams_env import USER_ID, TeamsEnv, teams_env
@@ -50,16 +52,19 @@ def seed(store: Store, owner: str) -> None:
 
 
 def evidence(store: Store) -> dict[str, tuple[str | None, str | None]]:
-    maya = store.get(store.default_workspace_id(), "maya")
-    assert maya is not None
-    return {e.summary: (e.line_key, e.review) for e in maya.evidence}
+    """summary -> (linked line, owner's review) of every evidence row of Maya's."""
+    with store.sessions() as s:
+        rows = s.scalars(select(Evidence)).all()
+        return {e.summary: (e.line.key if e.line else None, e.review) for e in rows}
 
 
 def test_the_best_line_comes_from_the_answerers_matching(sqlite_store: Store) -> None:
     seed(sqlite_store, "slack:U0ALICE")
     maya = sqlite_store.get(sqlite_store.default_workspace_id(), "maya")
     assert maya is not None
-    found = {s.evidence.summary: s.line for s in suggest(maya, unlinked(maya))}
+    assert unlinked(maya) == [] and maya.imported.unlinked == 2  # rows are not in the view
+    rows = EvidenceStore(sqlite_store.sessions).unlinked_imported(maya.workspace_id, "maya", 5)
+    found = {s.evidence.summary: s.line for s in suggest(maya, rows)}
     line = found["Invoice total still wrong after we removed seats"]
     assert line is not None and line.key == "pain-1"
     assert found["Loves the new dark theme"] is None  # no line speaks to it: "New line"

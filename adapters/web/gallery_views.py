@@ -133,7 +133,6 @@ def one_pager(persona: PersonaView, now: datetime, record: Any = None) -> dict[s
         reverse=True,
     )
     surveys = [s for s in (survey_of(e) for e in evidence) if s is not None]
-    imported = sum(1 for e in evidence if e.origin == "import")
     evidence_total = len(evidence)
     evidence = evidence[:EVIDENCE_SHOWN]
     reviewed = persona.last_reviewed_at
@@ -154,7 +153,7 @@ def one_pager(persona: PersonaView, now: datetime, record: Any = None) -> dict[s
         ],
         surveys=surveys,
         evidence_more=evidence_total - len(evidence),
-        evidence_imported=imported,
+        evidence_imported=persona.imported.rows,
         empathy=_empathy(persona),
         journey=_journey(persona),
         buyer_of=list(persona.buyer_of),

@@ -29,7 +29,8 @@ class Suggestion:
 
 
 def unlinked(persona: PersonaView) -> list[EvidenceView]:
-    """Evidence no line cites and no owner has dismissed, newest first."""
+    """Evidence of the view (files', the bot's) no line cites and no owner has set aside,
+    newest first; imported rows are read separately (`unlinked_imported`)."""
     items = [e for e in persona.evidence if e.line_key is None and e.review is None]
     return sorted(items, key=lambda e: (e.collected_at or e.created_at.date(), e.id), reverse=True)
 
@@ -84,19 +85,26 @@ async def suggest_command(ctx: Context) -> Reply:
     if isinstance(persona, Reply):
         return persona
     items = unlinked(persona)
+    total = len(items) + persona.imported.unlinked
+    if len(items) < SHOWN and persona.imported.unlinked:
+        repo = ctx.deps.repos.evidence
+        more = await ctx.deps.db(
+            repo.unlinked_imported, ctx.workspace_id, persona.slug, SHOWN - len(items)
+        )
+        items += more
     if not items:
         return Reply(
             text=f"All of {persona.name}'s evidence is linked to a line (or set aside).",
             ephemeral=True,
         )
     found = await asyncio.to_thread(suggest, persona, items[:SHOWN])
-    rest = len(items) - len(found)
-    text = [f"Unlinked evidence of {persona.name} ({len(items)}), best line for each:"]
+    rest = total - len(found)
+    text = [f"Unlinked evidence of {persona.name} ({total:,}), best line for each:"]
     for s in found:
         best = f"{s.line.key} \u201c{s.line.text}\u201d" if s.line else "no matching line"
         text.append(f"  • #{s.evidence.id} {s.evidence.summary} ({_where(s.evidence)}) → {best}")
     if rest > 0:
-        text.append(f"… and {rest} more: confirm these, then ask again.")
+        text.append(f"… and {rest:,} more: confirm these, then ask again.")
     text.append("Owners confirm each one: Link / Not related / New line.")
     cards = tuple(_card(persona, s) for s in found)
     return Reply(text="\n".join(text), cards=cards, ephemeral=True, meta={"persona": persona.slug})

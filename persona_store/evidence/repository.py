@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from persona_store.evidence.rows import EvidenceRow
 from persona_store.models import Evidence, Persona, ProfileLine, utcnow
+from persona_store.personas.convert import aware
+from persona_store.personas.views import EvidenceView
 
 CHUNK = 1000
 REVIEWS = ("unrelated", "new-line")
@@ -135,6 +137,41 @@ class EvidenceStore:
         if e is None:
             raise EvidenceNotFound(f"{slug}#{evidence_id}")
         return e
+
+    def unlinked_imported(self, workspace_id: int, slug: str, limit: int) -> list[EvidenceView]:
+        """The newest imported rows no line cites and no owner set aside (the rest of a
+        persona's evidence is in its view)."""
+        with self._sessions() as s:
+            rows = s.scalars(
+                select(Evidence)
+                .join(Persona, Persona.id == Evidence.persona_id)
+                .where(
+                    Persona.workspace_id == workspace_id,
+                    Persona.slug == slug,
+                    Evidence.origin == "import",
+                    Evidence.line_id.is_(None),
+                    Evidence.review.is_(None),
+                )
+                .order_by(Evidence.collected_at.desc().nulls_last(), Evidence.id.desc())
+                .limit(limit)
+            ).all()
+            return [
+                EvidenceView(
+                    id=e.id,
+                    source=e.source,
+                    summary=e.summary,
+                    n=e.n,
+                    collected_at=e.collected_at,
+                    line_key=None,
+                    details=None,
+                    created_at=aware(e.created_at) or utcnow(),
+                    origin=e.origin,
+                    source_file=e.source_file,
+                    source_row=e.source_row,
+                    link=e.link,
+                )
+                for e in rows
+            ]
 
     def link(self, workspace_id: int, slug: str, evidence_id: int, line_key: str) -> str:
         """Link one evidence item to a line (by citation id); returns the line's text."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from persona_store.evidence.summary import ImportedEvidence
 from persona_store.models import Persona, utcnow
 from persona_store.personas.spec import (  # re-exported
     ALL_LINE_KINDS,
@@ -27,7 +28,7 @@ def aware(value: datetime | None) -> datetime | None:
     return value
 
 
-def view_of(p: Persona) -> PersonaView:
+def view_of(p: Persona, imported: ImportedEvidence | None = None) -> PersonaView:
     keys = {line.id: line.key for line in p.lines}
     return PersonaView(
         id=p.id,
@@ -67,6 +68,7 @@ def view_of(p: Persona) -> PersonaView:
         updated_at=aware(p.updated_at),
         buyer_of=tuple((p.relations or {}).get("buyer_of", ())),
         user_of=tuple((p.relations or {}).get("user_of", ())),
+        imported=imported or ImportedEvidence(),
     )
 
 

@@ -82,7 +82,7 @@ def _markdown_page(persona: PersonaSpec | PersonaView) -> str:
         out += ["## Evidence", ""]
         # A view shows the stored citation ids (as its lines do); a spec its file references.
         if isinstance(persona, PersonaView):
-            refs = [e.line_key for e in persona.evidence if e.origin != "import"]
+            refs = [e.line_key for e in persona.evidence]
         else:
             refs = [e.line for e in spec.evidence]
         for e, ref in zip(spec.evidence, refs, strict=True):
@@ -95,17 +95,14 @@ def _markdown_page(persona: PersonaSpec | PersonaView) -> str:
                 bits.append(f"supports {ref}")
             out.append(f"- {_md(e.summary)} ({', '.join(bits)})")
         out.append("")
-    imported = (
-        [e for e in persona.evidence if e.origin == "import"]
-        if isinstance(persona, PersonaView)
-        else []
-    )
-    if imported:
-        files = sorted({e.source_file or "?" for e in imported})
+    imported = persona.imported if isinstance(persona, PersonaView) else None
+    if imported is not None and imported.rows:
+        linked = sum(imported.by_line.values())
         out += [
             "## Evidence from exports",
             "",
-            f"- {len(imported):,} rows from {', '.join(_md(f) for f in files)}",
+            f"- {imported.rows:,} rows imported (n={imported.people:,}), {linked:,} "
+            "linked to lines",
             "",
         ]
     return "\n".join(out)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from persona_store.evidence.summary import ImportedEvidence
+
 
 @dataclass(frozen=True)
 class LineView:
@@ -62,6 +64,8 @@ class PersonaView:
     owners: tuple[OwnerView, ...] = ()
     evidence: tuple[EvidenceView, ...] = ()
     updated_at: datetime | None = None
+    # rows of evidence imports, summarised (`evidence` holds what files and the bot wrote)
+    imported: ImportedEvidence = ImportedEvidence()
     buyer_of: tuple[str, ...] = ()  # slugs of the personas this one signs for
     user_of: tuple[str, ...] = ()  # slugs of the personas who sign for this one
 
