@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from persona_store.evidence.rows import EvidenceRow
 from persona_store.models import Evidence, Persona, ProfileLine, utcnow
-from persona_store.personas.convert import aware
+from persona_store.personas.convert import evidence_view
 from persona_store.personas.views import EvidenceView
 
 CHUNK = 1000
@@ -155,23 +155,7 @@ class EvidenceStore:
                 .order_by(Evidence.collected_at.desc().nulls_last(), Evidence.id.desc())
                 .limit(limit)
             ).all()
-            return [
-                EvidenceView(
-                    id=e.id,
-                    source=e.source,
-                    summary=e.summary,
-                    n=e.n,
-                    collected_at=e.collected_at,
-                    line_key=None,
-                    details=None,
-                    created_at=aware(e.created_at) or utcnow(),
-                    origin=e.origin,
-                    source_file=e.source_file,
-                    source_row=e.source_row,
-                    link=e.link,
-                )
-                for e in rows
-            ]
+            return [evidence_view(e, None) for e in rows]
 
     def link(self, workspace_id: int, slug: str, evidence_id: int, line_key: str) -> str:
         """Link one evidence item to a line (by citation id); returns the line's text."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from persona_store.evidence.summary import ImportedEvidence
-from persona_store.models import Persona, utcnow
+from persona_store.models import Evidence, Persona, utcnow
 from persona_store.personas.spec import (  # re-exported
     ALL_LINE_KINDS,
     EvidenceSpec,
@@ -48,27 +48,30 @@ def view_of(p: Persona, imported: ImportedEvidence | None = None) -> PersonaView
         lines=tuple(LineView(line.id, line.key, line.kind, line.text) for line in p.lines),
         owners=tuple(OwnerView(o.platform, o.user_id) for o in p.owners),
         evidence=tuple(
-            EvidenceView(
-                id=e.id,
-                source=e.source,
-                summary=e.summary,
-                n=e.n,
-                collected_at=e.collected_at,
-                line_key=keys.get(e.line_id) if e.line_id else None,
-                details=e.details,
-                created_at=aware(e.created_at) or utcnow(),
-                origin=e.origin or "file",
-                source_file=e.source_file,
-                source_row=e.source_row,
-                link=e.link,
-                review=e.review,
-            )
-            for e in p.evidence
+            evidence_view(e, keys.get(e.line_id) if e.line_id else None) for e in p.evidence
         ),
         updated_at=aware(p.updated_at),
         buyer_of=tuple((p.relations or {}).get("buyer_of", ())),
         user_of=tuple((p.relations or {}).get("user_of", ())),
         imported=imported or ImportedEvidence(),
+    )
+
+
+def evidence_view(e: Evidence, line_key: str | None) -> EvidenceView:
+    return EvidenceView(
+        id=e.id,
+        source=e.source,
+        summary=e.summary,
+        n=e.n,
+        collected_at=e.collected_at,
+        line_key=line_key,
+        details=e.details,
+        created_at=aware(e.created_at) or utcnow(),
+        origin=e.origin or "file",
+        source_file=e.source_file,
+        source_row=e.source_row,
+        link=e.link,
+        review=e.review,
     )
 
 
