@@ -62,7 +62,8 @@ def _import(args: argparse.Namespace, settings: Any) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     if not path.is_file():
-        print(f"Cannot read {args.file}: no such file", file=sys.stderr)
+        why = "it is a directory" if path.is_dir() else "no such file"
+        print(f"Cannot read {args.file}: {why}", file=sys.stderr)
         return 2
     store = open_store(settings)
     try:
@@ -77,7 +78,14 @@ def _import(args: argparse.Namespace, settings: Any) -> int:
     found = store.lookup(ws, args.persona)
     persona = found.persona
     if persona is None:
-        hint = f" Did you mean {', '.join(found.suggestions)}?" if found.suggestions else ""
+        known = ", ".join(slug for slug, _ in store.persona_names(ws))
+        hint = (
+            f" Did you mean {' or '.join(found.suggestions or found.ambiguous)}?"
+            if found.suggestions or found.ambiguous
+            else f" Personas here: {known}."
+            if known
+            else " There are none here yet: `persona-bot personas import FILE` first."
+        )
         print(f"I don't know the persona {args.persona!r}.{hint}", file=sys.stderr)
         return 2
     keys = frozenset(line.key for line in persona.lines)
@@ -92,7 +100,7 @@ def _import(args: argparse.Namespace, settings: Any) -> int:
         print(f"Cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     print(
-        f"Read {checked.rows:,} rows ({ENCODING_NAMES[checked.csv.encoding]}, "
+        f"Read {_rows(checked.rows)} ({ENCODING_NAMES[checked.csv.encoding]}, "
         f"{'tab' if checked.csv.delimiter == chr(9) else repr(checked.csv.delimiter)}"
         " delimited)."
     )
@@ -105,7 +113,7 @@ def _import(args: argparse.Namespace, settings: Any) -> int:
         return 1
     verb = "Would add" if args.dry_run else "Added"
     print(
-        f"{verb} {outcome.added:,} evidence rows to {persona.name} from {path.name} "
+        f"{verb} {_rows(outcome.added, 'evidence row')} to {persona.name} from {path.name} "
         f"({outcome.already:,} already there)"
         + (": nothing was written (--dry-run)." if args.dry_run else ".")
     )
@@ -115,6 +123,10 @@ def _import(args: argparse.Namespace, settings: Any) -> int:
             f"(or `evidence suggest {persona.slug}` in chat)."
         )
     return 0
+
+
+def _rows(n: int, noun: str = "row") -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 def store_import(store: Any, ws: int, slug: str, checked: Any, args: Any, path: Path) -> Any:

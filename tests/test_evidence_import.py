@@ -247,3 +247,73 @@ def test_evidence_suggest_in_the_terminal(cli, store, tmp_path, capsys) -> None:
     assert "Unlinked evidence of Maya Chen (3)" in out
     assert "Price increase email caused panic (support · 2026-09-15 · zendesk.csv row 3)" in out
     assert "→ pain-1 “Price is the first objection”" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"PK\x03\x04\x14\x00\x06\x00[Content_Types].xml", "looks like an Excel workbook (.xlsx)"),
+        (b"", "is empty (no header row)"),
+        (b"Subject,Date\r\n", "has a header but no rows"),
+        (b'Subject,Date\n"' + b"x" * (1 << 20) + b"x\n", "row 2: cannot be read as CSV"),
+        (
+            b"Subject,Date\n" + b"ok,2026-01-01\n" * 6000 + b"bad\x00cell,2026-01-02\n",
+            "row 6002, column Subject: holds a NUL character",
+        ),
+        (b"Id,Status\n1,open\n", "Which column holds the evidence text?"),
+    ],
+)
+def test_files_that_are_not_usable_exports_are_refused_with_a_reason(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    from persona_store.evidence.rows import EvidenceFileError, check_file
+
+    path = tmp_path / "export.csv"
+    path.write_bytes(content)
+    with pytest.raises(EvidenceFileError) as info:
+        check_file(path, {}, frozenset())
+    assert message in info.value.report()
+
+
+def test_utf16_tab_separated_text_from_excel_is_read(tmp_path: Path) -> None:
+    from persona_store.evidence.rows import check_file
+
+    path = write(tmp_path, "unicode.txt", "Subject\tDate\nÇa coûte trop\t2026-02-03\n", "utf-16")
+    checked = check_file(path, {}, frozenset())
+    assert (checked.csv.encoding, checked.csv.delimiter) == ("utf-16", "\t")
+    [row] = checked.read_rows()
+    assert (row.summary, row.date) == ("Ça coûte trop", date(2026, 2, 3))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-08-01", date(2026, 8, 1)),
+        ("2026-08-01T09:30:00Z", date(2026, 8, 1)),
+        ("2026-08-01 09:30:00.123+02:00", date(2026, 8, 1)),
+        ("2026/8/1", date(2026, 8, 1)),
+        ("08/01/2026", date(2026, 8, 1)),  # month first unless the file says otherwise
+        ("8/1/26 4:05 PM", date(2026, 8, 1)),
+        ("01.08.2026", date(2026, 8, 1)),
+        ("31/07/2026", date(2026, 7, 31)),
+        ("Aug 1, 2026", date(2026, 8, 1)),
+        ("August 1st, 2026 10:00", date(2026, 8, 1)),
+        ("1 Aug 2026", date(2026, 8, 1)),
+        ("01-Aug-26", date(2026, 8, 1)),
+        ("Sat, Aug 1 2026", date(2026, 8, 1)),
+        ("2026-02-30", None),
+        ("yesterday", None),
+    ],
+)
+def test_export_date_formats(text: str, expected: date | None) -> None:
+    from persona_store.evidence.dates import DateError, DateOrder, parse_date
+
+    if expected is None:
+        with pytest.raises(DateError):
+            parse_date(text, DateOrder(), 2)
+    else:
+        assert parse_date(text, DateOrder(), 2) == expected
+    # once a row showed the file is day first, 03/04 is the 3rd of April
+    order = DateOrder()
+    parse_date("31/01/2026", order, 2, learn=True)
+    assert parse_date("03/04/2026", order, 3) == date(2026, 4, 3)

@@ -37,13 +37,32 @@ def _decodes(path: Path, encoding: str) -> bool:
     return True
 
 
+class NotCsvError(ValueError):
+    """The file is a workbook or another binary file, not CSV text."""
+
+
+BINARY_HINTS = (
+    (b"PK\x03\x04", "an Excel workbook (.xlsx) or another zip file"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)"),
+    (b"%PDF", "a PDF"),
+)
+
+
 def sniff_encoding(path: Path) -> str:
-    """'utf-8-sig' (a BOM), 'utf-8', 'cp1252' (Excel on Windows) or 'latin-1' (always
-    decodes): the first that reads the whole file."""
+    """'utf-8-sig' (a BOM), 'utf-16' (Excel's "Unicode text"), 'utf-8', 'cp1252' (Excel on
+    Windows) or 'latin-1' (always decodes): the first that reads the whole file. A workbook
+    or other binary file raises NotCsvError."""
     with path.open("rb") as f:
-        head = f.read(3)
-    if head == codecs.BOM_UTF8:
+        head = f.read(64 * 1024)
+    if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    for magic, what in BINARY_HINTS:
+        if head.startswith(magic):
+            raise NotCsvError(f"looks like {what}, not CSV: save it as CSV (UTF-8) and import that")
+    if b"\x00" in head:
+        raise NotCsvError("is not text (it holds NUL bytes): export it as CSV and import that")
     for encoding in ("utf-8", "cp1252"):
         if _decodes(path, encoding):
             return encoding
@@ -53,6 +72,7 @@ def sniff_encoding(path: Path) -> str:
 ENCODING_NAMES = {
     "utf-8-sig": "UTF-8 with BOM",
     "utf-8": "UTF-8",
+    "utf-16": "UTF-16",
     "cp1252": "Windows-1252 (Latin-1)",
     "latin-1": "Latin-1",
 }

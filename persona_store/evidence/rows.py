@@ -15,7 +15,7 @@ from pathlib import Path
 
 from persona_store.evidence.dates import DateError, DateOrder, parse_date
 from persona_store.evidence.mapping import Mapping, MappingError, build_mapping
-from persona_store.evidence.reader import CsvFile, CsvReadError
+from persona_store.evidence.reader import CsvFile, CsvReadError, NotCsvError
 from persona_store.personas.file_problems import FileProblem, PersonaFileError
 
 MAX_SUMMARY = 2000  # as a persona file's evidence summary
@@ -84,6 +84,10 @@ def _parse(
 ) -> EvidenceRow | list[tuple[str, str]]:
     cols = checked.mapping.columns
     problems: list[tuple[str, str]] = []
+    for column in cols.values():
+        if column is not None and "\x00" in _cell(record, header, column):
+            problems.append((column, "holds a NUL character: the file is damaged or not text"))
+            return problems
     summary = _cell(record, header, cols["summary"])
     if not summary:
         problems.append((cols["summary"] or "", "is empty (every row needs its evidence text)"))
@@ -158,7 +162,10 @@ def check_file(
 ) -> CheckedFile:
     """Read the whole export once; raises EvidenceFileError listing every problem."""
     name = path.name
-    csv_file = CsvFile.open(path)
+    try:
+        csv_file = CsvFile.open(path)
+    except NotCsvError as exc:
+        raise EvidenceFileError([FileProblem(name, None, "", str(exc))]) from None
     header = csv_file.header()
     if not header:
         raise EvidenceFileError([FileProblem(name, None, "", "is empty (no header row)")])
