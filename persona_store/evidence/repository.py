@@ -36,6 +36,16 @@ class EvidenceNotFound(LookupError):
     pass
 
 
+@dataclass(frozen=True)
+class _Origin:
+    """Where an import's rows go and come from."""
+
+    workspace_id: int
+    slug: str
+    source: str
+    file_name: str
+
+
 class _DryRun(Exception):  # leaves `session.begin()` by its rollback path
     def __init__(self, outcome: ImportOutcome) -> None:
         self.outcome = outcome
@@ -62,19 +72,21 @@ class EvidenceStore:
         dry_run: bool = False,
     ) -> ImportOutcome:
         """Write the rows in one transaction (rolled back when `dry_run`)."""
+        origin = _Origin(workspace_id, slug, source, file_name[:300])
         try:
-            return self._write(workspace_id, slug, rows, source, file_name, dry_run)
+            return self._write(origin, rows, dry_run)
         except _DryRun as done:
             return done.outcome
 
-    def _write(self, *args: Any) -> ImportOutcome:
-        workspace_id, slug, rows, source, file_name, dry_run = args
+    def _write(self, origin: _Origin, rows: Iterable[EvidenceRow], dry_run: bool) -> ImportOutcome:
         with self._sessions.begin() as s:
             persona = s.scalar(
-                select(Persona).where(Persona.workspace_id == workspace_id, Persona.slug == slug)
+                select(Persona).where(
+                    Persona.workspace_id == origin.workspace_id, Persona.slug == origin.slug
+                )
             )
             if persona is None:
-                raise EvidenceNotFound(slug)
+                raise EvidenceNotFound(origin.slug)
             keys = dict(
                 s.execute(
                     select(ProfileLine.key, ProfileLine.id).where(
@@ -91,38 +103,11 @@ class EvidenceStore:
             now, seen = utcnow(), 0
             for chunk in _chunks(rows):
                 seen += len(chunk)
-                s.execute(
-                    stmt, [self._values(persona.id, r, keys, source, file_name, now) for r in chunk]
-                )
+                s.execute(stmt, [_values(persona.id, r, keys, origin, now) for r in chunk])
             added = (s.scalar(count) or 0) - before
             if dry_run:
                 raise _DryRun(ImportOutcome(added, seen - added))
         return ImportOutcome(added, seen - added)
-
-    @staticmethod
-    def _values(
-        persona_id: int,
-        r: EvidenceRow,
-        keys: dict[str, int],
-        source: str,
-        file_name: str,
-        now: Any,
-    ) -> dict[str, Any]:
-        return {
-            "persona_id": persona_id,
-            "source": source,
-            "summary": r.summary,
-            "n": r.n,
-            "collected_at": r.date,
-            "line_id": keys.get(r.line) if r.line else None,
-            "details": None,
-            "created_at": now,
-            "origin": "import",
-            "source_file": file_name[:300],
-            "source_row": r.row,
-            "content_hash": r.content_hash(source),
-            "link": r.link,
-        }
 
     def _evidence(self, s: Session, workspace_id: int, slug: str, evidence_id: int) -> Evidence:
         e = s.scalar(
@@ -180,3 +165,23 @@ class EvidenceStore:
             e = self._evidence(s, workspace_id, slug, evidence_id)
             e.review = review
             return e.summary
+
+
+def _values(
+    persona_id: int, r: EvidenceRow, keys: dict[str, int], origin: _Origin, now: Any
+) -> dict[str, Any]:
+    return {
+        "persona_id": persona_id,
+        "source": origin.source,
+        "summary": r.summary,
+        "n": r.n,
+        "collected_at": r.date,
+        "line_id": keys.get(r.line) if r.line else None,
+        "details": None,
+        "created_at": now,
+        "origin": "import",
+        "source_file": origin.file_name,
+        "source_row": r.row,
+        "content_hash": r.content_hash(origin.source),
+        "link": r.link,
+    }
