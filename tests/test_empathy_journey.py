@@ -5,6 +5,7 @@ checked by Slack's Block Kit models and the Adaptive Card schema)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -211,3 +212,29 @@ def test_spec_from_dict_accepts_one_slug_or_a_list() -> None:
     one = PersonaSpec.from_dict({"name": "Maya", "buyer_of": "sam"})
     many = PersonaSpec.from_dict({"name": "Maya", "buyer_of": ["sam", "lee", "sam"]})
     assert one.buyer_of == ("sam",) and many.buyer_of == ("sam", "lee")
+
+
+async def test_teams_journey_button_posts_a_card_teams_accepts(sqlite_store: Store) -> None:
+    from tests.fakes.teams_env import teams_env
+    from tests.test_teams_http import card_of, executes
+
+    ws = sqlite_store.default_workspace_id()
+    sqlite_store.import_specs(ws, sample_specs(), author="test")
+    async for env in teams_env(sqlite_store):
+        await env.post(env.activities.message("show sam"))
+        await env.settle()
+        [profile] = env.connector.posted
+        buttons = {b["title"]: b for b in executes(card_of(profile.body))}
+        assert {"Empathy map", "Journey"} <= set(buttons)
+        journey = buttons["Journey"]
+        resp = await env.session.post(
+            f"{env.url}/api/messages",
+            json=env.activities.execute(journey["verb"], journey["data"], reply_to="act-1"),
+        )
+        assert resp.status == 200
+        await env.settle()
+        posted = [card_of(p.body) for p in env.connector.posted[1:] if p.body.get("attachments")]
+        body = json.dumps(await resp.json()) + json.dumps(posted)
+        assert "Sam Okafor: journey" in body and "onboarding-pain-1" in body
+        assert '"ColumnSet"' in body
+    # teams_env asserts the fake Bot Connector refused no card
