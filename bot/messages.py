@@ -139,6 +139,11 @@ class Card:
     choices: tuple[Choice, ...] = ()  # survey options (rendered as buttons + tally bars)
     context: tuple[str, ...] = ()  # small print: freshness badge, evidence count, "offline"
     buttons: tuple[Button, ...] = ()
+    # How the sections sit: one under another ("stack"), two by two like an empathy map's
+    # quadrants ("grid"), or side by side like a journey's stages ("row"). Renderers use the
+    # platform's columns where it has them (Block Kit section fields, Adaptive Card
+    # ColumnSet, CSS grid).
+    layout: Literal["stack", "grid", "row"] = "stack"
 
 
 @dataclass(frozen=True)

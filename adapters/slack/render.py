@@ -187,7 +187,11 @@ def card_blocks(card: Card, index: int) -> list[Block]:
     ]
     for i in range(0, len(fields), MAX_FIELDS):
         blocks.append({"type": "section", "fields": fields[i : i + MAX_FIELDS]})
-    for section in card.sections:
+    if card.layout != "stack":  # quadrants / stages: section fields, two columns in Slack
+        cells = [mrkdwn(_cut_escaped(_section_text(s), MAX_FIELD_TEXT)) for s in card.sections]
+        for i in range(0, len(cells), MAX_FIELDS):
+            blocks.append({"type": "section", "fields": cells[i : i + MAX_FIELDS]})
+    for section in card.sections if card.layout == "stack" else ():
         if section.literal and section.text:
             # mrkdwn has no escape for a backtick: someone's own words go out as plain_text
             if section.title:

@@ -12,8 +12,10 @@ from typing import Any
 from bot.features.decision_render import considered_line, outcome_label, who
 from bot.messages import initials
 from persona_store.decisions.views import DecisionView
+from persona_store.personas.maps import empathy_map, journey
 from persona_store.personas.views import EvidenceView, PersonaView
 
+EVIDENCE_SHOWN = 50  # rows of the evidence table; an imported export may hold thousands
 KIND_LABELS = {"primary": "Primary", "secondary": "Secondary", "negative": "Negative"}
 GROUPS = (
     ("goal", "Goals"),
@@ -176,6 +178,8 @@ def one_pager(
         reverse=True,
     )
     surveys = [s for s in (survey_of(e) for e in evidence) if s is not None]
+    evidence_total = len(evidence)
+    evidence = evidence[:EVIDENCE_SHOWN]
     reviewed = persona.last_reviewed_at
     data.update(
         summary=persona.summary,
@@ -193,9 +197,38 @@ def one_pager(
             for e in evidence
         ],
         surveys=surveys,
+        evidence_more=evidence_total - len(evidence),
+        evidence_imported=persona.imported.rows,
+        empathy=_empathy(persona),
+        journey=_journey(persona),
+        buyer_of=list(persona.buyer_of),
+        user_of=list(persona.user_of),
         evidence_badge=evidence_badge(persona),
         last_reviewed=reviewed.date().isoformat() if reviewed else None,
         review_every_days=persona.review_every_days,
         version=persona.version,
     )
     return data
+
+
+def _lines(rows: tuple[tuple[str | None, str], ...]) -> list[dict[str, Any]]:
+    return [{"key": key, "text": text} for key, text in rows]
+
+
+def _empathy(persona: PersonaView) -> list[dict[str, Any]]:
+    """The four quadrants in the classic order (says, thinks / does, feels)."""
+    return [
+        {"kind": q.kind, "title": q.title, "lines": _lines(q.rows)} for q in empathy_map(persona)
+    ]
+
+
+def _journey(persona: PersonaView) -> list[dict[str, Any]]:
+    """The stages in journey order, each with its goals, pains, touchpoints, questions."""
+    return [
+        {
+            "stage": s.stage,
+            "title": s.title,
+            "parts": [{"kind": k, "title": t, "lines": _lines(rows)} for k, t, rows in s.parts],
+        }
+        for s in journey(persona)
+    ]

@@ -12,9 +12,11 @@ def build_registry() -> Registry:
         decisions,
         digest,
         digest_sweep,
+        evidence,
         help,
         home,
         panel,
+        persona_maps,
         personas,
         reminders,
         survey_sweep,
@@ -22,7 +24,19 @@ def build_registry() -> Registry:
     )
 
     registry = Registry()
-    for module in (help, personas, ask, panel, surveys, digest, reminders, decisions, home):
+    for module in (
+        help,
+        personas,
+        persona_maps,
+        ask,
+        panel,
+        surveys,
+        digest,
+        reminders,
+        decisions,
+        home,
+        evidence,
+    ):
         module.register(registry)
     for module in (survey_sweep, digest_sweep, decision_sweep):
         module.register(registry)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from bot.answering.base import Answer, Reason, confidence_band
 from bot.answering.citable import citable_line
+from bot.features.buyers import buyer_warnings
 from bot.features.cards import evidence_badge, freshness
 from bot.messages import Button, Card, Field, Reply, Section, initials
 from persona_store.personas.views import PersonaView
@@ -175,6 +176,7 @@ def negative_warning(panel: list[tuple[PersonaView, Answer]]) -> str | None:
 
 def panel_reply(proposal: str, panel: list[tuple[PersonaView, Answer]], now: datetime) -> Reply:
     warning = negative_warning(panel)
+    buyers = buyer_warnings(panel)
     kind_order = {"primary": 0, "secondary": 1, "negative": 2}
     ordered = sorted(panel, key=lambda pa: (kind_order.get(pa[0].kind, 3), pa[0].name))
     header = Card(
@@ -182,12 +184,14 @@ def panel_reply(proposal: str, panel: list[tuple[PersonaView, Answer]], now: dat
         fields=tuple(Field(p.name, verdict_line(a)) for p, a in ordered),
         sections=(Section(title="Proposal", text=proposal, literal=True),),
         context=((warning,) if warning else ())
+        + tuple(buyers)
         + ("Each persona was asked on its own, from its own profile.",),
     )
     cards = [header]
     lines = ["Persona panel", f"Proposal: {proposal}"]
     if warning:
         lines.append(warning)
+    lines += buyers
     for persona, answer in ordered:
         # the line that explains the stance; mixed: one for each side
         if answer.stance == "mixed" and answer.reasons and answer.concerns:
