@@ -10,6 +10,7 @@ def build_registry() -> Registry:
         ask,
         digest,
         digest_sweep,
+        gaps,
         help,
         home,
         panel,
@@ -20,7 +21,7 @@ def build_registry() -> Registry:
     )
 
     registry = Registry()
-    for module in (help, personas, ask, panel, surveys, digest, reminders, home):
+    for module in (help, personas, ask, panel, surveys, gaps, digest, reminders, home):
         module.register(registry)
     for module in (survey_sweep, digest_sweep):
         module.register(registry)

@@ -18,6 +18,7 @@ from bot.commands import Context, Registry
 from bot.deps import Deps
 from bot.features.access import is_admin
 from bot.features.edit import is_owner
+from bot.features.gap_render import askable, closed_survey_card
 from bot.features.resolve import resolve_persona
 from bot.features.survey_parse import USAGE, parse_create, pick_option, predict
 from bot.features.survey_render import (
@@ -176,6 +177,15 @@ async def create(ctx: Context) -> Reply:
         return persona
     if parsed["line_key"] and persona.line(parsed["line_key"]) is None:
         return error_reply(f"{persona.name} has no profile line '{parsed['line_key']}'.")
+    gap = None
+    if parsed["gap"] is not None:  # `--gap 3`: the survey a gap's "Ask the team" drafted
+        gap = await deps.db(deps.repos.gaps.get, ctx.workspace_id, persona.id, parsed["gap"])
+        if gap is None:
+            number = parsed["gap"]
+            return error_reply(f"{persona.name} has no gap {number} (`gaps {persona.slug}`).")
+        problem = askable(persona, gap)
+        if problem:
+            return problem
     try:
         options = validate_options(parsed["options"])
         if parsed["closes_at"] is not None and parsed["closes_at"] <= now:
@@ -195,6 +205,8 @@ async def create(ctx: Context) -> Reply:
         )
     except SurveyError as exc:
         return error_reply(str(exc))
+    if gap is not None:
+        await deps.db(deps.repos.gaps.set_survey, ctx.workspace_id, gap.id, survey.id)
     log.info("survey %s created on %s by %s", survey.id, persona.slug, ctx.author)
     return survey_reply(survey)
 
@@ -290,6 +302,10 @@ async def close_command(ctx: Context, survey_id: int) -> Reply | list[Reply]:
     replies = [results_reply(closed)]
     if own and closed.message_id:
         replies.append(tally_update(closed))  # the posted survey shows it is closed
+    if persona is not None:  # a gap's survey: what its owner can do with the result
+        gap = await deps.db(deps.repos.gaps.of_survey, ctx.workspace_id, survey_id)
+        if gap is not None and gap.status == "answered":
+            replies.append(closed_survey_card(persona, gap))
     return replies
 
 

@@ -39,9 +39,7 @@ class Gap(Base):
     last_asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default="open")
     survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id", ondelete="SET NULL"))
-    evidence_id: Mapped[int | None] = mapped_column(
-        ForeignKey("evidence.id", ondelete="SET NULL")
-    )
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id", ondelete="SET NULL"))
     line_key: Mapped[str | None] = mapped_column(String(32))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_by: Mapped[str | None] = mapped_column(String(200))  # the owner or admin

@@ -198,6 +198,16 @@ class GapStore:
             ).first()
             return _view(row[0], row[1]) if row else None
 
+    def of_survey(self, workspace_id: int, survey_id: int) -> GapView | None:
+        """The gap a survey asked about."""
+        with self._sessions() as s:
+            row = s.execute(
+                select(Gap, Evidence.summary)
+                .outerjoin(Evidence, Evidence.id == Gap.evidence_id)
+                .where(Gap.workspace_id == workspace_id, Gap.survey_id == survey_id)
+            ).first()
+            return _view(row[0], row[1]) if row else None
+
     def summaries(
         self, workspace_id: int, persona_ids: Sequence[int], topics: int = 3
     ) -> dict[int, GapSummary]:

@@ -1,7 +1,8 @@
 """Closing a survey is one transaction: the survey marked closed with its results frozen,
 the persona's prediction scored, the results saved on the persona as evidence (with its
-revision; a survey asked about a gap links that evidence to the gap), an anonymous survey's answer rows deleted (its counts stay), and the delivery key
-of the final results post written ahead, 'pending'.
+revision; a survey about a gap links it to the gap), an anonymous survey's answer rows
+deleted (its counts stay), and the delivery key of the final results post written ahead,
+'pending'.
 
 So a crash never leaves half a close: before the commit nothing happened and the survey is
 still due to close; after it, the results post is owed in the database and a later sweep

@@ -28,7 +28,9 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column(
-            "persona_id", sa.Integer(), sa.ForeignKey("personas.id", ondelete="CASCADE"),
+            "persona_id",
+            sa.Integer(),
+            sa.ForeignKey("personas.id", ondelete="CASCADE"),
             nullable=False,
         ),  # fmt: skip
         sa.Column("number", sa.Integer(), nullable=False),
@@ -40,11 +42,15 @@ def upgrade() -> None:
         sa.Column("last_asked_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column(
-            "survey_id", sa.Integer(), sa.ForeignKey("surveys.id", ondelete="SET NULL"),
+            "survey_id",
+            sa.Integer(),
+            sa.ForeignKey("surveys.id", ondelete="SET NULL"),
             nullable=True,
         ),  # fmt: skip
         sa.Column(
-            "evidence_id", sa.Integer(), sa.ForeignKey("evidence.id", ondelete="SET NULL"),
+            "evidence_id",
+            sa.Integer(),
+            sa.ForeignKey("evidence.id", ondelete="SET NULL"),
             nullable=True,
         ),  # fmt: skip
         sa.Column("line_key", sa.String(32), nullable=True),
@@ -64,7 +70,9 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column(
-            "persona_id", sa.Integer(), sa.ForeignKey("personas.id", ondelete="CASCADE"),
+            "persona_id",
+            sa.Integer(),
+            sa.ForeignKey("personas.id", ondelete="CASCADE"),
             nullable=False,
         ),  # fmt: skip
         sa.Column("quarter", sa.String(7), nullable=False),
