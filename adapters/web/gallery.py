@@ -10,6 +10,7 @@ from aiohttp import web
 
 from adapters.web.gallery_views import one_pager, tile
 from adapters.web.site import Site
+from bot.features.gaps import gap_health, gap_summaries
 from bot.features.surveys import prediction_records
 
 
@@ -32,13 +33,14 @@ class Gallery:
         order = {"primary": 0, "secondary": 1, "negative": 2}
         personas.sort(key=lambda p: (order.get(p.kind, 3), p.name))
         now = site.deps.now()
-        records = await prediction_records(site.deps, ws, [p.id for p in personas])
-        return site.page(
-            request,
-            "gallery.html",
-            nav="personas",
-            personas=[tile(p, now, records.get(p.id)) for p in personas],
-        )
+        ids = [p.id for p in personas]
+        records = await prediction_records(site.deps, ws, ids)
+        gaps = await gap_summaries(site.deps, ws, ids)
+        numbers = await gap_health(site.deps, ws, ids)
+        tiles = [
+            tile(p, now, records.get(p.id), gaps.get(p.id), numbers.get(p.id)) for p in personas
+        ]
+        return site.page(request, "gallery.html", nav="personas", personas=tiles)
 
     async def persona(self, request: web.Request) -> web.Response:
         site = self.site
@@ -64,5 +66,10 @@ class Gallery:
             )
             return resp
         records = await prediction_records(site.deps, ws, [persona.id])
-        data = one_pager(persona, site.deps.now(), records.get(persona.id))
+        gaps = await gap_summaries(site.deps, ws, [persona.id])
+        numbers = await gap_health(site.deps, ws, [persona.id])
+        data = one_pager(
+            persona, site.deps.now(), records.get(persona.id), gaps.get(persona.id),
+            numbers.get(persona.id),
+        )  # fmt: skip
         return site.page(request, "persona.html", nav="personas", p=data)

@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.features.gap_render import not_covered
 from bot.messages import initials
+from persona_store.gaps.views import GapHealth, GapSummary
 from persona_store.personas.views import EvidenceView, PersonaView
 
 KIND_LABELS = {"primary": "Primary", "secondary": "Secondary", "negative": "Negative"}
@@ -58,7 +60,40 @@ def predictions(record: Any) -> dict[str, Any] | None:
     }
 
 
-def tile(persona: PersonaView, now: datetime, record: Any = None) -> dict[str, Any]:
+def uncovered(summary: GapSummary | None) -> str | None:
+    """ "Asked but not covered: 7 (SSO, mobile app, …)", or None."""
+    return not_covered(summary)
+
+
+def health(numbers: GapHealth | None) -> dict[str, Any] | None:
+    """The gap loop's numbers this quarter: gaps opened and closed, and the share of
+    questions the profile answered. None when nothing was asked or opened yet."""
+    if numbers is None or not (numbers.asked or numbers.opened or numbers.closed):
+        return None
+    share = numbers.share
+    answered = (
+        f"{round(100 * share)}% of {numbers.asked} "
+        f"{'question' if numbers.asked == 1 else 'questions'} answered from the profile"
+        if share is not None
+        else "no questions asked yet"
+    )
+    return {
+        "quarter": numbers.quarter,
+        "text": f"{numbers.quarter}: {numbers.opened} gaps opened · {numbers.closed} closed · "
+        f"{answered}",
+        "opened": numbers.opened,
+        "closed": numbers.closed,
+        "share": None if share is None else round(100 * share),
+    }
+
+
+def tile(
+    persona: PersonaView,
+    now: datetime,
+    record: Any = None,
+    gaps: GapSummary | None = None,
+    numbers: GapHealth | None = None,
+) -> dict[str, Any]:
     return {
         "slug": persona.slug,
         "name": persona.name,
@@ -73,6 +108,8 @@ def tile(persona: PersonaView, now: datetime, record: Any = None) -> dict[str, A
         "line_count": len(persona.lines),
         "evidence_count": len(persona.evidence),
         "predictions": predictions(record),
+        "gaps": uncovered(gaps),
+        "health": health(numbers),
     }
 
 
@@ -112,8 +149,14 @@ def survey_of(evidence: EvidenceView) -> dict[str, Any] | None:
     }
 
 
-def one_pager(persona: PersonaView, now: datetime, record: Any = None) -> dict[str, Any]:
-    data = tile(persona, now, record)
+def one_pager(
+    persona: PersonaView,
+    now: datetime,
+    record: Any = None,
+    gaps: GapSummary | None = None,
+    numbers: GapHealth | None = None,
+) -> dict[str, Any]:
+    data = tile(persona, now, record, gaps, numbers)
     groups = []
     for kind, title in GROUPS:
         lines = persona.lines_of(kind)

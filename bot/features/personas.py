@@ -6,6 +6,8 @@ from dataclasses import replace
 
 from bot.commands import Context, Registry
 from bot.features.cards import KIND_LABELS, evidence_badge, freshness, persona_card
+from bot.features.gap_render import not_covered
+from bot.features.gaps import gap_summaries
 from bot.features.resolve import resolve_persona
 from bot.features.survey_render import prediction_badge
 from bot.messages import Card, Reply, Section
@@ -80,6 +82,11 @@ async def show(ctx: Context) -> Reply:
     if badge:  # how well the persona predicted real survey results
         card = replace(card, context=(*card.context, badge))
         text.append(badge)
+    summaries = await gap_summaries(ctx.deps, ctx.workspace_id, [persona.id])
+    uncovered = not_covered(summaries.get(persona.id))
+    if uncovered:  # what people asked that the profile can't answer (`gaps NAME`)
+        card = replace(card, context=(*card.context, f"{uncovered}: `gaps {persona.slug}`"))
+        text.append(f"{uncovered} (type `gaps {persona.slug}`)")
     return Reply(text="\n".join(t for t in text if t), cards=(card,), ephemeral=True)
 
 

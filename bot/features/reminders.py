@@ -19,12 +19,14 @@ from bot.commands import Context, Registry
 from bot.deps import Deps
 from bot.features.access import is_admin, manage_refused, may_manage
 from bot.features.cards import evidence_badge, freshness
+from bot.features.gap_render import top_gap_buttons, top_gaps_section
 from bot.features.ownership import CHAT_PLATFORMS, owner_command, sweep_owner_notices
 from bot.features.resolve import resolve_persona
 from bot.features.survey_render import prediction_badge
 from bot.features.surveys import surveys
 from bot.messages import Address, Button, Card, Field, Reply, Section, error_reply
 from bot.ports import ChatAdapter
+from persona_store.gaps.views import GapView
 from persona_store.personas.views import PersonaView
 from persona_store.scheduling.reviews import ReviewDue, ReviewStore
 from persona_store.surveys.repository import PredictionRecord
@@ -40,9 +42,15 @@ def reviews(deps: Deps) -> ReviewStore:
 
 
 def reminder_reply(
-    persona: PersonaView, due: ReviewDue, now: datetime, record: PredictionRecord, news: list[str]
+    persona: PersonaView,
+    due: ReviewDue,
+    now: datetime,
+    record: PredictionRecord,
+    news: list[str],
+    gaps: list[GapView] | None = None,
 ) -> Reply:
-    """The owner's DM (pure)."""
+    """The owner's DM (pure); with the most asked gaps when people asked what the profile
+    doesn't cover."""
     why = (
         "Its recent predictions were mostly wrong, so it's up for review early."
         if due.flagged
@@ -60,6 +68,7 @@ def reminder_reply(
         Button("Snooze 14 days", "review.snooze", slug),
         Button("Reassign", "review.reassign", slug),
     )
+    uncovered = top_gaps_section(persona, gaps or [])
     text = "\n".join(
         [
             f"Time to review {persona.name}. {why}",
@@ -67,8 +76,24 @@ def reminder_reply(
             "Since the last review:",
             *(f"  • {b}" for b in bullets),
             *([line] if line else []),
+            *(
+                [uncovered.title or "", *(f"  • {b}" for b in uncovered.bullets)]
+                if uncovered
+                else []
+            ),
             "Answer: Still accurate / Needs update / Snooze 14 days / Reassign.",
         ]
+    )
+    gap_cards = (
+        (
+            Card(
+                title=f"People asked {persona.first_name} what the profile doesn't cover",
+                sections=(uncovered,),
+                buttons=top_gap_buttons(persona, gaps or []),
+            ),
+        )
+        if uncovered
+        else ()
     )
     return Reply(
         text=text,
@@ -81,9 +106,14 @@ def reminder_reply(
                 context=(freshness(persona, now), evidence_badge(persona)),
                 buttons=buttons,
             ),
+            *gap_cards,
         ),
         meta={"persona": slug},
     )
+
+
+def _section_lines(section: Section) -> list[str]:
+    return [section.title or "", *(f"  • {b}" for b in section.bullets)]
 
 
 def escalation_reply(persona: PersonaView, due: ReviewDue, now: datetime) -> Reply:
@@ -163,7 +193,8 @@ async def _remind(
     urls = {p: await deps.db(store.service_url, due.workspace_id, p) for p in ("teams",)}
     record = await deps.db(surveys(deps).prediction_record, due.workspace_id, due.persona_id)
     news = await deps.db(store.evidence_since, due.persona_id, due.last_reviewed_at)
-    dm = reminder_reply(persona, due, now, record, news)
+    gaps = await deps.db(deps.repos.gaps.listed, due.workspace_id, due.persona_id, 5)
+    dm = reminder_reply(persona, due, now, record, news, gaps)
 
     async def build_dm() -> Reply:
         return dm
