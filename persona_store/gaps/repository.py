@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from persona_store.gaps.models import LISTED, Gap, QuestionTally
 from persona_store.gaps.views import GapHealth, GapSummary, GapView
 from persona_store.models import Evidence, Persona, ProfileLine
-from persona_store.personas.convert import view_of
+from persona_store.personas.convert import aware, view_of
 from persona_store.personas.views import PersonaView
 from persona_store.store import revise
 
@@ -47,8 +47,8 @@ def _view(g: Gap, evidence: str | None = None) -> GapView:
         question=g.question,
         topic=g.topic,
         count=g.count,
-        first_asked_at=g.first_asked_at,
-        last_asked_at=g.last_asked_at,
+        first_asked_at=aware(g.first_asked_at),
+        last_asked_at=aware(g.last_asked_at),
         status=g.status,
         survey_id=g.survey_id,
         evidence_id=g.evidence_id,
