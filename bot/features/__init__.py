@@ -10,6 +10,7 @@ def build_registry() -> Registry:
         ask,
         digest,
         digest_sweep,
+        gap_sweep,
         gaps,
         help,
         home,
@@ -23,6 +24,6 @@ def build_registry() -> Registry:
     registry = Registry()
     for module in (help, personas, ask, panel, surveys, gaps, digest, reminders, home):
         module.register(registry)
-    for module in (survey_sweep, digest_sweep):
+    for module in (survey_sweep, gap_sweep, digest_sweep):
         module.register(registry)
     return registry

@@ -157,8 +157,15 @@ def askable(persona: PersonaView, gap: GapView) -> Reply | None:
     return None
 
 
-def survey_posted(persona: PersonaView, gap: GapView, survey_id: int) -> str:
-    return f"Survey #{survey_id} asks the team about gap {gap.number} of {persona.name}."
+def survey_owed(persona: PersonaView, gap: GapView, survey_id: int, channel: str) -> Reply:
+    """ "Ask the team" clicked outside the persona's home channel: the survey goes there."""
+    return Reply(
+        text=f"Survey #{survey_id} on gap {gap.number} (“{gap.question}”) goes to "
+        f"{persona.name}'s home channel ({channel}) within a minute. Its results land on "
+        f"the gap: `gaps {persona.slug}`.",
+        ephemeral=True,
+        meta={"survey_id": str(survey_id)},
+    )
 
 
 def line_added(persona: PersonaView, gap: GapView, kind: str, key: str, text: str) -> Reply:

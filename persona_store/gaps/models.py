@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from persona_store.models import Base, utcnow
@@ -39,6 +39,8 @@ class Gap(Base):
     last_asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default="open")
     survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id", ondelete="SET NULL"))
+    # the survey was created for the persona's home channel: the clock posts it there
+    survey_owed: Mapped[bool] = mapped_column(Boolean, default=False)
     evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id", ondelete="SET NULL"))
     line_key: Mapped[str | None] = mapped_column(String(32))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -266,11 +266,34 @@ class GapStore:
             raise GapError("That gap is gone (its persona was deleted?).")
         return gap
 
-    def set_survey(self, workspace_id: int, gap_id: int, survey_id: int) -> None:
+    def set_survey(
+        self, workspace_id: int, gap_id: int, survey_id: int, *, owed: bool = False
+    ) -> None:
+        """The gap's survey; `owed`: made for the home channel, for the clock to post."""
         with self._sessions.begin() as s:
             gap = self._gap(s, workspace_id, gap_id)
             gap.survey_id = survey_id
             gap.status = "asking"
+            gap.survey_owed = owed
+
+    def owed_surveys(self, limit: int = 100) -> list[tuple[int, int, int]]:
+        """(workspace, gap id, survey id) of gap surveys still to post in a home channel."""
+        with self._sessions() as s:
+            rows = s.execute(
+                select(Gap.workspace_id, Gap.id, Gap.survey_id)
+                .where(Gap.survey_owed.is_(True), Gap.status == "asking")
+                .order_by(Gap.id)
+                .limit(limit)
+            ).all()
+            return [(ws, gid, sid) for ws, gid, sid in rows if sid is not None]
+
+    def survey_done(self, workspace_id: int, gap_id: int, *, reopen: bool = False) -> None:
+        """The owed survey was posted (or never can be: `reopen` the gap to ask again)."""
+        with self._sessions.begin() as s:
+            gap = self._gap(s, workspace_id, gap_id)
+            gap.survey_owed = False
+            if reopen and gap.status == "asking":
+                gap.status, gap.survey_id = "open", None
 
     def dismiss(self, workspace_id: int, gap_id: int, *, by: str, now: datetime) -> GapView:
         with self._sessions.begin() as s:

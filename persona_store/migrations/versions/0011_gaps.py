@@ -53,6 +53,7 @@ def upgrade() -> None:
             sa.ForeignKey("evidence.id", ondelete="SET NULL"),
             nullable=True,
         ),  # fmt: skip
+        sa.Column("survey_owed", sa.Boolean(), nullable=False),
         sa.Column("line_key", sa.String(32), nullable=True),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("closed_by", sa.String(200), nullable=True),
