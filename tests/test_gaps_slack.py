@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.answering.offline import OfflineAnswerer
 from persona_store import Store
@@ -182,3 +182,16 @@ async def test_show_lists_what_is_not_covered_and_asking_in_channel_posts_here(
     assert [m["channel"] for m in posted] == ["C0PERSONAS"]
     again = await command(env, "gaps maya ask 1", "a2", channel="C0PERSONAS")
     assert "already asks the team" in again["text"]
+
+
+async def test_a_failing_gap_record_never_costs_the_answer(
+    env: SlackEnv, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The gaps table gone (a broken database, a half-applied upgrade): the asker still gets
+    the answer, and the log says what could not be recorded."""
+    with env.store.sessions.begin() as s:
+        s.execute(text("DROP TABLE gaps"))
+    answer = await command(env, f"ask maya {QUESTION}", "q1")
+    assert "nothing in it speaks to this" in json.dumps(answer)
+    assert "something went wrong" not in json.dumps(answer).lower()
+    assert any("could not record" in r.getMessage() for r in caplog.records)
