@@ -195,3 +195,19 @@ async def test_a_failing_gap_record_never_costs_the_answer(
     assert "nothing in it speaks to this" in json.dumps(answer)
     assert "something went wrong" not in json.dumps(answer).lower()
     assert any("could not record" in r.getMessage() for r in caplog.records)
+
+
+async def test_the_owners_app_home_lists_the_top_gaps_with_their_buttons(env: SlackEnv) -> None:
+    await command(env, f"ask maya {QUESTION}", "q1")
+    home = {"type": "app_home_opened", "user": "U0OWNER", "channel": "D0HOME", "tab": "home"}
+    status, _, _ = await env.slack.event(home)
+    assert status == 200
+    await env.settle()
+    [published] = env.api.of("views.publish")
+    view = json.dumps(published["view"], ensure_ascii=False)
+    assert "Asked Maya but not covered" in view and "1. Does Maya need SSO?" in view
+    assert "Ask the team (gap 1)" in view
+    # someone who owns nothing sees no gaps
+    await env.slack.event({**home, "user": "U0ALICE"})
+    await env.settle()
+    assert "not covered" not in json.dumps(env.api.of("views.publish")[-1]["view"])
