@@ -11,8 +11,9 @@ from datetime import datetime
 from bot.clock import SweepReport, SweepRun, deliver
 from bot.commands import Registry
 from bot.deps import Deps
+from bot.features.survey_open import address_of, surveys
 from bot.features.survey_render import survey_reply
-from bot.features.surveys import address_of, on_posted, surveys
+from bot.features.surveys import on_posted
 from bot.messages import Reply
 from bot.ports import ChatAdapter
 

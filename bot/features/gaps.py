@@ -32,21 +32,17 @@ from bot.features.gap_render import (
     GOAL_ACTION,
     PAIN_ACTION,
     SURVEY_OPTIONS,
-    askable,
     dismissed,
     gaps_reply,
     line_added,
-    survey_owed,
 )
-from bot.features.ownership import CHAT_PLATFORMS
+from bot.features.gap_survey import open_gap_survey
 from bot.features.resolve import resolve_persona
-from bot.features.survey_render import survey_reply
-from bot.features.surveys import DEFAULT_OPEN, open_survey, place_of
-from bot.messages import Address, Reply, error_reply
+from bot.features.survey_open import DEFAULT_OPEN
+from bot.messages import Reply, error_reply
 from persona_store.gaps.repository import GapError, GapStore
 from persona_store.gaps.views import GapHealth, GapSummary, GapView
 from persona_store.personas.views import PersonaView
-from persona_store.surveys.repository import SurveyError
 
 log = logging.getLogger(__name__)
 
@@ -192,44 +188,12 @@ async def _gap(ctx: Context, persona: PersonaView, number: int) -> GapView | Rep
 # -- closing a gap -----------------------------------------------------------------------------
 
 
-def home_address(persona: PersonaView, here: Address) -> Address | None:
-    """The persona's home channel on this platform (`slack:C123`, or a bare id meaning this
-    platform), when it is another conversation than this one."""
-    ref = persona.home_channel
-    if not ref:
-        return None
-    platform, sep, rest = ref.partition(":")
-    if sep and platform in CHAT_PLATFORMS:
-        if platform != here.platform:
-            return None
-        ref = rest
-    if not ref or ref == here.conversation_id:
-        return None
-    return Address(here.platform, here.workspace, ref, service_url=here.service_url)
-
-
 async def ask_team(ctx: Context, persona: PersonaView, gap: GapView) -> Reply:
-    """A Yes / No / Not sure survey on the gap, linked to it: posted in the persona's home
-    channel (by the clock, `bot.features.gap_sweep`) or, without one, here."""
-    problem = askable(persona, gap)
-    if problem:
-        return problem
-    deps = ctx.deps
-    now = deps.now()
-    home = home_address(persona, ctx.inbound.address)
-    try:
-        survey = await open_survey(
-            deps, ctx.workspace_id, persona, gap.question, SURVEY_OPTIONS,
-            place=place_of(home or ctx.inbound.address), created_by=ctx.author, now=now,
-            closes_at=now + DEFAULT_OPEN,
-        )  # fmt: skip
-    except SurveyError as exc:
-        return error_reply(str(exc))
-    await deps.db(gaps_of(deps).set_survey, ctx.workspace_id, gap.id, survey.id, owed=bool(home))
-    log.info("gap %s of %s: survey %s", gap.number, persona.slug, survey.id)
-    if home is not None:
-        return survey_owed(persona, gap, survey.id, home.conversation_id)
-    return survey_reply(survey)
+    """A Yes / No / Not sure survey on the gap, closing after the usual week."""
+    closes_at = ctx.deps.now() + DEFAULT_OPEN
+    return await open_gap_survey(
+        ctx, persona, gap, gap.question, SURVEY_OPTIONS, closes_at=closes_at
+    )
 
 
 async def dismiss(ctx: Context, persona: PersonaView, gap: GapView) -> Reply:

@@ -269,12 +269,17 @@ class GapStore:
     def set_survey(
         self, workspace_id: int, gap_id: int, survey_id: int, *, owed: bool = False
     ) -> None:
-        """The gap's survey; `owed`: made for the home channel, for the clock to post."""
+        """The gap's survey; `owed`: made for the home channel, for the clock to post. Only
+        an open gap gets one (of two racing clicks, one wins; the other gets GapError)."""
         with self._sessions.begin() as s:
             gap = self._gap(s, workspace_id, gap_id)
-            gap.survey_id = survey_id
-            gap.status = "asking"
-            gap.survey_owed = owed
+            done = s.execute(
+                update(Gap)
+                .where(Gap.id == gap_id, Gap.status == "open")
+                .values(survey_id=survey_id, status="asking", survey_owed=owed)
+            ).rowcount
+            if not done:
+                raise GapError(f"Gap {gap.number} is being asked about already.")
 
     def owed_surveys(self, limit: int = 100) -> list[tuple[int, int, int]]:
         """(workspace, gap id, survey id) of gap surveys still to post in a home channel."""
