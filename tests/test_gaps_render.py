@@ -3,15 +3,18 @@ gallery's view-models), and its pure rules: what counts as a gap, grouping terms
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 
+from adapters.slack.modals import survey_modal
 from adapters.slack.render import to_message
 from adapters.teams.render import to_adaptive_card
 from adapters.web.gallery_views import health, one_pager, tile
 from adapters.web.render import reply_to_html
 from bot.answering.base import Answer, Reason
 from bot.answering.topics import question_terms, topic_label
+from bot.features.forms import survey_draft
 from bot.features.gap_render import gaps_reply, not_covered
 from bot.features.gaps import is_gap
 from bot.features.reminders import reminder_reply
@@ -130,3 +133,20 @@ def test_near_duplicates_share_terms_and_topics_read_as_typed() -> None:
     assert topic_label("Does Maya need SSO?", names) == "SSO"
     assert topic_label("Would Maya use a mobile app?", names) == "mobile app"
     assert topic_label("Does Maya care about dark mode?", names) == "dark mode"
+
+
+def test_slack_ask_the_team_opens_the_survey_form_filled_in_golden() -> None:
+    """On Slack the drafted survey is a button that opens the "new survey" form (there is no
+    message box to put it in); elsewhere it is the gap.ask action (Teams) or the box (web)."""
+    message = to_message(gaps_reply(persona(), GAPS))
+    [ask] = [
+        e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
+        if e["text"]["text"] == "Ask the team"
+    ]  # fmt: skip
+    assert ask["action_id"] == "slack.survey.draft"
+    draft = survey_draft(ask["value"])
+    assert draft is not None and draft.flags == "--gap 1"
+    view = survey_modal("D0OWNER", [("maya", "Maya Chen"), ("sam", "Sam Okafor")], draft)
+    assert_golden("slack/survey_modal_draft.json", view)
+    card = to_adaptive_card(gaps_reply(persona(), GAPS))
+    assert "gap.ask" in json.dumps(card) and "slack.survey.draft" not in json.dumps(card)

@@ -20,6 +20,8 @@ from persona_store.gaps.models import Gap, QuestionTally
 from persona_store.gaps.repository import GapStore
 from tests.fakes.slack_env import SlackEnv, slack_env
 from tests.sched_helpers import Clock, seed, sweep_once
+from tests.test_slack_modals import select as picked
+from tests.test_slack_modals import submit, text_input
 
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 QUESTION = "Does Maya need SSO?"
@@ -91,16 +93,33 @@ async def test_a_gap_from_question_to_citable_line(env: SlackEnv) -> None:
     assert QUESTION in reminder["text"] and "asked twice" in reminder["text"]
     ask = buttons(reminder)["Ask the team (gap 1)"]
 
-    # 3. Clicked in the DM: the survey goes to Maya's home channel, posted by the clock.
-    [owed] = await click(env, ask, "a1", user="U0OWNER", channel="D0OWNER")
-    assert "home channel (C0PERSONAS)" in owed["text"]
+    # 3. Clicked in the DM: Slack's survey form opens, filled in from the gap; the edited
+    # question is submitted and goes to Maya's home channel, posted there by the clock.
+    await click(env, ask, "a1", user="U0OWNER", channel="D0OWNER")
+    [opened] = env.api.of("views.open")
+    form = opened["view"]
+    assert json.loads(form["private_metadata"]) == {"channel": "D0OWNER", "flags": "--gap 1"}
+    blocks = {b["block_id"]: b["element"] for b in form["blocks"]}
+    assert blocks["persona"]["initial_option"]["value"] == "maya"
+    assert blocks["question"]["initial_value"] == QUESTION
+    assert blocks["options"]["initial_value"] == "Yes\nNo\nNot sure"
+    edited = {
+        "persona": picked("maya"),
+        "question": text_input("Does Maya need SSO before a pilot?"),
+        "options": text_input("Yes\nNo\nNot sure"),
+        "closes": picked("7d"),
+    }
+    assert await submit(env, form, edited, user="U0OWNER") == {}
+    await env.settle()
+    [owed] = [m for m in env.api.of("chat.postMessage") if "home channel" in m["text"]]
+    assert "home channel (C0PERSONAS)" in owed["text"] and owed["channel"] == "D0OWNER"
     await sweep_once(deps, [env.adapter], NOW + timedelta(minutes=1))
     await sweep_once(deps, [env.adapter], NOW + timedelta(minutes=2))  # posted once
     surveys = [
         m for m in env.api.of("chat.postMessage")
         if m["channel"] == "C0PERSONAS" and "Survey about" in m["text"]
     ]  # fmt: skip
-    assert len(surveys) == 1 and QUESTION in surveys[0]["text"]
+    assert len(surveys) == 1 and "Does Maya need SSO before a pilot?" in surveys[0]["text"]
     options = buttons(surveys[0])
     assert list(options)[:3] == ["Yes", "No", "Not sure"]
     assert gap_rows(env.store)[0].status == "asking"
