@@ -65,10 +65,6 @@ def is_gap(answer: Answer) -> bool:
     )
 
 
-def _refused(answer: Answer) -> bool:
-    return "refused" in (answer.fallback_reason or "")
-
-
 async def record_answers(
     ctx: Context, question: str, answered: Sequence[tuple[PersonaView, Answer]]
 ) -> None:
@@ -77,7 +73,7 @@ async def record_answers(
     store = gaps_of(deps)
     now = deps.now()
     for persona, answer in answered:
-        if _refused(answer):
+        if answer.refused:
             continue  # a refused question is no gap, nor an answer
         try:
             if is_gap(answer):
