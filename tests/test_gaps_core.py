@@ -129,3 +129,35 @@ async def test_llm_answers_count_and_refusals_do_not(store: Store, fake_openai: 
         assert tallies(store) == {"maya": (0, 1)}  # the refusal is neither
     finally:
         await answerer.aclose()  # type: ignore[attr-defined]
+
+
+async def test_bad_gaps_input_gets_a_friendly_error_and_changes_nothing(store: Store) -> None:
+    ws = store.workspace_id("slack", "T0FIRST")
+    seed(store, ws)
+    core = core_over(store)
+    await say(core, "ask maya Does Maya need SSO?")
+    before = gaps(store)
+    for text in (
+        "gaps",
+        "gaps nobody",
+        "gaps maya frobnicate",
+        "gaps maya dismiss 99999999999999999999",
+        "gaps maya dismiss 7",
+        "gaps maya line 1 pain",
+        'gaps maya line 1 motto "x"',
+        "gaps maya ask 2",
+        'survey maya "Does Maya need SSO?" Yes | No --gap 99999999999',
+        'survey maya "Does Maya need SSO?" Yes | No --gap 4',
+    ):
+        [reply] = await say(core, text)
+        assert reply.is_error and "something went wrong" not in reply.text.lower(), text
+    for action_id, value in (
+        ("gap.ask", "maya:99999999999"),
+        ("gap.pain", "x"),
+        ("gap.dismiss", ""),
+    ):
+        [reply] = await core.handle(Inbound("action", "", "U0ALICE", HERE, action_id, value))
+        assert reply.is_error and "something went wrong" not in reply.text.lower(), value
+    assert gaps(store) == before
+    maya = store.get(ws, "maya")
+    assert maya is not None and [ln.key for ln in maya.lines] == ["goal-1", "pain-1"]

@@ -118,8 +118,9 @@ async def listed_gaps(deps: Deps, workspace_id: int, persona_id: int) -> list[Ga
 
 # -- the command -------------------------------------------------------------------------------
 
-_LINE = re.compile(r"^line\s+#?(\d+)\s+(\w+)\s+(.+)$", re.IGNORECASE | re.DOTALL)
-_NUMBERED = re.compile(r"^(dismiss|ask)\s+#?(\d+)\s*$", re.IGNORECASE)
+# gap numbers stay within an INTEGER column (PostgreSQL refuses bigger ones)
+_LINE = re.compile(r"^line\s+#?(\d{1,9})\s+(\w+)\s+(.+)$", re.IGNORECASE | re.DOTALL)
+_NUMBERED = re.compile(r"^(dismiss|ask)\s+#?(\d{1,9})\s*$", re.IGNORECASE)
 _DATES = re.compile(r", \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d\)")
 _QUOTES = {"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"}
 
@@ -233,7 +234,7 @@ async def add_line(ctx: Context, persona: PersonaView, gap: GapView, kind: str, 
 async def _target(ctx: Context) -> tuple[PersonaView, GapView] | Reply:
     """A gap button's value: "maya:3"."""
     slug, _, number = ctx.args.strip().rpartition(":")
-    if not slug or not number.isdigit():
+    if not slug or not number.isdigit() or len(number) > 9:
         return error_reply("That button no longer matches a gap.")
     persona = await resolve_persona(ctx, slug)
     if isinstance(persona, Reply):
