@@ -11,7 +11,7 @@ from sqlalchemy import inspect, select
 
 from persona_store import Store
 from persona_store.gaps.models import Gap
-from persona_store.gaps.repository import GapError, GapStore, quarter_of
+from persona_store.gaps.repository import GapError, GapStore, quarter_of, quarters_back
 from persona_store.personas.spec import PersonaSpec
 from persona_store.surveys.repository import SurveyPlace, SurveyStore
 
@@ -88,6 +88,13 @@ def test_the_quarter_numbers(store: Store) -> None:
     assert (health.quarter, health.opened, health.closed) == ("2026-Q4", 2, 1)
     assert (health.answered, health.gap_questions, health.share) == (3, 2, 0.6)
     assert quarter_of(datetime(2026, 1, 1, tzinfo=UTC)) == "2026-Q1"
+    [now, before, older] = gaps.history(ws, [pid], NOW, quarters=3)[pid]
+    assert now == health
+    assert (before.quarter, before.opened, before.closed, before.gap_questions) == (
+        "2026-Q3", 1, 0, 1,
+    )  # fmt: skip
+    assert (older.quarter, older.asked, older.share) == ("2026-Q2", 0, None)
+    assert quarters_back(datetime(2026, 2, 1, tzinfo=UTC), 3) == ["2026-Q1", "2025-Q4", "2025-Q3"]
 
 
 def test_survey_evidence_lands_on_the_gap_and_becomes_a_line(store: Store) -> None:

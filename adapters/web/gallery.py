@@ -38,7 +38,8 @@ class Gallery:
         gaps = await gap_summaries(site.deps, ws, ids)
         numbers = await gap_health(site.deps, ws, ids)
         tiles = [
-            tile(p, now, records.get(p.id), gaps.get(p.id), numbers.get(p.id)) for p in personas
+            tile(p, now, records.get(p.id), gaps.get(p.id), (numbers.get(p.id) or [None])[0])
+            for p in personas
         ]
         return site.page(request, "gallery.html", nav="personas", personas=tiles)
 
@@ -67,9 +68,9 @@ class Gallery:
             return resp
         records = await prediction_records(site.deps, ws, [persona.id])
         gaps = await gap_summaries(site.deps, ws, [persona.id])
-        numbers = await gap_health(site.deps, ws, [persona.id])
+        numbers = await gap_health(site.deps, ws, [persona.id], quarters=4)
         data = one_pager(
             persona, site.deps.now(), records.get(persona.id), gaps.get(persona.id),
-            numbers.get(persona.id),
+            numbers.get(persona.id, []),
         )  # fmt: skip
         return site.page(request, "persona.html", nav="personas", p=data)

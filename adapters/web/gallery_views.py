@@ -154,9 +154,12 @@ def one_pager(
     now: datetime,
     record: Any = None,
     gaps: GapSummary | None = None,
-    numbers: GapHealth | None = None,
+    quarters: list[GapHealth] | None = None,
 ) -> dict[str, Any]:
-    data = tile(persona, now, record, gaps, numbers)
+    """`quarters`: the gap loop's numbers, this quarter first."""
+    quarters = quarters or []
+    data = tile(persona, now, record, gaps, quarters[0] if quarters else None)
+    data["loop"] = [row for row in (health(q) for q in quarters) if row is not None]
     groups = []
     for kind, title in GROUPS:
         lines = persona.lines_of(kind)

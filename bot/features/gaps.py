@@ -102,14 +102,11 @@ async def gap_summaries(
         return {}
 
 
-async def gap_health(deps: Deps, workspace_id: int, persona_ids: list[int]) -> dict[int, GapHealth]:
-    now = deps.now()
-
-    def read() -> dict[int, GapHealth]:
-        store = gaps_of(deps)
-        return {pid: store.health(workspace_id, pid, now) for pid in persona_ids}
-
-    return await deps.db(read)
+async def gap_health(
+    deps: Deps, workspace_id: int, persona_ids: list[int], quarters: int = 1
+) -> dict[int, list[GapHealth]]:
+    """The loop's numbers per persona, this quarter first (`quarters` of them)."""
+    return await deps.db(gaps_of(deps).history, workspace_id, persona_ids, deps.now(), quarters)
 
 
 async def listed_gaps(deps: Deps, workspace_id: int, persona_id: int) -> list[GapView]:

@@ -32,6 +32,16 @@ def quarter_of(when: datetime) -> str:
     return f"{when.year}-Q{(when.month - 1) // 3 + 1}"
 
 
+def quarters_back(now: datetime, count: int) -> list[str]:
+    """This quarter and the `count - 1` before it, newest first ("2026-Q4", "2026-Q3", …)."""
+    year, q = now.year, (now.month - 1) // 3 + 1
+    out = []
+    for _ in range(max(1, count)):
+        out.append(f"{year}-Q{q}")
+        year, q = (year - 1, 4) if q == 1 else (year, q - 1)
+    return out
+
+
 def similarity(a: str, b: str) -> float:
     sa, sb = set(a.split()), set(b.split())
     if not sa or not sb:
@@ -234,30 +244,59 @@ class GapStore:
 
     def health(self, workspace_id: int, persona_id: int, now: datetime) -> GapHealth:
         """This quarter's numbers: gaps opened and closed, questions answered vs gaps."""
-        quarter = quarter_of(now)
-        start = now.replace(month=3 * ((now.month - 1) // 3) + 1, day=1, hour=0, minute=0,
-                            second=0, microsecond=0)  # fmt: skip
+        return self.history(workspace_id, [persona_id], now, quarters=1)[persona_id][0]
+
+    def history(
+        self, workspace_id: int, persona_ids: Sequence[int], now: datetime, quarters: int = 4
+    ) -> dict[int, list[GapHealth]]:
+        """The loop's numbers per persona for the last `quarters` quarters, newest first
+        (three queries, whatever the number of personas)."""
+        keys = quarters_back(now, quarters)
+        year, q = int(keys[-1][:4]), int(keys[-1][-1])
+        start = datetime(year, 3 * (q - 1) + 1, 1, tzinfo=now.tzinfo)
+        ids = list(persona_ids)
+        opened: dict[tuple[int, str], int] = {}
+        closed: dict[tuple[int, str], int] = {}
         with self._sessions() as s:
-            where = (Gap.workspace_id == workspace_id, Gap.persona_id == persona_id)
-            opened = s.scalar(
-                select(func.count()).select_from(Gap).where(*where, Gap.first_asked_at >= start)
-            )
-            closed = s.scalar(
-                select(func.count())
-                .select_from(Gap)
-                .where(*where, Gap.status.in_(("closed", "dismissed")), Gap.closed_at >= start)
-            )
-            tally = s.scalar(
-                select(QuestionTally).where(
-                    QuestionTally.workspace_id == workspace_id,
-                    QuestionTally.persona_id == persona_id,
-                    QuestionTally.quarter == quarter,
+            mine = (Gap.workspace_id == workspace_id, Gap.persona_id.in_(ids))
+            for pid, when in s.execute(
+                select(Gap.persona_id, Gap.first_asked_at).where(*mine, Gap.first_asked_at >= start)
+            ):
+                key = (pid, quarter_of(aware(when)))  # type: ignore[arg-type]
+                opened[key] = opened.get(key, 0) + 1
+            for pid, when in s.execute(
+                select(Gap.persona_id, Gap.closed_at).where(
+                    *mine, Gap.status.in_(("closed", "dismissed")), Gap.closed_at >= start
                 )
-            )
-            return GapHealth(
-                quarter, int(opened or 0), int(closed or 0),
-                tally.answered if tally else 0, tally.gaps if tally else 0,
-            )  # fmt: skip
+            ):
+                key = (pid, quarter_of(aware(when)))  # type: ignore[arg-type]
+                closed[key] = closed.get(key, 0) + 1
+            tallies = {
+                (t.persona_id, t.quarter): t
+                for t in s.scalars(
+                    select(QuestionTally).where(
+                        QuestionTally.workspace_id == workspace_id,
+                        QuestionTally.persona_id.in_(ids),
+                        QuestionTally.quarter.in_(keys),
+                    )
+                )
+            }
+        out: dict[int, list[GapHealth]] = {}
+        for pid in ids:
+            rows = []
+            for key in keys:
+                tally = tallies.get((pid, key))
+                rows.append(
+                    GapHealth(
+                        key,
+                        opened.get((pid, key), 0),
+                        closed.get((pid, key), 0),
+                        tally.answered if tally else 0,
+                        tally.gaps if tally else 0,
+                    )  # fmt: skip
+                )
+            out[pid] = rows
+        return out
 
     # -- closing -------------------------------------------------------------------------
     def _gap(self, s: Session, workspace_id: int, gap_id: int) -> Gap:
