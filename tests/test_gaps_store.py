@@ -183,3 +183,22 @@ def test_deleting_a_persona_deletes_its_gaps(store: Store) -> None:
         s.delete(s.get(Persona, pid))
     with store.sessions() as s:
         assert s.scalars(select(Gap)).all() == []
+
+
+def test_racing_askers_are_all_counted_on_one_gap(store: Store) -> None:
+    """Many people asking the same new question at once (threads, as the web process's
+    database pool runs them): one gap, every ask counted, every tally too."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ws = store.default_workspace_id()
+    pid = _maya(store, ws)
+    gaps = GapStore(store.sessions)
+
+    def ask(_: int) -> None:
+        _record(gaps, ws, pid, "Does Maya need SSO?", "sso")
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(ask, range(24)))
+    [gap] = gaps.listed(ws, pid)
+    assert (gap.number, gap.count) == (1, 24)
+    assert gaps.health(ws, pid, NOW).gap_questions == 24

@@ -130,7 +130,10 @@ class GapStore:
         now: datetime,
     ) -> GapView | None:
         """Count the question as a gap: on its near-duplicate (same normalised terms, or
-        most of them) when there is one, else as a new gap. None: no such persona here."""
+        most of them) when there is one, else as a new gap. None: no such persona here.
+
+        The persona's quarter tally is written first: its row lock makes racing askers of one
+        persona take turns, so each one's grouping sees the gap the one before just made."""
         for attempt in range(3):  # a racing insert took the persona's next number
             try:
                 with self._sessions.begin() as s:
@@ -138,9 +141,13 @@ class GapStore:
                         return None
                     _tally(s, workspace_id, persona_id, now, gap=True)
                     gap = self._similar(s, persona_id, terms)
-                    if gap is not None:
-                        gap.count += 1
-                        gap.last_asked_at = now
+                    if gap is not None:  # in SQL: racing askers each count
+                        s.execute(
+                            update(Gap)
+                            .where(Gap.id == gap.id)
+                            .values(count=Gap.count + 1, last_asked_at=now)
+                        )
+                        s.refresh(gap)
                     else:
                         gap = Gap(
                             workspace_id=workspace_id, persona_id=persona_id,
