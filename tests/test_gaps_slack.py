@@ -230,3 +230,26 @@ async def test_the_owners_app_home_lists_the_top_gaps_with_their_buttons(env: Sl
     await env.slack.event({**home, "user": "U0ALICE"})
     await env.settle()
     assert "not covered" not in json.dumps(env.api.of("views.publish")[-1]["view"])
+
+
+async def test_a_gap_survey_closed_by_the_clock_is_offered_to_the_owner_once(
+    env: SlackEnv,
+) -> None:
+    deps = env.adapter.deps
+    await command(env, f"ask maya {QUESTION}", "q1")
+    status, _, _ = await env.slack.command("gaps maya ask 1", channel="C0PERSONAS")
+    assert status == 200
+    await env.settle()
+    [survey] = [m for m in env.api.of("chat.postMessage") if "Survey about" in m["text"]]
+    yes = buttons(survey)["Yes"]
+    for user in ("U0ALICE", "U0BOB"):
+        await click(env, yes, f"v-{user}", user=user, channel="C0PERSONAS")
+    later = NOW + timedelta(days=8)  # past the survey's week: the clock closes it
+    await sweep_once(deps, [env.adapter], later)
+    await sweep_once(deps, [env.adapter], later + timedelta(minutes=1))
+    offers = [m for m in env.api.of("chat.postMessage") if "Survey results saved" in m["text"]]
+    assert [m["channel"] for m in offers] == ["D0OWNER"]  # a DM (conversations.open), once
+    assert list(buttons(offers[0])) == ["Add as pain", "Add as goal", "Dismiss"]
+    await click(env, buttons(offers[0])["Add as goal"], "g1", user="U0OWNER", channel="D0OWNER")
+    [gap] = gap_rows(env.store)
+    assert (gap.status, gap.line_key) == ("closed", "goal-2")

@@ -143,6 +143,27 @@ def escalation_reply(persona: PersonaView, due: ReviewDue, now: datetime) -> Rep
 
 # -- the sweep ---------------------------------------------------------------------------------
 
+Places = tuple[dict[str, str], dict[str, str | None]]
+
+
+async def workspace_places(deps: Deps, workspace_id: int) -> Places:
+    """The workspace's id on each chat platform ("local" when not linked) and the service
+    URL Teams needs, for messages the clock sends to people."""
+    store = reviews(deps)
+    ext_ids: dict[str, str] = {}
+    for platform in CHAT_PLATFORMS:
+        found = await deps.db(store.external_id, workspace_id, platform)
+        ext_ids[platform] = found or "local"
+    urls = {p: await deps.db(store.service_url, workspace_id, p) for p in ("teams",)}
+    return ext_ids, urls
+
+
+def owner_address(owner: str, ext_ids: dict[str, str], urls: dict[str, str | None]) -> Address:
+    """A DM to a chat owner (`slack:U1`, `teams:29:x`): the adapter opens the 1:1 chat."""
+    platform, user = owner.split(":", 1)
+    return Address(platform, ext_ids[platform], user, service_url=urls.get(platform))
+
+
 Deliver = Callable[..., Awaitable[Any]]
 
 
@@ -186,11 +207,7 @@ async def _remind(
     persona = await deps.db(deps.store.get, due.workspace_id, due.slug)
     if persona is None:
         return
-    ext_ids: dict[str, str] = {}
-    for platform in CHAT_PLATFORMS:
-        found = await deps.db(store.external_id, due.workspace_id, platform)
-        ext_ids[platform] = found or "local"
-    urls = {p: await deps.db(store.service_url, due.workspace_id, p) for p in ("teams",)}
+    ext_ids, urls = await workspace_places(deps, due.workspace_id)
     record = await deps.db(surveys(deps).prediction_record, due.workspace_id, due.persona_id)
     news = await deps.db(store.evidence_since, due.persona_id, due.last_reviewed_at)
     gaps = await deps.db(deps.repos.gaps.listed, due.workspace_id, due.persona_id, 5)
@@ -204,8 +221,7 @@ async def _remind(
         if owner not in chat_owners:
             log.info("review of %s: owner %s has no chat account; not messaged", due.slug, owner)
             continue
-        platform, user = owner.split(":", 1)
-        address = Address(platform, ext_ids[platform], user, service_url=urls.get(platform))
+        address = owner_address(owner, ext_ids, urls)
         await deliver(
             deps, adapters, report, kind="review", target=f"persona:{due.persona_id}:{owner}",
             period=due.cycle, address=address, build=build_dm,

@@ -16,6 +16,7 @@ from persona_store.gaps.views import GapHealth, GapSummary, GapView
 from persona_store.models import Evidence, Persona, ProfileLine
 from persona_store.personas.convert import aware, view_of
 from persona_store.personas.views import PersonaView
+from persona_store.scheduling.models import Survey
 from persona_store.store import revise
 
 SIMILAR = 0.75  # Jaccard of normalised terms at which two questions are one gap
@@ -337,6 +338,20 @@ class GapStore:
                 .limit(limit)
             ).all()
             return [(ws, gid, sid) for ws, gid, sid in rows if sid is not None]
+
+    def answered_since(self, since: datetime, limit: int = 200) -> list[tuple[int, str, int]]:
+        """(workspace, persona slug, gap number) of gaps whose survey closed with answers
+        since `since`, still waiting for the owner's decision."""
+        with self._sessions() as s:
+            rows = s.execute(
+                select(Gap.workspace_id, Persona.slug, Gap.number)
+                .join(Survey, Survey.id == Gap.survey_id)
+                .join(Persona, Persona.id == Gap.persona_id)
+                .where(Gap.status == "answered", Survey.closed_at >= since)
+                .order_by(Gap.id)
+                .limit(limit)
+            ).all()
+            return [(ws, slug, number) for ws, slug, number in rows]
 
     def survey_done(self, workspace_id: int, gap_id: int, *, reopen: bool = False) -> None:
         """The owed survey was posted (or never can be: `reopen` the gap to ask again)."""
