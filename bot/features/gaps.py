@@ -7,9 +7,12 @@
   holds up the answer: a failure is logged and the answer goes out.
 - Show: `gaps maya` (most asked first), "Asked but not covered" on profiles and the gallery,
   the top gaps in the owner's reminder and home screen (`bot.features.gap_render`).
-- Close: "Ask the team" posts a Yes / No / Not sure survey linked to the gap (on the
-  playground it fills the message box with the `survey … --gap N` command to edit first);
-  its close saves the results as evidence linked to the gap; "Add as pain" / "Add as goal"
+- Close: "Ask the team" drafts a Yes / No / Not sure survey linked to the gap
+  (`bot.features.gap_survey`: posted in the persona's home channel). The button carries the
+  draft as `Button.compose`: Slack opens its survey form filled in, the playground puts the
+  `survey … --gap N` command in the message box, Teams posts it as drafted. Its close saves
+  the results as evidence linked to the gap, and the clock offers them to the owners
+  (`bot.features.gap_sweep`); "Add as pain" / "Add as goal"
   (or `gaps maya line N pain "text"`) turn it into a citable profile line with a revision,
   "Dismiss" (or `gaps maya dismiss N`) takes it off the list. Owners and admins only
   (`bot.features.access`), except asking the team, which anyone may (like any survey).
