@@ -65,7 +65,9 @@ def gap_card(persona: PersonaView, gap: GapView) -> Card:
     if gap.status == "asking" and gap.survey_id:
         sections.append(Section(text=f"Survey #{gap.survey_id} is out; its results land here."))
     if gap.evidence_summary:
-        sections.append(Section(title="What the team said", text=gap.evidence_summary))
+        sections.append(
+            Section(title="What the team said", text=gap.evidence_summary, literal=True)
+        )
     return Card(
         title=f"{gap.number}. {gap.question}",
         subtitle=(
@@ -122,12 +124,13 @@ def top_gaps_section(persona: PersonaView, gaps: list[GapView], limit: int = 3) 
     """The most asked gaps, for the owner's reminder and home screen."""
     if not gaps:
         return None
-    bullets = tuple(gap_line(g) for g in gaps[:limit])
     more = len(gaps) - limit
     tail = f" (+{more} more)" if more > 0 else ""
     return Section(
         title=f"Asked but not covered{tail}: `gaps {persona.slug}` to close them",
-        bullets=bullets,
+        # people's own questions, shown as typed (no *bold* or `code` of theirs applies)
+        text="\n".join(f"\u2022 {gap_line(g)}" for g in gaps[:limit]),
+        literal=True,
     )
 
 

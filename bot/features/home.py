@@ -63,7 +63,7 @@ async def home(ctx: Context) -> Reply:
                 buttons=top_gap_buttons(persona, gaps),
             )
         )
-        lines += [f"Asked {persona.first_name} but not covered:", *section.bullets]
+        lines += [f"Asked {persona.first_name} but not covered:", section.text or ""]
     if not personas:
         cards.append(
             Card(

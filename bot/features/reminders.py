@@ -76,11 +76,7 @@ def reminder_reply(
             "Since the last review:",
             *(f"  • {b}" for b in bullets),
             *([line] if line else []),
-            *(
-                [uncovered.title or "", *(f"  • {b}" for b in uncovered.bullets)]
-                if uncovered
-                else []
-            ),
+            *(_section_lines(uncovered) if uncovered else []),
             "Answer: Still accurate / Needs update / Snooze 14 days / Reassign.",
         ]
     )
@@ -113,7 +109,7 @@ def reminder_reply(
 
 
 def _section_lines(section: Section) -> list[str]:
-    return [section.title or "", *(f"  • {b}" for b in section.bullets)]
+    return [section.title or "", *(f"  {line}" for line in (section.text or "").splitlines())]
 
 
 def escalation_reply(persona: PersonaView, due: ReviewDue, now: datetime) -> Reply:
