@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from persona_store.decisions.repository import DecisionStore
 from persona_store.evidence.repository import EvidenceStore
+from persona_store.gaps.repository import GapStore
 from persona_store.personas.ownership import OwnershipStore
 from persona_store.scheduling.reviews import ReviewStore
 from persona_store.scheduling.schedules import DeliveryStore, DigestStore
@@ -26,6 +27,7 @@ class Repositories:
     ownership: OwnershipStore
     decisions: DecisionStore
     evidence: EvidenceStore
+    gaps: GapStore
 
     @classmethod
     def over(cls, sessions: sessionmaker[Session]) -> Repositories:
@@ -38,4 +40,5 @@ class Repositories:
             ownership=OwnershipStore(sessions),
             decisions=DecisionStore(sessions),
             evidence=EvidenceStore(sessions),
+            gaps=GapStore(sessions),
         )

@@ -225,3 +225,37 @@ async def test_new_card_buttons_clear_the_composer_and_ask_again_fills_the_box(
             await expect(box).to_be_focused()
         finally:
             await browser.close()
+
+
+async def test_ask_the_team_drafts_an_editable_survey_in_the_box(
+    server: tuple[str, WebAdapter], browser_type_launch_args: dict[str, Any]
+) -> None:
+    """The gap loop in a real browser: a question Maya's profile doesn't cover, `gaps maya`,
+    "Ask the team" puts the survey command in the message box, edited and sent it is posted
+    with its Yes / No / Not sure buttons."""
+    url, _ = server
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(**browser_type_launch_args)
+        try:
+            page = await browser.new_page()
+            await page.goto(url + "/")
+            box = page.get_by_label("Message")
+            await box.fill("ask maya Does Maya use quantum ledgers?")
+            await box.press("Enter")
+            await expect(page.locator(".msg-bot .card").last).to_contain_text(
+                "nothing in it speaks to this", timeout=30_000
+            )
+            await box.fill("gaps maya")
+            await box.press("Enter")
+            gap = page.locator(".msg-bot .card").filter(has_text="1. Does Maya use quantum")
+            await expect(gap).to_be_visible(timeout=30_000)
+            await gap.get_by_role("link", name="Ask the team").click()
+            drafted = 'survey maya "Does Maya use quantum ledgers?" Yes | No | Not sure --gap 1'
+            await expect(box).to_have_value(drafted)
+            await box.fill(drafted.replace("ledgers?", "ledgers at work?"))
+            await box.press("Enter")
+            survey = page.locator(".msg-bot .card").filter(has_text="at work?").last
+            await expect(survey).to_be_visible(timeout=30_000)
+            await expect(survey.get_by_role("button", name="Not sure")).to_be_visible()
+        finally:
+            await browser.close()

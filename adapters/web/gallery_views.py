@@ -10,8 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from bot.features.decision_render import considered_line, outcome_label, who
+from bot.features.gap_render import not_covered
 from bot.messages import initials
 from persona_store.decisions.views import DecisionView
+from persona_store.gaps.views import GapHealth, GapSummary
 from persona_store.personas.maps import empathy_map, journey
 from persona_store.personas.views import EvidenceView, PersonaView
 
@@ -94,11 +96,40 @@ def considered_in(found: tuple[int, list[DecisionView]] | None) -> dict[str, Any
     }
 
 
+def uncovered(summary: GapSummary | None) -> str | None:
+    """ "Asked but not covered: 7 (SSO, mobile app, …)", or None."""
+    return not_covered(summary)
+
+
+def health(numbers: GapHealth | None) -> dict[str, Any] | None:
+    """The gap loop's numbers this quarter: gaps opened and closed, and the share of
+    questions the profile answered. None when nothing was asked or opened yet."""
+    if numbers is None or not (numbers.asked or numbers.opened or numbers.closed):
+        return None
+    share = numbers.share
+    answered = (
+        f"{round(100 * share)}% of {numbers.asked} "
+        f"{'question' if numbers.asked == 1 else 'questions'} answered from the profile"
+        if share is not None
+        else "no questions asked yet"
+    )
+    return {
+        "quarter": numbers.quarter,
+        "text": f"{numbers.quarter}: {numbers.opened} gaps opened · {numbers.closed} closed · "
+        f"{answered}",
+        "opened": numbers.opened,
+        "closed": numbers.closed,
+        "share": None if share is None else round(100 * share),
+    }
+
+
 def tile(
     persona: PersonaView,
     now: datetime,
     record: Any = None,
     decisions: tuple[int, list[DecisionView]] | None = None,
+    gaps: GapSummary | None = None,
+    numbers: GapHealth | None = None,
 ) -> dict[str, Any]:
     return {
         "slug": persona.slug,
@@ -115,6 +146,8 @@ def tile(
         "evidence_count": len(persona.evidence),
         "predictions": predictions(record),
         "decisions": considered_in(decisions),
+        "gaps": uncovered(gaps),
+        "health": health(numbers),
     }
 
 
@@ -159,8 +192,13 @@ def one_pager(
     now: datetime,
     record: Any = None,
     decisions: tuple[int, list[DecisionView]] | None = None,
+    gaps: GapSummary | None = None,
+    quarters: list[GapHealth] | None = None,
 ) -> dict[str, Any]:
-    data = tile(persona, now, record, decisions)
+    """`quarters`: the gap loop's numbers, this quarter first."""
+    quarters = quarters or []
+    data = tile(persona, now, record, decisions, gaps, quarters[0] if quarters else None)
+    data["loop"] = [row for row in (health(q) for q in quarters) if row is not None]
     groups = []
     for kind, title in GROUPS:
         lines = persona.lines_of(kind)

@@ -13,6 +13,8 @@ def build_registry() -> Registry:
         digest,
         digest_sweep,
         evidence,
+        gap_sweep,
+        gaps,
         help,
         home,
         panel,
@@ -31,6 +33,7 @@ def build_registry() -> Registry:
         ask,
         panel,
         surveys,
+        gaps,
         digest,
         reminders,
         decisions,
@@ -38,6 +41,6 @@ def build_registry() -> Registry:
         evidence,
     ):
         module.register(registry)
-    for module in (survey_sweep, digest_sweep, decision_sweep):
+    for module in (survey_sweep, gap_sweep, digest_sweep, decision_sweep):
         module.register(registry)
     return registry

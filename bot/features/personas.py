@@ -7,6 +7,8 @@ from dataclasses import replace
 from bot.commands import Context, Registry
 from bot.features.cards import KIND_LABELS, evidence_badge, freshness, persona_card
 from bot.features.decision_render import considered_section
+from bot.features.gap_render import not_covered
+from bot.features.gaps import gap_summaries
 from bot.features.persona_maps import map_buttons, map_text, show_map, split_view
 from bot.features.resolve import resolve_persona
 from bot.features.survey_render import prediction_badge
@@ -97,6 +99,11 @@ async def show(ctx: Context) -> Reply:
     if section is not None:  # the decisions this persona was heard in
         card = replace(card, sections=(*card.sections, section))
         text += [f"{section.title}:", *(f"  • {b}" for b in section.bullets)]
+    summaries = await gap_summaries(ctx.deps, ctx.workspace_id, [persona.id])
+    uncovered = not_covered(summaries.get(persona.id))
+    if uncovered:  # what people asked that the profile can't answer (`gaps NAME`)
+        card = replace(card, context=(*card.context, f"{uncovered}: `gaps {persona.slug}`"))
+        text.append(f"{uncovered} (type `gaps {persona.slug}`)")
     return Reply(text="\n".join(t for t in text if t), cards=(card,), ephemeral=True)
 
 

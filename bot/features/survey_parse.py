@@ -15,7 +15,9 @@ from persona_store.surveys.repository import SurveyError
 
 log = logging.getLogger(__name__)
 
-USAGE = 'survey PERSONA "Question?" A | B | C [--anonymous] [--closes 48h] [--line pain-2]'
+USAGE = (
+    'survey PERSONA "Question?" A | B | C [--anonymous] [--closes 48h] [--line pain-2] [--gap 3]'
+)
 PREDICTION_TIMEOUT = 15.0
 _QUOTES = {"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'"}
 _DURATION = re.compile(r"^(\d+)\s*(m|min|h|d|w)$", re.IGNORECASE)
@@ -61,7 +63,7 @@ def parse_create(args: str, now: datetime, tz: str = "UTC") -> dict:
     """Split the create command into persona, question, options and flags."""
     for fancy, plain in _QUOTES.items():
         args = args.replace(fancy, plain)
-    flags: dict = {"anonymous": False, "closes_at": None, "line_key": None}
+    flags: dict = {"anonymous": False, "closes_at": None, "line_key": None, "gap": None}
     args = " " + args
     if re.search(r"\s--anon(ymous)?\b", args):
         flags["anonymous"] = True
@@ -71,9 +73,13 @@ def parse_create(args: str, now: datetime, tz: str = "UTC") -> dict:
             flags["closes_at"] = parse_when(value, now, tz)
         elif name.lower() == "line":
             flags["line_key"] = value
+        elif name.lower() == "gap":  # the survey asks about that gap of the persona
+            if not value.lstrip("#").isdigit() or len(value) > 9:
+                raise SurveyError(f"--gap takes a gap's number, e.g. `--gap 3`. Usage: {USAGE}")
+            flags["gap"] = int(value.lstrip("#"))
         else:
             raise SurveyError(f"Unknown option --{name}. Usage: {USAGE}")
-    args = re.sub(r"\s--(closes|line)\s+[^\s|]+", " ", args, flags=re.IGNORECASE)
+    args = re.sub(r"\s--(closes|line|gap)\s+[^\s|]+", " ", args, flags=re.IGNORECASE)
     stray = re.search(r"\s--(\w+)", args)
     if stray:
         raise SurveyError(f"Unknown or incomplete option --{stray.group(1)}. Usage: {USAGE}")
