@@ -102,7 +102,7 @@ def test_not_covered_line_and_gallery_numbers() -> None:
     summary = GapSummary(2, ("SSO", "mobile app"))
     older = GapHealth("2026-Q3", opened=2, closed=0, answered=1, gap_questions=3)
     quiet = GapHealth("2026-Q2", 0, 0, 0, 0)
-    data = one_pager(persona(), NOW, None, summary, [numbers, older, quiet])
+    data = one_pager(persona(), NOW, None, None, summary, [numbers, older, quiet])
     assert [q["quarter"] for q in data["loop"]] == ["2026-Q4", "2026-Q3"]  # quiet ones left out
     assert_golden("web/persona_one_pager_gaps.json", data)
     assert tile(persona(), NOW)["gaps"] is None
