@@ -28,6 +28,20 @@ class Address:
 
 
 @dataclass(frozen=True)
+class Quoted:
+    """A message someone asked the personas about (a Slack message shortcut, a Teams message
+    action, the playground's button): its plain text (mentions as names, links kept) and,
+    when the platform could carry only part of it, the whole message's length."""
+
+    text: str
+    length: int = 0  # the full message's length in characters, when more than `text`
+
+    @property
+    def full_length(self) -> int:
+        return max(self.length, len(self.text))
+
+
+@dataclass(frozen=True)
 class Inbound:
     """One thing a person did: a command, a message, or a click on a button."""
 
@@ -40,6 +54,13 @@ class Inbound:
     user_name: str | None = None
     # people mentioned in `text`: ("@bob" as it reads in text, platform user id "U0BOB")
     mentions: tuple[tuple[str, str], ...] = ()
+    # the message a form is about (`ask.form`, `ask.message`), and a submitted form's values
+    # by field name (a pick-many field's values joined by ",")
+    quoted: Quoted | None = None
+    form: tuple[tuple[str, str], ...] = ()
+
+    def form_value(self, name: str) -> str:
+        return next((value for key, value in self.form if key == name), "")
 
 
 @dataclass(frozen=True)
@@ -102,6 +123,41 @@ class Card:
 
 
 @dataclass(frozen=True)
+class Option:
+    """One choice of a form field."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One field of a form. `pick_many` values come back joined by ","; `initial` is the
+    text of a text field, or the values picked at first."""
+
+    name: str
+    label: str
+    kind: Literal["text", "multiline", "pick_one", "pick_many"]
+    options: tuple[Option, ...] = ()
+    initial: tuple[str, ...] = ()
+    optional: bool = False
+    hint: str | None = None
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form the platform shows (a Slack modal, a Teams task module, an HTML form); its
+    submission comes back as an `action` Inbound with `action_id` and `Inbound.form`."""
+
+    title: str  # short: Slack shows at most 24 characters
+    submit: str
+    action_id: str
+    fields: tuple[FormField, ...]
+    intro: str | None = None  # plain text above the fields (what the form is about)
+
+
+@dataclass(frozen=True)
 class Track:
     """A posted message the core must find again (a survey's live tally): once the adapter
     knows the platform's message id, the feature registered for `kind` is told `ref`."""
@@ -125,6 +181,9 @@ class Reply:
     # About one person's anonymous vote: shown to them, never stored or logged by an
     # adapter, and neither is what they typed to get it.
     private: bool = False
+    # a form to show the person (Slack modal, Teams task module, playground form) instead of
+    # a message; `text` says what it is for where no form can be shown
+    form: Form | None = None
     # informational keys (persona slug, survey id) for renderers and tests; never routing
     meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 

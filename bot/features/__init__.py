@@ -8,6 +8,8 @@ from bot.commands import Registry
 def build_registry() -> Registry:
     from bot.features import (
         ask,
+        ask_message,
+        critique,
         digest,
         digest_sweep,
         help,
@@ -20,8 +22,10 @@ def build_registry() -> Registry:
     )
 
     registry = Registry()
-    for module in (help, personas, ask, panel, surveys, digest, reminders, home):
+    # registration order is the order of Teams' command list (at most 10 shown there)
+    for module in (help, personas, ask, panel, surveys, digest, reminders, critique, home):
         module.register(registry)
+    ask_message.register(registry)
     for module in (survey_sweep, digest_sweep):
         module.register(registry)
     return registry
