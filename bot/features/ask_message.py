@@ -164,7 +164,8 @@ async def ask_progress(ctx: Context) -> Reply | None:
     _, slugs, critic = checked
     if not slugs:
         return text_reply("Reading it…")
-    return text_reply(f"Asking the panel ({len(slugs)} personas)…")
+    count = f"{len(slugs)} persona" + ("" if len(slugs) == 1 else "s")
+    return text_reply(f"Asking the panel ({count})…")
 
 
 async def ask_about_message(ctx: Context) -> list[Reply]:
