@@ -46,5 +46,6 @@ def test_manifest_declares_the_ask_the_personas_shortcuts() -> None:
     shortcuts = {s["type"]: s for s in data["features"]["shortcuts"]}
     assert shortcuts["message"]["callback_id"] == "ask_personas"
     assert shortcuts["global"]["callback_id"] == "ask_personas_global"
-    assert all(s["name"] == "Ask the personas" and len(s["description"]) <= 150
-               for s in shortcuts.values())  # fmt: skip
+    assert all(
+        s["name"] == "Ask the personas" and len(s["description"]) <= 150 for s in shortcuts.values()
+    )

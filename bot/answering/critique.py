@@ -207,6 +207,7 @@ def critic_for(answerer: Answerer) -> Critic:
     if isinstance(answerer, LLMAnswerer):
         from bot.answering.llm_critique import LLMCritic
 
-        return LLMCritic(answerer.client, answerer.model, OfflineCritic(answerer.fallback),
-                         answerer.timeout)  # fmt: skip
+        return LLMCritic(
+            answerer.client, answerer.model, OfflineCritic(answerer.fallback), answerer.timeout
+        )
     return OfflineCritic(answerer)

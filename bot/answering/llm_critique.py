@@ -209,8 +209,9 @@ class LLMCritic:
         self.fallback = fallback
         self.timeout = timeout
 
-    async def _call(self, kind: str, schema: dict[str, Any], persona: PersonaView,
-                    text: str) -> tuple[str, str]:  # fmt: skip
+    async def _call(
+        self, kind: str, schema: dict[str, Any], persona: PersonaView, text: str
+    ) -> tuple[str, str]:
         """(content, model) of one completion; raises Unusable for any failure."""
         try:
             async with asyncio.timeout(self.timeout * 2 + 5):

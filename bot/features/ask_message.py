@@ -42,9 +42,14 @@ def ask_form(personas: list[PersonaView], quoted: Quoted | None) -> Form:
     fields: list[FormField] = []
     if quoted is None:  # a global shortcut: the text is pasted into the form
         fields.append(
-            FormField("message", "Message or text", "multiline", max_length=MAX_TEXT_CHARS,
-                      hint="Paste the proposal, email or spec the personas should read.")
-        )  # fmt: skip
+            FormField(
+                "message",
+                "Message or text",
+                "multiline",
+                max_length=MAX_TEXT_CHARS,
+                hint="Paste the proposal, email or spec the personas should read.",
+            )
+        )
     if ours:
         fields.append(
             FormField(
@@ -68,9 +73,14 @@ def ask_form(personas: list[PersonaView], quoted: Quoted | None) -> Form:
             )
         )
     fields.append(
-        FormField("question", "What to ask", "text", initial=(DEFAULT_QUESTION,),
-                  max_length=MAX_QUESTION_CHARS)
-    )  # fmt: skip
+        FormField(
+            "question",
+            "What to ask",
+            "text",
+            initial=(DEFAULT_QUESTION,),
+            max_length=MAX_QUESTION_CHARS,
+        )
+    )
     fields.append(
         FormField(
             "critique",
@@ -102,8 +112,9 @@ async def open_form(ctx: Context) -> Reply:
     personas = await ctx.deps.db(ctx.deps.store.list_personas, ctx.workspace_id)
     if not personas:
         return error_reply("There are no personas in this workspace yet.")
-    return Reply(text="Ask the personas about this message", form=ask_form(personas, quoted),
-                 ephemeral=True)  # fmt: skip
+    return Reply(
+        text="Ask the personas about this message", form=ask_form(personas, quoted), ephemeral=True
+    )
 
 
 def _slugs(value: str) -> list[str]:

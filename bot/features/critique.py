@@ -43,9 +43,11 @@ async def _target(ctx: Context) -> tuple[PersonaView, str] | Reply:
     if "critique" not in ctx.memo:
         name, text = await split_args(ctx)
         persona = await resolve_persona(ctx, name)
-        found = persona if isinstance(persona, Reply) else (
-            check_text(text, ctx.command, persona) or (persona, text)
-        )  # fmt: skip
+        found = (
+            persona
+            if isinstance(persona, Reply)
+            else (check_text(text, ctx.command, persona) or (persona, text))
+        )
         ctx.memo["critique"] = found
     result: tuple[PersonaView, str] | Reply = ctx.memo["critique"]
     return result

@@ -81,8 +81,9 @@ def critique_card(
     )
 
 
-def critique_text(persona: PersonaView, critique: Critique, now: datetime,
-                  notes: tuple[str, ...] = ()) -> str:  # fmt: skip
+def critique_text(
+    persona: PersonaView, critique: Critique, now: datetime, notes: tuple[str, ...] = ()
+) -> str:
     out = [f"{persona.name}'s critique", critique.summary]
     for reaction, title in REACTION_TITLES:
         points = [p for p in critique.points if p.reaction == reaction]
