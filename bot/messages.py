@@ -155,6 +155,9 @@ class Form:
     action_id: str
     fields: tuple[FormField, ...]
     intro: str | None = None  # plain text above the fields (what the form is about)
+    # the opening action's value, handed back as the submission's value (the playground's
+    # id of the message the form is about); platforms that carry their own state ignore it
+    ref: str = ""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from bot.messages import Button, Card, Choice, Field, Reply, Section, Track
+from bot.messages import Button, Card, Choice, Field, Form, FormField, Option, Reply, Section, Track
 
 TEMPLATES = Path(__file__).parent / "templates"
 KEY = r"(?:[a-z]+-\d+|quote|summary|role)"  # a profile line's key, or the quote/summary/role
@@ -203,6 +203,7 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
         )
 
     track = data.get("track")
+    form = data.get("form")
     return Reply(
         text=data.get("text", ""),
         cards=tuple(card(c) for c in data.get("cards", ())),
@@ -212,4 +213,28 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
         replaces=data.get("replaces"),
         track=Track(str(track["kind"]), str(track["ref"])) if track else None,
         meta=dict(data.get("meta") or {}),
+        form=form_from_dict(form) if isinstance(form, dict) else None,
+    )
+
+
+def form_from_dict(data: dict[str, Any]) -> Form:
+    return Form(
+        title=str(data.get("title", "")),
+        submit=str(data.get("submit", "")),
+        action_id=str(data.get("action_id", "")),
+        fields=tuple(
+            FormField(
+                name=str(f["name"]),
+                label=str(f.get("label", "")),
+                kind=f.get("kind", "text"),
+                options=tuple(Option(o["label"], o["value"]) for o in f.get("options", ())),
+                initial=tuple(f.get("initial", ())),
+                optional=bool(f.get("optional")),
+                hint=f.get("hint"),
+                max_length=f.get("max_length"),
+            )
+            for f in data.get("fields", ())
+        ),
+        intro=data.get("intro"),
+        ref=str(data.get("ref", "")),
     )

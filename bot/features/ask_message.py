@@ -35,7 +35,7 @@ def _preview(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def ask_form(personas: list[PersonaView], quoted: Quoted | None) -> Form:
+def ask_form(personas: list[PersonaView], quoted: Quoted | None, ref: str = "") -> Form:
     """The form, with what the person picks by default."""
     ours = [p for p in personas if p.kind != "negative"][:MAX_OPTIONS]
     negative = [p for p in personas if p.kind == "negative"][:MAX_OPTIONS]
@@ -102,6 +102,7 @@ def ask_form(personas: list[PersonaView], quoted: Quoted | None) -> Form:
         action_id=SUBMIT_ACTION,
         fields=tuple(fields),
         intro=intro,
+        ref=ref,
     )
 
 
@@ -112,9 +113,8 @@ async def open_form(ctx: Context) -> Reply:
     personas = await ctx.deps.db(ctx.deps.store.list_personas, ctx.workspace_id)
     if not personas:
         return error_reply("There are no personas in this workspace yet.")
-    return Reply(
-        text="Ask the personas about this message", form=ask_form(personas, quoted), ephemeral=True
-    )
+    form = ask_form(personas, quoted, ctx.inbound.value or "")
+    return Reply(text="Ask the personas about this message", form=form, ephemeral=True)
 
 
 def _slugs(value: str) -> list[str]:

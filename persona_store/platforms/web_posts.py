@@ -131,6 +131,24 @@ class WebPostStore:
             s.flush()
             return _view(row)
 
+    def get(
+        self, workspace_id: int, conversation_id: str, post_id: int, *, viewer: str | None
+    ) -> WebPostView | None:
+        """One message as `viewer` may see it (another browser's private message is None)."""
+        visible = or_(WebPost.role != "bot", WebPost.user_id.is_(None))
+        if viewer:
+            visible = or_(visible, WebPost.user_id == viewer)
+        with self._sessions() as s:
+            row = s.scalar(
+                select(WebPost).where(
+                    WebPost.workspace_id == workspace_id,
+                    WebPost.conversation_id == conversation_id,
+                    WebPost.id == post_id,
+                    visible,
+                )
+            )
+            return None if row is None else _view(row)
+
     def remove(self, workspace_id: int, conversation_id: str, post_id: int) -> bool:
         """Delete one message (what someone typed to cast an anonymous vote)."""
         with self._sessions.begin() as s:
