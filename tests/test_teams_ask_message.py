@@ -80,7 +80,10 @@ async def test_fetch_task_then_submit_posts_the_panel_in_the_messages_thread(
     data["critique"] = "maya"
     submit["value"]["data"] = data
     body = await invoke(env, submit)
-    assert body is None  # the dialog closes; the panel follows in the thread
+    assert body["task"] == {  # the dialog says so; the panel follows in the thread
+        "type": "message",
+        "value": "Asking the personas: their answer follows in the message's thread.",
+    }
     await env.settle()
     placeholder, critique = env.connector.posted
     assert placeholder.conversation_id == THREAD and critique.conversation_id == THREAD

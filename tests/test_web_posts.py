@@ -29,7 +29,7 @@ def test_posts_are_ordered_updated_and_scoped(store: Store) -> None:
 
 
 def test_one_post_is_found_only_where_and_by_whom_it_may_be_seen(store: Store) -> None:
-    """"Ask the personas" reads the clicked message: scoped by workspace and conversation,
+    """ "Ask the personas" reads the clicked message: scoped by workspace and conversation,
     and another browser's private reply is not there for it."""
     posts = WebPostStore.of(store)
     ws = store.default_workspace_id()

@@ -77,11 +77,9 @@ def invoke_response(body: dict[str, Any]) -> InvokeResponse:
     return InvokeResponse(status=200, body=InvokeBody(body))
 
 
-def json_body(body: dict[str, Any] | None) -> Model | None:
+def json_body(body: dict[str, Any]) -> Model:
     """Any JSON object as the msrest Model CloudAdapter serialises (each top-level key kept
     as it is): the bodies of message extension invokes (`task`, `composeExtension`)."""
-    if body is None:
-        return None
     attributes = {key: {"key": key, "type": "object"} for key in body}
     model = type("JsonBody", (Model,), {"_attribute_map": attributes})()
     for key, value in body.items():

@@ -70,6 +70,16 @@ def compose_result(replies: list[Reply]) -> dict[str, Any]:
     }
 
 
+def follows(address: Address) -> str:
+    where = "the message's thread" if address.thread_id else "this chat"
+    return f"Asking the personas: their answer follows in {where}."
+
+
+def unknown_command(action: Any) -> dict[str, Any]:
+    command = str(getattr(action, "command_id", "") or "")[:40]
+    return task_message(f"Persona Bot has no command '{command}'.")
+
+
 class MessageActions:
     def __init__(self, core: Core, tasks: BackgroundTasks, outbox: Callable[..., Outbox]) -> None:
         self.core = core
@@ -96,9 +106,9 @@ class MessageActions:
             form=form,
         )
 
-    async def fetch_task(self, activity: Activity, action: Any) -> dict[str, Any] | None:
+    async def fetch_task(self, activity: Activity, action: Any) -> dict[str, Any]:
         if getattr(action, "command_id", None) != ASK_COMMAND:
-            return None
+            return unknown_command(action)
         payload = getattr(action, "message_payload", None)
         quoted = quoted_of(payload)
         inbound = self._inbound(activity, FORM_ACTION, quoted, payload=payload)
@@ -107,9 +117,11 @@ class MessageActions:
             return task_message(reply.text)
         return task_module(reply.form, quoted)
 
-    async def submit(self, activity: Activity, action: Any) -> dict[str, Any] | None:
+    async def submit(self, activity: Activity, action: Any) -> dict[str, Any]:
+        """The dialog is answered with a short note ("the answer follows…"; a null body
+        leaves some clients' dialog open), the panel posted after it."""
         if getattr(action, "command_id", None) != ASK_COMMAND:
-            return None
+            return unknown_command(action)
         payload = getattr(action, "message_payload", None)
         values, carried = submitted(getattr(action, "data", None))
         quoted = quoted_of(payload) or carried
@@ -121,7 +133,7 @@ class MessageActions:
             if all(r.is_error for r in replies):
                 return task_message("\n".join(r.text for r in replies))
             self.tasks.spawn(deliver(self.core, replies, outbox), name="teams-ask-message")
-            return None
+            return task_message(follows(inbound.address))
         try:
             placeholder = await outbox.show_placeholder(turn.placeholder)
         except DeliveryError as exc:  # the bot is not in this chat: cards to insert instead
@@ -132,7 +144,7 @@ class MessageActions:
             )
             return await self._as_cards(turn)
         self.tasks.spawn(self._answer(turn, outbox, placeholder), name="teams-ask-message")
-        return None
+        return task_message(follows(inbound.address))
 
     async def _answer(self, turn: Turn, outbox: Outbox, placeholder: str | None) -> None:
         await deliver(self.core, await self.core.execute(turn), outbox, placeholder)
