@@ -128,18 +128,20 @@ async def test_the_global_shortcut_asks_for_the_text_and_answers_in_a_dm(env: Sl
     assert env.answerer.calls == [("maya", "Drop the free tier.")]
 
 
-async def test_a_form_with_nobody_picked_is_refused_privately(env: SlackEnv) -> None:
+async def test_a_form_with_nobody_picked_is_refused_inside_the_modal(env: SlackEnv) -> None:
     payload = recorded(env, "message_action.json")
     await env.slack.interaction(payload)
     await env.settle()
     [opened] = env.api.of("views.open")
     values = defaults(opened["view"])
     values["personas"] = {"value": {"type": "checkboxes", "selected_options": []}}
-    await env.slack.interaction(submission(opened, values, "T111"))
+    status, body, _ = await env.slack.interaction(submission(opened, values, "T111"))
+    assert status == 200
+    ack = json.loads(body)
+    assert ack["response_action"] == "errors"
+    assert "Pick at least one persona" in ack["errors"]["personas"]
     await env.settle()
-    assert env.api.of("chat.postMessage") == []
-    [refusal] = env.api.of("chat.postEphemeral")
-    assert "Pick at least one persona" in refusal["text"] and refusal["user"] == "U00FAKEUSER2"
+    assert env.api.of("chat.postMessage") == [] and env.api.of("chat.postEphemeral") == []
     assert env.answerer.calls == []
 
 

@@ -26,6 +26,7 @@ from adapters.slack.forms import (
     unpack_metadata,
 )
 from adapters.slack.inbound import team_of
+from bot.commands import Turn
 from bot.features.ask_message import FORM_ACTION, SUBMIT_ACTION
 from bot.messages import Address, Inbound, Quoted
 from bot.turn import show_placeholder
@@ -96,22 +97,44 @@ class Shortcuts:
             log.warning("views.open failed: %s", exc.response.get("error"))
 
     async def submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        await ack()
+        """The core prepares the turn before the ack, so a refused form (nobody picked, a
+        question too long) is shown inside the modal; an accepted one closes it and is
+        answered in the thread."""
         where, quoted = unpack_metadata(str(view.get("private_metadata") or ""))
         user = str((body.get("user") or {}).get("id") or "")
         team = team_of(body)  # view.app_installed_team_id: the installing team
         channel = where.get("c") or user
         address = Address("slack", team, channel, thread_id=where.get("t"))
-        values = form_values((view.get("state") or {}).get("values") or {})
+        state = (view.get("state") or {}).get("values") or {}
         inbound = Inbound(
-            "action", "", user, address, action_id=SUBMIT_ACTION, quoted=quoted, form=values
+            "action",
+            "",
+            user,
+            address,
+            action_id=SUBMIT_ACTION,
+            quoted=quoted,
+            form=form_values(state),
         )
-        self.flows.tasks.spawn(self._answer(inbound), name="slack-ask-message")
-
-    async def _answer(self, inbound: Inbound) -> None:
-        """Placeholder in the thread, then the panel in its place (a turn like a mention's)."""
-        ws = await self.flows.workspace(inbound.address.workspace)
-        origin = Origin(inbound, ws)
         turn = await self.flows.core.prepare(inbound)
+        if turn.placeholder is None:
+            replies = await self.flows.core.execute(turn)
+            if replies and all(r.is_error for r in replies):
+                field = replies[0].meta.get("field", "")  # the field the core names
+                block = field if field in state else next(iter(state), "question")
+                await ack(response_action="errors", errors={block: replies[0].text[:150]})
+                return
+            await ack()
+            ws = await self.flows.workspace(team)
+            self.flows.tasks.spawn(
+                self.flows.deliver(Origin(inbound, ws), replies), name="slack-ask-message"
+            )
+            return
+        await ack()
+        self.flows.tasks.spawn(self._answer(turn), name="slack-ask-message")
+
+    async def _answer(self, turn: Turn) -> None:
+        """Placeholder in the thread, then the panel in its place (a turn like a mention's)."""
+        ws = await self.flows.workspace(turn.inbound.address.workspace)
+        origin = Origin(turn.inbound, ws)
         await show_placeholder(turn, self.flows.outbox(origin))
         await self.flows.answer(origin, turn)

@@ -130,21 +130,29 @@ def _subject(ctx: Context) -> tuple[str, int]:
     return text, len(text)
 
 
+def _refused(field: str, text: str) -> Reply:
+    """A refusal naming the form field it is about (a form shows it next to that field)."""
+    reply = error_reply(text)
+    reply.meta["field"] = field
+    return reply
+
+
 def check_form(ctx: Context) -> tuple[str, list[str], str] | Reply:
     """(question, persona slugs, critique slug), or the refusal (nothing is asked)."""
     text, _ = _subject(ctx)
     if not text:
-        return error_reply("There is no text to ask about: paste the message into the form.")
+        return _refused("message", "There is no text to ask about: paste it into the form.")
     question = clean_question(ctx.inbound.form_value("question")) or DEFAULT_QUESTION
     if len(question) > MAX_QUESTION_CHARS:
-        return error_reply(
+        return _refused(
+            "question",
             f"That question is {len(question):,} characters long. Please keep it to "
-            f"{MAX_QUESTION_CHARS:,} characters or fewer."
+            f"{MAX_QUESTION_CHARS:,} characters or fewer.",
         )
     slugs = _slugs(ctx.inbound.form_value("personas")) + _slugs(ctx.inbound.form_value("negative"))
     critic = next(iter(_slugs(ctx.inbound.form_value("critique"))), "")
     if not slugs and not critic:
-        return error_reply("Pick at least one persona, or one to critique as.")
+        return _refused("personas", "Pick at least one persona, or one to critique as.")
     return question, list(dict.fromkeys(slugs)), critic
 
 
