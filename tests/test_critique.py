@@ -247,3 +247,11 @@ async def test_a_form_without_personas_is_refused_and_asks_nobody(core: Core) ->
     assert reply.is_error and "Pick at least one persona" in reply.text
     [reply] = await act(core, "ask.message", Quoted("   "), personas="maya")
     assert reply.is_error
+
+
+async def test_pasted_text_is_pointed_at_panel_and_critique(core: Core) -> None:
+    pasted = EMAIL.removeprefix("Hi team! ") + " We will announce it at the all-hands on Friday."
+    [reply] = await say(core, pasted)
+    assert reply.is_error and "put `panel` before it" in reply.text
+    [short] = await say(core, "xyzzy plugh")
+    assert "panel" not in short.text
