@@ -267,16 +267,16 @@ class Core:
                 f"them with `panel {text}`."
             )
         head = text.split(" ")[0][:40]
-        guess = self.registry.close_command(head)
-        if guess is not None:
-            return error_reply(f"I don't know the command '{head}'. Did you mean `{guess}`?")
         if len(text) >= PASTED_TEXT_CHARS and "panel" in self.registry.commands:
             # a pasted email or spec rather than a command
             return error_reply(
                 f"I don't know the command '{head}'. To hear the personas on a text, put "
-                "`panel` before it (or `critique maya`), or use *Ask the personas* on the "
-                "message."
+                "`panel` before it (or `critique NAME`), or use \u201cAsk the personas\u201d "
+                "on the message."
             )
+        guess = self.registry.close_command(head)
+        if guess is not None:
+            return error_reply(f"I don't know the command '{head}'. Did you mean `{guess}`?")
         return error_reply(
             f"I don't know the command '{head}'. Try `help`, or ask "
             '"what would Maya think about …?"'
