@@ -145,6 +145,24 @@ async def test_a_form_with_nobody_picked_is_refused_inside_the_modal(env: SlackE
     assert env.answerer.calls == []
 
 
+async def test_where_the_bot_may_not_post_the_answer_comes_in_a_dm(env: SlackEnv) -> None:
+    """A private channel the bot was not invited to: chat.postMessage says not_in_channel,
+    so the person gets the panel in a DM, told why."""
+    payload = recorded(env, "message_action.json")
+    payload["message"]["text"] = TEXT
+    await env.slack.interaction(payload)
+    await env.settle()
+    [opened] = env.api.of("views.open")
+    env.api.fail("chat.postMessage", error="not_in_channel")
+    await env.slack.interaction(submission(opened, defaults(opened["view"]), "T111"))
+    await env.settle()
+    note, placeholder = env.api.of("chat.postMessage")  # after the refused one (to C111)
+    assert note["channel"] == placeholder["channel"] == "D00FAKEUSER2"
+    assert "I'm not in that channel" in note["text"]
+    [panel] = env.api.of("chat.update")
+    assert panel["channel"] == "D00FAKEUSER2" and "Persona panel" in json.dumps(panel["blocks"])
+
+
 def test_a_long_message_rides_in_the_metadata_compressed_or_cut() -> None:
     prose = " ".join(f"Sentence {i} about pricing and onboarding." for i in range(200))
     where, quoted = unpack_metadata(pack_metadata({"c": "C1", "t": "1.2"}, Quoted(prose)))

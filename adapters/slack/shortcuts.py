@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -26,9 +27,11 @@ from adapters.slack.forms import (
     unpack_metadata,
 )
 from adapters.slack.inbound import team_of
+from adapters.slack.outbox import NOT_A_MEMBER
 from bot.commands import Turn
 from bot.features.ask_message import FORM_ACTION, SUBMIT_ACTION
-from bot.messages import Address, Inbound, Quoted
+from bot.messages import Address, Inbound, Quoted, text_reply
+from bot.ports import DeliveryError
 from bot.turn import show_placeholder
 
 log = logging.getLogger(__name__)
@@ -133,8 +136,32 @@ class Shortcuts:
         self.flows.tasks.spawn(self._answer(turn), name="slack-ask-message")
 
     async def _answer(self, turn: Turn) -> None:
-        """Placeholder in the thread, then the panel in its place (a turn like a mention's)."""
+        """Placeholder in the thread, then the panel in its place (a turn like a mention's).
+        Where the bot may not post (a private channel it was not invited to), the answer
+        goes to a DM with the person instead, saying why."""
         ws = await self.flows.workspace(turn.inbound.address.workspace)
         origin = Origin(turn.inbound, ws)
-        await show_placeholder(turn, self.flows.outbox(origin))
+        if turn.placeholder is not None:
+            try:
+                await self.flows.outbox(origin).show_placeholder(turn.placeholder)
+            except DeliveryError as exc:
+                if exc.reason not in NOT_A_MEMBER:
+                    log.warning("placeholder refused in %s: %s", origin.address, exc.reason)
+                else:
+                    await self._to_dm(origin, turn)
         await self.flows.answer(origin, turn)
+
+    async def _to_dm(self, origin: Origin, turn: Turn) -> None:
+        inbound = origin.inbound
+        origin.inbound = replace(
+            inbound, address=Address("slack", inbound.address.workspace, inbound.user_id)
+        )
+        origin.placeholder_ts = None
+        note = text_reply(
+            "I'm not in that channel, so I can't answer in the message's thread: here is "
+            "the answer for you. Invite me there (/invite) to answer in threads."
+        )
+        outbox = self.flows.outbox(origin)
+        await show_placeholder(Turn(origin.inbound, placeholder=note), outbox)
+        origin.placeholder_ts = None  # the note stays; the placeholder follows it
+        await show_placeholder(turn, outbox)

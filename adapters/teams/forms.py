@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.teams.render import CONTENT_TYPE, SCHEMA, VERSION, neutralise, truncate
+from bot.answering.critique import MAX_TEXT_CHARS
 from bot.messages import Form, FormField, Quoted
 
 ASK_COMMAND = "askPersonas"  # the message extension's command id (manifest)
@@ -59,8 +60,8 @@ def form_card(form: Form, quoted: Quoted | None) -> dict[str, Any]:
         )
     body += [_input(f) for f in form.fields if f.kind not in ("pick_one", "pick_many") or f.options]
     data: dict[str, Any] = {"action_id": form.action_id}
-    if quoted is not None:
-        data.update(quoted=quoted.text, length=quoted.full_length)
+    if quoted is not None:  # no more than the core reads, so the card stays small
+        data.update(quoted=quoted.text[:MAX_TEXT_CHARS], length=quoted.full_length)
     return {
         "type": "AdaptiveCard",
         "$schema": SCHEMA,
