@@ -125,3 +125,18 @@ def test_message_html_becomes_plain_text_with_names_and_links() -> None:
     assert html_to_text(html) == (
         "@Testing outgoing Webhook-Nikitha - Hi\n\n- one <b>\n\n- https://x.example/a\nclick"
     )
+
+
+async def test_a_long_message_is_read_to_4000_characters_and_the_card_says_so(
+    env: TeamsEnv,
+) -> None:
+    long = "<p>" + "We raise prices next month. " * 200 + "</p>"  # 5,600 characters of text
+    submit = recorded(env, "submit_action_message_channel.json", content=long)
+    await invoke(env, submit)
+    await env.settle()
+    [update] = env.connector.of("update")
+    full = len(html_to_text(long))
+    assert f"Only the first 4,000 of {full:,} characters of the message were read." in texts(
+        card_of(update.body)
+    )
+    assert len(env.answerer.calls[0][1]) == 4000
