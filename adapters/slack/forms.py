@@ -26,6 +26,7 @@ GLOBAL_SHORTCUT = "ask_personas_global"
 MAX_METADATA = 3000
 MAX_OPTIONS = 100
 MAX_CHECKBOXES = 10
+MAX_UNPACKED = 64_000  # bytes of a message's text unpacked from private_metadata
 
 
 def _text(value: str, limit: int) -> dict[str, Any]:
@@ -139,7 +140,9 @@ def unpack_metadata(raw: str) -> tuple[dict[str, str], Quoted | None]:
     quoted = None
     if isinstance(data.get("z"), str):
         try:
-            text = zlib.decompress(base64.b64decode(data["z"]), bufsize=1 << 16).decode("utf-8")
+            packed = base64.b64decode(data["z"])
+            # never more than a message could hold, whatever the metadata says
+            text = zlib.decompressobj().decompress(packed, MAX_UNPACKED).decode("utf-8")
         except (ValueError, zlib.error, UnicodeDecodeError):
             text = ""
         quoted = Quoted(text, int(data.get("n") or 0))
