@@ -12,6 +12,7 @@ from typing import ParamSpec, TypeVar
 
 from bot.answering.base import Answerer
 from bot.answering.critique import Critic, critic_for
+from bot.messages import Address
 from bot.settings import Settings, normalise_database_url
 from persona_store.repositories import Repositories
 from persona_store.store import Store
@@ -21,6 +22,10 @@ P = ParamSpec("P")
 # registered by the adapter that can tell (Slack's users.info); see bot.features.access.
 AdminCheck = Callable[[str, str], Awaitable[bool]]
 T = TypeVar("T")
+# (address of the conversation, platform message id) -> a link to that message (Slack's
+# chat.getPermalink, a Teams message link), or None. A platform fact, registered by the
+# adapter; the decision log keeps it as "where it was decided".
+Permalink = Callable[[Address, str], Awaitable[str | None]]
 
 
 def utc_now() -> datetime:
@@ -53,6 +58,7 @@ class Deps:
     admin_checks: dict[str, AdminCheck] = field(default_factory=dict)
     # critique and rewrite: the model's when the answerer is the LLM one, else offline
     critic: Critic | None = None
+    permalinks: dict[str, Permalink] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.critic is None:

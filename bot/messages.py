@@ -54,13 +54,17 @@ class Inbound:
     user_name: str | None = None
     # people mentioned in `text`: ("@bob" as it reads in text, platform user id "U0BOB")
     mentions: tuple[tuple[str, str], ...] = ()
-    # the message a form is about (`ask.form`, `ask.message`), and a submitted form's values
-    # by field name (a pick-many field's values joined by ",")
+    # a submitted form (`Form`): what was filled in, (field name, value; several picks of
+    # a `choices` field joined by ",")
+    fields: tuple[tuple[str, str], ...] = ()
+    # the platform's id of the message the click was on (Slack ts, Teams activity id,
+    # playground message id), or of the message a form was opened from
+    message_id: str | None = None
+    # the message someone asked the personas about (`ask.form`, `ask.message`), as text
     quoted: Quoted | None = None
-    form: tuple[tuple[str, str], ...] = ()
 
-    def form_value(self, name: str) -> str:
-        return next((value for key, value in self.form if key == name), "")
+    def filled(self, name: str) -> str:
+        return next((value for key, value in self.fields if key == name), "")
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,39 @@ class Button:
     # where the platform has a message box (the playground), the click puts this text in
     # it instead of calling back ("ask sam "); elsewhere it is an ordinary action
     compose: str | None = None
+    # the click answers with a `Form` (a Slack modal, a Teams task module): platforms that
+    # open dialogs from a button need to know before the click
+    opens_form: bool = False
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One field of a form: a line of text, several lines, one choice of `options`, or any
+    number of them (`choices`: their values joined by "," in `value` and when submitted)."""
+
+    name: str
+    label: str
+    kind: Literal["text", "multiline", "choice", "choices"] = "text"
+    options: tuple[tuple[str, str], ...] = ()  # (value, label) of a choice
+    value: str = ""  # shown filled in (an edit, or what was typed before an error)
+    optional: bool = False
+    hint: str | None = None
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
+class Form:
+    """Something to fill in (Slack modal, Teams task module, playground form). Submitting
+    it is the core action `action_id` with `value`, and the fields in `Inbound.fields`."""
+
+    title: str
+    action_id: str
+    value: str
+    fields: tuple[FormField, ...]
+    text: str | None = None  # a line above the fields (what the form is about)
+    submit_label: str = "Save"
+    # problems of the last submission, (field name, message): shown next to the field
+    errors: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -123,44 +160,6 @@ class Card:
 
 
 @dataclass(frozen=True)
-class Option:
-    """One choice of a form field."""
-
-    label: str
-    value: str
-
-
-@dataclass(frozen=True)
-class FormField:
-    """One field of a form. `pick_many` values come back joined by ","; `initial` is the
-    text of a text field, or the values picked at first."""
-
-    name: str
-    label: str
-    kind: Literal["text", "multiline", "pick_one", "pick_many"]
-    options: tuple[Option, ...] = ()
-    initial: tuple[str, ...] = ()
-    optional: bool = False
-    hint: str | None = None
-    max_length: int | None = None
-
-
-@dataclass(frozen=True)
-class Form:
-    """A form the platform shows (a Slack modal, a Teams task module, an HTML form); its
-    submission comes back as an `action` Inbound with `action_id` and `Inbound.form`."""
-
-    title: str  # short: Slack shows at most 24 characters
-    submit: str
-    action_id: str
-    fields: tuple[FormField, ...]
-    intro: str | None = None  # plain text above the fields (what the form is about)
-    # the opening action's value, handed back as the submission's value (the playground's
-    # id of the message the form is about); platforms that carry their own state ignore it
-    ref: str = ""
-
-
-@dataclass(frozen=True)
 class Track:
     """A posted message the core must find again (a survey's live tally): once the adapter
     knows the platform's message id, the feature registered for `kind` is told `ref`."""
@@ -184,8 +183,8 @@ class Reply:
     # About one person's anonymous vote: shown to them, never stored or logged by an
     # adapter, and neither is what they typed to get it.
     private: bool = False
-    # a form to show the person (Slack modal, Teams task module, playground form) instead of
-    # a message; `text` says what it is for where no form can be shown
+    # a form to fill in; platforms that cannot show one show `text` (which says how to
+    # do the same by typing)
     form: Form | None = None
     # informational keys (persona slug, survey id) for renderers and tests; never routing
     meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Coroutine
 from typing import Any
 
@@ -52,11 +53,14 @@ class AckFirst:
     """Acks before slow work: a request handler counts itself in (`serving`), and work
     spawned after an ack waits (`quiet`) while other requests still wait for theirs, at
     most `max_wait`, so a burst of 100 commands is acked as fast as a bare app would,
-    and the answers follow."""
+    and the answers follow. A burst arrives with gaps between requests: work waits until
+    no request came in for `settle` seconds, so it does not start in such a gap."""
 
-    def __init__(self, max_wait: float = 0.5) -> None:
+    def __init__(self, max_wait: float = 0.5, settle: float = 0.02) -> None:
         self.max_wait = max_wait
+        self.settle = settle
         self.in_flight = 0
+        self._last_entry = -settle
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -66,6 +70,7 @@ class AckFirst:
 
     def enter(self) -> None:
         self.in_flight += 1
+        self._last_entry = time.monotonic()
         self._idle.clear()
 
     def leave(self) -> None:
@@ -74,9 +79,17 @@ class AckFirst:
             self.in_flight = 0
             self._idle.set()
 
+    def _settled(self) -> bool:
+        return self._idle.is_set() and time.monotonic() - self._last_entry >= self.settle
+
     async def quiet(self) -> None:
-        if self._idle.is_set():
+        if self._settled():
             return
         # a steady stream of requests: slow work may not wait forever
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), self.max_wait)
+            await asyncio.wait_for(self._until_settled(), self.max_wait)
+
+    async def _until_settled(self) -> None:
+        while not self._settled():
+            await self._idle.wait()
+            await asyncio.sleep(max(0.0, self._last_entry + self.settle - time.monotonic()))

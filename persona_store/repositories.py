@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from persona_store.decisions.repository import DecisionStore
 from persona_store.personas.ownership import OwnershipStore
 from persona_store.scheduling.reviews import ReviewStore
 from persona_store.scheduling.schedules import DeliveryStore, DigestStore
@@ -22,6 +23,7 @@ class Repositories:
     deliveries: DeliveryStore
     reviews: ReviewStore
     ownership: OwnershipStore
+    decisions: DecisionStore
 
     @classmethod
     def over(cls, sessions: sessionmaker[Session]) -> Repositories:
@@ -32,4 +34,5 @@ class Repositories:
             deliveries=DeliveryStore(sessions),
             reviews=ReviewStore(sessions),
             ownership=OwnershipStore(sessions),
+            decisions=DecisionStore(sessions),
         )

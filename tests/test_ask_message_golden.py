@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from adapters.slack.forms import form_view, pack_metadata
+from adapters.slack.forms import form_view
+from adapters.slack.message_text import unpack_metadata
 from adapters.slack.render import to_message
-from adapters.teams.forms import form_card, task_module
+from adapters.teams.message_action import task_module
 from adapters.teams.render import to_adaptive_card
 from adapters.web.render import reply_from_dict, reply_to_dict, reply_to_html
 from bot.answering.critique import Change, Critique, Point, Rewrite
@@ -88,8 +89,11 @@ def test_slack_goldens() -> None:
     assert_golden("slack/message_panel.json", to_message(message_panel()))
     reply = form()
     assert reply.form is not None
-    metadata = pack_metadata({"c": "C1", "t": "1.2"}, Quoted(MESSAGE))
-    assert_golden("slack/ask_modal.json", form_view(reply.form, metadata))
+    view = form_view(reply.form, "C1", "1.2", Quoted(MESSAGE))
+    assert_golden("slack/ask_modal.json", view)
+    meta, quoted = unpack_metadata(view["private_metadata"])
+    assert meta == {"a": "ask.message", "v": "7", "c": "C1", "t": "1.2"}
+    assert quoted is not None and quoted.text == MESSAGE and quoted.full_length == len(MESSAGE)
 
 
 def test_teams_goldens() -> None:
@@ -99,9 +103,10 @@ def test_teams_goldens() -> None:
     )
     reply = form()
     assert reply.form is not None
-    card = form_card(reply.form, Quoted(MESSAGE))
+    task = task_module(reply.form, Quoted(MESSAGE))["task"]
+    card = task["value"]["card"]["content"]
     assert_golden("teams/ask_task_card.json", card)
-    assert task_module(reply.form, Quoted(MESSAGE))["task"]["value"]["card"]["content"] == card
+    assert card["actions"][0]["data"]["quoted"] == MESSAGE
 
 
 def test_web_goldens() -> None:
@@ -113,3 +118,4 @@ def test_web_goldens() -> None:
     html = reply_to_html(stored, csrf="TOKEN", message_id="43")
     assert_golden("web/ask_form.html", html)
     assert 'name="value" value="7"' in html and "&lt;!here&gt;" in html
+    assert 'type="checkbox" name="field.personas" value="maya" checked' in html

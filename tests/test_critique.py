@@ -48,7 +48,7 @@ async def say(core: Core, text: str) -> list[Reply]:
 
 async def act(core: Core, action: str, quoted: Quoted | None = None, **form: str) -> list[Reply]:
     inbound = Inbound(
-        "action", "", "U1", ADDRESS, action_id=action, quoted=quoted, form=tuple(form.items())
+        "action", "", "U1", ADDRESS, action_id=action, quoted=quoted, fields=tuple(form.items())
     )
     return await core.handle(inbound)
 
@@ -208,12 +208,12 @@ async def test_the_form_picks_the_primary_personas_and_lists_negative_ones_apart
     assert form is not None and form.action_id == "ask.message"
     fields = {f.name: f for f in form.fields}
     assert list(fields) == ["personas", "negative", "question", "critique"]
-    assert fields["personas"].initial == ("maya",)
-    assert {o.value for o in fields["personas"].options} == {"maya", "priya", "sam"}
-    assert [o.value for o in fields["negative"].options] == ["gordon"]
-    assert fields["question"].initial == (DEFAULT_QUESTION,)
-    assert fields["critique"].options[0].label == "No critique"
-    assert form.intro and "raising prices 20%" in form.intro
+    assert fields["personas"].kind == "choices" and fields["personas"].value == "maya"
+    assert {v for v, _ in fields["personas"].options} == {"maya", "priya", "sam"}
+    assert [v for v, _ in fields["negative"].options] == ["gordon"]
+    assert fields["question"].value == DEFAULT_QUESTION
+    assert fields["critique"].options[0] == ("-", "No critique")
+    assert form.text and "raising prices 20%" in form.text
 
 
 async def test_a_global_shortcut_form_asks_for_the_text(core: Core) -> None:
@@ -242,11 +242,26 @@ async def test_the_panel_answers_about_the_message_with_a_critique(core: Core) -
     assert panel.shareable and critique.cards[0].title == "Maya Chen's critique"
 
 
-async def test_a_form_without_personas_is_refused_and_asks_nobody(core: Core) -> None:
+async def test_a_form_without_personas_comes_back_with_the_problem_and_asks_nobody(
+    core: Core,
+) -> None:
     [reply] = await act(core, "ask.message", Quoted(EMAIL), personas="", critique="-")
-    assert reply.is_error and "Pick at least one persona" in reply.text
+    assert reply.is_error and reply.form is not None
+    assert reply.form.errors == (("personas", "Pick at least one persona, or one to critique as."),)
+    assert {f.name: f.value for f in reply.form.fields}["personas"] == ""  # as it was sent
     [reply] = await act(core, "ask.message", Quoted("   "), personas="maya")
-    assert reply.is_error
+    assert reply.is_error and reply.form is not None
+    assert reply.form.errors[0][0] == "message"
+
+
+async def test_the_panel_and_the_critique_can_be_logged_as_decisions(core: Core) -> None:
+    panel, critique = await act(
+        core, "ask.message", Quoted(EMAIL), personas="maya", critique="maya"
+    )
+    for reply in (panel, critique):
+        assert any(b.label == "Log decision" for b in reply.cards[0].buttons)
+    [typed] = await say(core, f"critique maya {EMAIL}")
+    assert any(b.label == "Log decision" for b in typed.cards[0].buttons)
 
 
 async def test_pasted_text_is_pointed_at_panel_and_critique(core: Core) -> None:

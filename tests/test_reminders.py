@@ -224,7 +224,7 @@ async def test_needs_update_and_reassign_buttons(sqlite_store: Store) -> None:
     setup(sqlite_store, owners=["slack:U1"])
     core = core_with(deps_for(sqlite_store), reminder_feature)
     [update_reply] = await core.handle(click("review.update", "maya", address=SLACK))
-    assert "/persona edit maya" in update_reply.text and update_reply.ephemeral
+    assert "`edit maya`" in update_reply.text and update_reply.ephemeral
     with sqlite_store._sessions() as s:
         [state] = s.query(ReviewState).all()
         assert state.needs_update and "slack:U1" in state.note
@@ -232,4 +232,5 @@ async def test_needs_update_and_reassign_buttons(sqlite_store: Store) -> None:
     assert "owner maya @new-owner" in reassign.text
     web = Address(platform="web", workspace="local", conversation_id="playground")
     [web_reply] = await core.handle(click("review.update", "maya", address=web))
-    assert "personas import" in web_reply.text
+    # the same words everywhere: `edit maya` opens Slack's form, elsewhere it says how
+    assert web_reply.text == update_reply.text

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from adapters.slack.forms import message_text, pack_metadata, unpack_metadata
+from adapters.slack.message_text import message_text, pack_metadata, unpack_metadata
 from bot.messages import Quoted
 from persona_store import Store
 from tests.fakes.slack_env import SlackEnv, add_persona, slack_env
@@ -83,7 +83,7 @@ async def test_a_message_shortcut_posts_the_panel_in_that_messages_thread(env: S
     assert opened["trigger_id"] == payload["trigger_id"]
     view = opened["view"]
     assert view["title"]["text"] == "Ask the personas"
-    intro = view["blocks"][0]["elements"][0]["text"]
+    intro = view["blocks"][0]["text"]["text"]
     assert "@Dana Reyes proposes we raise prices 20% next month & drop the free tier" in intro
     assert "pricing page (https://wiki.example.com/pricing)" in intro  # links kept
     by_id = {b.get("block_id"): b for b in view["blocks"]}

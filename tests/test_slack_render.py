@@ -22,6 +22,7 @@ from adapters.slack.render import (
 from bot.commands import Registry
 from bot.features.answer_card import answer_reply, panel_reply
 from bot.features.cards import persona_card
+from bot.features.forms import EditForm
 from bot.features.help import help_reply
 from bot.messages import Button, Card, Choice, Field, Reply, Section
 from persona_store.personas.spec import PersonaSpec
@@ -180,7 +181,13 @@ def test_modal_and_home_views_golden() -> None:
     spec = PersonaSpec.from_dict(
         {"name": "Maya Chen & the <ops> team", "kind": "primary", "goals": ["Ship on time"]}
     )
-    assert_golden("slack/edit_modal.json", edit_modal(spec, "C0GENERAL"))
+    form = EditForm(
+        slug=spec.slug,
+        name=spec.name,
+        fields={"role": "", "summary": "", "quote": ""},
+        lists={"goals": ["Ship on time"], "pains": [], "objections": []},
+    )
+    assert_golden("slack/edit_modal.json", edit_modal(form, "C0GENERAL"))
     reply = Reply(text="Maya", cards=(persona_card(persona(), NOW),))
     assert_golden("slack/home.json", home_view(reply))
 

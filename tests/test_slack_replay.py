@@ -62,3 +62,18 @@ async def test_a_replayed_command_is_acted_on_once(env: SlackEnv) -> None:
     assert (await env.slack.post(again, FORM, timestamp=ts + 1))[0] == 200
     await env.settle()
     assert surveys(env.store) == 2
+
+
+async def test_a_replay_in_a_burst_is_acked_at_once_and_still_acted_on_once(env: SlackEnv) -> None:
+    """In a burst the ack does not wait for the claim; the claim comes before the work."""
+    body = command_body(env, 'survey maya "Is price still #1?" Yes | No', "1.2.3")
+    ts = int(time.time())
+    pacing = env.adapter.flows.pacing
+    pacing.enter()  # another request is being acked
+    first = await env.slack.post(body, FORM, timestamp=ts)
+    replay = await env.slack.post(body, FORM, timestamp=ts)
+    assert (first[0], first[1], replay[0], replay[1]) == (200, "", 200, "")
+    assert surveys(env.store) == 0  # nothing ran before the acks were out
+    pacing.leave()
+    await env.settle()
+    assert surveys(env.store) == 1

@@ -97,12 +97,15 @@ async def test_fetch_task_then_submit_posts_the_panel_in_the_messages_thread(
     assert env.answerer.calls[0] == ("maya", html_to_text(HTML))
 
 
-async def test_a_submit_with_nobody_picked_is_refused_in_the_dialog(env: TeamsEnv) -> None:
+async def test_a_submit_with_nobody_picked_shows_the_form_again_with_the_problem(
+    env: TeamsEnv,
+) -> None:
     submit = recorded(env, "submit_action_message_channel.json")
     submit["value"]["data"] = {"action_id": "ask.message", "personas": "", "critique": "-"}
     body = await invoke(env, submit)
-    assert body["task"]["type"] == "message"
-    assert "Pick at least one persona" in body["task"]["value"]
+    assert body["task"]["type"] == "continue"
+    card = body["task"]["value"]["card"]["content"]
+    assert "Pick at least one persona" in texts(card)
     await env.settle()
     assert env.connector.posted == [] and env.answerer.calls == []
 

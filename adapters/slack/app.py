@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -27,8 +28,8 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from adapters.slack.client import web_client
 from adapters.slack.delivery import Delivery
-from adapters.slack.flows import Flows
-from adapters.slack.forms import ASK_CALLBACK, GLOBAL_SHORTCUT, MESSAGE_SHORTCUT
+from adapters.slack.flows import FirstDelivery, Flows
+from adapters.slack.forms import FORM_CALLBACK, GLOBAL_SHORTCUT, MESSAGE_SHORTCUT, SlackForms
 from adapters.slack.inbound import (
     from_block_action,
     from_event,
@@ -52,6 +53,17 @@ from bot.tasks import BackgroundTasks
 from persona_store.platforms.slack import SlackStore
 
 log = logging.getLogger(__name__)
+
+# bolt context key: the claim of a slash command's signed body (False for a replay)
+FIRST_DELIVERY = "persona_bot_first_delivery"
+
+
+async def _once(first: FirstDelivery | None, work: Coroutine[Any, Any, None]) -> None:
+    """Run `work` unless the command it serves is a replay (then it is never started)."""
+    if first is not None and not await first():
+        work.close()
+        return
+    await work
 
 
 _BOLT_ENV = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
@@ -113,6 +125,9 @@ class SlackAdapter:
         self.modals = Modals(self.flows)
         self.shortcuts = Shortcuts(self.flows)
         deps.admin_checks[self.platform] = self.modals.is_admin  # who the core may trust
+        self.forms = SlackForms(self.flows)
+        self.flows.open_form = self.forms.open
+        deps.permalinks[self.platform] = self.forms.permalink
         self.recovery_interval = recovery_interval
         self._recovery: asyncio.Task[None] | None = None
         self._serving = False
@@ -188,11 +203,15 @@ class SlackAdapter:
         if found is None:
             log.warning("signed Slack request with a malformed body (%d bytes)", len(raw))
             return web.Response(status=400, text="malformed body")
-        if is_slash_command(found[1]) and not await self._first_delivery(raw, request, found[1]):
-            log.warning("ignored a replayed slash command from team %s", found[1].get("team_id"))
-            return web.Response(status=200)  # the ack Slack expects; nothing is done
+        context: dict[str, Any] = {}
+        if is_slash_command(found[1]):
+            # Claimed by the listener: in a burst after the ack, so no ack waits on the
+            # database (nor shares the interpreter with its worker threads).
+            context[FIRST_DELIVERY] = functools.partial(
+                self._first_delivery, raw, dict(request.headers), found[1]
+            )
         bolt_request = AsyncBoltRequest(
-            body=found[0], query=request.query_string, headers=request.headers
+            body=found[0], query=request.query_string, headers=request.headers, context=context
         )
         self.flows.pacing.enter()
         try:
@@ -201,16 +220,21 @@ class SlackAdapter:
         finally:
             self.flows.pacing.leave()
 
-    async def _first_delivery(self, raw: bytes, request: web.Request, body: dict[str, Any]) -> bool:
+    async def _first_delivery(
+        self, raw: bytes, headers: Mapping[str, str], body: dict[str, Any]
+    ) -> bool:
         """False when this very signed command (same timestamp, same bytes) was acted on
         before: a replay within the signature's 5-minute window. The claim shares the
         workspace's event de-duplication table (pruned after two days)."""
         try:
             ws = await self.deps.workspace("slack", str(body.get("team_id") or ""))
-            return await self.deps.db(self.state.claim_event, ws, replay_key(raw, request.headers))
+            first = await self.deps.db(self.state.claim_event, ws, replay_key(raw, headers))
         except Exception:  # the database is down: the command's own error net says so
             log.warning("could not record a slash command claim", exc_info=True)
             return True
+        if not first:
+            log.warning("ignored a replayed slash command from team %s", body.get("team_id"))
+        return first
 
     async def start(self) -> None:
         """In the web process: connect Socket Mode and recover stuck placeholders. The clock
@@ -258,7 +282,7 @@ class SlackAdapter:
             self._on_shortcut
         )
         self.bolt.shortcut({"type": "shortcut", "callback_id": GLOBAL_SHORTCUT})(self._on_shortcut)
-        self.bolt.view(ASK_CALLBACK)(self.shortcuts.submit)
+        self.bolt.view(FORM_CALLBACK)(self.forms.submit)
         # Last: whatever else Slack sends (reactions, a closed modal…) is acknowledged with
         # a 200 and a debug line, not bolt's 404 (which Slack retries, then reports).
         self.bolt.event(re.compile(r".*"))(self._on_other)
@@ -279,23 +303,25 @@ class SlackAdapter:
         view = body.get("view") or {}
         log.debug("ignoring a Slack %s of %r", body.get("type"), view.get("callback_id"))
 
-    async def _on_command(self, ack: Any, body: dict[str, Any]) -> None:
+    async def _on_command(self, ack: Any, body: dict[str, Any], context: Any) -> None:
         inbound = from_slash_command(body)
         response_url = str(body.get("response_url") or "")
         trigger = str(body.get("trigger_id") or "")
+        first: FirstDelivery | None = context.get(FIRST_DELIVERY)
         # Two forms only Slack has: `survey` alone opens the "new survey" modal, `edit NAME`
         # the "edit persona" modal. Everything else is the core's.
         head, _, rest = strip_command_prefix(inbound.text).partition(" ")
         if trigger and head.lower() == "survey" and not rest.strip():
             await ack()
-            self.tasks.spawn(self.modals.open_survey(inbound, trigger), name="slack-modal")
+            opening = self.modals.open_survey(inbound, trigger)
+            self.tasks.spawn(_once(first, opening), name="slack-modal")
             return
         if trigger and head.lower() == "edit" and rest.strip():
             await ack()
             opening = self.modals.open_edit(inbound, rest.strip(), trigger, response_url)
-            self.tasks.spawn(opening, name="slack-modal")
+            self.tasks.spawn(_once(first, opening), name="slack-modal")
             return
-        await self.flows.command(ack, inbound, response_url)
+        await self.flows.command(ack, inbound, response_url, first=first)
 
     async def _on_event(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
         """Events are acked by bolt before this runs; the work is tracked by our tasks."""

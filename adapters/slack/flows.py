@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -16,7 +17,7 @@ from adapters.slack.outbox import Origin, SlackOutbox
 from adapters.slack.render import MAX_BLOCKS, home_view, to_message
 from bot.commands import SORRY, Core, Turn
 from bot.deps import Deps
-from bot.messages import Address, Inbound, Reply, error_reply
+from bot.messages import Address, Form, Inbound, Reply, error_reply
 from bot.tasks import AckFirst, BackgroundTasks
 from bot.turn import deliver, show_placeholder
 from persona_store.platforms.slack import SlackStore
@@ -26,9 +27,13 @@ log = logging.getLogger(__name__)
 ACK_BUDGET_SECONDS = 0.05  # time to compute the placeholder before acking empty instead
 PREPARE_CONCURRENCY = 4
 ACTION_CONCURRENCY = 8
+# claims a slash command's signed body; False for a replay (see SlackAdapter)
+FirstDelivery = Callable[[], Awaitable[bool]]
 QUICK_REPLY_SECONDS = 1.5  # a fast command answers in the ack itself; slower ones follow
 
 __all__ = ["Flows", "Origin"]
+
+OpenForm = Callable[[Inbound, str, Form, dict[str, Any]], Awaitable[None]]
 
 
 def _has_target(reply: Reply) -> bool:
@@ -59,6 +64,8 @@ class Flows:
         self._acting = asyncio.Semaphore(ACTION_CONCURRENCY)
         # In a burst, acks go first and the turns' work waits for them (bench_slack_ack).
         self.pacing = AckFirst()
+        # Opens a core form as a modal (adapters/slack/forms.py), given a click's trigger.
+        self.open_form: OpenForm | None = None
 
     async def workspace(self, team_id: str) -> int:
         return await self.deps.workspace("slack", team_id)
@@ -82,16 +89,25 @@ class Flows:
         return SlackOutbox(origin, self.delivery, self.tallies)
 
     # -- slash commands ------------------------------------------------------------------
-    async def command(self, ack: Any, inbound: Inbound, response_url: str) -> None:
+    async def command(
+        self,
+        ack: Any,
+        inbound: Inbound,
+        response_url: str,
+        first: FirstDelivery | None = None,
+    ) -> None:
         """Ack at once. Within ACK_BUDGET the ack carries the placeholder ("Asking Maya…")
         for slow commands, or the answer itself for quick ones; past it (a busy database)
         the ack is empty and everything follows through the response_url, so the HTTP
         response never waits on the database or the answerer for long. In a burst (other
-        requests waiting for their ack) it acks empty at once and prepares afterwards."""
+        requests waiting for their ack) it acks empty at once and prepares afterwards.
+        `first` is the claim of the signed body: a replay is acked empty and does nothing."""
         if self.pacing.busy():
             await ack()
-            prepare = asyncio.ensure_future(self._prepare(inbound, response_url, paced=True))
-            self.tasks.spawn(self._late_start(prepare), name="slack-cmd-late")
+            self.tasks.spawn(self._paced(inbound, response_url, first), name="slack-cmd-late")
+            return
+        if first is not None and not await first():
+            await ack()
             return
         prepare = asyncio.ensure_future(self._prepare(inbound, response_url))
         done, _ = await asyncio.wait({prepare}, timeout=self.ack_budget)
@@ -136,6 +152,16 @@ class Flows:
             ws = await self.workspace(inbound.address.workspace)
             turn = await self.core.prepare(inbound)
         return Origin(inbound, ws, response_url), turn
+
+    async def _paced(
+        self, inbound: Inbound, response_url: str, first: FirstDelivery | None
+    ) -> None:
+        """Acked empty in a burst: once the acks are out, claim, then prepare."""
+        await self.pacing.quiet()
+        if first is not None and not await first():
+            return
+        prepare = asyncio.ensure_future(self._prepare(inbound, response_url, paced=True))
+        await self._late_start(prepare)
 
     async def _late_start(self, prepare: asyncio.Future[tuple[Origin, Turn]]) -> None:
         """The ack went out empty: show the placeholder now, then answer as usual."""
@@ -187,6 +213,10 @@ class Flows:
                 ephemeral_origin=bool(container.get("is_ephemeral")),
             )
             replies = await self.core.handle(inbound)
+        form = next((r.form for r in replies if r.form is not None), None)
+        if form is not None and self.open_form is not None and body.get("trigger_id"):
+            await self.open_form(inbound, str(body["trigger_id"]), form, body)
+            replies = [r for r in replies if r.form is None]
         await self.deliver(origin, replies)
         view = body.get("view") or {}
         if container.get("type") == "view" and view.get("type") == "home":

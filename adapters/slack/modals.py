@@ -23,17 +23,23 @@ from adapters.slack.flows import Flows, Origin
 from adapters.slack.render import truncate
 from bot.commands import Context
 from bot.features.edit import edit_target, save_edit, submission_target
-from bot.features.forms import Problem, check_survey_form, edited_spec
+from bot.features.forms import (
+    EDIT_FIELDS,
+    EDIT_LISTS,
+    EditedPersona,
+    EditForm,
+    Problem,
+    check_survey_form,
+    edit_form,
+    edited_spec,
+    survey_form_personas,
+)
 from bot.messages import Address, Inbound, Reply
-from persona_store.personas.spec import PersonaSpec
-from persona_store.store import spec_of
 
 log = logging.getLogger(__name__)
 
 SURVEY_CALLBACK = "slack.survey.new"
 EDIT_CALLBACK = "slack.persona.edit"
-EDIT_FIELDS = ("role", "summary", "quote")
-EDIT_LISTS = ("goals", "pains", "objections")
 CLOSES = {"24h": "1 day", "48h": "2 days", "7d": "1 week"}
 
 
@@ -116,14 +122,17 @@ def survey_modal(channel: str, personas: list[tuple[str, str]]) -> dict[str, Any
     }
 
 
-def edit_modal(spec: PersonaSpec, channel: str) -> dict[str, Any]:
-    data = spec.to_dict()
+def edit_modal(form: EditForm, channel: str) -> dict[str, Any]:
+    labels = {"role": "Role", "summary": "Summary", "quote": "Quote"}
     blocks = [
-        _input("role", "Role", initial=data.get("role", ""), optional=True),
         _input(
-            "summary", "Summary", multiline=True, initial=data.get("summary", ""), optional=True
-        ),
-        _input("quote", "Quote", initial=data.get("quote", ""), optional=True),
+            key,
+            labels[key],
+            multiline=key == "summary",
+            initial=form.fields.get(key, ""),
+            optional=True,
+        )  # fmt: skip
+        for key in EDIT_FIELDS
     ]
     for key in EDIT_LISTS:
         blocks.append(
@@ -131,15 +140,15 @@ def edit_modal(spec: PersonaSpec, channel: str) -> dict[str, Any]:
                 key,
                 f"{key.capitalize()}, one per line",
                 multiline=True,
-                initial="\n".join(data.get(key, [])),
+                initial="\n".join(form.lists.get(key, [])),
                 optional=True,
             )
         )
     return {
         "type": "modal",
         "callback_id": EDIT_CALLBACK,
-        "private_metadata": json.dumps({"slug": spec.slug, "channel": channel}),
-        "title": {"type": "plain_text", "text": truncate(f"Edit {spec.name}", 24)},
+        "private_metadata": json.dumps({"slug": form.slug, "channel": channel}),
+        "title": {"type": "plain_text", "text": truncate(f"Edit {form.name}", 24)},
         "submit": {"type": "plain_text", "text": "Save"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": blocks,
@@ -150,7 +159,7 @@ def _value(values: dict[str, Any], block: str) -> Any:
     element = (values.get(block) or {}).get("value") or {}
     if element.get("type") == "static_select":
         return (element.get("selected_option") or {}).get("value")
-    if element.get("type") == "checkboxes":
+    if element.get("type") in ("checkboxes", "multi_static_select"):
         return [o.get("value") for o in element.get("selected_options") or []]
     return element.get("value") or ""
 
@@ -167,8 +176,8 @@ class Modals:
     # -- opening -------------------------------------------------------------------------
     async def open_survey(self, inbound: Inbound, trigger_id: str) -> None:
         ws = await self.flows.workspace(inbound.address.workspace)
-        personas = await self.deps.db(self.deps.store.list_personas, ws)
-        view = survey_modal(inbound.address.conversation_id, [(p.slug, p.name) for p in personas])
+        personas = await survey_form_personas(self.deps, ws)
+        view = survey_modal(inbound.address.conversation_id, personas)
         await self._open(inbound, trigger_id, view)
 
     async def open_edit(
@@ -180,7 +189,7 @@ class Modals:
         if isinstance(target, Reply):  # unknown name, or not theirs to edit
             await self.flows.deliver(Origin(inbound, ws, response_url), [target])
             return
-        view = edit_modal(spec_of(target), inbound.address.conversation_id)
+        view = edit_modal(edit_form(target), inbound.address.conversation_id)
         await self._open(inbound, trigger_id, view)
 
     async def _open(self, inbound: Inbound, trigger_id: str, view: dict[str, Any]) -> None:
@@ -250,7 +259,7 @@ class Modals:
             {key: str(_value(values, key)) for key in EDIT_FIELDS},
             {key: _lines(str(_value(values, key))) for key in EDIT_LISTS},
         )
-        if not isinstance(spec, PersonaSpec):
+        if isinstance(spec, list):
             await ack(response_action="errors", errors=field_errors(spec))
             return
         await ack()
@@ -258,7 +267,7 @@ class Modals:
         origin = Origin(Inbound("message", "", user, Address("slack", team, channel)), ws)
         self.flows.tasks.spawn(self._save(origin, spec), name="slack-edit-save")
 
-    async def _save(self, origin: Origin, spec: PersonaSpec) -> None:
+    async def _save(self, origin: Origin, spec: EditedPersona) -> None:
         author = f"slack:{origin.inbound.user_id}"
         done = await save_edit(self.deps, origin.ws, spec, author=author, note="edited in Slack")
         await self.flows.deliver(origin, [done])

@@ -112,6 +112,7 @@ def action_inbound(activity: Activity, data: dict[str, Any], verb: str = "") -> 
         action_id=action_id,
         value="" if value is None else str(value),
         user_name=name,
+        message_id=activity.reply_to_id or None,
     )
 
 

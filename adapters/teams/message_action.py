@@ -15,13 +15,14 @@ from typing import Any
 
 from botbuilder.schema import Activity
 
-from adapters.teams.forms import ASK_COMMAND, submitted, task_message, task_module
+from adapters.teams.forms import ASK_COMMAND, submitted_fields, task_form
 from adapters.teams.inbound import address_of, is_personal, user_of
 from adapters.teams.message_html import payload_text
 from adapters.teams.render import CONTENT_TYPE, to_adaptive_card
+from bot.answering.critique import MAX_TEXT_CHARS
 from bot.commands import Core, Turn
 from bot.features.ask_message import FORM_ACTION, SUBMIT_ACTION
-from bot.messages import Address, Inbound, Quoted, Reply
+from bot.messages import Address, Form, Inbound, Quoted, Reply
 from bot.ports import DeliveryError
 from bot.tasks import BackgroundTasks
 from bot.turn import Outbox, deliver
@@ -29,6 +30,33 @@ from bot.turn import Outbox, deliver
 log = logging.getLogger(__name__)
 
 COMPOSE_BUDGET_SECONDS = 4.0  # Teams waits about 5 s for the invoke response
+
+
+def task_message(text: str) -> dict[str, Any]:
+    """A dialog that only says something."""
+    return {"task": {"type": "message", "value": text[:1000]}}
+
+
+def task_module(form: Form, quoted: Quoted | None) -> dict[str, Any]:
+    """The core's form as a task module; the message rides in its submit data too (no more
+    of it than the core reads), so nothing depends on the client repeating it."""
+    task = task_form(form).task
+    if quoted is not None:
+        data = task["value"]["card"]["content"]["actions"][0]["data"]
+        data.update(quoted=quoted.text[:MAX_TEXT_CHARS], length=quoted.full_length)
+    return {"task": task}
+
+
+def submitted(data: Any) -> tuple[tuple[tuple[str, str], ...], Quoted | None]:
+    """A submitAction's `data`: the form's fields (several picks arrive joined by ",", as
+    the core reads them) and the message carried in the card."""
+    if not isinstance(data, dict):
+        return (), None
+    quoted = None
+    if isinstance(data.get("quoted"), str):
+        length = data.get("length")
+        quoted = Quoted(data["quoted"], length if isinstance(length, int) else 0)
+    return submitted_fields(data), quoted
 
 
 def message_address(activity: Activity, payload: Any) -> Address:
@@ -103,7 +131,8 @@ class MessageActions:
             action_id=action_id,
             user_name=name,
             quoted=quoted,
-            form=form,
+            fields=form,
+            message_id=str(getattr(payload, "id", "") or "") or None,
         )
 
     async def fetch_task(self, activity: Activity, action: Any) -> dict[str, Any]:
@@ -130,6 +159,9 @@ class MessageActions:
         outbox = self.outbox(inbound.address, shared=not is_personal(activity))
         if turn.placeholder is None:  # refused (nobody picked, no text): said in the dialog
             replies = await self.core.execute(turn)
+            again = next((r.form for r in replies if r.form is not None), None)
+            if again is not None:  # the form again, each problem under its field
+                return task_module(again, quoted)
             if all(r.is_error for r in replies):
                 return task_message("\n".join(r.text for r in replies))
             self.tasks.spawn(deliver(self.core, replies, outbox), name="teams-ask-message")

@@ -5,8 +5,10 @@ of Markdown in TextBlocks and FactSets and turns `<at>…</at>` into a mention w
 entity is sent; we never send mention entities, escape the Markdown characters and break up
 `<at>` tags, so no persona text or answer can format itself, forge a link or ping anyone.
 
-Buttons are `Action.Execute` (Universal Actions: an `adaptiveCard/action` invoke, the card
-is refreshed from the invoke response) carrying the core's action id as `verb` and in `data`,
+Buttons that open a form are `Action.Submit` with `msteams: task/fetch` (a task module,
+adapters/teams/forms.py); the others are `Action.Execute` (Universal Actions: an
+`adaptiveCard/action` invoke, the card is refreshed from the invoke response) carrying the
+core's action id as `verb` and in `data`,
 each with an `Action.Submit` fallback for clients without Universal Actions (Teams then
 sends a message activity whose `value` is the same `data`). Cards stay under Teams'
 recommended 80 KB, counted in UTF-16 as Teams counts it, by shortening text, then dropping
@@ -30,6 +32,7 @@ MAX_TITLE = 200
 MAX_BUTTON_TITLE = 60
 MAX_ACTIONS_PER_SET = 5  # Teams shows at most 6 actions in a row; keep one spare
 MAX_SUMMARY = 300
+TASK_FETCH = {"msteams": {"type": "task/fetch"}}
 CHOICE_ACTION_ID = "survey.vote"  # a Choice's click: value is the choice's value ("ID:INDEX")
 SHORTENED = "Shortened to fit Teams' limits."
 BAR_WIDTH = 20
@@ -91,6 +94,8 @@ def action(b: Button) -> Element:
     if b.url:
         return {"type": "Action.OpenUrl", "title": title, "url": b.url}
     data = action_data(b.action_id, b.value)
+    if b.opens_form:  # a task module (dialog): task/fetch, then task/submit
+        return {"type": "Action.Submit", "title": title, "data": {**data, **TASK_FETCH}}
     element: Element = {
         "type": "Action.Execute",
         "title": title,

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 NDJSON = "application/x-ndjson"
 MAX_TEXT = 4000
+FIELD = "field."  # a form's inputs are posted as field.NAME
 PAGE_MESSAGES = 60
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -186,6 +187,7 @@ class Playground:
             quoted = await self._quoted(value, user)
             if quoted is None:
                 return web.Response(status=404, text="That message is no longer here.")
+        message_id = str(form.get("message_id", ""))[:20]
         inbound = Inbound(
             kind="action",
             text="",
@@ -195,7 +197,8 @@ class Playground:
             value=value,
             user_name="You",
             quoted=quoted,
-            form=_form_values(form),
+            fields=_form_fields(form),
+            message_id=message_id if message_id.isdigit() and int(message_id) < 2**31 else None,
         )
         return await self._converse(request, inbound, typed=None)
 
@@ -240,6 +243,8 @@ class Playground:
             await emit(post_event(user_post, token))
         turn = await site.core.prepare(inbound)
         outbox = _PageOutbox(self, emit, token, inbound.user_id)
+        if inbound.fields and inbound.message_id:  # a submitted form: its answer replaces it
+            outbox.form_post = int(inbound.message_id)
         await run_turn(site.core, turn, outbox)
         if user_post is not None and outbox.private:
             # An anonymous vote: neither the typed `survey vote` nor its answer is kept.
@@ -263,6 +268,7 @@ class _PageOutbox:
         self.csrf = csrf
         self.asker = asker
         self.private = False  # a private reply (an anonymous vote's) was shown
+        self.form_post: int | None = None  # the form this turn answers (its post id)
 
     @property
     def address(self) -> Address:
@@ -278,11 +284,27 @@ class _PageOutbox:
             await self.emit(post_event(unstored(reply), self.csrf))
             return None
         private_to = self.asker if reply.ephemeral else None
+        if self.form_post is not None and first:
+            replaces = await self._answer_form(self.form_post, reply)
         post = await self.playground.deliver(
             self.playground.site.address, reply, replaces, private_to=private_to
         )
         await self.emit(post_event(post, self.csrf))
         return str(post.id)
+
+    async def _answer_form(self, post_id: int, reply: Reply) -> str | None:
+        """The form shown again with its problems (in place), or gone once it is done.
+        Only the asker's own form (an ephemeral post is stored as theirs) is touched."""
+        site = self.playground.site
+        ws = await site.workspace_id()
+        posts = site.posts
+        if not await site.deps.db(posts.is_private_to, ws, site.conversation, post_id, self.asker):
+            return None
+        if reply.form is not None:
+            return str(post_id)
+        if await site.deps.db(posts.remove, ws, site.conversation, post_id):
+            await self.emit({"type": "removed", "id": post_id})
+        return None
 
 
 def unstored(reply: Reply) -> WebPostView:
@@ -299,13 +321,14 @@ def unstored(reply: Reply) -> WebPostView:
     )
 
 
-FORM_KEYS = frozenset({"csrf", "action_id", "value", "message_id"})
-
-
-def _form_values(form: Any) -> tuple[tuple[str, str], ...]:
-    """A submitted core form's fields by name (several checked boxes joined by ",")."""
-    names = dict.fromkeys(k for k in form if k not in FORM_KEYS)
-    return tuple((name, ",".join(str(v) for v in form.getall(name))[:5000]) for name in names)
+def _form_fields(form: Any) -> tuple[tuple[str, str], ...]:
+    """A submitted core form's inputs, posted as `field.NAME` (several checked boxes of one
+    field joined by ",", as the core reads them)."""
+    names = dict.fromkeys(str(k) for k in form if str(k).startswith(FIELD))
+    return tuple(
+        (name.removeprefix(FIELD), ",".join(str(v) for v in form.getall(name))[:MAX_TEXT])
+        for name in names
+    )[:20]
 
 
 def _token(request: web.Request, form: Any) -> str | None:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from bot.messages import Button, Card, Choice, Field, Form, FormField, Option, Reply, Section, Track
+from bot.messages import Button, Card, Choice, Field, Form, FormField, Reply, Section, Track
 
 TEMPLATES = Path(__file__).parent / "templates"
 KEY = r"(?:[a-z]+-\d+|quote|summary|role)"  # a profile line's key, or the quote/summary/role
@@ -197,6 +197,7 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
                     b.get("style"),
                     b.get("url"),
                     b.get("compose"),
+                    bool(b.get("opens_form")),
                 )
                 for b in c.get("buttons", ())
             ),
@@ -212,29 +213,30 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
         is_error=bool(data.get("is_error")),
         replaces=data.get("replaces"),
         track=Track(str(track["kind"]), str(track["ref"])) if track else None,
+        form=form_from_dict(form) if form else None,
         meta=dict(data.get("meta") or {}),
-        form=form_from_dict(form) if isinstance(form, dict) else None,
     )
 
 
-def form_from_dict(data: dict[str, Any]) -> Form:
+def form_from_dict(f: dict[str, Any]) -> Form:
     return Form(
-        title=str(data.get("title", "")),
-        submit=str(data.get("submit", "")),
-        action_id=str(data.get("action_id", "")),
+        title=str(f.get("title", "")),
+        action_id=str(f.get("action_id", "")),
+        value=str(f.get("value", "")),
         fields=tuple(
             FormField(
-                name=str(f["name"]),
-                label=str(f.get("label", "")),
-                kind=f.get("kind", "text"),
-                options=tuple(Option(o["label"], o["value"]) for o in f.get("options", ())),
-                initial=tuple(f.get("initial", ())),
-                optional=bool(f.get("optional")),
-                hint=f.get("hint"),
-                max_length=f.get("max_length"),
+                name=str(x["name"]),
+                label=str(x.get("label", "")),
+                kind=x.get("kind", "text"),
+                options=tuple((str(v), str(t)) for v, t in x.get("options", ())),
+                value=str(x.get("value", "")),
+                optional=bool(x.get("optional")),
+                hint=x.get("hint"),
+                max_length=x.get("max_length"),
             )
-            for f in data.get("fields", ())
+            for x in f.get("fields", ())
         ),
-        intro=data.get("intro"),
-        ref=str(data.get("ref", "")),
+        text=f.get("text"),
+        submit_label=str(f.get("submit_label", "Save")),
+        errors=tuple((str(n), str(m)) for n, m in f.get("errors", ())),
     )

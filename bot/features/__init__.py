@@ -10,6 +10,8 @@ def build_registry() -> Registry:
         ask,
         ask_message,
         critique,
+        decision_sweep,
+        decisions,
         digest,
         digest_sweep,
         help,
@@ -23,9 +25,20 @@ def build_registry() -> Registry:
 
     registry = Registry()
     # registration order is the order of Teams' command list (at most 10 shown there)
-    for module in (help, personas, ask, panel, surveys, digest, reminders, critique, home):
+    for module in (
+        help,
+        personas,
+        ask,
+        panel,
+        surveys,
+        digest,
+        reminders,
+        decisions,
+        critique,
+        home,
+    ):
         module.register(registry)
     ask_message.register(registry)
-    for module in (survey_sweep, digest_sweep):
+    for module in (survey_sweep, digest_sweep, decision_sweep):
         module.register(registry)
     return registry

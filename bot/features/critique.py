@@ -4,12 +4,15 @@ critique)."""
 
 from __future__ import annotations
 
+from bot.answering.citable import citable_line
 from bot.answering.critique import MAX_TEXT_CHARS, Critic, Critique
 from bot.commands import Context, Registry
+from bot.features.answer_log import with_log_button_heard
 from bot.features.ask import split_args
 from bot.features.critique_card import critique_reply, rewrite_reply
 from bot.features.resolve import resolve_persona
 from bot.messages import Reply, error_reply, text_reply
+from persona_store.decisions.views import Considered
 from persona_store.personas.views import PersonaView
 
 NEEDS_MODEL = (
@@ -17,6 +20,13 @@ NEEDS_MODEL = (
     "{first}'s critique instead."
 )
 EXAMPLE_TEXT = "We're raising prices 20% next month. Every plan gets SSO and a faster setup."
+
+
+def critique_heard(persona: PersonaView, critique: Critique) -> Considered:
+    """What a critique heard from the persona, for the decision log: the lines it cited."""
+    lines = [citable_line(persona, key) for key in critique.cited_keys]
+    cited = tuple((ln.key, ln.text) for ln in lines if ln is not None)
+    return Considered(persona.slug, persona.name, "critique", cited)
 
 
 def critic_of(ctx: Context) -> Critic:
@@ -66,7 +76,9 @@ async def critique(ctx: Context) -> Reply:
         return found
     persona, text = found
     result = await critic_of(ctx).critique(persona, text)
-    return critique_reply(persona, result, ctx.deps.now())
+    reply = critique_reply(persona, result, ctx.deps.now())
+    heard = [critique_heard(persona, result)]
+    return await with_log_button_heard(ctx, reply, "critique", text, heard)
 
 
 async def rewrite(ctx: Context) -> Reply:
@@ -82,7 +94,9 @@ async def rewrite(ctx: Context) -> Reply:
             if not critic.can_rewrite
             else f"No rewrite this time; here is {persona.first_name}'s critique instead."
         )
-        return critique_reply(persona, result, ctx.deps.now(), lead=lead)
+        reply = critique_reply(persona, result, ctx.deps.now(), lead=lead)
+        heard = [critique_heard(persona, result)]
+        return await with_log_button_heard(ctx, reply, "critique", text, heard)
     return rewrite_reply(persona, text, result, ctx.deps.now())
 
 

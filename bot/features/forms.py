@@ -4,6 +4,9 @@ problem next to its field."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from bot.deps import Deps
 from persona_store.personas.spec import PersonaSpec, SpecError
 from persona_store.personas.views import PersonaView
 from persona_store.store import spec_of
@@ -11,6 +14,38 @@ from persona_store.surveys.repository import SurveyError, validate_options
 
 # (field path such as "goals[2]" or None, message)
 Problem = tuple[str | None, str]
+# a checked form's result, handed back to `bot.features.edit.save_edit` unopened
+EditedPersona = PersonaSpec
+
+EDIT_FIELDS = ("role", "summary", "quote")
+EDIT_LISTS = ("goals", "pains", "objections")
+
+
+@dataclass(frozen=True)
+class EditForm:
+    """What the "edit persona" form shows, pre-filled from the stored persona: the text
+    fields (EDIT_FIELDS) and the lists (EDIT_LISTS, one entry a line)."""
+
+    slug: str
+    name: str
+    fields: dict[str, str]
+    lists: dict[str, list[str]]
+
+
+def edit_form(target: PersonaView) -> EditForm:
+    data = spec_of(target).to_dict()
+    return EditForm(
+        slug=target.slug,
+        name=target.name,
+        fields={key: str(data.get(key) or "") for key in EDIT_FIELDS},
+        lists={key: [str(v) for v in data.get(key) or []] for key in EDIT_LISTS},
+    )
+
+
+async def survey_form_personas(deps: Deps, workspace_id: int) -> list[tuple[str, str]]:
+    """(slug, name) of every persona a survey can be about, for the form's select."""
+    personas = await deps.db(deps.store.list_personas, workspace_id)
+    return [(p.slug, p.name) for p in personas]
 
 
 def check_survey_form(question: str, options: list[str]) -> tuple[str, list[str], list[Problem]]:
@@ -29,7 +64,7 @@ def check_survey_form(question: str, options: list[str]) -> tuple[str, list[str]
 
 def edited_spec(
     target: PersonaView, fields: dict[str, str], lists: dict[str, list[str]]
-) -> PersonaSpec | list[Problem]:
+) -> EditedPersona | list[Problem]:
     """The persona with the form's fields and lists changed, or every problem found (the
     persona file rules: PersonaSpec)."""
     data = spec_of(target).to_dict()

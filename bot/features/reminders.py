@@ -232,19 +232,10 @@ async def needs_update(ctx: Context) -> Reply:
         return manage_refused(persona, "flag it for an update")
     await ctx.deps.db(reviews(ctx.deps).flag_needs_update, ctx.workspace_id, persona.slug,
                       f"flagged by {ctx.author}")  # fmt: skip
-    how = (
-        f"Type `/persona edit {persona.slug}` to open the editor"
-        if ctx.inbound.address.platform == "slack"
-        else (
-            "Edit the persona file and re-import it: `persona-bot personas export --format "
-            f"yaml --out personas.yaml`, change {persona.first_name}'s entry, then "
-            "`persona-bot personas import personas.yaml`"
-        )
-    )
     return Reply(
         text=(
-            f"Noted: {persona.name} needs an update. {how} (a revision is kept). When done, "
-            f"type `reviewed {persona.slug}`."
+            f"Noted: {persona.name} needs an update. Type `edit {persona.slug}` to change it "
+            f"(a revision is kept). When done, type `reviewed {persona.slug}`."
         ),
         ephemeral=True,
     )
