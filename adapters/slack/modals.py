@@ -183,7 +183,7 @@ def _value(values: dict[str, Any], block: str) -> Any:
     element = (values.get(block) or {}).get("value") or {}
     if element.get("type") == "static_select":
         return (element.get("selected_option") or {}).get("value")
-    if element.get("type") == "checkboxes":
+    if element.get("type") in ("checkboxes", "multi_static_select"):
         return [o.get("value") for o in element.get("selected_options") or []]
     return element.get("value") or ""
 

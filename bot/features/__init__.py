@@ -8,6 +8,8 @@ from bot.commands import Registry
 def build_registry() -> Registry:
     from bot.features import (
         ask,
+        ask_message,
+        critique,
         decision_sweep,
         decisions,
         digest,
@@ -26,6 +28,7 @@ def build_registry() -> Registry:
     )
 
     registry = Registry()
+    # registration order is the order of Teams' command list (at most 10 shown there)
     for module in (
         help,
         personas,
@@ -37,10 +40,12 @@ def build_registry() -> Registry:
         digest,
         reminders,
         decisions,
+        critique,
         home,
         evidence,
     ):
         module.register(registry)
+    ask_message.register(registry)
     for module in (survey_sweep, gap_sweep, digest_sweep, decision_sweep):
         module.register(registry)
     return registry

@@ -8,8 +8,19 @@ from bot.messages import Card, Reply, Section
 # What people use most comes first; commands not named here follow in name order, and
 # the admin ones come last (a new user reads the top of the list).
 BY_USE = (
-    "ask", "panel", "show", "list", "survey", "gaps", "digest", "owner", "reviewed", "help",
-)  # fmt: skip
+    "ask",
+    "panel",
+    "critique",
+    "rewrite",
+    "show",
+    "list",
+    "survey",
+    "gaps",
+    "digest",
+    "owner",
+    "reviewed",
+    "help",
+)
 ADMIN = ("admin-channel",)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.answering.base import MAX_QUESTION_CHARS, Answer
+from bot.answering.base import Answer
+from bot.answering.critique import MAX_TEXT_CHARS
 from bot.commands import Context, Registry
 from bot.features.answer_card import panel_reply
 from bot.features.answer_log import with_log_button
@@ -32,10 +33,10 @@ async def run_panel(ctx: Context, personas: list[PersonaView], proposal: str) ->
 def check_proposal(proposal: str) -> Reply | None:
     if not proposal:
         return error_reply('What should the panel react to? Try: panel "Drop the free tier"')
-    if len(proposal) > MAX_QUESTION_CHARS:
+    if len(proposal) > MAX_TEXT_CHARS:  # a pasted email or spec is a proposal too
         return error_reply(
             f"That proposal is {len(proposal):,} characters long. Please keep it to "
-            f"{MAX_QUESTION_CHARS:,} characters or fewer."
+            f"{MAX_TEXT_CHARS:,} characters or fewer."
         )
     return None
 
