@@ -261,7 +261,6 @@ async def test_ask_the_team_drafts_an_editable_survey_in_the_box(
             await browser.close()
 
 
-
 async def test_ask_the_personas_on_a_message_shows_the_panel(
     server: tuple[str, WebAdapter], browser_type_launch_args: dict[str, Any]
 ) -> None:

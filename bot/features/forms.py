@@ -50,6 +50,7 @@ async def survey_form_personas(deps: Deps, workspace_id: int) -> list[tuple[str,
     personas = await deps.db(deps.store.list_personas, workspace_id)
     return [(p.slug, p.name) for p in personas]
 
+
 # what a drafted survey may carry through a form besides its fields: the gap it asks about,
 # the profile line it tests
 KEPT_FLAGS = re.compile(r"^(?:\s*--(?:gap \d{1,9}|line [\w-]{1,32}))*\s*$")
