@@ -161,3 +161,28 @@ async def test_bad_gaps_input_gets_a_friendly_error_and_changes_nothing(store: S
     assert gaps(store) == before
     maya = store.get(ws, "maya")
     assert maya is not None and [ln.key for ln in maya.lines] == ["goal-1", "pain-1"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "hint"),
+    [
+        ("gaps maya ask", "Which gap? e.g. `gaps maya ask 1`"),
+        ("gaps maya dismiss", "Which gap? e.g. `gaps maya dismiss 1`"),
+        ("gaps maya line", "Which gap? e.g. `gaps maya line 1 pain"),
+        ("gaps maya line 1", "Add gap 1 as a pain or a goal"),
+        ("gaps maya line 1 goal", "Write the new goal line after `goal`"),
+        ("gaps maya line 1 motto", "Add gap 1 as a pain or a goal"),
+    ],
+)
+async def test_a_started_gap_command_says_what_it_still_needs(
+    store: Store, typed: str, hint: str
+) -> None:
+    ws = store.workspace_id("slack", "T0FIRST")
+    seed(store, ws)
+    core = core_over(store)
+    await say(core, "ask maya Does Maya need SSO?")
+    before = gaps(store)
+    [reply] = await say(core, typed)
+    assert reply.is_error and hint in reply.text, reply.text
+    assert "I don't know" not in reply.text
+    assert gaps(store) == before

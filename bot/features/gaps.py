@@ -43,7 +43,7 @@ from bot.features.gap_survey import open_gap_survey
 from bot.features.resolve import resolve_persona
 from bot.features.survey_open import DEFAULT_OPEN
 from bot.messages import Reply, error_reply
-from persona_store.gaps.repository import GapError, GapStore
+from persona_store.gaps.repository import LINE_KINDS, GapError, GapStore
 from persona_store.gaps.views import GapHealth, GapSummary, GapView
 from persona_store.personas.views import PersonaView
 
@@ -168,8 +168,35 @@ async def gaps_command(ctx: Context) -> Reply:
             return gap
         return await add_line(ctx, persona, gap, line.group(2).lower(), _unquote(line.group(3)))
     return error_reply(
-        f"I don't know 'gaps {persona.slug} {rest[:40]}'. Usage: `{USAGE}`, e.g. "
-        f'`gaps {persona.slug} line 1 pain "Needs SSO before the pilot"`.'
+        _partial_hint(persona, rest)
+        or (
+            f"I don't know 'gaps {persona.slug} {rest[:40]}'. Usage: `{USAGE}`, e.g. "
+            f'`gaps {persona.slug} line 1 pain "Needs SSO before the pilot"`.'
+        )
+    )
+
+
+def _partial_hint(persona: PersonaView, rest: str) -> str | None:
+    """What a started `ask`, `dismiss` or `line` still lacks, said plainly."""
+    words = rest.split()
+    verb = words[0].lower()
+    slug = persona.slug
+    listed = f"Type `gaps {slug}` to see the gaps numbered."
+    if verb in ("ask", "dismiss") and len(words) == 1:
+        return f"Which gap? e.g. `gaps {slug} {verb} 1`. {listed}"
+    if verb != "line":
+        return None
+    if len(words) == 1 or not words[1].lstrip("#").isdigit():
+        return f'Which gap? e.g. `gaps {slug} line 1 pain "Needs SSO before the pilot"`. {listed}'
+    number, kind = words[1].lstrip("#"), (words[2].lower() if len(words) > 2 else "")
+    if kind in LINE_KINDS:
+        return (
+            f"Write the new {kind} line after `{kind}`, in your words, e.g. "
+            f'`gaps {slug} line {number} {kind} "Needs SSO before the pilot"`.'
+        )
+    return (
+        f"Add gap {number} as a pain or a goal, in your words, e.g. "
+        f'`gaps {slug} line {number} pain "Needs SSO before the pilot"`.'
     )
 
 
