@@ -79,7 +79,8 @@ async def test_bad_form_input_is_shown_in_the_form_and_nothing_is_stored(core: C
     ("typed", "problem"),
     [
         ('decide "Keep the free tier"', "Pick an outcome"),
-        ('decide "Keep it" --outcome maybe', "'maybe' is not an outcome"),
+        ('decide "Keep it" --outcome maybe', "'maybe' is not an outcome. Pick adopted,"),
+        ('decide "Keep it" --outcome adoptd', "not an outcome (did you mean adopted?). Pick"),
         ('decide "Keep it" --outcome adopted --link ftp://x.example', "http:// or https://"),
         ('decide "Keep it" --outcome adopted --colour red', "I don't know --colour"),
         ("decide --outcome adopted", "Please write the decision"),

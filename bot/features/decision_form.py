@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import get_close_matches
 from urllib.parse import urlsplit
 
 from bot.messages import Form, FormField
@@ -94,8 +95,7 @@ def check(text: str, outcome: str, note: str = "", link: str = "") -> DecisionDr
             ("decision", f"The decision is {len(text)} characters long; at most {MAX_DECISION}.")
         )
     if outcome not in OUTCOMES:
-        said = f"'{outcome[:20]}' is not an outcome. " if outcome else "Pick an outcome: "
-        problems.append(("outcome", said + "adopted, rejected, changed or parked."))
+        problems.append(("outcome", _outcome_problem(outcome)))
     if len(note) > MAX_NOTE:
         problems.append(
             ("note", f"The note is {len(note):,} characters long; at most {MAX_NOTE:,}.")
@@ -170,3 +170,12 @@ def decision_form(
         submit_label="Save" if current else "Log decision",
         errors=errors,
     )
+
+
+def _outcome_problem(outcome: str) -> str:
+    """'adoptd' -> did you mean adopted? (a typo gets the nearest outcome)."""
+    if not outcome:
+        return "Pick an outcome: adopted, rejected, changed or parked."
+    near = get_close_matches(outcome, OUTCOMES, n=1, cutoff=0.6)
+    guess = f" (did you mean {near[0]}?)" if near else ""
+    return f"'{outcome[:20]}' is not an outcome{guess}. Pick adopted, rejected, changed or parked."
