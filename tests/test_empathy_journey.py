@@ -238,3 +238,27 @@ async def test_teams_journey_button_posts_a_card_teams_accepts(sqlite_store: Sto
         assert "Sam Okafor: journey" in body and "onboarding-pain-1" in body
         assert '"ColumnSet"' in body
     # teams_env asserts the fake Bot Connector refused no card
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("show maya empathi", "Did you mean `show maya empathy`?"),
+        ("show Maya Chen journeys", "Did you mean `show maya journey`?"),
+        ("show maya timeline", "Maya Chen has no view 'timeline'. Try `show maya`"),
+        ("show mya empathi", "I don't know 'mya empathi'"),  # no persona: as before
+    ],
+)
+async def test_show_with_a_mistyped_view_names_the_views(
+    sqlite_store: Store, typed: str, expected: str
+) -> None:
+    from bot.commands import Core
+    from bot.features import build_registry
+    from bot.messages import Address, Inbound
+    from tests.conftest import make_deps
+
+    ws = sqlite_store.default_workspace_id()
+    sqlite_store.import_specs(ws, sample_specs(), author="test")
+    core = Core(make_deps(sqlite_store), build_registry())
+    [reply] = await core.handle(Inbound("command", typed, "U1", Address("web", "local", "pg")))
+    assert reply.is_error and expected in reply.text, reply.text

@@ -4,10 +4,12 @@ journey as a row of stages, every entry with its citation id (`feels-2`,
 
 from __future__ import annotations
 
+from difflib import get_close_matches
+
 from bot.commands import Context, Registry
 from bot.features.cards import freshness
 from bot.features.resolve import resolve_persona
-from bot.messages import Button, Card, Reply, Section
+from bot.messages import Button, Card, Reply, Section, error_reply
 from persona_store.personas.maps import empathy_map, journey
 from persona_store.personas.views import PersonaView
 
@@ -115,6 +117,24 @@ def split_view(args: str) -> tuple[str, str | None]:
     if head.strip() and last.lower() in VIEWS:
         return head.strip(), last.lower()
     return args, None
+
+
+async def unknown_view(ctx: Context, args: str) -> Reply | None:
+    """`show maya empathi`: a persona followed by a word that is no view gets the views,
+    not "I don't know 'maya empathi'" (None when the words before it name no persona)."""
+    head, _, last = args.strip().rpartition(" ")
+    if not head.strip() or not last:
+        return None
+    found = await ctx.deps.db(ctx.deps.store.lookup, ctx.workspace_id, head.strip())
+    if found.persona is None:
+        return None
+    slug = found.persona.slug
+    near = get_close_matches(last.lower(), VIEWS, n=1, cutoff=0.6)
+    guess = f"Did you mean `show {slug} {near[0]}`? " if near else ""
+    return error_reply(
+        f"{found.persona.name} has no view '{last[:30]}'. {guess}Try `show {slug}` (the "
+        f"profile), `show {slug} empathy` or `show {slug} journey`."
+    )
 
 
 async def empathy_action(ctx: Context) -> Reply:

@@ -9,7 +9,13 @@ from bot.features.cards import KIND_LABELS, evidence_badge, freshness, persona_c
 from bot.features.decision_render import considered_section
 from bot.features.gap_render import not_covered
 from bot.features.gaps import gap_summaries
-from bot.features.persona_maps import map_buttons, map_text, show_map, split_view
+from bot.features.persona_maps import (
+    map_buttons,
+    map_text,
+    show_map,
+    split_view,
+    unknown_view,
+)
 from bot.features.resolve import resolve_persona
 from bot.features.survey_render import prediction_badge
 from bot.messages import Card, Reply, Section
@@ -64,7 +70,7 @@ async def show(ctx: Context) -> Reply:
         return await show_map(ctx, name, view)
     persona = await resolve_persona(ctx, ctx.args)
     if isinstance(persona, Reply):
-        return persona
+        return await unknown_view(ctx, ctx.args) or persona
     now = ctx.deps.now()
     card = persona_card(
         persona,
