@@ -107,3 +107,46 @@ async def drive(page: Page, url: str, tmp_path: Path) -> None:
     assert len(cells) == 6 and one_row(cells)
     await page.screenshot(path=str(tmp_path / "playground-journey.png"), full_page=True)
     assert not problems, problems
+
+
+def one_column(b: list[dict[str, float]]) -> bool:
+    """Top to bottom, left edges aligned: a phone's reading order."""
+    return all(abs(x["x"] - b[0]["x"]) < 2 for x in b) and all(
+        later["y"] > earlier["y"] for earlier, later in zip(b, b[1:], strict=False)
+    )
+
+
+async def test_on_a_phone_the_map_and_the_journey_read_top_to_bottom(
+    server: tuple[str, WebAdapter],  # noqa: F811 (the imported fixtures)
+    browser_type_launch_args: dict[str, Any],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """At 390 px a row of six stages scrolled sideways with most of it out of sight: on a
+    phone the stages (gallery and card) and the quadrants stack, and nothing is wider than
+    its box."""
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(**browser_type_launch_args)
+        try:
+            page = await browser.new_page(viewport={"width": 390, "height": 844})
+            url = server[0]
+            await page.goto(url + "/personas/maya")
+            stages = page.locator(".stages > .stage")
+            assert one_column(await boxes(stages))
+            assert one_column(await boxes(page.locator(".quadrants > .quadrant")))
+            await page.goto(url + "/")
+            box = page.get_by_role("textbox").first
+            await box.fill("show maya journey")
+            await box.press("Enter")
+            row = page.locator(".card-sections.layout-row").last
+            await expect(row).to_be_visible(timeout=30_000)
+            assert one_column(await boxes(row.locator(".card-section")))
+            await page.get_by_role("button", name="Empathy map").last.click()
+            grid = page.locator(".card-sections.layout-grid").last
+            await expect(grid).to_be_visible(timeout=30_000)
+            assert one_column(await boxes(grid.locator(".card-section")))
+            for sections in (row, grid):
+                wide = await sections.evaluate("e => e.scrollWidth - e.clientWidth")
+                assert wide <= 1, wide
+            await page.screenshot(path=str(tmp_path / "phone-map.png"), full_page=True)
+        finally:
+            await browser.close()
