@@ -39,10 +39,22 @@ def two_by_two(b: list[dict[str, float]]) -> bool:
     return same_row and same_col and b[1]["x"] > b[0]["x"] and b[2]["y"] > b[0]["y"]
 
 
-def one_row(b: list[dict[str, float]]) -> bool:
-    return all(abs(x["y"] - b[0]["y"]) < 2 for x in b) and all(
-        later["x"] > earlier["x"] for earlier, later in zip(b, b[1:], strict=False)
+def in_line(b: list[dict[str, float]], along: str) -> bool:
+    """Every box after the one before along `along` ("x": a row, "y": a column), the other
+    edge aligned."""
+    other = "y" if along == "x" else "x"
+    return all(abs(x[other] - b[0][other]) < 2 for x in b) and all(
+        later[along] > earlier[along] for earlier, later in zip(b, b[1:], strict=False)
     )
+
+
+def one_row(b: list[dict[str, float]]) -> bool:
+    return in_line(b, "x")
+
+
+def one_column(b: list[dict[str, float]]) -> bool:
+    """Top to bottom, left edges aligned: a phone's reading order."""
+    return in_line(b, "y")
 
 
 async def test_gallery_and_playground_draw_the_map_and_the_journey(
@@ -107,13 +119,6 @@ async def drive(page: Page, url: str, tmp_path: Path) -> None:
     assert len(cells) == 6 and one_row(cells)
     await page.screenshot(path=str(tmp_path / "playground-journey.png"), full_page=True)
     assert not problems, problems
-
-
-def one_column(b: list[dict[str, float]]) -> bool:
-    """Top to bottom, left edges aligned: a phone's reading order."""
-    return all(abs(x["x"] - b[0]["x"]) < 2 for x in b) and all(
-        later["y"] > earlier["y"] for earlier, later in zip(b, b[1:], strict=False)
-    )
 
 
 async def test_on_a_phone_the_map_and_the_journey_read_top_to_bottom(
