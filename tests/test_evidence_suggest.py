@@ -20,6 +20,7 @@ from adapters.web.app import WebAdapter
 from bot.commands import Core
 from bot.features import build_registry
 from bot.features.evidence import suggest, unlinked
+from bot.messages import Address, Inbound
 from persona_store import Store
 from persona_store.evidence.repository import EvidenceStore
 from persona_store.evidence.rows import EvidenceRow
@@ -241,3 +242,31 @@ async def test_slack_show_empathy_is_a_two_column_map(slack: SlackEnv) -> None:
         "*Does*\n—",
         "*Feels*\n• Anxious in Q4 [feels-1]",
     ]
+
+
+async def test_a_fresh_import_is_suggested_before_older_file_evidence(
+    sqlite_store: Store,
+) -> None:
+    """Newest first across the persona file's evidence and imported rows: five older
+    unlinked items in the file no longer hide the rows just imported."""
+    old = [
+        {"summary": f"Old interview note {i}", "source": "interview", "date": f"2025-0{i}-01"}
+        for i in range(1, 7)
+    ]
+    add_persona(sqlite_store, "Maya Chen", pains=PAINS, evidence=old)
+    EvidenceStore(sqlite_store.sessions).import_rows(
+        sqlite_store.default_workspace_id(), "maya", ROWS, source="support", file_name="z.csv"
+    )
+    core = Core(make_deps(sqlite_store, ScriptedAnswerer()), build_registry())
+    [reply] = await core.handle(
+        Inbound("command", "evidence suggest maya", "U1", Address("web", "local", "pg"))
+    )
+    shown = [card.sections[0].text for card in reply.cards]
+    assert shown == [
+        "Loves the new dark theme",
+        "Invoice total still wrong after we removed seats",
+        "Old interview note 6",
+        "Old interview note 5",
+        "Old interview note 4",
+    ]
+    assert "Unlinked evidence of Maya Chen (8)" in reply.text and "… and 3 more" in reply.text

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import date
 
 from bot.answering.offline import OfflineAnswerer
 from bot.commands import Context, Registry
@@ -32,7 +33,11 @@ def unlinked(persona: PersonaView) -> list[EvidenceView]:
     """Evidence of the view (files', the bot's) no line cites and no owner has set aside,
     newest first; imported rows are read separately (`unlinked_imported`)."""
     items = [e for e in persona.evidence if e.line_key is None and e.review is None]
-    return sorted(items, key=lambda e: (e.collected_at or e.created_at.date(), e.id), reverse=True)
+    return sorted(items, key=_newest, reverse=True)
+
+
+def _newest(e: EvidenceView) -> tuple[date, int]:
+    return (e.collected_at or e.created_at.date(), e.id)
 
 
 def suggest(persona: PersonaView, items: list[EvidenceView]) -> list[Suggestion]:
@@ -86,12 +91,10 @@ async def suggest_command(ctx: Context) -> Reply:
         return persona
     items = unlinked(persona)
     total = len(items) + persona.imported.unlinked
-    if len(items) < SHOWN and persona.imported.unlinked:
+    if persona.imported.unlinked:  # newest first across both: a fresh import shows at once
         repo = ctx.deps.repos.evidence
-        more = await ctx.deps.db(
-            repo.unlinked_imported, ctx.workspace_id, persona.slug, SHOWN - len(items)
-        )
-        items += more
+        more = await ctx.deps.db(repo.unlinked_imported, ctx.workspace_id, persona.slug, SHOWN)
+        items = sorted(items + more, key=_newest, reverse=True)
     if not items:
         return Reply(
             text=f"All of {persona.name}'s evidence is linked to a line (or set aside).",
