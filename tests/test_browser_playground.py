@@ -305,3 +305,28 @@ async def test_ask_the_personas_on_a_message_shows_the_panel(
             assert problems == []
         finally:
             await browser.close()
+
+
+async def test_a_pasted_text_over_the_limit_is_refused_not_cut_short(
+    server: tuple[str, WebAdapter], browser_type_launch_args: dict[str, Any]
+) -> None:
+    """The message box used to stop at 4,000 characters, so `critique maya` + a 4,420
+    character email lost its end without a word and was critiqued anyway; now the core
+    sees it whole and says how long it is."""
+    text = "We raise prices. " * 260
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(**browser_type_launch_args)
+        try:
+            page = await browser.new_page()
+            await page.goto(server[0] + "/")
+            box = page.get_by_label("Message")
+            typed = "critique maya " + text.strip()
+            await box.fill(typed)
+            await box.press("Enter")
+            refusal = page.locator(".msg-bot").last
+            await expect(refusal).to_contain_text(
+                f"That message is {len(typed):,} characters long", timeout=30_000
+            )
+            await expect(page.locator(".msg-bot .card")).to_have_count(0)
+        finally:
+            await browser.close()
