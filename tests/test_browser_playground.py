@@ -330,3 +330,39 @@ async def test_a_pasted_text_over_the_limit_is_refused_not_cut_short(
             await expect(page.locator(".msg-bot .card")).to_have_count(0)
         finally:
             await browser.close()
+
+
+async def test_a_context_line_with_commands_reads_as_one_text_on_a_phone(
+    server: tuple[str, WebAdapter], browser_type_launch_args: dict[str, Any]
+) -> None:
+    """The gap list's hint ("… close one yourself: `gaps maya line N pain "text"` /
+    `gaps maya dismiss N`.") was laid out as flex items side by side, each command squeezed
+    into a column four lines tall; it is one flow of text, every command on one line."""
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(**browser_type_launch_args)
+        try:
+            page = await browser.new_page(viewport={"width": 390, "height": 844})
+            await page.goto(server[0] + "/")
+            box = page.get_by_label("Message")
+            for typed, answered in (
+                ("ask maya Does Maya care about weather widgets?", "the profile doesn't say"),
+                ("gaps maya", "asked but not covered"),
+            ):
+                await box.fill(typed)
+                await box.press("Enter")
+                await expect(page.locator(".msg-bot").last).to_contain_text(
+                    answered, timeout=30_000
+                )
+            hint = page.locator(".context .badge", has_text="close one yourself").last
+            await expect(hint).to_be_visible(timeout=30_000)
+            codes = hint.locator("code")
+            assert await codes.count() == 2
+            tall = await codes.evaluate_all(
+                "els => els.map(e => e.getBoundingClientRect().height"
+                " / (parseFloat(getComputedStyle(e).lineHeight) || 20))"
+            )
+            assert all(lines < 1.6 for lines in tall), tall  # each command on one line
+            width = await hint.evaluate("e => e.getBoundingClientRect().width")
+            assert width > 250, width  # the text runs the card's width, not a narrow column
+        finally:
+            await browser.close()
