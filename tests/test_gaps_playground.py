@@ -99,8 +99,14 @@ async def test_the_gap_loop_on_the_playground_and_gallery(
     answered = gaps.get(ws, maya.id, 1)
     assert answered is not None and answered.status == "answered"
 
-    added = await click(client, "gap.pain", "maya:1")
-    assert "as pain [pain-3]" in added
+    # "Add as pain" drafts the line in the message box, to be reworded from the question
+    # into a statement before it is added (one click would make a question a pain)
+    [line] = re.findall(r'data-fill="(gaps maya line 1 pain [^"]*)"', closed)
+    line = html.unescape(line)
+    assert line.startswith('gaps maya line 1 pain "Does Maya need SSO? Team survey: Yes 1')
+    assert 'data-fill="gaps maya line 1 goal' in closed
+    added = await say(client, 'gaps maya line 1 pain "Needs SSO before any pilot"')
+    assert "as pain [pain-3]" in added and "Needs SSO before any pilot" in added
     again = await say(client, "ask maya Does Maya need SSO?")
     assert "pain-3" in again
     page = await (await client.get("/personas/maya")).text()

@@ -4,11 +4,14 @@ owner's reminder or home screen."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from bot.messages import Button, Card, Reply, Section, error_reply
 from persona_store.gaps.views import GapSummary, GapView
 from persona_store.personas.views import PersonaView
+
+_DATES = re.compile(r", \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d\)")
 
 ASK_ACTION = "gap.ask"
 PAIN_ACTION = "gap.pain"
@@ -37,6 +40,23 @@ def survey_command(persona: PersonaView, gap: GapView) -> str:
     return f'survey {persona.slug} "{question}" {" | ".join(SURVEY_OPTIONS)} --gap {gap.number}'
 
 
+def suggested_line(gap: GapView) -> str:
+    """The line a button adds: the question, and what the team said when a survey ran."""
+    said = ""
+    if gap.evidence_summary and " — " in gap.evidence_summary:
+        counts = gap.evidence_summary.split(" — ", 1)[1]
+        said = " Team survey: " + _DATES.sub(")", counts)
+    return (gap.question.strip() + said)[:500]
+
+
+def line_command(persona: PersonaView, gap: GapView, kind: str) -> str:
+    """The typed `gaps maya line N pain "…"` an *Add as* button drafts where there is a
+    message box (the playground): the line is reworded into a statement before it is added,
+    rather than a question landing in the profile as a pain."""
+    text = suggested_line(gap).replace('"', "'")
+    return f'gaps {persona.slug} line {gap.number} {kind} "{text}"'
+
+
 def gap_buttons(persona: PersonaView, gap: GapView) -> tuple[Button, ...]:
     ref = f"{persona.slug}:{gap.number}"
     dismiss = Button("Dismiss", DISMISS_ACTION, ref)
@@ -47,8 +67,14 @@ def gap_buttons(persona: PersonaView, gap: GapView) -> tuple[Button, ...]:
         return (ask, dismiss)
     if gap.status == "answered":
         return (
-            Button("Add as pain", PAIN_ACTION, ref, style="primary"),
-            Button("Add as goal", GOAL_ACTION, ref),
+            Button(
+                "Add as pain",
+                PAIN_ACTION,
+                ref,
+                style="primary",
+                compose=line_command(persona, gap, "pain"),
+            ),
+            Button("Add as goal", GOAL_ACTION, ref, compose=line_command(persona, gap, "goal")),
             dismiss,
         )
     return (dismiss,)

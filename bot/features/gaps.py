@@ -38,6 +38,7 @@ from bot.features.gap_render import (
     dismissed,
     gaps_reply,
     line_added,
+    suggested_line,
 )
 from bot.features.gap_survey import open_gap_survey
 from bot.features.resolve import resolve_persona
@@ -121,7 +122,6 @@ async def listed_gaps(deps: Deps, workspace_id: int, persona_id: int) -> list[Ga
 # gap numbers stay within an INTEGER column (PostgreSQL refuses bigger ones)
 _LINE = re.compile(r"^line\s+#?(\d{1,9})\s+(\w+)\s+(.+)$", re.IGNORECASE | re.DOTALL)
 _NUMBERED = re.compile(r"^(dismiss|ask)\s+#?(\d{1,9})\s*$", re.IGNORECASE)
-_DATES = re.compile(r", \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d\)")
 _QUOTES = {"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"}
 
 
@@ -230,15 +230,6 @@ async def dismiss(ctx: Context, persona: PersonaView, gap: GapView) -> Reply:
     except GapError as exc:
         return error_reply(str(exc))
     return dismissed(persona, done)
-
-
-def suggested_line(gap: GapView) -> str:
-    """The line a button adds: the question, and what the team said when a survey ran."""
-    said = ""
-    if gap.evidence_summary and " — " in gap.evidence_summary:
-        counts = gap.evidence_summary.split(" — ", 1)[1]
-        said = " Team survey: " + _DATES.sub(")", counts)
-    return (gap.question.strip() + said)[:500]
 
 
 async def add_line(ctx: Context, persona: PersonaView, gap: GapView, kind: str, text: str) -> Reply:
