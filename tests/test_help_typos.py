@@ -43,3 +43,6 @@ def test_help_lists_commands_by_use_and_admin_ones_last() -> None:
     assert names[:7] == ["ask", "panel", "critique", "rewrite", "show", "list", "survey"]
     assert names[-1] == "admin-channel"
     assert names.index("help") > names.index("survey")
+    # every command a user types comes before `help` itself, which is last but the admin one
+    assert names[-2:] == ["help", "admin-channel"], names
+    assert names.index("decide") < names.index("decisions") < names.index("help")

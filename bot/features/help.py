@@ -5,8 +5,9 @@ from __future__ import annotations
 from bot.commands import CommandSpec, Context, Registry
 from bot.messages import Card, Reply, Section
 
-# What people use most comes first; commands not named here follow in name order, and
-# the admin ones come last (a new user reads the top of the list).
+# What people use most comes first; commands not named here follow in name order after
+# `help`, and the admin ones come last (a new user reads the top of the list). Name a new
+# command here, or it lands below `help` ("What I can do.") where nobody looks.
 BY_USE = (
     "ask",
     "panel",
@@ -16,6 +17,9 @@ BY_USE = (
     "list",
     "survey",
     "gaps",
+    "evidence",
+    "decide",
+    "decisions",
     "digest",
     "owner",
     "reviewed",
