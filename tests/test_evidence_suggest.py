@@ -248,7 +248,8 @@ async def test_a_fresh_import_is_suggested_before_older_file_evidence(
     sqlite_store: Store,
 ) -> None:
     """Newest first across the persona file's evidence and imported rows: five older
-    unlinked items in the file no longer hide the rows just imported."""
+    unlinked items in the file no longer hide the rows just imported. A header card says
+    whose evidence the cards are and how many more wait."""
     old = [
         {"summary": f"Old interview note {i}", "source": "interview", "date": f"2025-0{i}-01"}
         for i in range(1, 7)
@@ -261,7 +262,12 @@ async def test_a_fresh_import_is_suggested_before_older_file_evidence(
     [reply] = await core.handle(
         Inbound("command", "evidence suggest maya", "U1", Address("web", "local", "pg"))
     )
-    shown = [card.sections[0].text for card in reply.cards]
+    header, *items = reply.cards
+    assert header.title == "Maya Chen: unlinked evidence"  # whose, how many, who confirms
+    assert header.text.startswith("8 not linked to a profile line yet")
+    assert header.context[0] == "… and 3 more: confirm these, then ask again."
+    assert "Owners and workspace admins confirm" in header.context[1]
+    shown = [card.sections[0].text for card in items]
     assert shown == [
         "Loves the new dark theme",
         "Invoice total still wrong after we removed seats",

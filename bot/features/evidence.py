@@ -65,6 +65,23 @@ def _where(e: EvidenceView) -> str:
     return " · ".join(parts)
 
 
+def _header(persona: PersonaView, total: int, rest: int) -> Card:
+    """Whose evidence the cards below are, how many there are and who confirms them: the
+    cards alone were a list of "Evidence #15" with buttons and no word of what they are."""
+    context = [
+        "Owners and workspace admins confirm each one: Link to the line, Not related, or "
+        "New line (it asks for a line the profile lacks)."
+    ]
+    if rest > 0:
+        context.insert(0, f"… and {rest:,} more: confirm these, then ask again.")
+    return Card(
+        title=f"{persona.name}: unlinked evidence",
+        text=f"{total:,} not linked to a profile line yet, newest first, each with the "
+        "line that matches it best:",
+        context=tuple(context),
+    )
+
+
 def _card(persona: PersonaView, s: Suggestion) -> Card:
     e, value = s.evidence, f"{persona.slug}:{s.evidence.id}"
     buttons = []
@@ -109,7 +126,7 @@ async def suggest_command(ctx: Context) -> Reply:
     if rest > 0:
         text.append(f"… and {rest:,} more: confirm these, then ask again.")
     text.append("Owners confirm each one: Link / Not related / New line.")
-    cards = tuple(_card(persona, s) for s in found)
+    cards = (_header(persona, total, rest), *(_card(persona, s) for s in found))
     return Reply(text="\n".join(text), cards=cards, ephemeral=True, meta={"persona": persona.slug})
 
 
