@@ -346,3 +346,30 @@ def test_close_races_with_voters_postgresql(pg_store: Store) -> None:
             f.result()
     assert closed is not None
     assert closed.results["n"] == len(accepted) == ss.get(ws, sv.id).total
+
+
+@pytest.mark.parametrize(
+    ("slug", "question", "predicted"),
+    [
+        # a gap's question: the profile says nothing, so no prediction is scored against
+        # the persona (the options' words used to match "answering … calls" and "in one
+        # place" and predict Yes or Not sure)
+        ("maya", "Does Maya care about weather widgets?", None),
+        ("maya", "Does Maya need a dark mode?", None),
+        ("sam", "Does Sam want bulk edit?", 0),
+        ("maya", "Would Maya accept an annual contract paid upfront?", 1),
+    ],
+)
+async def test_the_offline_prediction_reads_the_question_not_the_options(
+    sqlite_store: Store, slug: str, question: str, predicted: int | None
+) -> None:
+    from bot.answering.offline import OfflineAnswerer
+    from bot.features.survey_parse import predict
+    from persona_store.personas.files import sample_specs
+    from tests.conftest import make_deps
+
+    ws = sqlite_store.default_workspace_id()
+    sqlite_store.import_specs(ws, sample_specs(), author="test")
+    persona = sqlite_store.get(ws, slug)
+    deps = make_deps(sqlite_store, OfflineAnswerer())
+    assert await predict(deps, persona, question, ("Yes", "No", "Not sure")) == predicted

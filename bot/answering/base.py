@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -16,6 +17,20 @@ STANCES: tuple[str, ...] = ("support", "oppose", "mixed", "unknown")
 QuestionKind = Literal["proposal", "yes_no", "fact"]
 QUESTION_KINDS: tuple[str, ...] = ("proposal", "yes_no", "fact")
 ConfidenceBand = Literal["low", "medium", "high"]
+
+
+# A survey's predicted answer asks the question with its options appended: a model reads
+# them as guidance; the offline answerer drops them, as their words ("answer", "one", "sure")
+# would match profile lines ("answering calls", "in one place") and invent a stance.
+_OPTIONS_NOTE = re.compile(r"\s*\(Answer with one of: [^()]*\)\s*$")
+
+
+def with_options(question: str, options: tuple[str, ...]) -> str:
+    return f"{question} (Answer with one of: {' / '.join(options)})"
+
+
+def without_options(question: str) -> str:
+    return _OPTIONS_NOTE.sub("", question)
 
 
 def confidence_band(value: float) -> ConfidenceBand:

@@ -29,7 +29,7 @@ import asyncio
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from bot.answering.base import Answer, Reason
+from bot.answering.base import Answer, Reason, without_options
 from bot.answering.bm25 import BM25
 from bot.answering.citable import extra_lines
 from bot.answering.facts import fact_answer, unclear_answer
@@ -249,6 +249,7 @@ class OfflineAnswerer:
 
     def answer_now(self, persona: PersonaView, question: str) -> Answer:
         """The synchronous core (the bench and the LLM fallback call it directly)."""
+        question = without_options(question)
         staged = stage_answer(persona, question)
         if staged is not None:  # a journey stage or an empathy quadrant is asked about
             return staged

@@ -9,6 +9,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.answering.base import with_options
 from bot.deps import Deps
 from bot.schedule import ScheduleError, check_timezone
 from persona_store.surveys.repository import SurveyError
@@ -127,7 +128,7 @@ def pick_option(stance: str, text: str, options: tuple[str, ...]) -> int | None:
 
 async def predict(deps: Deps, persona, question: str, options: tuple[str, ...]) -> int | None:  # type: ignore[no-untyped-def]
     """The persona's own predicted answer (hidden until close); None if it can't say."""
-    prompt = f"{question} (Answer with one of: {' / '.join(options)})"
+    prompt = with_options(question, options)
     try:
         answer = await asyncio.wait_for(
             deps.answerer.answer(persona, prompt), timeout=PREDICTION_TIMEOUT
