@@ -108,6 +108,7 @@ async def test_typed_decide_in_the_answer_thread_attaches_it(core: Core) -> None
         inbound('decide "Ship dark mode" --outcome parked', address=elsewhere)
     )
     assert "Decision #2 logged. No answer was attached" in bare.text
+    assert "or type `decide` in the answer's thread" in bare.text  # Slack has threads
     [found] = await core.handle(inbound("decisions search DARK"))
     assert "#2 Ship dark mode: Parked · no personas" in found.text
     [one] = await core.handle(inbound("decisions 1"))

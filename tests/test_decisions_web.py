@@ -74,6 +74,8 @@ async def test_typed_decide_in_the_playground_says_no_personas(env: Env) -> None
     got = await send(env, 'decide "Ship dark mode" --outcome parked')
     text = htmllib.unescape(got[-2]["html"])
     assert "Decision #1 logged. No answer was attached" in text
+    # the playground has no threads: only the button is offered, not "the answer's thread"
+    assert "with the Log decision button of an answer)." in text and "thread" not in text
     got = await send(env, "decisions search dark")
     assert "#1 Ship dark mode: Parked · no personas" in htmllib.unescape(got[-2]["html"])
 

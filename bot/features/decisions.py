@@ -175,9 +175,12 @@ async def _log(
     )
     headline = f"Decision #{decision.number} logged."
     if answer is None or not answer.personas:
+        # the playground has no threads: there only the button attaches an answer
+        web = ctx.inbound.address.platform == "web"
+        thread = "" if web else ", or type `decide` in the answer's thread"
         headline += (
             " No answer was attached, so it lists no personas (log it with the Log "
-            "decision button of an answer, or type `decide` in the answer's thread)."
+            f"decision button of an answer{thread})."
         )
     return decision_reply(decision, headline=headline)
 
