@@ -6,12 +6,13 @@ older export keeps what the bot and the import wrote."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from adapters.web.gallery_views import tile
 from bot.cli import main
 from persona_store import Store
 from persona_store.models import Evidence
@@ -137,6 +138,8 @@ def test_a_latin1_export_with_a_map_and_a_line_column(cli, store, tmp_path, caps
     assert maya.imported.by_line == {"pain-1": 1} and maya.imported.unlinked == 1
     assert cli("personas", "show", "maya") == 0
     assert "Backed by 2 rows from exports" in capsys.readouterr().out
+    # the gallery tile counts them too (it said "0 evidence" under "2 rows from exports")
+    assert tile(maya, datetime(2026, 12, 3, tzinfo=UTC))["evidence_count"] == 2
 
 
 def test_a_bom_file_with_us_dates_and_a_dry_run(cli, store, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]

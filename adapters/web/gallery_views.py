@@ -143,7 +143,8 @@ def tile(
         "initials": initials(persona.name),
         "fresh": freshness(persona, now),
         "line_count": len(persona.lines),
-        "evidence_count": len(persona.evidence),
+        # the file's evidence and the rows imported from exports, as the cards count them
+        "evidence_count": len(persona.evidence) + persona.imported.rows,
         "predictions": predictions(record),
         "decisions": considered_in(decisions),
         "gaps": uncovered(gaps),
