@@ -98,7 +98,8 @@ def check_survey_form(question: str, options: list[str]) -> tuple[str, list[str]
     try:
         options = validate_options(options)
     except SurveyError as exc:
-        problems.append(("options", str(exc)))
+        # the typed command's rule; in a form the options are lines, not `|`-separated
+        problems.append(("options", str(exc).replace("separated by `|`", "one per line")))
         options = []
     return question, options, problems
 
