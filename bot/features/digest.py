@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from bot.commands import Context, Registry
 from bot.deps import Deps
 from bot.features.cards import freshness, persona_card
+from bot.features.line_health import weakest_line
 from bot.features.survey_render import survey_reply
 from bot.features.surveys import open_survey, surveys
 from bot.messages import Address, Card, Reply, Section, error_reply
@@ -35,6 +36,7 @@ USAGE = (
 )
 PRIMARY_BONUS = timedelta(days=7)
 QOTW_OPTIONS = ("Yes, still true", "Less than before", "Not any more")
+QOTW_KINDS = ("pain", "objection", "goal")  # the lines a question of the week asks about
 QOTW_DAYS = 7  # the longest a question of the week stays open
 # A question of the week closes this long before the next post of its schedule, so a channel
 # has one open at a time and its results come just before the next digest.
@@ -177,7 +179,12 @@ async def build_digest(
     qotw = survey_reply(reused) if reused is not None else None
     pains = persona.lines_of("pain") or persona.lines_of("objection") or persona.lines_of("goal")
     if pains and qotw is None:
-        line = pains[len(featured) % len(pains)]
+        # the most contested, else least-backed line (bot.features.line_health); when every
+        # line is backed, the pains in turn
+        weakest = weakest_line(persona, now, kinds=QOTW_KINDS)
+        line = (persona.line(weakest.key) if weakest is not None else None) or pains[
+            len(featured) % len(pains)
+        ]
         question = f"Is this still true for {persona.first_name}: \u201c{line.text}\u201d?"
         survey = await open_survey(
             deps,

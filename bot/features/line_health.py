@@ -213,10 +213,15 @@ def lines_to_look_at(persona: PersonaView, now: datetime) -> list[LineHealth]:
 def weakest_line(
     persona: PersonaView, now: datetime, kinds: Sequence[str] = ()
 ) -> LineHealth | None:
-    """The most contested, else least-backed line (of `kinds`, when given): what the persona
-    of the week asks about. None when every line is backed."""
-    flagged = [h for h in lines_to_look_at(persona, now) if not kinds or h.kind in kinds]
-    return flagged[0] if flagged else None
+    """The most contested, else least-backed line (of `kinds`, when given, which also breaks
+    ties in their order): what the persona of the week asks about. None when every line is
+    backed."""
+    flagged = [h for h in line_health(persona, now) if h.flagged and (not kinds or h.kind in kinds)]
+    if not flagged:
+        return None
+    rank = {kind: i for i, kind in enumerate(kinds)}
+    # equally weak lines: the first kind named (pains before goals), then profile order
+    return min(flagged, key=lambda h: (_attention(h)[:3], rank.get(h.kind, 0)))
 
 
 def summary(healths: Sequence[LineHealth]) -> str:
