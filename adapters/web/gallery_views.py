@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.features.line_health import LineHealth, line_health, summary
 from bot.messages import initials
 from persona_store.personas.views import EvidenceView, PersonaView
 
@@ -73,6 +74,32 @@ def tile(persona: PersonaView, now: datetime, record: Any = None) -> dict[str, A
         "line_count": len(persona.lines),
         "evidence_count": len(persona.evidence),
         "predictions": predictions(record),
+        "health": health_badge(line_health(persona, now)),
+    }
+
+
+def health_badge(healths: tuple[LineHealth, ...]) -> dict[str, Any]:
+    """'1 line contested · 3 lines need data' (warn) or 'Every line is backed…' (ok)."""
+    contested = sum(1 for h in healths if h.status == "contested")
+    needs = sum(1 for h in healths if h.status == "needs data")
+    return {
+        "text": summary(healths),
+        "level": "warn" if contested or needs else "ok",
+        "contested": contested,
+        "needs_data": needs,
+    }
+
+
+def line_of(h: LineHealth) -> dict[str, Any]:
+    """One profile line of the one-pager with its backing and health mark."""
+    latest = h.surveys[0] if h.surveys else None
+    return {
+        "key": h.key,
+        "text": h.text,
+        "status": h.status,
+        "mark": h.mark,
+        "backing": h.backing(),
+        "survey": latest.describe() if latest else None,
     }
 
 
@@ -114,17 +141,12 @@ def survey_of(evidence: EvidenceView) -> dict[str, Any] | None:
 
 def one_pager(persona: PersonaView, now: datetime, record: Any = None) -> dict[str, Any]:
     data = tile(persona, now, record)
+    healths = line_health(persona, now)
     groups = []
     for kind, title in GROUPS:
-        lines = persona.lines_of(kind)
+        lines = [line_of(h) for h in healths if h.kind == kind]
         if lines:
-            groups.append(
-                {
-                    "kind": kind,
-                    "title": title,
-                    "lines": [{"key": ln.key, "text": ln.text} for ln in lines],
-                }
-            )
+            groups.append({"kind": kind, "title": title, "lines": lines})
     evidence = sorted(
         persona.evidence,
         key=lambda e: (e.collected_at.isoformat() if e.collected_at else "", e.id),
