@@ -160,7 +160,7 @@ def test_delivery_claims_upgrade_keeps_deliveries(empty_url: str) -> None:
     """0008 on a database already in use (every other head applied, deliveries recorded):
     the rows stay, and each gets its first claim time (created_at) as claimed_at."""
     cfg = alembic_config()
-    before = head_revisions() - {"0010_anonymous_answers"} | {"0002_scheduling"}
+    before = head_revisions() - {"0011_health"} | {"0002_scheduling"}
     engine = create_engine_for(empty_url)
     try:
         with engine.begin() as conn:
