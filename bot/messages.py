@@ -86,6 +86,22 @@ class Section:
 
 
 @dataclass(frozen=True)
+class TextInput:
+    """A box to type an answer in (an open-text survey). What each platform shows: Slack a
+    button that opens a modal with the box (views.open), Teams the box on the card with an
+    Action.Execute button, the playground a form on the card. However it was typed, the
+    answer comes back as `Inbound(kind="action", action_id=…, value=…, text=<the answer>)`."""
+
+    label: str  # "Your answer"
+    action_id: str  # the core @action the answer goes to
+    value: str = ""  # routed back with it (e.g. the survey id)
+    submit: str = "Send"
+    title: str = "Answer"  # Slack's modal title (at most 24 characters)
+    placeholder: str = ""
+    max_length: int = 1000
+
+
+@dataclass(frozen=True)
 class Card:
     """One rich card. Renderers map each part to the platform's native element."""
 
@@ -99,6 +115,7 @@ class Card:
     choices: tuple[Choice, ...] = ()  # survey options (rendered as buttons + tally bars)
     context: tuple[str, ...] = ()  # small print: freshness badge, evidence count, "offline"
     buttons: tuple[Button, ...] = ()
+    input: TextInput | None = None  # a typed answer (see TextInput)
 
 
 @dataclass(frozen=True)

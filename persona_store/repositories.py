@@ -12,6 +12,7 @@ from persona_store.scheduling.reviews import ReviewStore
 from persona_store.scheduling.schedules import DeliveryStore, DigestStore
 from persona_store.surveys.recovery import SurveyRecovery
 from persona_store.surveys.repository import SurveyStore
+from persona_store.surveys.voice import VoiceStore
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Repositories:
     deliveries: DeliveryStore
     reviews: ReviewStore
     ownership: OwnershipStore
+    voice: VoiceStore
 
     @classmethod
     def over(cls, sessions: sessionmaker[Session]) -> Repositories:
@@ -32,4 +34,5 @@ class Repositories:
             deliveries=DeliveryStore(sessions),
             reviews=ReviewStore(sessions),
             ownership=OwnershipStore(sessions),
+            voice=VoiceStore(sessions),
         )

@@ -26,9 +26,11 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.request.async_request import AsyncBoltRequest
 
+from adapters.slack.answer_form import AnswerForms
 from adapters.slack.client import web_client
 from adapters.slack.delivery import Delivery
 from adapters.slack.flows import FirstDelivery, Flows
+from adapters.slack.form_view import FORM_ACTION_ID, FORM_CALLBACK
 from adapters.slack.inbound import (
     from_block_action,
     from_event,
@@ -121,6 +123,7 @@ class SlackAdapter:
         self.revocations = Revocations(installs, self.delivery.revoked, tasks)
         self.flows = Flows(core, deps, tasks, self.delivery, self.state)
         self.modals = Modals(self.flows)
+        self.forms = AnswerForms(self.flows)
         deps.admin_checks[self.platform] = self.modals.is_admin  # who the core may trust
         self.recovery_interval = recovery_interval
         self._recovery: asyncio.Task[None] | None = None
@@ -272,6 +275,7 @@ class SlackAdapter:
         self.bolt.action(re.compile(r".*"))(self._on_action)
         self.bolt.view(SURVEY_CALLBACK)(self.modals.submit_survey)
         self.bolt.view(EDIT_CALLBACK)(self.modals.submit_edit)
+        self.bolt.view(FORM_CALLBACK)(self.forms.submit)
         # Last: whatever else Slack sends (reactions, a closed modal…) is acknowledged with
         # a 200 and a debug line, not bolt's 404 (which Slack retries, then reports).
         self.bolt.event(re.compile(r".*"))(self._on_other)
@@ -331,6 +335,9 @@ class SlackAdapter:
             self.tasks.spawn(self.flows.share(body, value, team_of(body)), name="slack-share")
             return
         inbound = from_block_action(body, action)
+        if action_id.split(":")[0] == FORM_ACTION_ID:  # a card's text box: open its modal
+            self.tasks.spawn(self.forms.open(inbound, body), name="slack-form")
+            return
         if action_id == RETRY_ACTION_ID:
             again = Inbound("command", value, inbound.user_id, inbound.address)
             self.tasks.spawn(self.flows.retry(again, body), name="slack-retry")

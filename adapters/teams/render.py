@@ -19,7 +19,7 @@ import json
 import re
 from typing import Any
 
-from bot.messages import Button, Card, Choice, Reply, Section
+from bot.messages import Button, Card, Choice, Reply, Section, TextInput
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
@@ -30,6 +30,7 @@ MAX_TITLE = 200
 MAX_BUTTON_TITLE = 60
 MAX_ACTIONS_PER_SET = 5  # Teams shows at most 6 actions in a row; keep one spare
 MAX_SUMMARY = 300
+ANSWER_INPUT_ID = "answer"  # the Input.Text of a card's TextInput (its value comes in data)
 CHOICE_ACTION_ID = "survey.vote"  # a Choice's click: value is the choice's value ("ID:INDEX")
 SHORTENED = "Shortened to fit Teams' limits."
 BAR_WIDTH = 20
@@ -210,9 +211,31 @@ def card_body(card: Card, limit: int) -> list[Element]:
     body += _tally(card.choices, limit)
     for line in card.context:
         body.append(text_block(line, limit, size="Small", isSubtle=True, spacing="Small"))
+    if card.input is not None:
+        body += text_input(card.input)
     buttons = [Button(c.label, CHOICE_ACTION_ID, c.value) for c in card.choices if c.value]
     body += action_sets(buttons + list(card.buttons))
     return body
+
+
+def text_input(spec: TextInput) -> list[Element]:
+    """A card's text box: Input.Text and the Action.Execute that sends it (Teams puts the
+    typed text in the action's data under ANSWER_INPUT_ID; adapters/teams/inbound.py reads
+    it into Inbound.text)."""
+    box: Element = {
+        "type": "Input.Text",
+        "id": ANSWER_INPUT_ID,
+        "label": truncate(neutralise(spec.label), MAX_TITLE) or "Your answer",
+        "isMultiline": True,
+        "isRequired": True,
+        "errorMessage": "Type your answer first.",
+        "maxLength": spec.max_length,
+    }
+    if spec.placeholder:
+        box["placeholder"] = truncate(neutralise(spec.placeholder), MAX_TITLE)
+    send = action(Button(spec.submit or "Send", spec.action_id, spec.value, style="primary"))
+    send["associatedInputs"] = "auto"
+    return [box, {"type": "ActionSet", "actions": [send]}]
 
 
 def _build(reply: Reply, limit: int) -> dict[str, Any]:

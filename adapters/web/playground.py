@@ -180,7 +180,8 @@ class Playground:
             return web.Response(status=400, text="action_id is required")
         inbound = Inbound(
             kind="action",
-            text="",
+            # a typed answer (a card's TextInput); never stored as a post of its own
+            text=str(form.get("answer", ""))[:MAX_TEXT],
             user_id=user_id_of(request.cookies.get("pb_session", "")),
             address=self.site.address,
             action_id=action_id,

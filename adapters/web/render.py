@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from bot.messages import Button, Card, Choice, Field, Reply, Section, Track
+from bot.messages import Button, Card, Choice, Field, Reply, Section, TextInput, Track
 
 TEMPLATES = Path(__file__).parent / "templates"
 KEY = r"(?:[a-z]+-\d+|quote|summary|role)"  # a profile line's key, or the quote/summary/role
@@ -200,6 +200,7 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
                 )
                 for b in c.get("buttons", ())
             ),
+            input=TextInput(**c["input"]) if isinstance(c.get("input"), dict) else None,
         )
 
     track = data.get("track")

@@ -57,9 +57,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("workspace_id", "platform", "conversation_id", "user_id"),
     )
-    op.create_index(
-        "ix_survey_nudge_optins_workspace_id", "survey_nudge_optins", ["workspace_id"]
-    )
+    op.create_index("ix_survey_nudge_optins_workspace_id", "survey_nudge_optins", ["workspace_id"])
 
 
 def downgrade() -> None:
