@@ -17,11 +17,13 @@ def build_registry() -> Registry:
         reminders,
         survey_sweep,
         surveys,
+        voice,
+        voice_sweep,
     )
 
     registry = Registry()
-    for module in (help, personas, ask, panel, surveys, digest, reminders, home):
+    for module in (help, personas, ask, panel, surveys, voice, digest, reminders, home):
         module.register(registry)
-    for module in (survey_sweep, digest_sweep):
+    for module in (survey_sweep, digest_sweep, voice_sweep):
         module.register(registry)
     return registry

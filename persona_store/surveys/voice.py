@@ -137,6 +137,7 @@ class Member:
     conversation_id: str
     user_id: str
     service_url: str | None
+    ref: str  # their voter key on the survey (salted on an anonymous one): the nudge's key
 
 
 @dataclass(frozen=True)
@@ -248,11 +249,13 @@ class VoiceStore:
             table = SurveyText if sv.open_text else SurveyAnswer
             keys = set(s.scalars(select(table.voter_key).where(table.survey_id == sv.id)).all())
             salt = sv.salt if sv.anonymous else None
-            return [
-                Member(m.platform, m.ext_workspace, m.conversation_id, m.user_id, m.service_url)
-                for m in members
-                if voter_key(salt, m.platform, m.user_id) not in keys
-            ]
+            out = []
+            for m in members:
+                ref = voter_key(salt, m.platform, m.user_id)
+                if ref not in keys:
+                    out.append(Member(m.platform, m.ext_workspace, m.conversation_id,
+                                      m.user_id, m.service_url, ref))  # fmt: skip
+            return out
 
     def to_nudge(
         self, now: datetime, *, after: timedelta, limit: int = 200
@@ -282,12 +285,18 @@ class VoiceStore:
 
     # -- recurring surveys ------------------------------------------------------------------
     def repeats_due(self, now: datetime, *, limit: int = 200) -> list[RepeatDue]:
-        """The latest survey of each recurring series whose period has passed since it was
-        created (the next one is due; the delivery key makes its post happen once)."""
+        """The latest posted survey of each recurring series whose period has passed since
+        it was created: the next one is due (the delivery key makes its post happen once; a
+        next one whose post failed is not posted yet, so its series stays due and the retry
+        reuses it: `unposted_next`)."""
         with self._sessions() as s:
             latest = (
                 select(func.max(Survey.id))
-                .where(Survey.series_id.is_not(None), Survey.every.is_not(None))
+                .where(
+                    Survey.series_id.is_not(None),
+                    Survey.every.is_not(None),
+                    Survey.message_id.is_not(None),
+                )
                 .group_by(Survey.series_id)
             )
             rows = s.scalars(select(Survey).where(Survey.id.in_(latest)).limit(limit)).all()
@@ -300,6 +309,22 @@ class VoiceStore:
                 due = (created + period).date().isoformat()
                 out.append(RepeatDue(sv.workspace_id, sv.id, sv.series_id or sv.id, due))
             return out
+
+    def unposted_next(self, workspace_id: int, series_id: int, after_id: int) -> int | None:
+        """The next survey of a series made by an earlier attempt whose post failed."""
+        with self._sessions() as s:
+            return s.scalar(
+                select(Survey.id)
+                .where(
+                    Survey.workspace_id == workspace_id,
+                    Survey.series_id == series_id,
+                    Survey.id > after_id,
+                    Survey.message_id.is_(None),
+                    Survey.status == "open",
+                )
+                .order_by(Survey.id)
+                .limit(1)
+            )
 
     def join_series(self, workspace_id: int, survey_id: int, series_id: int) -> None:
         """Make a survey the next one of a recurring series."""

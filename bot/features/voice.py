@@ -1,0 +1,110 @@
+"""Surveys that gather the customer's voice (the chat side; store: persona_store.surveys.voice).
+
+- Open-text answers: the card's answer box (Slack modal, Teams Input.Text, playground form)
+  or `survey answer ID TEXT` come to `answer`; one answer per person, changeable until
+  close; the thanks is private. At close the answers become evidence quotes.
+- `survey results ID` of an open-text survey shows the answers grouped by the profile line
+  each matches (bot.answering.line_match).
+- `survey nudge on|off`: in a channel, opt in to one reminder (a DM) per survey of that
+  channel you have not answered, a day after it was posted (bot.features.voice_sweep).
+- Recurring surveys (`--every week|month`): the clock posts the next of the series
+  (bot.features.voice_sweep).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.answering.line_match import group_by_line
+from bot.commands import Context, Registry
+from bot.deps import Deps
+from bot.features.survey_render import results_reply
+from bot.features.voice_render import ANSWER_ACTION, answer_ack, open_results_reply
+from bot.messages import Reply, error_reply
+from persona_store.surveys.views import SurveyError, SurveyView
+from persona_store.surveys.voice import VoiceStore
+
+log = logging.getLogger(__name__)
+
+
+def voice(deps: Deps) -> VoiceStore:
+    return deps.repos.voice
+
+
+async def results_for(deps: Deps, workspace_id: int, survey: SurveyView) -> Reply:
+    """A survey's results; an open-text survey's answers grouped by the line each matches."""
+    if not survey.open_text:
+        return results_reply(survey)
+    persona = await deps.db(deps.store.get, workspace_id, survey.persona_slug)
+    if persona is None:
+        return open_results_reply(survey, [(None, survey.texts)])
+    return open_results_reply(survey, group_by_line(persona, survey.texts))
+
+
+# -- answers -------------------------------------------------------------------------------
+
+
+async def answer(ctx: Context, survey_id: int, text: str) -> Reply:
+    deps = ctx.deps
+    try:
+        done = await deps.db(
+            voice(deps).answer_text, ctx.workspace_id, survey_id, text,
+            platform=ctx.inbound.address.platform, user_id=ctx.user_id, now=deps.now(),
+        )  # fmt: skip
+    except SurveyError as exc:
+        return error_reply(str(exc))
+    if done.outcome != "same" and deps.tally_followup is not None:
+        deps.tally_followup(ctx.workspace_id, survey_id)  # the posted count, rate-limited
+    return answer_ack(survey_id, done.outcome, done.anonymous)
+
+
+async def answer_action(ctx: Context) -> Reply:
+    """The answer box of an open-text survey: value = survey id, the text typed in it."""
+    ref = ctx.args.strip().lstrip("#")
+    if not ref.isdigit():
+        return error_reply("That form no longer matches a survey.")
+    return await answer(ctx, int(ref), ctx.inbound.text)
+
+
+async def answer_command(ctx: Context, rest: str) -> Reply:
+    """`survey answer 12 It took too long to set up`."""
+    ref, _, text = rest.strip().lstrip("#").partition(" ")
+    if not ref.isdigit():
+        return error_reply("Usage: survey answer ID YOUR ANSWER, e.g. `survey answer 12 The price`")
+    return await answer(ctx, int(ref), text)
+
+
+async def nudge_command(ctx: Context, rest: str) -> Reply:
+    """`survey nudge on|off`: one reminder per unanswered survey of this channel."""
+    word = rest.strip().lower()
+    if word not in ("on", "off"):
+        return error_reply(
+            "Usage: `survey nudge on` (one reminder per survey of this channel you have not "
+            "answered) or `survey nudge off`."
+        )
+    address = ctx.inbound.address
+    changed = await ctx.deps.db(
+        voice(ctx.deps).set_nudges, ctx.workspace_id, platform=address.platform,
+        ext_workspace=address.workspace, conversation_id=address.conversation_id,
+        user_id=ctx.user_id, on=word == "on", service_url=address.service_url,
+        now=ctx.deps.now(),
+    )  # fmt: skip
+    if word == "on":
+        text = (
+            "Done: you get one reminder about each survey in this channel you have not "
+            "answered, a day after it was posted. `survey nudge off` stops them."
+            if changed
+            else "You already get reminders about this channel's surveys."
+        )
+    else:
+        text = (
+            "Done: no more survey reminders from this channel."
+            if changed
+            else "You were not getting reminders from this channel."
+        )
+    return Reply(text=text, ephemeral=True)
+
+
+def register(registry: Registry) -> None:
+    # Whoever answers, the adapters keep no readable or dated record of it (anonymity).
+    registry.action(ANSWER_ACTION, private=True)(answer_action)
