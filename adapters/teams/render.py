@@ -209,10 +209,10 @@ def card_body(card: Card, limit: int) -> list[Element]:
     for section in card.sections:
         body += _section(section, limit)
     body += _tally(card.choices, limit)
-    for line in card.context:
-        body.append(text_block(line, limit, size="Small", isSubtle=True, spacing="Small"))
     if card.input is not None:
         body += text_input(card.input)
+    for line in card.context:
+        body.append(text_block(line, limit, size="Small", isSubtle=True, spacing="Small"))
     buttons = [Button(c.label, CHOICE_ACTION_ID, c.value) for c in card.choices if c.value]
     body += action_sets(buttons + list(card.buttons))
     return body
