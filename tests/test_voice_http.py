@@ -7,7 +7,9 @@ with the typed text in its data) and the playground (the card's form posted to
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -21,6 +23,7 @@ from bot.features import build_registry
 from persona_store import Store
 from persona_store.scheduling.models import Survey
 from persona_store.surveys.voice_models import SurveyText
+from tests.anonymity_attack import dump
 from tests.conftest import make_deps
 from tests.fakes.slack_env import SlackEnv, add_persona, slack_env
 from tests.fakes.teams_env import TeamsEnv, teams_env
@@ -152,3 +155,40 @@ async def test_playground_answer_form(sqlite_store: Store) -> None:
         assert key.startswith("web:") and text == "Nobody on my team had time to set it up"
         bad = await client.post("/playground/action", data={**form, "csrf": "forged"})
         assert bad.status == 403 and len(answers(sqlite_store)) == 1
+
+
+async def test_slack_anonymous_answers_leave_no_author(
+    slack: SlackEnv, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An anonymous open-text survey answered in Slack's modal by two people, then closed:
+    no row, log line or evidence item ties a person to their words (tests/anonymity_attack
+    dumps every table with its hidden row ids)."""
+    caplog.set_level(logging.DEBUG)
+    await slack.slack.command(QUESTION + " --anonymous")
+    await slack.settle()
+    [post] = slack.api.of("chat.postMessage")
+    button = form_button(post)
+    said = {"U0BOB": "Zulu per-seat pricing", "U0CAROL": "Alpha onboarding weeks"}
+    for user, text in said.items():
+        await slack.slack.click(button["action_id"], button["value"], user=user)
+        await slack.settle()
+        view = slack.api.of("views.open")[-1]["view"]
+        assert await submit(slack, view, {"answer": text_input(text)}, user=user) == {}
+        await slack.settle()
+    assert all(key.startswith("h:") for key, _ in answers(slack.store))
+    with slack.store.sessions() as s:
+        survey_id = s.scalars(select(Survey.id)).one()
+    ws = slack.store.default_workspace_id()
+    assert slack.adapter.deps.repos.surveys.close(ws, survey_id, now=datetime.now(UTC))
+    rows = dump(slack.store.sessions.kw["bind"])
+    assert rows["survey_texts"] == []
+    for table, found in rows.items():
+        for row in found:
+            blob = json.dumps(row, default=str)
+            for user, text in said.items():
+                assert not (user in blob and text in blob), f"{table} links {user} to an answer"
+    quotes = [r for r in rows["evidence"] if "per-seat" in str(r["summary"])]
+    assert quotes and "U0BOB" not in json.dumps(quotes, default=str)
+    for record in caplog.records:
+        message = record.getMessage()
+        assert not any(text in message for text in said.values()), message
