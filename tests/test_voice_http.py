@@ -28,6 +28,7 @@ from tests.conftest import make_deps
 from tests.fakes.slack_env import SlackEnv, add_persona, slack_env
 from tests.fakes.teams_env import TeamsEnv, teams_env
 from tests.test_features import ScriptedAnswerer
+from tests.test_slack_modals import select as select_option
 from tests.test_slack_modals import submit, text_input
 from tests.test_teams_http import card_of, executes
 
@@ -192,3 +193,28 @@ async def test_slack_anonymous_answers_leave_no_author(
     for record in caplog.records:
         message = record.getMessage()
         assert not any(text in message for text in said.values()), message
+
+
+async def test_slack_survey_modal_links_a_profile_line(slack: SlackEnv) -> None:
+    await slack.slack.command("survey")
+    await slack.settle()
+    [opened] = slack.api.of("views.open")
+    view = opened["view"]
+    form = {
+        "persona": select_option("maya"),
+        "question": text_input("Is the yearly budget still a blocker?"),
+        "options": text_input("Yes\nNo"),
+        "closes": select_option("48h"),
+    }
+    assert await submit(slack, view, {**form, "line": text_input("pain-9")}) == {}
+    await slack.settle()
+    assert slack.api.of("chat.postMessage") == []
+    assert "no profile line 'pain-9'" in slack.api.of("chat.postEphemeral")[-1]["text"]
+    assert await submit(slack, view, {**form, "line": text_input(" pain-1 ")}) == {}
+    await slack.settle()
+    [post] = slack.api.of("chat.postMessage")
+    with slack.store.sessions() as s:
+        survey = s.scalars(select(Survey)).one()
+        assert survey.line_key == "pain-1" and survey.message_id == post.get(
+            "ts", survey.message_id
+        )

@@ -85,6 +85,8 @@ def survey_modal(channel: str, personas: list[tuple[str, str]]) -> dict[str, Any
             },
             _input("question", "Question", hint="e.g. Is price still the #1 objection?"),
             _input("options", "Options, one per line", multiline=True, hint="2 to 10 options"),
+            _input("line", "Profile line", optional=True,
+                   hint="e.g. pain-2: the results back (or contest) that line"),  # fmt: skip
             {
                 "type": "input",
                 "block_id": "closes",
@@ -229,6 +231,9 @@ class Modals:
         user = (body.get("user") or {}).get("id") or ""
         flags = " --anonymous" if "yes" in (_value(values, "anonymous") or []) else ""
         flags += f" --closes {_value(values, 'closes') or '48h'}"
+        line = str(_value(values, "line") or "").split()
+        if line:  # checked by the core like a typed `--line`
+            flags += f" --line {line[0]}"
         text = f'survey {_value(values, "persona")} "{question}" ' + " | ".join(options) + flags
         address = Address("slack", _team(body), str(meta.get("channel") or user))
         inbound = Inbound("command", text, str(user), address)
