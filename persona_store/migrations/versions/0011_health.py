@@ -18,12 +18,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("surveys") as batch:
-        batch.add_column(
-            sa.Column("open_text", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-        batch.add_column(sa.Column("every", sa.String(16), nullable=True))
-        batch.add_column(sa.Column("series_id", sa.Integer(), nullable=True))
+    # Plain ALTER TABLE (no batch copy of `surveys`: on SQLite dropping the old copy would
+    # cascade to the survey answers).
+    op.add_column(
+        "surveys", sa.Column("open_text", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    op.add_column("surveys", sa.Column("every", sa.String(16), nullable=True))
+    op.add_column("surveys", sa.Column("series_id", sa.Integer(), nullable=True))
     op.create_index("ix_surveys_series_id", "surveys", ["series_id"])
     op.create_table(
         "survey_texts",
@@ -66,7 +67,5 @@ def downgrade() -> None:
     op.drop_index("ix_survey_texts_survey_id", table_name="survey_texts")
     op.drop_table("survey_texts")
     op.drop_index("ix_surveys_series_id", table_name="surveys")
-    with op.batch_alter_table("surveys") as batch:
-        batch.drop_column("series_id")
-        batch.drop_column("every")
-        batch.drop_column("open_text")
+    for column in ("series_id", "every", "open_text"):  # SQLite >= 3.35 drops in place
+        op.drop_column("surveys", column)
