@@ -85,8 +85,12 @@ def survey_modal(channel: str, personas: list[tuple[str, str]]) -> dict[str, Any
             },
             _input("question", "Question", hint="e.g. Is price still the #1 objection?"),
             _input("options", "Options, one per line", multiline=True, hint="2 to 10 options"),
-            _input("line", "Profile line", optional=True,
-                   hint="e.g. pain-2: the results back (or contest) that line"),  # fmt: skip
+            _input(
+                "line",
+                "Profile line",
+                optional=True,
+                hint="e.g. pain-2: the results back (or contest) that line",
+            ),
             {
                 "type": "input",
                 "block_id": "closes",
