@@ -73,11 +73,13 @@ async def test_a_no_majority_contests_its_line_everywhere(store: Store) -> None:
     # the persona of the week asks about the contested line
     sub = DigestStore.of(store).subscribe(
         ws, platform="web", ext_workspace="local", conversation_id="C-digest", thread_id=None,
-        service_url=None, cron="0 9 * * 1", timezone="UTC", next_run_at=clock.now,
+        service_url=None, cron="0 9 * * mon", timezone="UTC", next_run_at=clock.now,
         include_negative=False, created_by="web:OWNER",
     )  # fmt: skip
     digest = await build_digest(deps, sub, clock.now + timedelta(minutes=1))
     assert digest is not None and "Price is the first objection" in digest.text
+    why = "The question of the week checks pain-1 (contested: Survey \u201cIs price still"
+    assert any(c.startswith(why) for c in digest.cards[0].context), digest.cards[0].context
     question = deps.repos.surveys.get(ws, int(digest.meta["survey_id"]))
     assert question is not None and question.line_key == "pain-1"
 
@@ -102,7 +104,7 @@ async def test_a_yes_majority_backs_the_line_and_the_digest_moves_on(store: Stor
     assert section(shown, "Pains")[0] == "Price is the first objection [pain-1]"
     sub = DigestStore.of(store).subscribe(
         ws, platform="web", ext_workspace="local", conversation_id="C-digest", thread_id=None,
-        service_url=None, cron="0 9 * * 1", timezone="UTC", next_run_at=clock.now,
+        service_url=None, cron="0 9 * * mon", timezone="UTC", next_run_at=clock.now,
         include_negative=False, created_by="web:OWNER",
     )  # fmt: skip
     digest = await build_digest(deps, sub, clock.now)

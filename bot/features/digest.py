@@ -101,9 +101,11 @@ def digest_reply(
     survey_results: list[str],
     qotw: Reply | None,
     period: str = "week",
+    why: str | None = None,
 ) -> Reply:
     """The digest post (pure): persona card + what's new + the question of the `period`
-    ("day" or "week": the schedule's cadence, see `period_of`)."""
+    ("day" or "week": the schedule's cadence, see `period_of`); `why` says which line the
+    question checks and why (bot.features.line_health)."""
     card = persona_card(persona, now, kinds=("goal", "pain"), limit=3)
     news: list[str] = [f"{s}" + (f" (n={n})" if n else "") for s, n in new_evidence[:3]]
     news += survey_results[:3]
@@ -122,7 +124,7 @@ def digest_reply(
         initials=card.initials,
         fields=card.fields,
         sections=tuple(sections),
-        context=card.context,
+        context=card.context + ((why,) if why else ()),
         buttons=card.buttons,
     )
     lines = [f"Persona of the {period}: {persona.name} — {persona.role}"]
@@ -131,6 +133,8 @@ def digest_reply(
     for section in sections:
         lines += [f"{section.title}:", *(f"  • {b}" for b in section.bullets)]
     lines.append(freshness(persona, now))
+    if why:
+        lines.append(why)
     cards: tuple[Card, ...] = (main,)
     meta: dict[str, str] = {"persona": persona.slug}
     if qotw is not None:
@@ -177,14 +181,18 @@ async def build_digest(
         if sv.total
     ]
     qotw = survey_reply(reused) if reused is not None else None
+    why = None
     pains = persona.lines_of("pain") or persona.lines_of("objection") or persona.lines_of("goal")
     if pains and qotw is None:
         # the most contested, else least-backed line (bot.features.line_health); when every
         # line is backed, the pains in turn
         weakest = weakest_line(persona, now, kinds=QOTW_KINDS)
-        line = (persona.line(weakest.key) if weakest is not None else None) or pains[
-            len(featured) % len(pains)
-        ]
+        found = persona.line(weakest.key) if weakest is not None else None
+        line = found or pains[len(featured) % len(pains)]
+        if weakest is not None and found is not None:
+            why = (
+                f"The question of the {period_of(sub.cron)} checks {weakest.key} ({weakest.why()})"
+            )
         question = f"Is this still true for {persona.first_name}: \u201c{line.text}\u201d?"
         survey = await open_survey(
             deps,
@@ -212,6 +220,7 @@ async def build_digest(
         survey_results=results,
         qotw=qotw,
         period=period_of(sub.cron),
+        why=why,
     )
 
 
