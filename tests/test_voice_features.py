@@ -105,6 +105,12 @@ async def test_bad_survey_flags_are_refused(store: Store) -> None:
     assert every.is_error and "--every month" in every.text
     [line] = await core.handle(command('survey maya "Still?" Yes | No --line pain-9'))
     assert line.is_error and "pain-9" in line.text
+    [nudge] = await core.handle(command("survey nudge please"))
+    assert nudge.is_error and "survey nudge on" in nudge.text
+    [answer] = await core.handle(command("survey answer the price"))
+    assert answer.is_error and "survey answer ID" in answer.text
+    [gone] = await core.handle(command("survey answer 999 The price"))
+    assert gone.is_error and "no survey #999" in gone.text
 
 
 async def test_nudges_once_per_person_and_survey(store: Store) -> None:

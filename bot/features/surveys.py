@@ -151,9 +151,11 @@ async def on_posted(
 async def survey_command(ctx: Context) -> Reply | list[Reply]:
     head, _, rest = ctx.args.strip().partition(" ")
     sub = head.lower()
-    if sub == "answer" and rest.strip()[:1].lstrip("#").isdigit():
-        return await answer_command(ctx, rest)  # an open-text survey (bot.features.voice)
-    if sub == "nudge" and rest.strip().lower() in ("on", "off"):
+    # `survey answer 12 …` (an open-text survey) and `survey nudge on|off`: bot.features.voice
+    # (not a new survey about a persona called "answer", which would need a quoted question)
+    if sub == "answer" and not any(c in rest for c in '"|\u201c'):
+        return await answer_command(ctx, rest)
+    if sub == "nudge" and not any(c in rest for c in '"|\u201c'):
         return await nudge_command(ctx, rest)
     if sub in ("close", "results", "vote") and rest.strip()[:1].lstrip("#").isdigit():
         parts = rest.replace("#", "").split()
