@@ -235,7 +235,7 @@ class SurveyStore:
             )
         if len(question) > MAX_QUESTION:
             raise SurveyError(f"The question is longer than {MAX_QUESTION} characters.")
-        cleaned = check_open_text(options, every) if open_text else validate_options(options)
+        cleaned = check_open_text(options) if open_text else validate_options(options)
         if closes_at is not None and closes_at <= now:
             raise SurveyError("The close time is in the past; pick a time in the future.")
         with self._sessions.begin() as s:

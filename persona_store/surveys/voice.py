@@ -48,7 +48,7 @@ def check_every(value: str | None) -> str | None:
     return found
 
 
-def check_open_text(options: Sequence[str], every: str | None = None) -> tuple[str, ...]:
+def check_open_text(options: Sequence[str]) -> tuple[str, ...]:
     """An open-text survey has no options (the answers are typed)."""
     if any(o.strip() for o in options):
         raise SurveyError(
