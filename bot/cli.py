@@ -339,6 +339,25 @@ def cmd_surveys(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_decisions(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.features.decision_export import export_decisions
+    from persona_store.workspace_refs import WorkspaceRefError
+
+    store = open_store(settings)
+    try:
+        text = export_decisions(store, args.format, args.workspace)
+    except WorkspaceRefError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    if args.out:
+        if not _write_out(args.out, text):
+            return 1
+        print(f"Exported the decision log ({args.format}) to {args.out}.", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     from persona_store import create_engine_for
     from persona_store.migrate import upgrade
@@ -476,6 +495,18 @@ def build_parser() -> argparse.ArgumentParser:
             "(default: the default workspace)",
         )
     surveys.set_defaults(func=cmd_surveys)
+
+    decisions = sub.add_parser("decisions", help="the decision log")
+    dlsub = decisions.add_subparsers(dest="action", required=True, metavar="ACTION")
+    dexp = dlsub.add_parser("export", help="every decision of a workspace, oldest first")
+    dexp.add_argument("--format", choices=("csv", "md"), default="csv", help="csv (default) or md")
+    dexp.add_argument("--out", help="write to this file instead of standard output")
+    dexp.add_argument(
+        "--workspace",
+        metavar="REF",
+        help="slack:TEAM_ID, teams:TENANT_ID, #NUMBER or its name (default: the default one)",
+    )
+    decisions.set_defaults(func=cmd_decisions)
 
     db = sub.add_parser("db", help="database maintenance")
     dsub = db.add_subparsers(dest="action", required=True, metavar="ACTION")

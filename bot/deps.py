@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import ParamSpec, TypeVar
 
 from bot.answering.base import Answerer
+from bot.messages import Address
 from bot.settings import Settings, normalise_database_url
 from persona_store.repositories import Repositories
 from persona_store.store import Store
@@ -20,6 +21,10 @@ P = ParamSpec("P")
 # registered by the adapter that can tell (Slack's users.info); see bot.features.access.
 AdminCheck = Callable[[str, str], Awaitable[bool]]
 T = TypeVar("T")
+# (address of the conversation, platform message id) -> a link to that message (Slack's
+# chat.getPermalink, a Teams message link), or None. A platform fact, registered by the
+# adapter; the decision log keeps it as "where it was decided".
+Permalink = Callable[[Address, str], Awaitable[str | None]]
 
 
 def utc_now() -> datetime:
@@ -50,6 +55,7 @@ class Deps:
     # after a vote left the posted tally behind, to send it once the rate limit allows.
     tally_followup: Callable[[int, int], None] | None = None
     admin_checks: dict[str, AdminCheck] = field(default_factory=dict)
+    permalinks: dict[str, Permalink] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.repos = Repositories.over(self.store.sessions)

@@ -40,6 +40,14 @@ class Inbound:
     user_name: str | None = None
     # people mentioned in `text`: ("@bob" as it reads in text, platform user id "U0BOB")
     mentions: tuple[tuple[str, str], ...] = ()
+    # a submitted form (`Form`): what was filled in, (field name, value)
+    fields: tuple[tuple[str, str], ...] = ()
+    # the platform's id of the message the click was on (Slack ts, Teams activity id,
+    # playground message id), or of the message a form was opened from
+    message_id: str | None = None
+
+    def filled(self, name: str) -> str:
+        return next((value for key, value in self.fields if key == name), "")
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,38 @@ class Button:
     # where the platform has a message box (the playground), the click puts this text in
     # it instead of calling back ("ask sam "); elsewhere it is an ordinary action
     compose: str | None = None
+    # the click answers with a `Form` (a Slack modal, a Teams task module): platforms that
+    # open dialogs from a button need to know before the click
+    opens_form: bool = False
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One field of a form: a line of text, several lines, or one choice of `options`."""
+
+    name: str
+    label: str
+    kind: Literal["text", "multiline", "choice"] = "text"
+    options: tuple[tuple[str, str], ...] = ()  # (value, label) of a choice
+    value: str = ""  # shown filled in (an edit, or what was typed before an error)
+    optional: bool = False
+    hint: str | None = None
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
+class Form:
+    """Something to fill in (Slack modal, Teams task module, playground form). Submitting
+    it is the core action `action_id` with `value`, and the fields in `Inbound.fields`."""
+
+    title: str
+    action_id: str
+    value: str
+    fields: tuple[FormField, ...]
+    text: str | None = None  # a line above the fields (what the form is about)
+    submit_label: str = "Save"
+    # problems of the last submission, (field name, message): shown next to the field
+    errors: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,22 +126,6 @@ class Section:
 
 
 @dataclass(frozen=True)
-class TextInput:
-    """A box to type an answer in (an open-text survey). What each platform shows: Slack a
-    button that opens a modal with the box (views.open), Teams the box on the card with an
-    Action.Execute button, the playground a form on the card. However it was typed, the
-    answer comes back as `Inbound(kind="action", action_id=…, value=…, text=<the answer>)`."""
-
-    label: str  # "Your answer"
-    action_id: str  # the core @action the answer goes to
-    value: str = ""  # routed back with it (e.g. the survey id)
-    submit: str = "Send"
-    title: str = "Answer"  # Slack's modal title (at most 24 characters)
-    placeholder: str = ""
-    max_length: int = 1000
-
-
-@dataclass(frozen=True)
 class Card:
     """One rich card. Renderers map each part to the platform's native element."""
 
@@ -115,7 +139,6 @@ class Card:
     choices: tuple[Choice, ...] = ()  # survey options (rendered as buttons + tally bars)
     context: tuple[str, ...] = ()  # small print: freshness badge, evidence count, "offline"
     buttons: tuple[Button, ...] = ()
-    input: TextInput | None = None  # a typed answer (see TextInput)
 
 
 @dataclass(frozen=True)
@@ -142,6 +165,9 @@ class Reply:
     # About one person's anonymous vote: shown to them, never stored or logged by an
     # adapter, and neither is what they typed to get it.
     private: bool = False
+    # a form to fill in; platforms that cannot show one show `text` (which says how to
+    # do the same by typing)
+    form: Form | None = None
     # informational keys (persona slug, survey id) for renderers and tests; never routing
     meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 

@@ -1,6 +1,7 @@
 """Imports every model module so `Base.metadata` is complete (create_all, Alembic)."""
 
 from persona_store import models  # noqa: F401
+from persona_store.decisions import models as decision_models  # noqa: F401
 from persona_store.models import Base
 from persona_store.platforms import (  # noqa: F401
     slack,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from persona_store.decisions.repository import DecisionStore
 from persona_store.personas.ownership import OwnershipStore
 from persona_store.scheduling.reviews import ReviewStore
 from persona_store.scheduling.schedules import DeliveryStore, DigestStore
@@ -24,6 +25,7 @@ class Repositories:
     reviews: ReviewStore
     ownership: OwnershipStore
     voice: VoiceStore
+    decisions: DecisionStore
 
     @classmethod
     def over(cls, sessions: sessionmaker[Session]) -> Repositories:
@@ -35,4 +37,5 @@ class Repositories:
             reviews=ReviewStore(sessions),
             ownership=OwnershipStore(sessions),
             voice=VoiceStore(sessions),
+            decisions=DecisionStore(sessions),
         )

@@ -24,6 +24,8 @@ from persona_store import Store, create_engine_for, session_factory
 from persona_store.migrate import upgrade
 from persona_store.models_all import Base
 
+pytest_plugins = ["tests.fakes.maya_envs"]
+
 PG_ADMIN = os.environ.get("PERSONABOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 

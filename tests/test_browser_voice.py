@@ -1,6 +1,7 @@
-"""An open-text survey answered in a real browser (structure, not pixels): the playground
-shows the survey's answer box, the typed answer is sent by the page's own script, the
-thanks appears, and the answer is saved. Same server as tests/test_browser_playground.py."""
+"""An open-text survey answered in a real browser (structure, not pixels): the survey's
+"Answer the survey" button shows the answer form, the typed answer is sent by the page's
+own script, the thanks appears, and the answer is saved. Same server as
+tests/test_browser_playground.py."""
 
 from __future__ import annotations
 
@@ -36,15 +37,16 @@ async def test_playground_answer_box(
             box = page.get_by_label("Message")
             await box.fill('survey maya "What almost stopped you from buying?" --open')
             await box.press("Enter")
-            form = page.locator(".msg-bot form.answer-form").last
+            survey = page.locator(".msg-bot .card").filter(has_text="What almost stopped").last
+            await expect(survey).to_be_visible(timeout=30_000)
+            await survey.get_by_role("button", name="Answer the survey").click()
+            form = page.locator("form.core-form").last
             await expect(form).to_be_visible(timeout=30_000)
             answer = form.get_by_label("Your answer")
             await expect(answer).to_have_attribute("maxlength", "1000")
             await answer.fill("The per-seat price for our drivers")
-            bots = await page.locator(".msg-bot").count()
             await form.get_by_role("button", name="Send answer").click()
-            await expect(page.locator(".msg-bot")).to_have_count(bots + 1, timeout=30_000)
-            await expect(page.locator(".msg-bot").last).to_contain_text("Your answer is saved")
+            await expect(page.get_by_text("Your answer is saved")).to_be_visible(timeout=30_000)
             with adapter.deps.store.sessions() as s:
                 saved = s.scalars(select(SurveyText.text)).all()
             assert saved == ["The per-seat price for our drivers"]

@@ -6,30 +6,23 @@ a greeting word is not mistaken for one."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import pytest
 
-from persona_store import Store
-from tests.fakes.slack_env import SlackEnv, add_persona, slack_env
-from tests.fakes.teams_env import PERSONAL_CONV, TeamsEnv, teams_env
-from tests.test_features import ScriptedAnswerer
+from tests.fakes.slack_env import SlackEnv
+from tests.fakes.teams_env import PERSONAL_CONV, TeamsEnv
 
 GREETINGS = ["hi", "Hello", "Hello!", "hey", "hey there 👋", "Good morning!", "hi @Persona Bot"]
 
 
 @pytest.fixture
-async def slack(sqlite_store: Store) -> AsyncIterator[SlackEnv]:
-    add_persona(sqlite_store, "Maya Chen", goals=["Ship on time"])
-    async for e in slack_env(sqlite_store, ScriptedAnswerer()):
-        yield e
+def slack(maya_slack: SlackEnv) -> SlackEnv:
+    return maya_slack
 
 
 @pytest.fixture
-async def teams(sqlite_store: Store) -> AsyncIterator[TeamsEnv]:
-    add_persona(sqlite_store, "Maya Chen", goals=["Ship on time"])
-    async for e in teams_env(sqlite_store, ScriptedAnswerer()):
-        yield e
+def teams(maya_teams: TeamsEnv) -> TeamsEnv:
+    return maya_teams
 
 
 @pytest.mark.parametrize("greeting", GREETINGS)

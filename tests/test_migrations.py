@@ -160,7 +160,16 @@ def test_delivery_claims_upgrade_keeps_deliveries(empty_url: str) -> None:
     """0008 on a database already in use (every other head applied, deliveries recorded):
     the rows stay, and each gets its first claim time (created_at) as claimed_at."""
     cfg = alembic_config()
-    before = head_revisions() - {"0011_health"} | {"0002_scheduling"}
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(cfg)
+
+    def after_0008(head: str) -> bool:  # heads added later on 0008's branch (0010, 0011…)
+        return any(
+            r.revision == "0008_delivery_claims" for r in script.iterate_revisions(head, "base")
+        )
+
+    before = {h for h in head_revisions() if not after_0008(h)} | {"0002_scheduling"}
     engine = create_engine_for(empty_url)
     try:
         with engine.begin() as conn:

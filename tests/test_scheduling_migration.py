@@ -1,4 +1,4 @@
-"""Migrations 0002_scheduling, 0008_delivery_claims and 0011_health (on top of it) create
+"""Migrations 0002_scheduling, 0008_delivery_claims and 0012_health (on top of it) create
 exactly the
 tables and columns the models declare (run through Alembic's Operations on a database
 holding only the foundation tables), and undo them."""
@@ -39,7 +39,7 @@ def test_migration_matches_models(tmp_path) -> None:  # type: ignore[no-untyped-
     assert module.down_revision == "0001_foundation" and module.revision == "0002_scheduling"
     claims = _load("0008_delivery_claims")
     assert claims.down_revision == "0002_scheduling"
-    health = _load("0011_health")  # adds the open-text / recurring survey columns
+    health = _load("0012_health")  # adds the open-text / recurring survey columns
     engine = create_engine_for(f"sqlite:///{tmp_path / 'm.db'}")
     foundation = [
         t

@@ -6,14 +6,11 @@ answer is still tried. Real HTTP: the fake Slack Web API and the fake Bot Connec
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 
 import pytest
 
-from persona_store import Store
-from tests.fakes.slack_env import SlackEnv, add_persona, slack_env
-from tests.fakes.teams_env import TeamsEnv, teams_env
-from tests.test_features import ScriptedAnswerer
+from tests.fakes.slack_env import SlackEnv
+from tests.fakes.teams_env import TeamsEnv
 
 REFUSALS = (
     "restricted_action",
@@ -25,17 +22,13 @@ REFUSALS = (
 
 
 @pytest.fixture
-async def slack(sqlite_store: Store) -> AsyncIterator[SlackEnv]:
-    add_persona(sqlite_store, "Maya Chen", goals=["Ship on time"])
-    async for e in slack_env(sqlite_store, ScriptedAnswerer()):
-        yield e
+def slack(maya_slack: SlackEnv) -> SlackEnv:
+    return maya_slack
 
 
 @pytest.fixture
-async def teams(sqlite_store: Store) -> AsyncIterator[TeamsEnv]:
-    add_persona(sqlite_store, "Maya Chen", goals=["Ship on time"])
-    async for e in teams_env(sqlite_store, ScriptedAnswerer()):
-        yield e
+def teams(maya_teams: TeamsEnv) -> TeamsEnv:
+    return maya_teams
 
 
 def crashed(caplog: pytest.LogCaptureFixture) -> list[str]:

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from bot.commands import Core
 from bot.features import build_registry
-from bot.features.voice_render import ANSWER_ACTION
+from bot.features.voice_render import ANSWER_ACTION, FORM_ACTION
 from bot.messages import Address, Inbound, Reply
 from persona_store import Store
 from persona_store.scheduling.models import Delivery
@@ -29,8 +29,15 @@ def command(text: str, user: str = "U1") -> Inbound:
 
 
 def answer_box(survey_id: int, text: str, user: str) -> Inbound:
-    return Inbound(kind="action", text=text, user_id=user, address=CHANNEL,
-                   action_id=ANSWER_ACTION, value=str(survey_id))  # fmt: skip
+    """The answer form submitted (Slack modal, Teams task module, playground form)."""
+    return Inbound(kind="action", text="", user_id=user, address=CHANNEL,
+                   action_id=ANSWER_ACTION, value=str(survey_id),
+                   fields=(("answer", text),))  # fmt: skip
+
+
+def click(action_id: str, value: str, user: str = "U1") -> Inbound:
+    return Inbound(kind="action", text="", user_id=user, address=CHANNEL,
+                   action_id=action_id, value=value)  # fmt: skip
 
 
 async def make(core: Core, text: str) -> tuple[Reply, int]:
@@ -48,9 +55,13 @@ async def test_open_text_survey_answers_grouped_by_line(store: Store) -> None:
     core = Core(deps, build_registry())
     created, sid = await make(core, 'survey maya "What almost stopped you from buying?" --open')
     card = created.cards[0]
-    assert card.input is not None and card.input.action_id == ANSWER_ACTION
-    assert card.input.value == str(sid) and not card.choices
+    [button] = [b for b in card.buttons if b.action_id == FORM_ACTION]
+    assert button.opens_form and button.value == str(sid) and not card.choices
     assert f"survey answer {sid}" in created.text
+    [opened] = await core.handle(click(FORM_ACTION, str(sid)))
+    assert opened.form is not None and opened.ephemeral
+    assert (opened.form.action_id, opened.form.value) == (ANSWER_ACTION, str(sid))
+    assert [f.name for f in opened.form.fields] == ["answer"]
 
     [ack] = await core.handle(answer_box(sid, "The per-seat price was too high", "U1"))
     assert ack.ephemeral and not ack.private and "saved" in ack.text
@@ -62,7 +73,10 @@ async def test_open_text_survey_answers_grouped_by_line(store: Store) -> None:
     [changed] = await core.handle(answer_box(sid, "Our drivers liked it", "U3"))
     assert "updated" in changed.text
     [empty] = await core.handle(answer_box(sid, "   ", "U4"))
-    assert empty.is_error and "empty" in empty.text
+    assert empty.is_error and empty.private and empty.form is not None  # the form again
+    assert dict(empty.form.errors)["answer"].startswith("Your answer is empty")
+    [long] = await core.handle(answer_box(sid, "x" * 1001, "U4"))
+    assert long.form is not None and long.form.fields[0].value == "x" * 1001
     [wrong] = await core.handle(command(f"survey vote {sid} 1", "U4"))
     assert wrong.is_error
 
@@ -105,6 +119,11 @@ async def test_bad_survey_flags_are_refused(store: Store) -> None:
     assert every.is_error and "--every month" in every.text
     [line] = await core.handle(command('survey maya "Still?" Yes | No --line pain-9'))
     assert line.is_error and "pain-9" in line.text
+    _, choice = await make(core, 'survey maya "Still true?" Yes | No')
+    [not_open] = await core.handle(click(FORM_ACTION, str(choice)))
+    assert not_open.is_error and not_open.form is None and "has options" in not_open.text
+    [gone] = await core.handle(click(FORM_ACTION, "999"))
+    assert gone.is_error and gone.form is None
     [nudge] = await core.handle(command("survey nudge please"))
     assert nudge.is_error and "survey nudge on" in nudge.text
     [answer] = await core.handle(command("survey answer the price"))
@@ -154,7 +173,7 @@ async def test_recurring_survey_reposted_once_per_period(store: Store) -> None:
     deps.now = lambda: week
     await sweep_once(deps, [adapter], week)
     await sweep_once(deps, [adapter], week + timedelta(minutes=1))  # a second sweep: no repost
-    posts = [(a, r, m) for a, r, m in adapter.sent if r.cards and r.cards[0].input]
+    posts = [(a, r, m) for a, r, m in adapter.sent if "survey_id" in r.meta]
     assert len(posts) == 1
     address, reply, message_id = posts[0]
     assert address.conversation_id == "C-general"

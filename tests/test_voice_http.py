@@ -1,8 +1,8 @@
-"""Open-text survey answers over real HTTP with the project's fakes: Slack (the card's
-"Answer the survey" button opens a modal through views.open on the fake Web API, the
-view_submission carries the answer), Teams (Input.Text on the card, Action.Execute invoke
-with the typed text in its data) and the playground (the card's form posted to
-/playground/action). Each answer is saved, once, for the right person."""
+"""Open-text survey answers over real HTTP with the project's fakes: the card's "Answer the
+survey" button opens the core's answer form, a Slack modal (views.open on the fake Web API,
+then view_submission), a Teams task module (task/fetch, task/submit) or a playground form
+(/playground/action). Each answer is saved, once, for the right person; a bad one shows the
+form again with the problem under the field and saves nothing."""
 
 from __future__ import annotations
 
@@ -13,24 +13,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from adapters.server import build_app
-from adapters.web.app import WebAdapter
-from bot.commands import Core
-from bot.features import build_registry
 from persona_store import Store
 from persona_store.scheduling.models import Survey
 from persona_store.surveys.voice_models import SurveyText
+from tests.adaptive_cards import check_card
 from tests.anonymity_attack import dump
-from tests.conftest import make_deps
 from tests.fakes.slack_env import SlackEnv, add_persona, slack_env
 from tests.fakes.teams_env import TeamsEnv, teams_env
+from tests.test_decisions_teams import invoke, post_json, task_fetches
+from tests.test_decisions_web import act, hidden, send
 from tests.test_features import ScriptedAnswerer
 from tests.test_slack_modals import select as select_option
 from tests.test_slack_modals import submit, text_input
-from tests.test_teams_http import card_of, executes
+from tests.test_teams_http import card_of
+from tests.test_web_app import Env, env  # noqa: F401  (the playground fixture)
 
 QUESTION = 'survey maya "What almost stopped you from buying?" --open'
 
@@ -55,7 +53,7 @@ async def slack(sqlite_store: Store) -> AsyncIterator[SlackEnv]:
 def form_button(post: dict[str, Any]) -> dict[str, Any]:
     [button] = [
         e for b in post["blocks"] if b["type"] == "actions" for e in b["elements"]
-        if e["action_id"].startswith("slack.form")
+        if e["action_id"] == "survey.answer.form"
     ]  # fmt: skip
     return button
 
@@ -70,27 +68,26 @@ async def test_slack_answer_in_a_modal(slack: SlackEnv) -> None:
     await slack.settle()
     [opened] = slack.api.of("views.open")
     view = opened["view"]
-    assert view["callback_id"] == "slack.form.submit"
-    assert view["blocks"][0]["element"]["max_length"] == 1000
+    assert view["callback_id"] == "persona.form"
+    assert view["blocks"][-1]["element"]["max_length"] == 1000
     assert json.loads(view["private_metadata"])["c"] == "C0GENERAL"
+    # an empty answer: the problem under the field, nothing saved
+    ack = await submit(slack, view, {"answer": text_input("  ")}, user="U0BOB")
+    assert ack["response_action"] == "errors" and "empty" in ack["errors"]["answer"]
+    assert answers(slack.store) == []
     values = {"answer": text_input("The per-seat price, honestly")}
     assert await submit(slack, view, values, user="U0BOB") == {}
     await slack.settle()
     assert answers(slack.store) == [("slack:U0BOB", "The per-seat price, honestly")]
     [thanks] = slack.api.of("chat.postEphemeral")
     assert thanks["user"] == "U0BOB" and "saved" in thanks["text"]
-    # an empty answer changes nothing and says why, to the person only
-    assert await submit(slack, view, {"answer": text_input("  ")}, user="U0CAROL") == {}
-    await slack.settle()
-    assert len(answers(slack.store)) == 1
-    refusal = slack.api.of("chat.postEphemeral")[-1]
-    assert refusal["user"] == "U0CAROL" and "empty" in refusal["text"]
 
 
-async def test_slack_forged_form_button_opens_nothing(slack: SlackEnv) -> None:
-    await slack.slack.click("slack.form", "{not json", user="U0BOB")
+async def test_slack_form_of_no_survey_opens_nothing(slack: SlackEnv) -> None:
+    await slack.slack.click("survey.answer.form", "999", user="U0BOB", response_key="bob")
     await slack.settle()
     assert slack.api.of("views.open") == []
+    assert "no longer matches a survey" in json.dumps(slack.api.responses("bob"))
 
 
 # -- Teams -------------------------------------------------------------------------------------
@@ -103,24 +100,29 @@ async def teams(sqlite_store: Store) -> AsyncIterator[TeamsEnv]:
         yield e
 
 
-async def test_teams_answer_typed_on_the_card(teams: TeamsEnv) -> None:
+async def test_teams_answer_in_a_task_module(teams: TeamsEnv) -> None:
     await teams.post(teams.activities.message(QUESTION))
     await teams.settle()
     [survey] = teams.connector.posted
-    card = card_of(survey.body)
-    [box] = [e for e in card["body"] if e.get("type") == "Input.Text"]
-    assert box["id"] == "answer" and box["isRequired"] and box["maxLength"] == 1000
-    [send] = [b for b in executes(card) if b["verb"] == "survey.answer"]
-    assert send["associatedInputs"] == "auto"
-    data = {**send["data"], "answer": "Setup looked like it would take weeks"}
-    resp = await teams.session.post(
-        f"{teams.url}/api/messages",
-        json=teams.activities.execute(send["verb"], data, reply_to="act-1"),
-    )
-    assert resp.status == 200
-    body = await resp.json()
-    assert body["type"] == "application/vnd.microsoft.activity.message"  # to the clicker only
-    assert "saved" in body["value"]
+    [button] = [
+        a for a in task_fetches(card_of(survey.body))
+        if a["data"]["action_id"] == "survey.answer.form"
+    ]  # fmt: skip
+    fetched = await post_json(teams, invoke(teams, "task/fetch", button["data"], "act-1"))
+    assert fetched["task"]["type"] == "continue"
+    form = fetched["task"]["value"]["card"]["content"]
+    check_card(form)
+    [box] = [e for e in form["body"] if e.get("type") == "Input.Text"]
+    assert box["id"] == "answer" and box["maxLength"] == 1000
+    submit_data = form["actions"][0]["data"]
+    again = await post_json(teams, invoke(teams, "task/submit", {**submit_data, "answer": " "},
+                                          "act-1"))  # fmt: skip
+    assert again["task"]["type"] == "continue"  # the form again, the problem under the field
+    assert "empty" in json.dumps(again["task"]["value"]["card"]["content"])
+    assert answers(teams.store) == []
+    typed = {**submit_data, "answer": "Setup looked like it would take weeks"}
+    done = await post_json(teams, invoke(teams, "task/submit", typed, "act-1"))
+    assert done["task"]["type"] == "message" and "saved" in done["task"]["value"]
     await teams.settle()
     [(key, text)] = answers(teams.store)
     assert key.startswith("teams:") and text == "Setup looked like it would take weeks"
@@ -130,32 +132,25 @@ async def test_teams_answer_typed_on_the_card(teams: TeamsEnv) -> None:
 # -- playground --------------------------------------------------------------------------------
 
 
-async def test_playground_answer_form(sqlite_store: Store) -> None:
-
-    from tests.test_web_app import env as web_env  # noqa: F401  (fixture body reused below)
-
-    add_persona(sqlite_store, "Maya Chen", goals=["Ship on time"])
-    deps = make_deps(sqlite_store, ScriptedAnswerer())
-    core = Core(deps, build_registry())
-    adapter = WebAdapter.from_settings(deps.settings, core, deps, None)
-    async with TestClient(TestServer(build_app(deps, core, [adapter]), host="127.0.0.1")) as client:
-        page = await client.get("/")
-        token = client.session.cookie_jar.filter_cookies(client.make_url("/"))["pb_session"].value
-        assert page.status == 200
-        resp = await client.post("/playground/send", data={"csrf": token, "text": QUESTION})
-        assert resp.status in (200, 303)
-        html = await (await client.get("/")).text()
-        assert 'class="answer-form"' in html and 'name="answer"' in html
-        with sqlite_store.sessions() as s:
-            survey_id = s.scalars(select(Survey.id)).one()
-        form = {"csrf": token, "action_id": "survey.answer", "value": str(survey_id),
-                "message_id": "", "answer": "Nobody on my team had time to set it up"}  # fmt: skip
-        resp = await client.post("/playground/action", data=form)
-        assert resp.status in (200, 303)
-        [(key, text)] = answers(sqlite_store)
-        assert key.startswith("web:") and text == "Nobody on my team had time to set it up"
-        bad = await client.post("/playground/action", data={**form, "csrf": "forged"})
-        assert bad.status == 403 and len(answers(sqlite_store)) == 1
+async def test_playground_answer_form(env: Env) -> None:  # noqa: F811
+    got = await send(env, QUESTION)
+    [survey] = [e for e in got if e["type"] == "message" and e["role"] == "bot"]
+    forms = [f for f in survey["html"].split("<form")[1:] if 'value="survey.answer.form"' in f]
+    assert len(forms) == 1, "no Answer the survey button"
+    button = {k: hidden(forms[0], k) for k in ("action_id", "value", "message_id")}
+    [shown] = [e for e in await act(env, button) if e["type"] == "message"]
+    assert 'class="card core-form"' in shown["html"] and 'name="field.answer"' in shown["html"]
+    form = {k: hidden(shown["html"], k) for k in ("action_id", "value", "message_id")}
+    assert form["action_id"] == "survey.answer"
+    bad = await act(env, {**form, "field.answer": "   "})
+    assert "field-error" in json.dumps(bad) and answers(env.adapter.deps.store) == []
+    await act(env, {**form, "field.answer": "Nobody on my team had time to set it up"})
+    [(key, text)] = answers(env.adapter.deps.store)
+    assert key.startswith("web:") and text == "Nobody on my team had time to set it up"
+    token = await env.token()
+    forged = {**form, "field.answer": "Forged", "csrf": "forged"}
+    resp = await env.client.post("/playground/action", data=forged)
+    assert resp.status == 403 and len(answers(env.adapter.deps.store)) == 1 and token
 
 
 async def test_slack_anonymous_answers_leave_no_author(

@@ -1,22 +1,30 @@
 """Golden files of the new renderings (regenerate with PERSONABOT_UPDATE_GOLDEN=1): an
-open-text survey card with its answer box and its answers grouped by line, on every
-platform (Slack goldens are checked by Block Kit's models, Teams ones by the Adaptive Card
-schema), the Slack answer modal, and a profile card with line-health marks."""
+open-text survey card and its answers grouped by line, on every platform (Slack goldens are
+checked by Block Kit's models, Teams ones by the Adaptive Card schema), its answer form (a
+Slack modal, a Teams task module, a playground form), and a profile card with line-health
+marks."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, replace
 from datetime import UTC, date, datetime
 
-from adapters.slack.form_view import form_modal, spec_of, submitted
+from adapters.slack.forms import form_errors, form_view
 from adapters.slack.render import to_message
+from adapters.teams.forms import form_card
 from adapters.teams.render import to_adaptive_card
 from adapters.web.render import reply_from_dict, reply_to_dict, reply_to_html
 from bot.answering.line_match import group_by_line
 from bot.features.cards import persona_card
 from bot.features.line_health import health_by_key
 from bot.features.survey_render import survey_reply
-from bot.features.voice_render import answer_input, nudge_reply, open_results_reply
+from bot.features.voice_render import (
+    FORM_ACTION,
+    answer_form,
+    answer_form_reply,
+    nudge_reply,
+    open_results_reply,
+)
 from bot.messages import Reply
 from persona_store.personas.views import EvidenceView, LineView, PersonaView
 from persona_store.surveys.views import SurveyPlace, SurveyView
@@ -63,8 +71,8 @@ def everywhere(name: str, reply: Reply) -> None:
 def test_open_survey_card_golden() -> None:
     reply = survey_reply(OPEN)
     everywhere("open_survey", reply)
-    html = reply_to_html(reply, csrf="TOKEN", message_id="9")
-    assert 'name="answer"' in html and 'maxlength="1000"' in html
+    [button] = [b for b in reply.cards[0].buttons if b.action_id == FORM_ACTION]
+    assert button.opens_form and button.value == "7"
     assert "&lt;!here&gt;" in to_message(reply)["text"]  # escaped, no channel ping
     assert reply_from_dict(reply_to_dict(reply)) == reply  # the playground stores it
 
@@ -76,13 +84,18 @@ def test_open_results_grouped_by_line_golden() -> None:
     everywhere("open_results", open_results_reply(closed, groups))
 
 
-def test_slack_answer_modal_golden() -> None:
-    spec = answer_input(OPEN)
-    modal = form_modal(spec, "C1", "171.1")
-    assert_golden("slack/answer_modal.json", modal)
-    assert spec_of(to_message(survey_reply(OPEN))["blocks"][-1]["elements"][0]["value"]) == spec
-    view = {**modal, "state": {"values": {"answer": {"value": {"value": "Too pricey"}}}}}
-    assert submitted(view) == ("survey.answer", "7", "C1", "171.1", "Too pricey")
+def test_answer_form_golden_on_every_platform() -> None:
+    form = answer_form(OPEN)
+    view = form_view(form, "C1", "171.1")
+    assert_golden("slack/answer_form_modal.json", view)
+    assert view["blocks"][-1]["element"]["max_length"] == 1000
+    assert_golden("teams/answer_form.json", form_card(form))
+    html = reply_to_html(answer_form_reply(OPEN), csrf="TOKEN", message_id="9")
+    assert_golden("web/answer_form.html", html)
+    assert 'name="field.answer"' in html and "&lt;!here&gt;" in html
+    # shown again with what was typed and the problem under the field
+    again = answer_form(OPEN, typed="x" * 5, errors=(("answer", "Too long."),))
+    assert form_errors(again) == {"answer": "Too long."}
 
 
 def test_profile_card_with_line_health_golden() -> None:

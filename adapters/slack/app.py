@@ -26,11 +26,10 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from adapters.slack.answer_form import AnswerForms
 from adapters.slack.client import web_client
 from adapters.slack.delivery import Delivery
 from adapters.slack.flows import FirstDelivery, Flows
-from adapters.slack.form_view import FORM_ACTION_ID, FORM_CALLBACK
+from adapters.slack.forms import FORM_CALLBACK, SlackForms
 from adapters.slack.inbound import (
     from_block_action,
     from_event,
@@ -123,8 +122,10 @@ class SlackAdapter:
         self.revocations = Revocations(installs, self.delivery.revoked, tasks)
         self.flows = Flows(core, deps, tasks, self.delivery, self.state)
         self.modals = Modals(self.flows)
-        self.forms = AnswerForms(self.flows)
         deps.admin_checks[self.platform] = self.modals.is_admin  # who the core may trust
+        self.forms = SlackForms(self.flows)
+        self.flows.open_form = self.forms.open
+        deps.permalinks[self.platform] = self.forms.permalink
         self.recovery_interval = recovery_interval
         self._recovery: asyncio.Task[None] | None = None
         self._serving = False
@@ -335,9 +336,6 @@ class SlackAdapter:
             self.tasks.spawn(self.flows.share(body, value, team_of(body)), name="slack-share")
             return
         inbound = from_block_action(body, action)
-        if action_id.split(":")[0] == FORM_ACTION_ID:  # a card's text box: open its modal
-            self.tasks.spawn(self.forms.open(inbound, body), name="slack-form")
-            return
         if action_id == RETRY_ACTION_ID:
             again = Inbound("command", value, inbound.user_id, inbound.address)
             self.tasks.spawn(self.flows.retry(again, body), name="slack-retry")

@@ -17,7 +17,7 @@ from adapters.slack.outbox import Origin, SlackOutbox
 from adapters.slack.render import MAX_BLOCKS, home_view, to_message
 from bot.commands import SORRY, Core, Turn
 from bot.deps import Deps
-from bot.messages import Address, Inbound, Reply, error_reply
+from bot.messages import Address, Form, Inbound, Reply, error_reply
 from bot.tasks import AckFirst, BackgroundTasks
 from bot.turn import deliver, show_placeholder
 from persona_store.platforms.slack import SlackStore
@@ -32,6 +32,8 @@ FirstDelivery = Callable[[], Awaitable[bool]]
 QUICK_REPLY_SECONDS = 1.5  # a fast command answers in the ack itself; slower ones follow
 
 __all__ = ["Flows", "Origin"]
+
+OpenForm = Callable[[Inbound, str, Form, dict[str, Any]], Awaitable[None]]
 
 
 def _has_target(reply: Reply) -> bool:
@@ -62,6 +64,8 @@ class Flows:
         self._acting = asyncio.Semaphore(ACTION_CONCURRENCY)
         # In a burst, acks go first and the turns' work waits for them (bench_slack_ack).
         self.pacing = AckFirst()
+        # Opens a core form as a modal (adapters/slack/forms.py), given a click's trigger.
+        self.open_form: OpenForm | None = None
 
     async def workspace(self, team_id: str) -> int:
         return await self.deps.workspace("slack", team_id)
@@ -209,6 +213,10 @@ class Flows:
                 ephemeral_origin=bool(container.get("is_ephemeral")),
             )
             replies = await self.core.handle(inbound)
+        form = next((r.form for r in replies if r.form is not None), None)
+        if form is not None and self.open_form is not None and body.get("trigger_id"):
+            await self.open_form(inbound, str(body["trigger_id"]), form, body)
+            replies = [r for r in replies if r.form is None]
         await self.deliver(origin, replies)
         view = body.get("view") or {}
         if container.get("type") == "view" and view.get("type") == "home":

@@ -158,6 +158,7 @@ def from_block_action(body: Mapping[str, Any], action: Mapping[str, Any]) -> Inb
         ),
         action_id=str(action.get("action_id") or ""),
         value=str(action.get("value") or ""),
+        message_id=container.get("message_ts") or message.get("ts") or None,
     )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.slack.form_view import form_button
 from bot.messages import Button, Card, Choice, Reply, Section
 
 MAX_BLOCKS = 50
@@ -211,8 +210,6 @@ def card_blocks(card: Card, index: int) -> list[Block]:
         for i in range(0, len(elements), MAX_CONTEXT_ELEMENTS):
             blocks.append({"type": "context", "elements": elements[i : i + MAX_CONTEXT_ELEMENTS]})
     buttons = [Button(c.label, CHOICE_ACTION_ID, c.value) for c in card.choices if c.value]
-    if card.input is not None:  # a button that opens a modal with the box (form_view.py)
-        buttons.append(form_button(card.input))
     buttons += list(card.buttons)
     blocks += actions_blocks(buttons, f"card{index}")
     return blocks

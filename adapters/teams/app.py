@@ -22,6 +22,7 @@ from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 
+from adapters.teams import forms
 from adapters.teams.config import BotConfig
 from adapters.teams.connectors import CachingBotFrameworkAuthentication
 from adapters.teams.delivery import Delivery
@@ -76,6 +77,7 @@ class TeamsAdapter:
         self._stored: dict[tuple[int, str], str] = {}  # (ws, conversation) -> fingerprint
         self._unchanged: dict[tuple[int, str], tuple[str, ...]] = {}  # -> raw_reference_key
         self.delivery.on_inactive = self.forget
+        deps.permalinks[self.platform] = forms.permalink  # "where it was decided"
         self.bot = PersonaTeamsBot(
             core,
             tasks,

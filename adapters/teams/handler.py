@@ -7,6 +7,7 @@
 - message with `value` (Action.Submit, clients without Universal Actions) and invoke
   `adaptiveCard/action` (Action.Execute): the core's action; the clicked card is refreshed
   in place (invoke response with the new card, or update_activity);
+- invoke task/fetch and task/submit: the core's forms as dialogs (adapters/teams/forms.py);
 - installationUpdate remove: the reference is marked inactive;
 - a message or invoke delivered twice (Bot Framework retries) is acted on once, and one
   whose turn died is acted on again (adapters/teams/redelivery.py).
@@ -26,6 +27,7 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from msrest.serialization import Model
 
+from adapters.teams import forms
 from adapters.teams.inbound import action_inbound, is_personal, message_inbound
 from adapters.teams.render import invoke_card_response, invoke_message_response
 from bot.commands import Core, Turn
@@ -189,6 +191,8 @@ class PersonaTeamsBot(TeamsActivityHandler):
 
     # -- Action.Execute (invoke adaptiveCard/action) -------------------------------------
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        if turn_context.activity.name in ("task/fetch", "task/submit"):
+            return await self._task(turn_context)
         if turn_context.activity.name != "adaptiveCard/action":
             return await super().on_invoke_activity(turn_context)
         activity = turn_context.activity
@@ -244,6 +248,20 @@ class PersonaTeamsBot(TeamsActivityHandler):
 
     async def _late(self, outbox: TeamsOutbox, work: asyncio.Future[list[Reply]]) -> None:
         await deliver(self.core, await work, outbox)
+
+    # -- task modules: the core's forms (adapters/teams/forms.py) --------------------------
+    async def _task(self, turn_context: TurnContext) -> InvokeResponse:
+        """task/fetch and task/submit, answered with a body CloudAdapter serialises once
+        (TeamsActivityHandler's own path serialises it twice and fails)."""
+        activity = turn_context.activity
+        value = activity.value if isinstance(activity.value, dict) else {}
+        if activity.name == "task/fetch":
+            return InvokeResponse(status=200, body=await forms.fetch(self.core, activity, value))
+        answer, public, inbound = await forms.submit(self.core, activity, value)
+        if public and inbound is not None:
+            outbox = self.outbox(inbound.address, shared=not is_personal(activity))
+            self.tasks.spawn(deliver(self.core, public, outbox), name="teams-form-post")
+        return InvokeResponse(status=200, body=answer)
 
 
 class TeamsOutbox:

@@ -13,7 +13,6 @@ from botbuilder.core.teams import teams_get_channel_id, teams_get_team_info
 from botbuilder.schema import Activity
 
 from adapters.teams.mentions import MentionedText, convert
-from adapters.teams.render import ANSWER_INPUT_ID
 from bot.messages import Address, Inbound
 
 UNKNOWN_TENANT = "unknown-tenant"  # Agents Playground and old clients may send none
@@ -105,15 +104,15 @@ def action_inbound(activity: Activity, data: dict[str, Any], verb: str = "") -> 
         return None
     user, name = user_of(activity)
     value = data.get("value")
-    answer = data.get(ANSWER_INPUT_ID)  # the text box of a card's TextInput, if any
     return Inbound(
         "action",
-        answer if isinstance(answer, str) else "",
+        "",
         user,
         address_of(activity),
         action_id=action_id,
         value="" if value is None else str(value),
         user_name=name,
+        message_id=activity.reply_to_id or None,
     )
 
 

@@ -5,8 +5,10 @@ of Markdown in TextBlocks and FactSets and turns `<at>…</at>` into a mention w
 entity is sent; we never send mention entities, escape the Markdown characters and break up
 `<at>` tags, so no persona text or answer can format itself, forge a link or ping anyone.
 
-Buttons are `Action.Execute` (Universal Actions: an `adaptiveCard/action` invoke, the card
-is refreshed from the invoke response) carrying the core's action id as `verb` and in `data`,
+Buttons that open a form are `Action.Submit` with `msteams: task/fetch` (a task module,
+adapters/teams/forms.py); the others are `Action.Execute` (Universal Actions: an
+`adaptiveCard/action` invoke, the card is refreshed from the invoke response) carrying the
+core's action id as `verb` and in `data`,
 each with an `Action.Submit` fallback for clients without Universal Actions (Teams then
 sends a message activity whose `value` is the same `data`). Cards stay under Teams'
 recommended 80 KB, counted in UTF-16 as Teams counts it, by shortening text, then dropping
@@ -19,7 +21,7 @@ import json
 import re
 from typing import Any
 
-from bot.messages import Button, Card, Choice, Reply, Section, TextInput
+from bot.messages import Button, Card, Choice, Reply, Section
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
@@ -30,7 +32,7 @@ MAX_TITLE = 200
 MAX_BUTTON_TITLE = 60
 MAX_ACTIONS_PER_SET = 5  # Teams shows at most 6 actions in a row; keep one spare
 MAX_SUMMARY = 300
-ANSWER_INPUT_ID = "answer"  # the Input.Text of a card's TextInput (its value comes in data)
+TASK_FETCH = {"msteams": {"type": "task/fetch"}}
 CHOICE_ACTION_ID = "survey.vote"  # a Choice's click: value is the choice's value ("ID:INDEX")
 SHORTENED = "Shortened to fit Teams' limits."
 BAR_WIDTH = 20
@@ -92,6 +94,8 @@ def action(b: Button) -> Element:
     if b.url:
         return {"type": "Action.OpenUrl", "title": title, "url": b.url}
     data = action_data(b.action_id, b.value)
+    if b.opens_form:  # a task module (dialog): task/fetch, then task/submit
+        return {"type": "Action.Submit", "title": title, "data": {**data, **TASK_FETCH}}
     element: Element = {
         "type": "Action.Execute",
         "title": title,
@@ -209,33 +213,11 @@ def card_body(card: Card, limit: int) -> list[Element]:
     for section in card.sections:
         body += _section(section, limit)
     body += _tally(card.choices, limit)
-    if card.input is not None:
-        body += text_input(card.input)
     for line in card.context:
         body.append(text_block(line, limit, size="Small", isSubtle=True, spacing="Small"))
     buttons = [Button(c.label, CHOICE_ACTION_ID, c.value) for c in card.choices if c.value]
     body += action_sets(buttons + list(card.buttons))
     return body
-
-
-def text_input(spec: TextInput) -> list[Element]:
-    """A card's text box: Input.Text and the Action.Execute that sends it (Teams puts the
-    typed text in the action's data under ANSWER_INPUT_ID; adapters/teams/inbound.py reads
-    it into Inbound.text)."""
-    box: Element = {
-        "type": "Input.Text",
-        "id": ANSWER_INPUT_ID,
-        "label": truncate(neutralise(spec.label), MAX_TITLE) or "Your answer",
-        "isMultiline": True,
-        "isRequired": True,
-        "errorMessage": "Type your answer first.",
-        "maxLength": spec.max_length,
-    }
-    if spec.placeholder:
-        box["placeholder"] = truncate(neutralise(spec.placeholder), MAX_TITLE)
-    send = action(Button(spec.submit or "Send", spec.action_id, spec.value, style="primary"))
-    send["associatedInputs"] = "auto"
-    return [box, {"type": "ActionSet", "actions": [send]}]
 
 
 def _build(reply: Reply, limit: int) -> dict[str, Any]:

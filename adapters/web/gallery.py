@@ -12,6 +12,8 @@ from adapters.web.gallery_views import one_pager, tile
 from adapters.web.site import Site
 from bot.features.surveys import prediction_records
 
+DECISIONS_SHOWN = 5  # the latest decisions a persona's page lists
+
 
 class Gallery:
     def __init__(self, site: Site) -> None:
@@ -32,12 +34,14 @@ class Gallery:
         order = {"primary": 0, "secondary": 1, "negative": 2}
         personas.sort(key=lambda p: (order.get(p.kind, 3), p.name))
         now = site.deps.now()
-        records = await prediction_records(site.deps, ws, [p.id for p in personas])
+        ids = [p.id for p in personas]
+        records = await prediction_records(site.deps, ws, ids)
+        decisions = await site.deps.db(site.deps.repos.decisions.considered, ws, ids, latest=0)
         return site.page(
             request,
             "gallery.html",
             nav="personas",
-            personas=[tile(p, now, records.get(p.id)) for p in personas],
+            personas=[tile(p, now, records.get(p.id), decisions.get(p.id)) for p in personas],
         )
 
     async def persona(self, request: web.Request) -> web.Response:
@@ -64,5 +68,8 @@ class Gallery:
             )
             return resp
         records = await prediction_records(site.deps, ws, [persona.id])
-        data = one_pager(persona, site.deps.now(), records.get(persona.id))
+        decisions = await site.deps.db(
+            site.deps.repos.decisions.considered, ws, [persona.id], latest=DECISIONS_SHOWN
+        )
+        data = one_pager(persona, site.deps.now(), records.get(persona.id), decisions[persona.id])
         return site.page(request, "persona.html", nav="personas", p=data)

@@ -9,8 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.features.decision_render import considered_line, outcome_label, who
 from bot.features.line_health import LineHealth, line_health, summary
 from bot.messages import initials
+from persona_store.decisions.views import DecisionView
 from persona_store.personas.views import EvidenceView, PersonaView
 
 KIND_LABELS = {"primary": "Primary", "secondary": "Secondary", "negative": "Negative"}
@@ -59,7 +61,44 @@ def predictions(record: Any) -> dict[str, Any] | None:
     }
 
 
-def tile(persona: PersonaView, now: datetime, record: Any = None) -> dict[str, Any]:
+def decision_item(d: DecisionView) -> dict[str, Any]:
+    return {
+        "number": d.number,
+        "text": d.text,
+        "outcome": d.outcome,
+        "outcome_label": outcome_label(d.outcome),
+        "date": d.created_at.date().isoformat(),
+        "who": who(d),
+        "note": d.note,
+        "personas": d.persona_names,
+        "cited": [
+            {"persona": p.name, "slug": p.slug, "key": k, "text": t}
+            for p in d.personas
+            for k, t in p.lines
+        ],
+        "link": d.link,
+        "permalink": d.place.permalink,
+    }
+
+
+def considered_in(found: tuple[int, list[DecisionView]] | None) -> dict[str, Any] | None:
+    """ "Considered in N decisions" and the latest ones; None before the first."""
+    if not found or not found[0]:
+        return None
+    count, latest = found
+    return {
+        "count": count,
+        "text": considered_line(count),
+        "latest": [decision_item(d) for d in latest],
+    }
+
+
+def tile(
+    persona: PersonaView,
+    now: datetime,
+    record: Any = None,
+    decisions: tuple[int, list[DecisionView]] | None = None,
+) -> dict[str, Any]:
     return {
         "slug": persona.slug,
         "name": persona.name,
@@ -74,6 +113,7 @@ def tile(persona: PersonaView, now: datetime, record: Any = None) -> dict[str, A
         "line_count": len(persona.lines),
         "evidence_count": len(persona.evidence),
         "predictions": predictions(record),
+        "decisions": considered_in(decisions),
         "health": health_badge(line_health(persona, now)),
     }
 
@@ -139,8 +179,13 @@ def survey_of(evidence: EvidenceView) -> dict[str, Any] | None:
     }
 
 
-def one_pager(persona: PersonaView, now: datetime, record: Any = None) -> dict[str, Any]:
-    data = tile(persona, now, record)
+def one_pager(
+    persona: PersonaView,
+    now: datetime,
+    record: Any = None,
+    decisions: tuple[int, list[DecisionView]] | None = None,
+) -> dict[str, Any]:
+    data = tile(persona, now, record, decisions)
     healths = line_health(persona, now)
     groups = []
     for kind, title in GROUPS:

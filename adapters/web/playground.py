@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 NDJSON = "application/x-ndjson"
 MAX_TEXT = 4000
+FIELD = "field."  # a form's inputs are posted as field.NAME
 PAGE_MESSAGES = 60
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -178,15 +179,22 @@ class Playground:
         action_id = str(form.get("action_id", "")).strip()[:255]
         if not action_id:
             return web.Response(status=400, text="action_id is required")
+        message_id = str(form.get("message_id", ""))[:20]
+        fields = tuple(
+            (str(key).removeprefix(FIELD), str(value)[:MAX_TEXT])
+            for key, value in form.items()
+            if str(key).startswith(FIELD)
+        )[:20]
         inbound = Inbound(
             kind="action",
-            # a typed answer (a card's TextInput); never stored as a post of its own
-            text=str(form.get("answer", ""))[:MAX_TEXT],
+            text="",
             user_id=user_id_of(request.cookies.get("pb_session", "")),
             address=self.site.address,
             action_id=action_id,
             value=str(form.get("value", ""))[:2000],
             user_name="You",
+            fields=fields,
+            message_id=message_id if message_id.isdigit() and int(message_id) < 2**31 else None,
         )
         return await self._converse(request, inbound, typed=None)
 
@@ -220,6 +228,8 @@ class Playground:
             await emit(post_event(user_post, token))
         turn = await site.core.prepare(inbound)
         outbox = _PageOutbox(self, emit, token, inbound.user_id)
+        if inbound.fields and inbound.message_id:  # a submitted form: its answer replaces it
+            outbox.form_post = int(inbound.message_id)
         await run_turn(site.core, turn, outbox)
         if user_post is not None and outbox.private:
             # An anonymous vote: neither the typed `survey vote` nor its answer is kept.
@@ -243,6 +253,7 @@ class _PageOutbox:
         self.csrf = csrf
         self.asker = asker
         self.private = False  # a private reply (an anonymous vote's) was shown
+        self.form_post: int | None = None  # the form this turn answers (its post id)
 
     @property
     def address(self) -> Address:
@@ -258,11 +269,27 @@ class _PageOutbox:
             await self.emit(post_event(unstored(reply), self.csrf))
             return None
         private_to = self.asker if reply.ephemeral else None
+        if self.form_post is not None and first:
+            replaces = await self._answer_form(self.form_post, reply)
         post = await self.playground.deliver(
             self.playground.site.address, reply, replaces, private_to=private_to
         )
         await self.emit(post_event(post, self.csrf))
         return str(post.id)
+
+    async def _answer_form(self, post_id: int, reply: Reply) -> str | None:
+        """The form shown again with its problems (in place), or gone once it is done.
+        Only the asker's own form (an ephemeral post is stored as theirs) is touched."""
+        site = self.playground.site
+        ws = await site.workspace_id()
+        posts = site.posts
+        if not await site.deps.db(posts.is_private_to, ws, site.conversation, post_id, self.asker):
+            return None
+        if reply.form is not None:
+            return str(post_id)
+        if await site.deps.db(posts.remove, ws, site.conversation, post_id):
+            await self.emit({"type": "removed", "id": post_id})
+        return None
 
 
 def unstored(reply: Reply) -> WebPostView:

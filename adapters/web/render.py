@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from bot.messages import Button, Card, Choice, Field, Reply, Section, TextInput, Track
+from bot.messages import Button, Card, Choice, Field, Form, FormField, Reply, Section, Track
 
 TEMPLATES = Path(__file__).parent / "templates"
 KEY = r"(?:[a-z]+-\d+|quote|summary|role)"  # a profile line's key, or the quote/summary/role
@@ -197,13 +197,14 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
                     b.get("style"),
                     b.get("url"),
                     b.get("compose"),
+                    bool(b.get("opens_form")),
                 )
                 for b in c.get("buttons", ())
             ),
-            input=TextInput(**c["input"]) if isinstance(c.get("input"), dict) else None,
         )
 
     track = data.get("track")
+    form = data.get("form")
     return Reply(
         text=data.get("text", ""),
         cards=tuple(card(c) for c in data.get("cards", ())),
@@ -212,5 +213,30 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
         is_error=bool(data.get("is_error")),
         replaces=data.get("replaces"),
         track=Track(str(track["kind"]), str(track["ref"])) if track else None,
+        form=form_from_dict(form) if form else None,
         meta=dict(data.get("meta") or {}),
+    )
+
+
+def form_from_dict(f: dict[str, Any]) -> Form:
+    return Form(
+        title=str(f.get("title", "")),
+        action_id=str(f.get("action_id", "")),
+        value=str(f.get("value", "")),
+        fields=tuple(
+            FormField(
+                name=str(x["name"]),
+                label=str(x.get("label", "")),
+                kind=x.get("kind", "text"),
+                options=tuple((str(v), str(t)) for v, t in x.get("options", ())),
+                value=str(x.get("value", "")),
+                optional=bool(x.get("optional")),
+                hint=x.get("hint"),
+                max_length=x.get("max_length"),
+            )
+            for x in f.get("fields", ())
+        ),
+        text=f.get("text"),
+        submit_label=str(f.get("submit_label", "Save")),
+        errors=tuple((str(n), str(m)) for n, m in f.get("errors", ())),
     )

@@ -8,6 +8,8 @@ from bot.commands import Registry
 def build_registry() -> Registry:
     from bot.features import (
         ask,
+        decision_sweep,
+        decisions,
         digest,
         digest_sweep,
         help,
@@ -22,8 +24,8 @@ def build_registry() -> Registry:
     )
 
     registry = Registry()
-    for module in (help, personas, ask, panel, surveys, voice, digest, reminders, home):
+    for module in (help, personas, ask, panel, surveys, voice, digest, reminders, decisions, home):
         module.register(registry)
-    for module in (survey_sweep, digest_sweep, voice_sweep):
+    for module in (survey_sweep, digest_sweep, decision_sweep, voice_sweep):
         module.register(registry)
     return registry

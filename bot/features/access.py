@@ -12,6 +12,7 @@ from __future__ import annotations
 from bot.commands import Context
 from bot.features.edit import is_owner
 from bot.messages import Reply, error_reply
+from persona_store.decisions.views import DecisionView
 from persona_store.personas.views import PersonaView
 
 OPERATOR_PLATFORMS = ("web", "cli")
@@ -44,4 +45,17 @@ def manage_refused(persona: PersonaView, what: str) -> Reply:
     return error_reply(
         f"Nobody owns {persona.name} yet, so only workspace admins can {what}. To look "
         f"after {persona.first_name} yourself, claim it: `owner {persona.slug} @me`."
+    )
+
+
+def may_edit_decision(ctx: Context, decision: DecisionView) -> bool:
+    """A logged decision is changed by the person who logged it, and nobody else (its
+    revisions name every author)."""
+    return decision.author == ctx.author
+
+
+def decision_edit_refused(decision: DecisionView) -> Reply:
+    return error_reply(
+        f"Only the person who logged decision #{decision.number} can edit it. You can log "
+        "a new decision instead."
     )

@@ -8,6 +8,7 @@ from bot.answering.base import MAX_QUESTION_CHARS
 from bot.commands import Context, Registry
 from bot.deps import Deps
 from bot.features.answer_card import answer_reply, panel_reply
+from bot.features.answer_log import with_log_button
 from bot.features.panel import check_proposal, run_panel
 from bot.features.resolve import clean_question, named_group, resolve_persona
 from bot.messages import Reply, error_reply, text_reply
@@ -91,7 +92,10 @@ async def ask_group(ctx: Context, names: list[str], question: str) -> Reply:
     if isinstance(personas, Reply):
         return personas
     answers = await run_panel(ctx, personas, question)
-    return panel_reply(question, list(zip(personas, answers, strict=True)), ctx.deps.now())
+    pairs = list(zip(personas, answers, strict=True))
+    return await with_log_button(
+        ctx, panel_reply(question, pairs, ctx.deps.now()), "panel", question, pairs
+    )
 
 
 async def _target(ctx: Context) -> tuple[PersonaView | Reply, str]:
@@ -134,7 +138,8 @@ async def ask(ctx: Context) -> Reply:
     if problem:
         return problem
     answer = await ctx.deps.answerer.answer(persona, question)
-    return answer_reply(persona, answer, question, ctx.deps.now())
+    reply = answer_reply(persona, answer, question, ctx.deps.now())
+    return await with_log_button(ctx, reply, "ask", question, [(persona, answer)])
 
 
 async def ask_again(ctx: Context) -> Reply:

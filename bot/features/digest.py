@@ -101,11 +101,15 @@ def digest_reply(
     survey_results: list[str],
     qotw: Reply | None,
     period: str = "week",
+    consulted: int | None = None,
+    featured_before: bool = True,
     why: str | None = None,
 ) -> Reply:
     """The digest post (pure): persona card + what's new + the question of the `period`
-    ("day" or "week": the schedule's cadence, see `period_of`); `why` says which line the
-    question checks and why (bot.features.line_health)."""
+    ("day" or "week": the schedule's cadence, see `period_of`); `consulted`: how often the
+    persona was asked (ask, panel) since it was last featured here (ever, when it never
+    was: `featured_before` False); `why` says which line the question checks and why
+    (bot.features.line_health)."""
     card = persona_card(persona, now, kinds=("goal", "pain"), limit=3)
     news: list[str] = [f"{s}" + (f" (n={n})" if n else "") for s, n in new_evidence[:3]]
     news += survey_results[:3]
@@ -116,6 +120,9 @@ def digest_reply(
             bullets=tuple(news) if news else ("Nothing new yet — run a survey to add evidence.",),
         )
     )
+    context = card.context
+    if consulted is not None:
+        context = (*context, consulted_line(persona, consulted, featured_before))
     main = Card(
         title=f"Persona of the {period}: {persona.name}",
         subtitle=card.subtitle,
@@ -124,7 +131,7 @@ def digest_reply(
         initials=card.initials,
         fields=card.fields,
         sections=tuple(sections),
-        context=card.context + ((why,) if why else ()),
+        context=context + ((why,) if why else ()),
         buttons=card.buttons,
     )
     lines = [f"Persona of the {period}: {persona.name} — {persona.role}"]
@@ -133,6 +140,8 @@ def digest_reply(
     for section in sections:
         lines += [f"{section.title}:", *(f"  • {b}" for b in section.bullets)]
     lines.append(freshness(persona, now))
+    if consulted is not None:
+        lines.append(consulted_line(persona, consulted, featured_before))
     if why:
         lines.append(why)
     cards: tuple[Card, ...] = (main,)
@@ -143,6 +152,15 @@ def digest_reply(
         meta.update(qotw.meta)
     track = qotw.track if qotw is not None else None
     return Reply(text="\n".join(lines), cards=cards, track=track, meta=meta)
+
+
+def consulted_line(persona: PersonaView, count: int, featured_before: bool) -> str:
+    """How often the persona was asked (asks and panels) since it was last featured here."""
+    when = "since last featured here" if featured_before else "so far"
+    if not count:
+        return f"Not consulted {when}: ask {persona.first_name} something!"
+    times = "once" if count == 1 else f"{count} times"
+    return f"Consulted {times} {when} (asks and panels)"
 
 
 async def build_digest(
@@ -220,6 +238,10 @@ async def build_digest(
         survey_results=results,
         qotw=qotw,
         period=period_of(sub.cron),
+        consulted=await deps.db(
+            deps.repos.decisions.consultations_since, sub.workspace_id, persona.id, since
+        ),
+        featured_before=since is not None,
         why=why,
     )
 

@@ -7,6 +7,7 @@ import asyncio
 from bot.answering.base import MAX_QUESTION_CHARS, Answer
 from bot.commands import Context, Registry
 from bot.features.answer_card import panel_reply
+from bot.features.answer_log import with_log_button
 from bot.features.resolve import clean_question
 from bot.messages import Reply, error_reply, text_reply
 from persona_store.personas.views import PersonaView
@@ -51,7 +52,9 @@ async def panel(ctx: Context) -> Reply:
     if not personas:
         return error_reply("There are no personas in this workspace yet.")
     answers = await run_panel(ctx, personas, proposal)
-    return panel_reply(proposal, list(zip(personas, answers, strict=True)), ctx.deps.now())
+    pairs = list(zip(personas, answers, strict=True))
+    reply = panel_reply(proposal, pairs, ctx.deps.now())
+    return await with_log_button(ctx, reply, "panel", proposal, pairs)
 
 
 def register(registry: Registry) -> None:

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from bot.commands import Context, Registry
 from bot.features.cards import KIND_LABELS, evidence_badge, freshness, persona_card
+from bot.features.decision_render import considered_section
 from bot.features.line_health import LineHealth, line_health, summary
 from bot.features.resolve import resolve_persona
 from bot.features.survey_render import prediction_badge
@@ -90,6 +91,13 @@ async def show(ctx: Context) -> Reply:
     if badge:  # how well the persona predicted real survey results
         card = replace(card, context=(*card.context, badge))
         text.append(badge)
+    considered = await ctx.deps.db(
+        ctx.deps.repos.decisions.considered, ctx.workspace_id, [persona.id]
+    )
+    section = considered_section(*considered[persona.id])
+    if section is not None:  # the decisions this persona was heard in
+        card = replace(card, sections=(*card.sections, section))
+        text += [f"{section.title}:", *(f"  • {b}" for b in section.bullets)]
     return Reply(text="\n".join(t for t in text if t), cards=(card,), ephemeral=True)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from bot.features.decision_render import log_button
 from bot.features.voice_render import open_results_reply, open_survey_reply
 from bot.messages import Button, Card, Choice, Reply, Section, Track
 from persona_store.surveys.repository import PredictionRecord, SurveyView
@@ -129,6 +130,7 @@ def results_reply(survey: SurveyView) -> Reply:
                 + ((Section(title="Prediction", text=" ".join(extra)),) if extra else ())
                 + ((Section(title=None, text=saved),) if saved else ()),
                 context=_context(survey),
+                buttons=() if survey.is_open else (log_button(f"survey:{survey.id}"),),
             ),
         ),
         meta={"survey_id": str(survey.id)},

@@ -1,8 +1,9 @@
 """Surveys that gather the customer's voice (the chat side; store: persona_store.surveys.voice).
 
-- Open-text answers: the card's answer box (Slack modal, Teams Input.Text, playground form)
-  or `survey answer ID TEXT` come to `answer`; one answer per person, changeable until
-  close; the thanks is private. At close the answers become evidence quotes.
+- Open-text answers: the card's "Answer the survey" button opens a form (a `Form`: Slack
+  modal, Teams task module, playground form); the form or `survey answer ID TEXT` come to
+  `answer`; one answer per person, changeable until close; the thanks is private. At
+  close the answers become evidence quotes.
 - `survey results ID` of an open-text survey shows the answers grouped by the profile line
   each matches (bot.answering.line_match).
 - `survey nudge on|off`: in a channel, opt in to one reminder (a DM) per survey of that
@@ -19,8 +20,17 @@ from bot.answering.line_match import group_by_line
 from bot.commands import Context, Registry
 from bot.deps import Deps
 from bot.features.survey_render import results_reply
-from bot.features.voice_render import ANSWER_ACTION, answer_ack, open_results_reply
+from bot.features.voice_render import (
+    ANSWER_ACTION,
+    ANSWER_FIELD,
+    FORM_ACTION,
+    answer_ack,
+    answer_form,
+    answer_form_reply,
+    open_results_reply,
+)
 from bot.messages import Reply, error_reply
+from persona_store.surveys.repository import SurveyStore
 from persona_store.surveys.views import SurveyError, SurveyView
 from persona_store.surveys.voice import VoiceStore
 
@@ -29,6 +39,10 @@ log = logging.getLogger(__name__)
 
 def voice(deps: Deps) -> VoiceStore:
     return deps.repos.voice
+
+
+def surveys_of(deps: Deps) -> SurveyStore:
+    return deps.repos.surveys
 
 
 async def results_for(deps: Deps, workspace_id: int, survey: SurveyView) -> Reply:
@@ -44,7 +58,10 @@ async def results_for(deps: Deps, workspace_id: int, survey: SurveyView) -> Repl
 # -- answers -------------------------------------------------------------------------------
 
 
-async def answer(ctx: Context, survey_id: int, text: str) -> Reply:
+async def answer(ctx: Context, survey_id: int, text: str, *, form: bool = False) -> Reply:
+    """Save one typed answer. From the form (`form`), a problem shows the form again with
+    what was typed and the problem under the field; it is the person's alone (private:
+    never stored or logged, as it may hold an anonymous answer)."""
     deps = ctx.deps
     try:
         done = await deps.db(
@@ -52,18 +69,40 @@ async def answer(ctx: Context, survey_id: int, text: str) -> Reply:
             platform=ctx.inbound.address.platform, user_id=ctx.user_id, now=deps.now(),
         )  # fmt: skip
     except SurveyError as exc:
-        return error_reply(str(exc))
+        survey = await deps.db(surveys_of(deps).get, ctx.workspace_id, survey_id)
+        if not form or survey is None or not survey.is_open:
+            return error_reply(str(exc))
+        again = answer_form(survey, typed=text, errors=((ANSWER_FIELD, str(exc)),))
+        return Reply(text=f"Please fix: {exc}", form=again, ephemeral=True, is_error=True,
+                     private=True)  # fmt: skip
     if done.outcome != "same" and deps.tally_followup is not None:
         deps.tally_followup(ctx.workspace_id, survey_id)  # the posted count, rate-limited
     return answer_ack(survey_id, done.outcome, done.anonymous)
 
 
 async def answer_action(ctx: Context) -> Reply:
-    """The answer box of an open-text survey: value = survey id, the text typed in it."""
+    """The answer form submitted: value = survey id, the answer in the field "answer"."""
     ref = ctx.args.strip().lstrip("#")
     if not ref.isdigit():
         return error_reply("That form no longer matches a survey.")
-    return await answer(ctx, int(ref), ctx.inbound.text)
+    return await answer(ctx, int(ref), ctx.inbound.filled(ANSWER_FIELD), form=True)
+
+
+async def form_action(ctx: Context) -> Reply:
+    """ "Answer the survey" clicked: the form for that survey, while it takes answers."""
+    ref = ctx.args.strip().lstrip("#")
+    survey = (
+        await ctx.deps.db(surveys_of(ctx.deps).get, ctx.workspace_id, int(ref))
+        if ref.isdigit()
+        else None
+    )
+    if survey is None:
+        return error_reply("That button no longer matches a survey.")
+    if not survey.open_text:
+        return error_reply(f"Survey #{survey.id} has options: answer with its buttons.")
+    if not survey.is_open:
+        return error_reply(f"Survey #{survey.id} is closed; answers are no longer taken.")
+    return answer_form_reply(survey)
 
 
 async def answer_command(ctx: Context, rest: str) -> Reply:
@@ -108,3 +147,4 @@ async def nudge_command(ctx: Context, rest: str) -> Reply:
 def register(registry: Registry) -> None:
     # Whoever answers, the adapters keep no readable or dated record of it (anonymity).
     registry.action(ANSWER_ACTION, private=True)(answer_action)
+    registry.action(FORM_ACTION)(form_action)

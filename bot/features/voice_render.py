@@ -1,6 +1,7 @@
 """Pure builders of open-text survey messages (`survey … --open`): the survey card with its
-answer box, the answers grouped by the profile line each matches, the thanks, and the one
-nudge a person who opted in gets."""
+"Answer the survey" button, the answer form it opens (a `Form`: Slack modal, Teams task
+module, playground form), the answers grouped by the profile line each matches, the thanks,
+and the one nudge a person who opted in gets."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from bot.messages import Button, Card, Reply, Section, TextInput, Track
+from bot.messages import Button, Card, Form, FormField, Reply, Section, Track
 from persona_store.personas.views import LineView
 from persona_store.surveys.views import SurveyView
 
-ANSWER_ACTION = "survey.answer"
+ANSWER_ACTION = "survey.answer"  # the form submitted: value = survey id, field "answer"
+FORM_ACTION = "survey.answer.form"  # the card's button: the form, for one survey
+ANSWER_FIELD = "answer"
+MAX_ANSWER = 1000
 RESULTS_ACTION = "survey.results"
 TRACK_KIND = "survey"
 MAX_SHOWN = 40  # answers listed in a results card (the rest are counted)
@@ -40,25 +44,50 @@ def _noun(n: int) -> str:
     return f"{n} answer" if n == 1 else f"{n} answers"
 
 
-def answer_input(survey: SurveyView) -> TextInput:
-    return TextInput(
-        label="Your answer",
+def answer_form(
+    survey: SurveyView, *, typed: str = "", errors: tuple[tuple[str, str], ...] = ()
+) -> Form:
+    """The form an answer is typed in (shown again, with what was typed, on a problem)."""
+    return Form(
+        title="Answer the survey",
         action_id=ANSWER_ACTION,
         value=str(survey.id),
-        submit="Send answer",
-        title="Answer the survey",
-        placeholder="In the customer's own words…",
+        text=f"{survey.question} (survey #{survey.id} about {survey.persona_name}"
+        + (", anonymous: no author is kept)" if survey.anonymous else ")"),
+        fields=(
+            FormField(
+                ANSWER_FIELD,
+                "Your answer",
+                kind="multiline",
+                value=typed,
+                hint="In the customer's own words, as you heard them",
+                max_length=MAX_ANSWER,
+            ),
+        ),
+        submit_label="Send answer",
+        errors=errors,
+    )
+
+
+def answer_form_reply(survey: SurveyView) -> Reply:
+    """The card's button clicked: the form (platforms without forms show the text)."""
+    return Reply(
+        text=f"{survey.question} Type `survey answer {survey.id} YOUR ANSWER`.",
+        form=answer_form(survey),
+        ephemeral=True,
     )
 
 
 def open_survey_reply(survey: SurveyView) -> Reply:
-    """The open-text survey in the channel: the question, an answer box, how many answered."""
+    """The open-text survey in the channel: the question, the button that opens the answer
+    form, how many answered."""
     if not survey.is_open:
         return open_results_reply(survey, [(None, survey.texts)])
     n = _noun(survey.total)
     text = [
         f"Survey about {survey.persona_name}: {survey.question}",
-        f"{n} so far. Answer in the form (or type `survey answer {survey.id} YOUR ANSWER`).",
+        f"{n} so far. Answer with \u201cAnswer the survey\u201d "
+        f"(or type `survey answer {survey.id} YOUR ANSWER`).",
     ]
     if survey.closes_at:
         text.append(f"Survey #{survey.id} closes {_when(survey.closes_at)}.")
@@ -69,9 +98,17 @@ def open_survey_reply(survey: SurveyView) -> Reply:
                 title=survey.question,
                 subtitle=f"What do customers like {survey.persona_name} tell you? "
                 "Answers are saved as evidence quotes.",
-                input=answer_input(survey),
                 context=(_about(survey), f"{n} so far"),
-                buttons=(Button("See answers", RESULTS_ACTION, str(survey.id)),),
+                buttons=(
+                    Button(
+                        "Answer the survey",
+                        FORM_ACTION,
+                        str(survey.id),
+                        style="primary",
+                        opens_form=True,
+                    ),
+                    Button("See answers", RESULTS_ACTION, str(survey.id)),
+                ),
             ),
         ),
         track=Track(TRACK_KIND, str(survey.id)),

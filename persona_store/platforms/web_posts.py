@@ -131,6 +131,22 @@ class WebPostStore:
             s.flush()
             return _view(row)
 
+    def is_private_to(
+        self, workspace_id: int, conversation_id: str, post_id: int, user_id: str
+    ) -> bool:
+        """Whether bot message `post_id` is one only `user_id` sees (their own form)."""
+        with self._sessions() as s:
+            found = s.scalar(
+                select(WebPost.id).where(
+                    WebPost.workspace_id == workspace_id,
+                    WebPost.conversation_id == conversation_id,
+                    WebPost.id == post_id,
+                    WebPost.role == "bot",
+                    WebPost.user_id == user_id,
+                )
+            )
+            return found is not None
+
     def remove(self, workspace_id: int, conversation_id: str, post_id: int) -> bool:
         """Delete one message (what someone typed to cast an anonymous vote)."""
         with self._sessions.begin() as s:

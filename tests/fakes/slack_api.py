@@ -219,6 +219,12 @@ class FakeSlackApi:
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
+        if method == "chat.getPermalink":
+            channel, ts = str(args.get("channel") or ""), str(args.get("message_ts") or "")
+            if not channel or not ts:
+                return {"ok": False, "error": "message_not_found"}
+            link = f"https://fake.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+            return {"ok": True, "channel": channel, "permalink": link}
         if method == "conversations.open":
             users = str(args.get("users") or "")
             return {"ok": True, "channel": {"id": "D" + users.lstrip("UW")}}

@@ -45,7 +45,10 @@ def add_persona(store: Store, name: str, **data: Any) -> None:
     store.upsert(store.default_workspace_id(), PersonaSpec.from_dict(spec), author="test")
 
 
-async def slack_env(store: Store, answerer: Any, **settings: Any) -> AsyncIterator[SlackEnv]:
+async def slack_env(
+    store: Store, answerer: Any, *, web: bool = False, **settings: Any
+) -> AsyncIterator[SlackEnv]:
+    """`web`: the playground and gallery are mounted too (what the same process shows)."""
     api = await FakeSlackApi().start()
     config = {
         "slack_signing_secret": SECRET,
@@ -61,7 +64,12 @@ async def slack_env(store: Store, answerer: Any, **settings: Any) -> AsyncIterat
     # Deterministic tests on a loaded CI machine: the placeholder is always ready in time
     # (the busy-database path is tested on its own by setting this to 0).
     adapter.flows.ack_budget = 2.0
-    server = TestServer(build_app(deps, core, [adapter], tasks), host="127.0.0.1")
+    mounts: list[Any] = [adapter]
+    if web:
+        from adapters.web.app import WebAdapter
+
+        mounts.append(WebAdapter(core, deps, tasks))
+    server = TestServer(build_app(deps, core, mounts, tasks), host="127.0.0.1")
     await server.start_server()
     session = aiohttp.ClientSession()
     slack = FakeSlack(str(server.make_url("")).rstrip("/"), SECRET, session, api=api)

@@ -102,6 +102,8 @@ document.addEventListener("error", (event) => {
           if (event.type === "message") {
             if (event.role === "bot" && pending) { pending.remove(); pending = null; }
             place(event);
+          } else if (event.type === "removed") {
+            document.getElementById(`m${event.id}`)?.remove();
           } else if (event.type === "progress") {
             pending = progressNode(event.html);
           } else if (event.type === "error") {

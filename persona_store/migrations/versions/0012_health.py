@@ -2,8 +2,8 @@
 survey_texts), recurring surveys (surveys.every, surveys.series_id) and the opt-in to one
 reminder per survey (survey_nudge_optins). Line health itself is computed, not stored.
 
-Revision ID: 0011_health
-Revises: 0010_anonymous_answers
+Revision ID: 0012_health
+Revises: 0011_decisions
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_health"
-down_revision = "0010_anonymous_answers"
+revision = "0012_health"
+down_revision = "0011_decisions"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,60 @@
+"""Keeping what an answer said, so a decision can cite it: each answer, panel (and, on a
+click, closed survey results) gets an answer record and a "Log decision" button carrying
+its id. Asks and panels count one consultation per persona; nothing about who asked is
+kept."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+
+from bot.answering.base import Answer
+from bot.commands import Context
+from bot.features.decision_render import considered, log_button
+from bot.messages import Reply
+from persona_store.decisions.views import Considered, Place
+from persona_store.personas.views import PersonaView
+
+log = logging.getLogger(__name__)
+
+
+def answer_ref(answer_id: int) -> str:
+    return f"answer:{answer_id}"
+
+
+async def record(
+    ctx: Context, kind: str, question: str, heard: Sequence[Considered], *, consulted: bool = True
+) -> int:
+    address = ctx.inbound.address
+    place = Place(address.platform, address.conversation_id, address.thread_id)
+    return await ctx.deps.db(
+        ctx.deps.repos.decisions.record_answer,
+        ctx.workspace_id,
+        kind,
+        question,
+        list(heard),
+        place=place,
+        consulted=consulted,
+    )
+
+
+async def with_log_button(
+    ctx: Context,
+    reply: Reply,
+    kind: str,
+    question: str,
+    pairs: Sequence[tuple[PersonaView, Answer]],
+) -> Reply:
+    """`reply` with "Log decision" on its first card, once the answer is recorded. A
+    record that cannot be written costs the button, never the answer."""
+    if not reply.cards:
+        return reply
+    try:
+        answer_id = await record(ctx, kind, question, [considered(p, a) for p, a in pairs])
+    except Exception:
+        log.exception("could not record a %s answer for the decision log", kind)
+        return reply
+    first = reply.cards[0]
+    first = replace(first, buttons=(*first.buttons, log_button(answer_ref(answer_id))))
+    return replace(reply, cards=(first, *reply.cards[1:]))
