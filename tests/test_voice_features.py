@@ -73,7 +73,7 @@ async def test_open_text_survey_answers_grouped_by_line(store: Store) -> None:
     [changed] = await core.handle(answer_box(sid, "Our drivers liked it", "U3"))
     assert "updated" in changed.text
     [empty] = await core.handle(answer_box(sid, "   ", "U4"))
-    assert empty.is_error and empty.private and empty.form is not None  # the form again
+    assert empty.is_error and not empty.private and empty.form is not None  # the form again
     assert dict(empty.form.errors)["answer"].startswith("Your answer is empty")
     [long] = await core.handle(answer_box(sid, "x" * 1001, "U4"))
     assert long.form is not None and long.form.fields[0].value == "x" * 1001
@@ -108,6 +108,8 @@ async def test_anonymous_answer_ack_is_private(store: Store) -> None:
     _, sid = await make(core, 'survey maya "What almost stopped you?" --open --anonymous')
     [ack] = await core.handle(answer_box(sid, "Price", "U1"))
     assert ack.private and ack.ephemeral and "no author is kept" in ack.text
+    [again] = await core.handle(answer_box(sid, "x" * 1001, "U2"))
+    assert again.form is not None and again.private  # what was typed is kept nowhere
 
 
 async def test_bad_survey_flags_are_refused(store: Store) -> None:

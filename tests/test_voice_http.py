@@ -153,6 +153,26 @@ async def test_playground_answer_form(env: Env) -> None:  # noqa: F811
     assert resp.status == 403 and len(answers(env.adapter.deps.store)) == 1 and token
 
 
+async def test_playground_anonymous_answer_is_kept_nowhere_but_the_survey(
+    env: Env,  # noqa: F811
+) -> None:
+    got = await send(env, QUESTION + " --anonymous")
+    [survey] = [e for e in got if e["type"] == "message" and e["role"] == "bot"]
+    forms = [f for f in survey["html"].split("<form")[1:] if 'value="survey.answer.form"' in f]
+    button = {k: hidden(forms[0], k) for k in ("action_id", "value", "message_id")}
+    [shown] = [e for e in await act(env, button) if e["type"] == "message"]
+    form = {k: hidden(shown["html"], k) for k in ("action_id", "value", "message_id")}
+    secret = "Zulu onboarding took our ops lead three weekends"
+    bad = await act(env, {**form, "field.answer": secret + "x" * 1000})
+    assert "field-error" in json.dumps(bad)  # shown to the person, stored nowhere
+    done = await act(env, {**form, "field.answer": secret})
+    assert {"type": "removed", "id": shown["id"]} in done  # the form is gone
+    assert "Your answer is saved" in json.dumps(done)
+    posts = dump(env.adapter.deps.store.sessions.kw["bind"])["web_posts"]
+    assert secret not in json.dumps(posts, default=str)
+    assert [text for _, text in answers(env.adapter.deps.store)] == [secret]
+
+
 async def test_slack_anonymous_answers_leave_no_author(
     slack: SlackEnv, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -60,8 +60,8 @@ async def results_for(deps: Deps, workspace_id: int, survey: SurveyView) -> Repl
 
 async def answer(ctx: Context, survey_id: int, text: str, *, form: bool = False) -> Reply:
     """Save one typed answer. From the form (`form`), a problem shows the form again with
-    what was typed and the problem under the field; it is the person's alone (private:
-    never stored or logged, as it may hold an anonymous answer)."""
+    what was typed and the problem under the field (on an anonymous survey private: never
+    stored or logged, as it holds what the person typed)."""
     deps = ctx.deps
     try:
         done = await deps.db(
@@ -74,7 +74,7 @@ async def answer(ctx: Context, survey_id: int, text: str, *, form: bool = False)
             return error_reply(str(exc))
         again = answer_form(survey, typed=text, errors=((ANSWER_FIELD, str(exc)),))
         return Reply(text=f"Please fix: {exc}", form=again, ephemeral=True, is_error=True,
-                     private=True)  # fmt: skip
+                     private=survey.anonymous)  # fmt: skip
     if done.outcome != "same" and deps.tally_followup is not None:
         deps.tally_followup(ctx.workspace_id, survey_id)  # the posted count, rate-limited
     return answer_ack(survey_id, done.outcome, done.anonymous)
