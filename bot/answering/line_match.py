@@ -19,15 +19,24 @@ def _line_terms(line: LineView) -> tuple[frozenset[str], frozenset[str]]:
     )
 
 
-def best_line(lines: Sequence[LineView], text: str) -> LineView | None:
+Indexed = Sequence[tuple[LineView, tuple[frozenset[str], frozenset[str]]]]
+
+
+def index(lines: Sequence[LineView]) -> Indexed:
+    """Each line with its terms, worked out once for many texts."""
+    return [(line, _line_terms(line)) for line in lines]
+
+
+def best_line(lines: Sequence[LineView] | Indexed, text: str) -> LineView | None:
     """The line the text is most about, when one is on topic (first in profile order on a
     tie); None when no line is."""
     topic = topic_of(text)
     if not topic.size:
         return None
+    indexed = [x if isinstance(x, tuple) else (x, _line_terms(x)) for x in lines]
     best: tuple[float, LineView] | None = None
-    for line in lines:
-        value = credit(topic, *_line_terms(line))
+    for line, line_terms in indexed:
+        value = credit(topic, *line_terms)
         if value > 0 and (best is None or value > best[0]):
             best = (value, line)
     return best[1] if best is not None and on_topic(topic, best[0]) else None
@@ -37,11 +46,13 @@ def group_by_line(
     persona: PersonaView, texts: Sequence[str]
 ) -> list[tuple[LineView | None, list[str]]]:
     """The texts grouped by the line each matches, in profile order; the texts no line
-    matches last (under None)."""
+    matches last (under None). CPU work (about 0.03 ms a text, 30 lines): callers on the loop
+    run it in a worker thread."""
     found: dict[str, list[str]] = {}
     unmatched: list[str] = []
+    indexed = index(persona.lines)
     for text in texts:
-        line = best_line(persona.lines, text)
+        line = best_line(indexed, text)
         if line is None:
             unmatched.append(text)
         else:

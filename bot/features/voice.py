@@ -52,7 +52,8 @@ async def results_for(deps: Deps, workspace_id: int, survey: SurveyView) -> Repl
     persona = await deps.db(deps.store.get, workspace_id, survey.persona_slug)
     if persona is None:
         return open_results_reply(survey, [(None, survey.texts)])
-    return open_results_reply(survey, group_by_line(persona, survey.texts))
+    groups = await deps.db(group_by_line, persona, survey.texts)  # CPU: off the event loop
+    return open_results_reply(survey, groups)
 
 
 # -- answers -------------------------------------------------------------------------------
