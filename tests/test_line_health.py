@@ -3,6 +3,7 @@ contested), its backing figures, No-like options, and which line needs attention
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -139,3 +140,27 @@ def test_attention_order_weakest_line_and_summary() -> None:
     fine = persona(*(ev(i, k, date(2026, 11, 1)) for i, k in enumerate(keys)))
     assert weakest_line(fine, NOW) is None
     assert summary(list(health_by_key(fine, NOW).values())) == "Every line is backed by recent data"
+
+
+def test_answers_grouped_by_the_line_they_match() -> None:
+    from bot.answering.line_match import best_line, group_by_line
+
+    p = replace(
+        persona(),
+        lines=(
+            LineView(1, "pain-1", "pain", "Onboarding time - the last tool took six weeks"),
+            LineView(2, "pain-2", "pain", "Per-seat pricing punishes seasonal staff"),
+            LineView(3, "objection-1", "objection", "Drivers will refuse another app login"),
+        ),
+    )
+    assert best_line(p.lines, "The price per seat was too high").key == "pain-2"  # type: ignore[union-attr]
+    assert best_line(p.lines, "The weather was nice") is None
+    groups = group_by_line(
+        p, ["My drivers hate logging in", "Onboarding took weeks", "Seat price", "Lunch"]
+    )
+    assert [(line.key if line else None, texts) for line, texts in groups] == [
+        ("pain-1", ["Onboarding took weeks"]),
+        ("pain-2", ["Seat price"]),
+        ("objection-1", ["My drivers hate logging in"]),
+        (None, ["Lunch"]),
+    ]
