@@ -202,3 +202,35 @@ def test_every_words() -> None:
     assert check_every(None) is None
     with pytest.raises(SurveyError, match="every week"):
         check_every("fortnight")
+
+
+@pytest.mark.parametrize("anonymous", [False, True])
+def test_export_of_typed_answers(store: Store, anonymous: bool) -> None:
+    """`persona-bot surveys export`: the answers in the option column; an anonymous survey
+    with no voter, time or order, a named one with who (and while open, when)."""
+    from bot.features.survey_export import export_csv
+
+    seed(store)
+    clock = Clock()
+    ws = store.default_workspace_id()
+    sv = open_survey(store, clock, anonymous=anonymous)
+    voice = VoiceStore(store.sessions)
+    for user, text in (("U2", "=cmd|' /C calc'!A0"), ("U1", "Alpha pricing")):
+        voice.answer_text(ws, sv.id, text, platform="slack", user_id=user, now=clock.now)
+    ss = SurveyStore.of(store)
+    for closed in (False, True):
+        if closed:
+            ss.close(ws, sv.id, now=clock.now + timedelta(hours=1))
+        rows = ss.answers_for_export(ws, sv.id)
+        if anonymous:
+            assert rows == [
+                ("anonymous", "=cmd|' /C calc'!A0", None), ("anonymous", "Alpha pricing", None)
+            ]  # fmt: skip
+        else:
+            assert {(voter, text) for voter, text, _ in rows} == {
+                ("slack:U2", "=cmd|' /C calc'!A0"), ("slack:U1", "Alpha pricing")
+            }  # fmt: skip
+            assert all((at is None) is closed for _, _, at in rows)
+    csv_text = export_csv(store, ws, sv.id)
+    assert "\"'=cmd|" in csv_text  # a spreadsheet formula is neutralised
+    assert ("U1" in csv_text) is not anonymous

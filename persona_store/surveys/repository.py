@@ -33,7 +33,7 @@ from persona_store.surveys.views import (
     validate_options,
     voter_key,
 )
-from persona_store.surveys.voice import check_open_text, texts_of
+from persona_store.surveys.voice import check_open_text, texts_for_export, texts_of
 from persona_store.surveys.votes import Answered, cast_vote, claim_tally, mark_dirty, tally_due
 
 __all__ = [
@@ -173,6 +173,8 @@ class SurveyStore:
             sv = self._find(s, workspace_id, survey_id)
             if sv is None:
                 raise SurveyError(f"There is no survey #{survey_id}.")
+            if sv.open_text:  # the typed answers in the option column
+                return texts_for_export(s, sv)
             if sv.anonymous:  # one line per answer, by option: no voter, time or order
                 return [
                     ("anonymous", label, None)

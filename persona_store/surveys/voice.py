@@ -121,6 +121,29 @@ def record_texts(s: Session, sv: Survey, *, now: datetime, author: str) -> None:
     s.execute(delete(SurveyText).where(SurveyText.survey_id == sv.id))
 
 
+def texts_for_export(s: Session, sv: Survey) -> list[tuple[str, str, datetime | None]]:
+    """(voter, answer, answered at) of an open-text survey. Anonymous: no voter, time or
+    order (sorted by text). Named: who and when while open; once closed, who said what
+    from the evidence quotes (their rows are gone)."""
+    if sv.anonymous:
+        return [("anonymous", text, None) for text in texts_of(s, sv)]
+    if sv.status != "closed":
+        rows = s.execute(
+            select(SurveyText.voter_key, SurveyText.text, SurveyText.answered_at)
+            .where(SurveyText.survey_id == sv.id)
+            .order_by(SurveyText.answered_at, SurveyText.id)
+        ).all()
+        return [(key, text, _aware(at)) for key, text, at in rows]
+    quotes = s.scalars(
+        select(Evidence).where(Evidence.persona_id == sv.persona_id).order_by(Evidence.id)
+    ).all()
+    return [
+        (str(e.details.get("by") or ""), e.summary.strip("\u201c\u201d"), None)
+        for e in quotes
+        if e.details and e.details.get("survey_id") == sv.id and e.details.get("kind") == "quote"
+    ]
+
+
 @dataclass(frozen=True)
 class TextAnswered:
     survey_id: int
