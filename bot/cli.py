@@ -1,4 +1,4 @@
-"""`persona-bot` command line: serve, clock, ask, personas, db, manifest.
+"""`persona-bot` command line: serve, clock, ask, personas, evidence, db, manifest.
 
 This is the entry point and so the one place in bot/ allowed to import adapters: it builds
 the web server and the clock with the concrete adapters the settings enable.
@@ -507,6 +507,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="slack:TEAM_ID, teams:TENANT_ID, #NUMBER or its name (default: the default one)",
     )
     decisions.set_defaults(func=cmd_decisions)
+    from bot.cli_evidence import add_parser as add_evidence_parser
+    from bot.cli_evidence import cmd_evidence
+
+    add_evidence_parser(sub, cmd_evidence)
 
     db = sub.add_parser("db", help="database maintenance")
     dsub = db.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -31,6 +31,7 @@ from persona_store.suggest import close_matches
 log = logging.getLogger(__name__)
 
 MAX_INPUT_CHARS = 4000
+PASTED_TEXT_CHARS = 120  # unknown text this long is a pasted text, not a mistyped command
 
 
 @dataclass(frozen=True)
@@ -266,6 +267,13 @@ class Core:
                 f"them with `panel {text}`."
             )
         head = text.split(" ")[0][:40]
+        if len(text) >= PASTED_TEXT_CHARS and "panel" in self.registry.commands:
+            # a pasted email or spec rather than a command
+            return error_reply(
+                f"I don't know the command '{head}'. To hear the personas on a text, put "
+                "`panel` before it (or `critique NAME`), or use \u201cAsk the personas\u201d "
+                "on the message."
+            )
         guess = self.registry.close_command(head)
         if guess is not None:
             return error_reply(f"I don't know the command '{head}'. Did you mean `{guess}`?")

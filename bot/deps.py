@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import ParamSpec, TypeVar
 
 from bot.answering.base import Answerer
+from bot.answering.critique import Critic, critic_for
 from bot.messages import Address
 from bot.settings import Settings, normalise_database_url
 from persona_store.repositories import Repositories
@@ -55,9 +56,13 @@ class Deps:
     # after a vote left the posted tally behind, to send it once the rate limit allows.
     tally_followup: Callable[[int, int], None] | None = None
     admin_checks: dict[str, AdminCheck] = field(default_factory=dict)
+    # critique and rewrite: the model's when the answerer is the LLM one, else offline
+    critic: Critic | None = None
     permalinks: dict[str, Permalink] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if self.critic is None:
+            self.critic = critic_for(self.answerer)
         self.repos = Repositories.over(self.store.sessions)
         workers = db_workers(self.settings.database_url)
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="db")

@@ -28,6 +28,20 @@ class Address:
 
 
 @dataclass(frozen=True)
+class Quoted:
+    """A message someone asked the personas about (a Slack message shortcut, a Teams message
+    action, the playground's button): its plain text (mentions as names, links kept) and,
+    when the platform could carry only part of it, the whole message's length."""
+
+    text: str
+    length: int = 0  # the full message's length in characters, when more than `text`
+
+    @property
+    def full_length(self) -> int:
+        return max(self.length, len(self.text))
+
+
+@dataclass(frozen=True)
 class Inbound:
     """One thing a person did: a command, a message, or a click on a button."""
 
@@ -40,11 +54,14 @@ class Inbound:
     user_name: str | None = None
     # people mentioned in `text`: ("@bob" as it reads in text, platform user id "U0BOB")
     mentions: tuple[tuple[str, str], ...] = ()
-    # a submitted form (`Form`): what was filled in, (field name, value)
+    # a submitted form (`Form`): what was filled in, (field name, value; several picks of
+    # a `choices` field joined by ",")
     fields: tuple[tuple[str, str], ...] = ()
     # the platform's id of the message the click was on (Slack ts, Teams activity id,
     # playground message id), or of the message a form was opened from
     message_id: str | None = None
+    # the message someone asked the personas about (`ask.form`, `ask.message`), as text
+    quoted: Quoted | None = None
 
     def filled(self, name: str) -> str:
         return next((value for key, value in self.fields if key == name), "")
@@ -77,11 +94,12 @@ class Button:
 
 @dataclass(frozen=True)
 class FormField:
-    """One field of a form: a line of text, several lines, or one choice of `options`."""
+    """One field of a form: a line of text, several lines, one choice of `options`, or any
+    number of them (`choices`: their values joined by "," in `value` and when submitted)."""
 
     name: str
     label: str
-    kind: Literal["text", "multiline", "choice"] = "text"
+    kind: Literal["text", "multiline", "choice", "choices"] = "text"
     options: tuple[tuple[str, str], ...] = ()  # (value, label) of a choice
     value: str = ""  # shown filled in (an edit, or what was typed before an error)
     optional: bool = False
@@ -139,6 +157,11 @@ class Card:
     choices: tuple[Choice, ...] = ()  # survey options (rendered as buttons + tally bars)
     context: tuple[str, ...] = ()  # small print: freshness badge, evidence count, "offline"
     buttons: tuple[Button, ...] = ()
+    # How the sections sit: one under another ("stack"), two by two like an empathy map's
+    # quadrants ("grid"), or side by side like a journey's stages ("row"). Renderers use the
+    # platform's columns where it has them (Block Kit section fields, Adaptive Card
+    # ColumnSet, CSS grid).
+    layout: Literal["stack", "grid", "row"] = "stack"
 
 
 @dataclass(frozen=True)

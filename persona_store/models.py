@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -23,7 +24,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 PERSONA_KINDS = ("primary", "secondary", "negative")
 LINE_KINDS = ("goal", "pain", "motivation", "behavior", "objection", "channel")
-EVIDENCE_SOURCES = ("survey", "interview", "analytics", "support", "manual")
+EVIDENCE_SOURCES = ("survey", "interview", "analytics", "support", "crm", "manual")
+# Who wrote an evidence item: a persona file, the bot (survey results) or an evidence import.
+# A persona-file import replaces only `file` evidence (persona_store/personas/sync.py).
+EVIDENCE_ORIGINS = ("file", "bot", "import")
 OWNER_PLATFORMS = ("slack", "teams", "email")
 
 
@@ -78,6 +82,8 @@ class Persona(Base):
     review_every_days: Mapped[int] = mapped_column(Integer, default=90)
     last_reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     home_channel: Mapped[str | None] = mapped_column(String(200))
+    # buyer/user relations to other personas by slug: {"buyer_of": [...], "user_of": [...]}
+    relations: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -90,8 +96,14 @@ class Persona(Base):
     owners: Mapped[list[Owner]] = relationship(
         back_populates="persona", cascade="all, delete-orphan", order_by="Owner.id"
     )
+    # The evidence a persona carries in memory: what files and the bot wrote. Rows of an
+    # evidence import (possibly hundreds of thousands) are read by query, summarised
+    # (`persona_store.evidence.summary`), never loaded with every persona.
     evidence: Mapped[list[Evidence]] = relationship(
-        back_populates="persona", cascade="all, delete-orphan", order_by="Evidence.id"
+        back_populates="persona",
+        cascade="all, delete-orphan",
+        order_by="Evidence.id",
+        primaryjoin="and_(Persona.id == Evidence.persona_id, Evidence.origin != 'import')",
     )
 
 
@@ -107,7 +119,7 @@ class ProfileLine(Base):
         ForeignKey("personas.id", ondelete="CASCADE"), index=True
     )
     key: Mapped[str] = mapped_column(String(32))
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(40))
     text: Mapped[str] = mapped_column(Text)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -130,6 +142,7 @@ class Owner(Base):
 
 class Evidence(Base):
     __tablename__ = "evidence"
+    __table_args__ = (Index("ux_evidence_persona_hash", "persona_id", "content_hash", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     persona_id: Mapped[int] = mapped_column(
@@ -141,6 +154,13 @@ class Evidence(Base):
     collected_at: Mapped[date | None] = mapped_column(Date)
     line_id: Mapped[int | None] = mapped_column(ForeignKey("profile_lines.id", ondelete="SET NULL"))
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # e.g. survey counts
+    origin: Mapped[str] = mapped_column(String(16), default="file", server_default="file")
+    # provenance of an imported row: the export's file name and its spreadsheet row
+    source_file: Mapped[str | None] = mapped_column(String(300))
+    source_row: Mapped[int | None] = mapped_column(Integer)
+    content_hash: Mapped[str | None] = mapped_column(String(64))  # unique per persona
+    link: Mapped[str | None] = mapped_column(Text)
+    review: Mapped[str | None] = mapped_column(String(16))  # "unrelated" | "new-line"
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     persona: Mapped[Persona] = relationship(back_populates="evidence")

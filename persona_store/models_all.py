@@ -2,6 +2,7 @@
 
 from persona_store import models  # noqa: F401
 from persona_store.decisions import models as decision_models  # noqa: F401
+from persona_store.gaps import models as gap_models  # noqa: F401
 from persona_store.models import Base
 from persona_store.platforms import (  # noqa: F401
     slack,

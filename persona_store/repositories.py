@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from persona_store.decisions.repository import DecisionStore
+from persona_store.evidence.repository import EvidenceStore
+from persona_store.gaps.repository import GapStore
 from persona_store.personas.ownership import OwnershipStore
 from persona_store.scheduling.reviews import ReviewStore
 from persona_store.scheduling.schedules import DeliveryStore, DigestStore
@@ -26,6 +28,8 @@ class Repositories:
     ownership: OwnershipStore
     voice: VoiceStore
     decisions: DecisionStore
+    evidence: EvidenceStore
+    gaps: GapStore
 
     @classmethod
     def over(cls, sessions: sessionmaker[Session]) -> Repositories:
@@ -38,4 +42,6 @@ class Repositories:
             ownership=OwnershipStore(sessions),
             voice=VoiceStore(sessions),
             decisions=DecisionStore(sessions),
+            evidence=EvidenceStore(sessions),
+            gaps=GapStore(sessions),
         )

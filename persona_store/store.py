@@ -16,6 +16,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from persona_store.evidence.summary import imported_summaries
 from persona_store.models import (
     Evidence,
     Persona,
@@ -194,14 +195,17 @@ class Store:
             rows = s.scalars(
                 self._query().where(Persona.workspace_id == workspace_id).order_by(Persona.name)
             ).all()
-            return [view_of(p) for p in rows]
+            imported = imported_summaries(s, [p.id for p in rows])
+            return [view_of(p, imported.get(p.id)) for p in rows]
 
     def get(self, workspace_id: int, slug: str) -> PersonaView | None:
         with self._sessions() as s:
             p = s.scalar(
                 self._query().where(Persona.workspace_id == workspace_id, Persona.slug == slug)
             )
-            return view_of(p) if p else None
+            if p is None:
+                return None
+            return view_of(p, imported_summaries(s, [p.id]).get(p.id))
 
     def lookup(self, workspace_id: int, query: str) -> PersonaLookup:
         """Resolve a persona by slug, full name, first name, or unique prefix of any."""
@@ -410,6 +414,7 @@ def append_evidence(
         collected_at=evidence.date or date.today(),
         line_id=by_key.get(evidence.line) if evidence.line else None,
         details=details,
+        origin="bot",
     )
     p.evidence.append(item)
     s.flush()

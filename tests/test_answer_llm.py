@@ -196,6 +196,13 @@ async def test_a_refusal_falls_back(answerer_for, fake_openai: FakeOpenAI) -> No
     fake_openai.script(Step(refusal="I can't help with that."))
     answer = await answerer_for(fake_openai).answer(make_persona(), QUESTION)
     assert answer.source == "offline" and "refused" in (answer.fallback_reason or "")
+    assert answer.refused  # so the gap loop does not count it
+
+
+async def test_an_unusable_reply_is_not_a_refusal(answerer_for, fake_openai: FakeOpenAI) -> None:
+    fake_openai.reply("not json at all")
+    answer = await answerer_for(fake_openai).answer(make_persona(), QUESTION)
+    assert answer.fallback_reason and not answer.refused
 
 
 async def test_a_fenced_json_reply_is_accepted(answerer_for, fake_openai: FakeOpenAI) -> None:

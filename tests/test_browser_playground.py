@@ -225,3 +225,83 @@ async def test_new_card_buttons_clear_the_composer_and_ask_again_fills_the_box(
             await expect(box).to_be_focused()
         finally:
             await browser.close()
+
+
+async def test_ask_the_team_drafts_an_editable_survey_in_the_box(
+    server: tuple[str, WebAdapter], browser_type_launch_args: dict[str, Any]
+) -> None:
+    """The gap loop in a real browser: a question Maya's profile doesn't cover, `gaps maya`,
+    "Ask the team" puts the survey command in the message box, edited and sent it is posted
+    with its Yes / No / Not sure buttons."""
+    url, _ = server
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(**browser_type_launch_args)
+        try:
+            page = await browser.new_page()
+            await page.goto(url + "/")
+            box = page.get_by_label("Message")
+            await box.fill("ask maya Does Maya use quantum ledgers?")
+            await box.press("Enter")
+            await expect(page.locator(".msg-bot .card").last).to_contain_text(
+                "nothing in it speaks to this", timeout=30_000
+            )
+            await box.fill("gaps maya")
+            await box.press("Enter")
+            gap = page.locator(".msg-bot .card").filter(has_text="1. Does Maya use quantum")
+            await expect(gap).to_be_visible(timeout=30_000)
+            await gap.get_by_role("link", name="Ask the team").click()
+            drafted = 'survey maya "Does Maya use quantum ledgers?" Yes | No | Not sure --gap 1'
+            await expect(box).to_have_value(drafted)
+            await box.fill(drafted.replace("ledgers?", "ledgers at work?"))
+            await box.press("Enter")
+            survey = page.locator(".msg-bot .card").filter(has_text="at work?").last
+            await expect(survey).to_be_visible(timeout=30_000)
+            await expect(survey.get_by_role("button", name="Not sure")).to_be_visible()
+        finally:
+            await browser.close()
+
+
+async def test_ask_the_personas_on_a_message_shows_the_panel(
+    server: tuple[str, WebAdapter], browser_type_launch_args: dict[str, Any]
+) -> None:
+    """A message typed (pasted) into the playground gets an "Ask the personas" button: it
+    opens the core's form (Maya, the primary persona, picked; Gordon, the negative one,
+    listed apart), and asking shows the panel and Maya's critique."""
+    url, _ = server
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(**browser_type_launch_args)
+        try:
+            page = await browser.new_page()
+            problems: list[str] = []
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            await page.goto(url + "/")
+            box = page.get_by_label("Message")
+            await box.fill(
+                "Launch note: we're raising prices 20% next month. "
+                "Every plan gets SSO and a faster onboarding. Annual billing only."
+            )
+            await box.press("Enter")
+            mine = page.locator(".msg-user").last
+            await expect(mine.locator(".bubble")).to_contain_text("Launch note")
+            await expect(page.locator(".msg-bot").last).to_be_visible(timeout=30_000)
+
+            await mine.get_by_role("button", name="Ask the personas about this").click()
+            form = page.locator("form.core-form").last
+            await expect(form).to_be_visible(timeout=30_000)
+            await expect(form).to_contain_text("Launch note: we're raising prices 20%")
+            await expect(form.get_by_label("Maya Chen (primary)")).to_be_checked()
+            await expect(form.get_by_label("Sam Okafor (secondary)")).not_to_be_checked()
+            await expect(form.locator("[data-field=negative]")).to_contain_text("Gordon Pryce")
+            await form.get_by_label("Critique as …").select_option("maya")
+            await form.get_by_role("button", name="Ask").click()
+
+            panel = page.locator(".msg-bot .card").filter(has_text="Persona panel").last
+            await expect(panel).to_be_visible(timeout=30_000)
+            await expect(panel).to_contain_text("Maya Chen")
+            await expect(panel).to_contain_text("Launch note")
+            critique = page.locator(".msg-bot .card").filter(has_text="Maya Chen's critique")
+            await expect(critique.last).to_be_visible(timeout=30_000)
+            await expect(critique.last.locator(".cite").first).to_be_visible()
+            assert problems == []
+        finally:
+            await browser.close()

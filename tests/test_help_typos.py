@@ -40,6 +40,6 @@ def test_help_lists_commands_by_use_and_admin_ones_last() -> None:
     reply = help_reply(build_registry())
     [card] = reply.cards
     names = [s.title.split(" — ")[0] for s in card.sections]
-    assert names[:5] == ["ask", "panel", "show", "list", "survey"]
+    assert names[:7] == ["ask", "panel", "critique", "rewrite", "show", "list", "survey"]
     assert names[-1] == "admin-channel"
     assert names.index("help") > names.index("survey")

@@ -15,7 +15,7 @@ import pytest
 
 from persona_store.models import EVIDENCE_SOURCES, LINE_KINDS, OWNER_PLATFORMS, PERSONA_KINDS
 from persona_store.personas.files import PersonaFileError, loads
-from persona_store.personas.spec import LINE_FIELDS, PersonaSpec, SpecError
+from persona_store.personas.spec import ALL_LINE_KINDS, LINE_FIELDS, PersonaSpec, SpecError
 from persona_store.schema import rules
 
 
@@ -182,8 +182,12 @@ def test_the_store_s_constants_are_the_schema_s() -> None:
     evidence_defs = published()["$defs"]["evidence"]["properties"]
     assert tuple(persona_defs["kind"]["enum"]) == PERSONA_KINDS
     assert tuple(evidence_defs["source"]["enum"]) == EVIDENCE_SOURCES
-    kinds = re.fullmatch(r"\^\((.*)\)-\[0-9\]\+\$", evidence_defs["line"]["pattern"])
-    assert kinds is not None and tuple(kinds.group(1).split("|")) == LINE_KINDS
+    line = re.compile(evidence_defs["line"]["pattern"])
+    # every kind of line, the empathy map's and the journey's too, and nothing else
+    assert all(line.fullmatch(f"{kind}-2") for kind in ALL_LINE_KINDS)
+    assert set(LINE_KINDS) < set(ALL_LINE_KINDS)
+    for wrong in ("goals-1", "decision-1", "feel-1", "decision-touchpoints-1", "pain-x"):
+        assert not line.fullmatch(wrong)
     platforms = re.search(r"\((.*)\):", persona_defs["owners"]["items"]["pattern"])
     assert platforms is not None and tuple(platforms.group(1).split("|")) == OWNER_PLATFORMS
     assert set(LINE_FIELDS) <= set(persona_defs)
@@ -191,10 +195,18 @@ def test_the_store_s_constants_are_the_schema_s() -> None:
         {"name": "Maya", "role": "r", "summary": "s", "photo_url": "https://x", "quote": "q",
          "segment": "g", "owners": ["slack:U1"], "last_reviewed": "2026-08-01",
          "home_channel": "slack:C1", **{k: ["x"] for k in LINE_FIELDS},
-         "evidence": [{"summary": "e", "n": 1, "date": "2026-08-01", "line": "goal-1"}]}
+         "empathy": {k: ["x"] for k in ("says", "thinks", "feels", "does")},
+         "journey": [{"stage": "decision", "goals": ["g"], "pains": ["p"],
+                      "touchpoints": ["t"], "questions": ["q"]}],
+         "buyer_of": ["sam"], "user_of": "lee",
+         "evidence": [{"summary": "e", "n": 1, "date": "2026-08-01", "line": "goal-1",
+                       "remove": True}]}
     )  # fmt: skip
     assert set(everything.to_dict()) == set(persona_defs)  # the export writes every field
     assert set(everything.to_dict()["evidence"][0]) == set(evidence_defs)
+    stage_defs = published()["$defs"]["stage"]["properties"]
+    assert set(everything.to_dict()["journey"][0]) == set(stage_defs)
+    assert everything.to_dict()["user_of"] == ["lee"]
 
 
 def test_a_deeply_nested_value_is_reported_by_its_type_not_walked() -> None:
@@ -208,7 +220,7 @@ def test_a_deeply_nested_value_is_reported_by_its_type_not_walked() -> None:
     known = ", ".join(sorted(rules.persona_schema()["properties"]))
     assert {p.field: p.message for p in info.value.problems} == {
         "colour": f"unknown field (known fields: {known})",
-        "kind": "[[[]]] is not one of primary, secondary, negative",
+        "kind": "[[[[]]]] is not one of primary, secondary, negative",  # cut at MAX_DEPTH
         "quote": "expected text, got a mapping",
         "goals[0]": "expected text, got a list",
         "evidence[0].summary": "is required text",

@@ -3,7 +3,8 @@ requests over real HTTP against the app, with the fake Slack Web API behind it.
 
 `expect`: answer (something is said to the person, in the installing team's workspace),
 ignore (nothing is sent, a debug line says why), ack (acknowledged, nothing sent), revoke
-(the tokens are put aside: nothing is sent with them afterwards)."""
+(the tokens are put aside: nothing is sent with them afterwards), form (a shortcut: the
+core's form is opened as a modal, nothing is posted)."""
 
 from __future__ import annotations
 
@@ -64,7 +65,7 @@ def test_the_corpus_covers_what_slack_sends() -> None:
     for path in FILES:
         doc = load(path)
         assert doc["transport"] in ("events", "command", "interactivity"), path
-        assert doc["expect"] in ("answer", "ignore", "ack", "revoke"), path
+        assert doc["expect"] in ("answer", "ignore", "ack", "revoke", "form"), path
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
@@ -90,6 +91,11 @@ async def test_replay(env: SlackEnv, path: Path, caplog: pytest.LogCaptureFixtur
         )
     elif expect == "ack":
         assert sent == []
+    elif expect == "form":
+        assert sent == []
+        [opened] = env.api.of("views.open")
+        assert opened["trigger_id"] == doc["payload"]["trigger_id"]
+        assert "Maya" in json.dumps(opened["view"])
     else:  # revoke
         # the team whose token it was (single workspace: the one token, whatever the team)
         team = installing or doc["payload"].get("team_id") or env.slack.team_id

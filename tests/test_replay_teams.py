@@ -3,7 +3,8 @@ Bot Framework requests over real HTTP against the app, with the fake Bot Connect
 serviceUrl.
 
 `expect`: answer (something is posted, in the tenant's workspace), invoke (the invoke
-response carries the answer), ack (a 2xx, nothing posted)."""
+response carries the answer), task (the invoke response is a task module with a form,
+nothing posted), ack (a 2xx, nothing posted)."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def test_the_corpus_covers_what_teams_sends() -> None:
     for path in FILES:
         doc = load(path)
         assert doc["transport"] == "activity", path
-        assert doc["expect"] in ("answer", "invoke", "ack"), path
+        assert doc["expect"] in ("answer", "invoke", "task", "ack"), path
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
@@ -59,6 +60,10 @@ async def test_replay(env: TeamsEnv, path: Path) -> None:
     elif doc["expect"] == "invoke":
         said.append(json.loads(body))
         assert said[-1].get("type", "").startswith("application/vnd.microsoft")
+    elif doc["expect"] == "task":
+        said.append(json.loads(body))
+        assert said[-1]["task"]["type"] == "continue"
+        assert env.connector.posted == []
     else:
         assert env.connector.posted == []
     text = json.dumps(said)

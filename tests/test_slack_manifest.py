@@ -39,3 +39,13 @@ def test_manifest_refuses_a_url_it_cannot_append_paths_to(url: str) -> None:
     `https://host/?q=1/slack/events`, which Slack would call with the wrong path."""
     with pytest.raises(ValueError, match="base URL"):
         slack_manifest(url)
+
+
+def test_manifest_declares_the_ask_the_personas_shortcuts() -> None:
+    data = yaml.safe_load(slack_manifest("https://bot.example.com"))
+    shortcuts = {s["type"]: s for s in data["features"]["shortcuts"]}
+    assert shortcuts["message"]["callback_id"] == "ask_personas"
+    assert shortcuts["global"]["callback_id"] == "ask_personas_global"
+    assert all(
+        s["name"] == "Ask the personas" and len(s["description"]) <= 150 for s in shortcuts.values()
+    )

@@ -60,3 +60,15 @@ def test_cli_writes_the_package(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert zipfile.ZipFile(out).testzip() is None
+
+
+def test_the_ask_the_personas_message_action_is_declared() -> None:
+    from adapters.teams.manifest import manifest
+
+    app_id = "6f1c2b7e-3a54-4d0e-9b1a-2c3d4e5f6a7b"
+    [extension] = manifest(app_id)["composeExtensions"]
+    assert extension["botId"] == app_id
+    [command] = extension["commands"]
+    assert command["id"] == "askPersonas" and command["type"] == "action"
+    assert command["context"] == ["message"] and command["fetchTask"] is True
+    assert len(command["title"]) <= 32 and len(command["description"]) <= 128

@@ -189,3 +189,40 @@ async def drive(page: Page, playground: str) -> None:
     await yes.last.click()
     await expect(page.get_by_text("1 answer so far").last).to_be_visible(timeout=20_000)
     await expect(page.get_by_text("0 answers so far")).to_have_count(0)
+
+
+async def test_teams_user_asks_the_personas_about_a_message(bot: Bot, playground: str) -> None:
+    """The emulator's message action ("…" on a message → Action Command, command id
+    askPersonas, dialog fetched from the app): composeExtension/fetchTask shows the core's
+    form as a task module, submitAction answers the dialog and posts the panel."""
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 1000})
+            await page.goto(playground, wait_until="domcontentloaded")
+            await page.locator("[data-lexical-editor=true]").first.wait_for(timeout=30_000)
+            await say(page, "We raise prices 20% next month and drop the free tier.")
+            mine = page.get_by_text("We raise prices 20% next month and drop the free tier.")
+            await expect(mine.first).to_be_visible(timeout=20_000)
+            await mine.first.hover()
+            await page.get_by_role("button", name="Show more information").first.click()
+            await page.get_by_text("Action Command", exact=True).last.click()
+            setup = page.get_by_role("dialog").last
+            await setup.get_by_role("textbox").first.fill("askPersonas")
+            await setup.get_by_role("button", name="Create").click()
+
+            form = page.get_by_role("dialog").last
+            await expect(form.get_by_text("About this message")).to_be_visible(timeout=20_000)
+            await expect(form.get_by_text("Maya Chen (primary)")).to_be_visible()
+            await expect(form.get_by_text("Gordon Pryce")).to_be_visible()
+            await form.get_by_role("button", name="Ask").click()
+            await expect(page.get_by_text("their answer follows in this chat")).to_be_visible(
+                timeout=20_000
+            )
+            await expect(page.get_by_text("Persona panel").last).to_be_visible(timeout=20_000)
+        finally:
+            await browser.close()
+    kinds = [kind for kind, status in bot.statuses if status == 200]
+    assert "invoke:composeExtension/fetchTask" in kinds, bot.statuses
+    assert "invoke:composeExtension/submitAction" in kinds, bot.statuses
+    assert all(status < 500 for _, status in bot.statuses), bot.statuses

@@ -29,7 +29,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from adapters.slack.client import web_client
 from adapters.slack.delivery import Delivery
 from adapters.slack.flows import FirstDelivery, Flows
-from adapters.slack.forms import FORM_CALLBACK, SlackForms
+from adapters.slack.forms import FORM_CALLBACK, GLOBAL_SHORTCUT, MESSAGE_SHORTCUT, SlackForms
 from adapters.slack.inbound import (
     from_block_action,
     from_event,
@@ -41,8 +41,9 @@ from adapters.slack.inbound import (
 from adapters.slack.modals import EDIT_CALLBACK, SURVEY_CALLBACK, Modals
 from adapters.slack.oauth import oauth_flow, oauth_routes
 from adapters.slack.recovery import RETRY_ACTION_ID, STALE_AFTER, recover_pending
-from adapters.slack.render import SHARE_ACTION_ID, to_message
+from adapters.slack.render import DRAFT_ACTION_ID, SHARE_ACTION_ID, to_message
 from adapters.slack.revocation import Revocations
+from adapters.slack.shortcuts import Shortcuts
 from adapters.slack.verify import is_slash_command, parsed, replay_key, signed
 from bot.commands import Core, strip_command_prefix
 from bot.deps import Deps
@@ -122,6 +123,7 @@ class SlackAdapter:
         self.revocations = Revocations(installs, self.delivery.revoked, tasks)
         self.flows = Flows(core, deps, tasks, self.delivery, self.state)
         self.modals = Modals(self.flows)
+        self.shortcuts = Shortcuts(self.flows)
         deps.admin_checks[self.platform] = self.modals.is_admin  # who the core may trust
         self.forms = SlackForms(self.flows)
         self.flows.open_form = self.forms.open
@@ -276,12 +278,21 @@ class SlackAdapter:
         self.bolt.action(re.compile(r".*"))(self._on_action)
         self.bolt.view(SURVEY_CALLBACK)(self.modals.submit_survey)
         self.bolt.view(EDIT_CALLBACK)(self.modals.submit_edit)
+        self.bolt.shortcut({"type": "message_action", "callback_id": MESSAGE_SHORTCUT})(
+            self._on_shortcut
+        )
+        self.bolt.shortcut({"type": "shortcut", "callback_id": GLOBAL_SHORTCUT})(self._on_shortcut)
         self.bolt.view(FORM_CALLBACK)(self.forms.submit)
         # Last: whatever else Slack sends (reactions, a closed modal…) is acknowledged with
         # a 200 and a debug line, not bolt's 404 (which Slack retries, then reports).
         self.bolt.event(re.compile(r".*"))(self._on_other)
         self.bolt.view(re.compile(r".*"))(self._on_other_view)
         self.bolt.view_closed(re.compile(r".*"))(self._on_other_view)
+
+    async def _on_shortcut(self, ack: Any, body: dict[str, Any]) -> None:
+        """ "Ask the personas" on a message, or from the shortcuts menu: a modal follows."""
+        await ack()
+        self.tasks.spawn(self.shortcuts.open(body), name="slack-shortcut")
 
     async def _on_other(self, body: dict[str, Any]) -> None:
         event = body.get("event") or {}
@@ -336,6 +347,11 @@ class SlackAdapter:
             self.tasks.spawn(self.flows.share(body, value, team_of(body)), name="slack-share")
             return
         inbound = from_block_action(body, action)
+        trigger = str(body.get("trigger_id") or "")
+        if action_id.startswith(DRAFT_ACTION_ID) and trigger:  # a drafted survey: its form
+            opening = self.modals.open_survey(inbound, trigger, draft=value)
+            self.tasks.spawn(opening, name="slack-modal")
+            return
         if action_id == RETRY_ACTION_ID:
             again = Inbound("command", value, inbound.user_id, inbound.address)
             self.tasks.spawn(self.flows.retry(again, body), name="slack-retry")

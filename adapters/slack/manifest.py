@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from adapters.slack.forms import GLOBAL_SHORTCUT, MESSAGE_SHORTCUT
+
 BOT_SCOPES = (
     "app_mentions:read",  # @PersonaBot what would Maya think…
     "chat:write",  # answers, digests, survey posts, tally updates
@@ -40,6 +42,21 @@ def manifest_dict(
                 "messages_tab_read_only_enabled": False,
             },
             "bot_user": {"display_name": name, "always_online": True},
+            # "Ask the personas" on any message (its … menu) and from the shortcuts menu
+            "shortcuts": [
+                {
+                    "name": "Ask the personas",
+                    "type": "message",
+                    "callback_id": MESSAGE_SHORTCUT,
+                    "description": "What would your personas think of this message?",
+                },
+                {
+                    "name": "Ask the personas",
+                    "type": "global",
+                    "callback_id": GLOBAL_SHORTCUT,
+                    "description": "Put a text to your personas: panel and critique",
+                },
+            ],
             "slash_commands": [
                 {
                     "command": "/persona",

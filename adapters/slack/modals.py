@@ -1,4 +1,5 @@
-"""Slack modals: "new survey" (`/persona survey` with nothing after it) and "edit persona"
+"""Slack modals: "new survey" (`/persona survey` with nothing after it, or a button that
+drafts a survey, such as a gap's "Ask the team", filling it in) and "edit persona"
 (`/persona edit NAME`).
 
 Validation errors are shown inside the modal (`response_action: errors`); the core checks the
@@ -29,9 +30,12 @@ from bot.features.forms import (
     EditedPersona,
     EditForm,
     Problem,
+    SurveyDraft,
     check_survey_form,
     edit_form,
     edited_spec,
+    kept_flags,
+    survey_draft,
     survey_form_personas,
 )
 from bot.messages import Address, Inbound, Reply
@@ -64,15 +68,24 @@ def _input(block_id: str, label: str, *, multiline: bool = False, initial: str =
     return block
 
 
-def survey_modal(channel: str, personas: list[tuple[str, str]]) -> dict[str, Any]:
+def survey_modal(
+    channel: str, personas: list[tuple[str, str]], draft: SurveyDraft | None = None
+) -> dict[str, Any]:
+    """The "new survey" form; a `draft` (a gap's "Ask the team") fills it in, and its flags
+    (`--gap 3`) come back with the submission."""
     options = [
         {"text": {"type": "plain_text", "text": truncate(name, 75)}, "value": slug}
         for slug, name in personas[:100]
     ]
+    persona: dict[str, Any] = {"type": "static_select", "action_id": "value", "options": options}
+    chosen = [o for o in options if draft is not None and o["value"] == draft.persona]
+    if chosen:
+        persona["initial_option"] = chosen[0]
+    meta = {"channel": channel, **({"flags": draft.flags} if draft and draft.flags else {})}
     return {
         "type": "modal",
         "callback_id": SURVEY_CALLBACK,
-        "private_metadata": json.dumps({"channel": channel}),
+        "private_metadata": json.dumps(meta),
         "title": {"type": "plain_text", "text": "New micro-survey"},
         "submit": {"type": "plain_text", "text": "Post survey"},
         "close": {"type": "plain_text", "text": "Cancel"},
@@ -81,10 +94,21 @@ def survey_modal(channel: str, personas: list[tuple[str, str]]) -> dict[str, Any
                 "type": "input",
                 "block_id": "persona",
                 "label": {"type": "plain_text", "text": "About which persona?"},
-                "element": {"type": "static_select", "action_id": "value", "options": options},
+                "element": persona,
             },
-            _input("question", "Question", hint="e.g. Is price still the #1 objection?"),
-            _input("options", "Options, one per line", multiline=True, hint="2 to 10 options"),
+            _input(
+                "question",
+                "Question",
+                hint="e.g. Is price still the #1 objection?",
+                initial=draft.question if draft else "",
+            ),
+            _input(
+                "options",
+                "Options, one per line",
+                multiline=True,
+                hint="2 to 10 options",
+                initial="\n".join(draft.options) if draft else "",
+            ),  # fmt: skip
             _input(
                 "line",
                 "Profile line",
@@ -165,7 +189,7 @@ def _value(values: dict[str, Any], block: str) -> Any:
     element = (values.get(block) or {}).get("value") or {}
     if element.get("type") == "static_select":
         return (element.get("selected_option") or {}).get("value")
-    if element.get("type") == "checkboxes":
+    if element.get("type") in ("checkboxes", "multi_static_select"):
         return [o.get("value") for o in element.get("selected_options") or []]
     return element.get("value") or ""
 
@@ -180,10 +204,15 @@ class Modals:
         self.deps = flows.deps
 
     # -- opening -------------------------------------------------------------------------
-    async def open_survey(self, inbound: Inbound, trigger_id: str) -> None:
+    async def open_survey(self, inbound: Inbound, trigger_id: str, draft: str = "") -> None:
+        """The "new survey" form; `draft`: a drafted `survey …` command to fill it with."""
         ws = await self.flows.workspace(inbound.address.workspace)
         personas = await survey_form_personas(self.deps, ws)
-        view = survey_modal(inbound.address.conversation_id, personas)
+        view = survey_modal(
+            inbound.address.conversation_id,
+            personas,
+            survey_draft(draft) if draft else None,
+        )
         await self._open(inbound, trigger_id, view)
 
     async def open_edit(
@@ -235,6 +264,8 @@ class Modals:
         user = (body.get("user") or {}).get("id") or ""
         flags = " --anonymous" if "yes" in (_value(values, "anonymous") or []) else ""
         flags += f" --closes {_value(values, 'closes') or '48h'}"
+        kept = kept_flags(str(meta.get("flags") or ""))  # a draft's `--gap 3`
+        flags += f" {kept}" if kept else ""
         line = str(_value(values, "line") or "").split()
         if line:  # checked by the core like a typed `--line`
             flags += f" --line {line[0]}"

@@ -25,6 +25,8 @@ APOLOGY = "Sorry, I lost track of this answer (the bot restarted). Please try ag
 
 def apology_message(row: PendingView) -> dict[str, Any]:
     message = to_message(Reply(text=APOLOGY))
+    if not row.text.strip():  # a form's answer (Ask the personas): nothing typed to retry
+        return message
     retry = Button("Try again", RETRY_ACTION_ID, row.text[:1900], style="primary")
     message["blocks"].append(
         {"type": "actions", "block_id": "slack.retry", "elements": [button(retry, RETRY_ACTION_ID)]}

@@ -118,6 +118,15 @@ def _choices_text(choices: tuple[Choice, ...]) -> str | None:
     return "\n".join(lines)
 
 
+# A button drafting a `survey …` command (`Button.compose`: "Ask the team") opens Slack's
+# survey form prefilled with it (adapters/slack/modals.py) instead of calling back.
+DRAFT_ACTION_ID = "slack.survey.draft"
+
+
+def drafts_survey(b: Button) -> bool:
+    return bool(b.compose) and b.compose.lower().startswith("survey ")
+
+
 def button(b: Button, action_id: str) -> Block:
     element: Block = {
         "type": "button",
@@ -126,8 +135,9 @@ def button(b: Button, action_id: str) -> Block:
     }
     if b.url:
         element["url"] = b.url[:MAX_URL]
-    if b.value:
-        element["value"] = b.value[:MAX_BUTTON_VALUE]
+    value = b.compose if drafts_survey(b) else b.value
+    if value:
+        element["value"] = value[:MAX_BUTTON_VALUE]
     if b.style:
         element["style"] = b.style
     return element
@@ -140,7 +150,7 @@ def actions_blocks(buttons: list[Button], prefix: str) -> list[Block]:
     seen: set[str] = set()
     elements: list[Block] = []
     for b in buttons:
-        action_id = truncate(b.action_id, MAX_ID - 6)
+        action_id = truncate(DRAFT_ACTION_ID if drafts_survey(b) else b.action_id, MAX_ID - 6)
         n = 1
         unique = action_id
         while unique in seen:
@@ -187,7 +197,11 @@ def card_blocks(card: Card, index: int) -> list[Block]:
     ]
     for i in range(0, len(fields), MAX_FIELDS):
         blocks.append({"type": "section", "fields": fields[i : i + MAX_FIELDS]})
-    for section in card.sections:
+    if card.layout != "stack":  # quadrants / stages: section fields, two columns in Slack
+        cells = [mrkdwn(_cut_escaped(_section_text(s), MAX_FIELD_TEXT)) for s in card.sections]
+        for i in range(0, len(cells), MAX_FIELDS):
+            blocks.append({"type": "section", "fields": cells[i : i + MAX_FIELDS]})
+    for section in card.sections if card.layout == "stack" else ():
         if section.literal and section.text:
             # mrkdwn has no escape for a backtick: someone's own words go out as plain_text
             if section.title:

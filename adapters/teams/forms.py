@@ -25,7 +25,8 @@ from bot.messages import Address, Form, FormField, Inbound, Reply
 
 log = logging.getLogger(__name__)
 
-RESERVED = ("action_id", "value", "msteams")
+ASK_COMMAND = "askPersonas"  # the "Ask the personas" message extension command (manifest)
+RESERVED = ("action_id", "value", "msteams", "quoted", "length")
 MAX_INPUT = 4000
 TEAMS_LINK = "https://teams.microsoft.com/l/message/"
 
@@ -33,14 +34,17 @@ TEAMS_LINK = "https://teams.microsoft.com/l/message/"
 def _input(f: FormField, error: str | None) -> list[dict[str, Any]]:
     label = truncate(f.label, 200)
     element: dict[str, Any]
-    if f.kind == "choice":
+    if f.kind in ("choice", "choices"):
+        several = f.kind == "choices"  # the values come back joined by ","
         element = {
             "type": "Input.ChoiceSet",
             "id": f.name,
             "label": label,
-            "style": "compact",
+            "style": "expanded" if several else "compact",
             "choices": [{"title": truncate(t, 200), "value": v} for v, t in f.options[:100]],
         }
+        if several:
+            element["isMultiSelect"] = True
         if f.value:
             element["value"] = f.value
     else:

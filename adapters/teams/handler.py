@@ -23,12 +23,15 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.core.serializer_helper import deserializer_helper
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
+from botbuilder.schema.teams import MessagingExtensionAction
 from msrest.serialization import Model
 
 from adapters.teams import forms
 from adapters.teams.inbound import action_inbound, is_personal, message_inbound
+from adapters.teams.message_action import MessageActions
 from adapters.teams.render import invoke_card_response, invoke_message_response
 from bot.commands import Core, Turn
 from bot.messages import Address, Inbound, Reply
@@ -37,6 +40,7 @@ from bot.turn import deliver, run_turn, show_placeholder
 
 log = logging.getLogger(__name__)
 
+MESSAGE_ACTION_INVOKES = ("composeExtension/fetchTask", "composeExtension/submitAction")
 INVOKE_BUDGET_SECONDS = 4.0  # Teams waits about 5 s for an invoke response
 
 Send = Callable[[Address, Reply], Awaitable[str]]
@@ -75,6 +79,16 @@ def invoke_response(body: dict[str, Any]) -> InvokeResponse:
     return InvokeResponse(status=200, body=InvokeBody(body))
 
 
+def json_body(body: dict[str, Any]) -> Model:
+    """Any JSON object as the msrest Model CloudAdapter serialises (each top-level key kept
+    as it is): the bodies of message extension invokes (`task`, `composeExtension`)."""
+    attributes = {key: {"key": key, "type": "object"} for key in body}
+    model = type("JsonBody", (Model,), {"_attribute_map": attributes})()
+    for key, value in body.items():
+        setattr(model, key, value)
+    return model
+
+
 class PersonaTeamsBot(TeamsActivityHandler):
     def __init__(
         self,
@@ -94,6 +108,7 @@ class PersonaTeamsBot(TeamsActivityHandler):
         self.remember = remember  # stores the conversation reference ("seen", "installed", …)
         self.once = once  # `async with once(turn, blind) as first`: False for a redelivery
         self.release = release  # leave no record of an activity (a typed anonymous vote)
+        self.message_actions = MessageActions(core, tasks, self.outbox)
 
     # -- every activity ------------------------------------------------------------------
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -189,8 +204,23 @@ class PersonaTeamsBot(TeamsActivityHandler):
         turn = await self.core.prepare(inbound)
         await run_turn(self.core, turn, self.outbox(inbound.address, shared=shared))
 
+    # -- "Ask the personas" on a message (message extension action command) -----------------
+    async def _message_action(self, turn_context: TurnContext) -> InvokeResponse:
+        """composeExtension/fetchTask and /submitAction, answered here: botbuilder's own
+        dispatch serialises the response body twice (CloudAdapter serialises it again)."""
+        activity = turn_context.activity
+        action = deserializer_helper(MessagingExtensionAction, activity.value)
+        actions = self.message_actions
+        if activity.name == "composeExtension/fetchTask":
+            body = await actions.fetch_task(activity, action)
+        else:
+            body = await actions.submit(activity, action)
+        return InvokeResponse(status=200, body=json_body(body))
+
     # -- Action.Execute (invoke adaptiveCard/action) -------------------------------------
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        if turn_context.activity.name in MESSAGE_ACTION_INVOKES:
+            return await self._message_action(turn_context)
         if turn_context.activity.name in ("task/fetch", "task/submit"):
             return await self._task(turn_context)
         if turn_context.activity.name != "adaptiveCard/action":

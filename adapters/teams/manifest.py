@@ -16,6 +16,8 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from adapters.teams.forms import ASK_COMMAND
+
 MANIFEST_VERSION = "1.22"
 SCHEMA = (
     f"https://developer.microsoft.com/json-schemas/teams/v{MANIFEST_VERSION}/"
@@ -138,6 +140,22 @@ def manifest(
                 "supportsFiles": False,
                 "isNotificationOnly": False,
                 "commandLists": [{"scopes": list(SCOPES), "commands": commands}],
+            }
+        ],
+        # "Ask the personas" in the … menu of any message (a message extension action)
+        "composeExtensions": [
+            {
+                "botId": app_id,
+                "commands": [
+                    {
+                        "id": ASK_COMMAND,
+                        "type": "action",
+                        "context": ["message"],
+                        "title": "Ask the personas",
+                        "description": "What would your personas think of this message?",
+                        "fetchTask": True,
+                    }
+                ],
             }
         ],
         "permissions": ["identity", "messageTeamMembers"],

@@ -197,6 +197,30 @@ def _section(section: Section, limit: int) -> list[Element]:
     return items
 
 
+def _sections(card: Card, limit: int) -> list[Element]:
+    """Stacked sections, or columns: two per row for a grid (an empathy map's quadrants),
+    all in one row for a row (a journey's stages)."""
+    if card.layout == "stack":
+        return [item for section in card.sections for item in _section(section, limit)]
+    per_row = 2 if card.layout == "grid" else max(1, len(card.sections))
+    rows = [card.sections[i : i + per_row] for i in range(0, len(card.sections), per_row)]
+    return [
+        {
+            "type": "ColumnSet",
+            "spacing": "Medium",
+            "columns": [
+                {
+                    "type": "Column",
+                    "width": "stretch",
+                    "items": _section(s, limit) or [text_block(" ", 1)],
+                }
+                for s in row
+            ],
+        }
+        for row in rows
+    ]
+
+
 def card_body(card: Card, limit: int) -> list[Element]:
     body = _header(card, limit)
     if card.text:
@@ -210,8 +234,7 @@ def card_body(card: Card, limit: int) -> list[Element]:
             for f in card.fields
         ]
         body.append({"type": "FactSet", "facts": facts})
-    for section in card.sections:
-        body += _section(section, limit)
+    body += _sections(card, limit)
     body += _tally(card.choices, limit)
     for line in card.context:
         body.append(text_block(line, limit, size="Small", isSubtle=True, spacing="Small"))

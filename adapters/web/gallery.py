@@ -10,6 +10,7 @@ from aiohttp import web
 
 from adapters.web.gallery_views import one_pager, tile
 from adapters.web.site import Site
+from bot.features.gaps import gap_health, gap_summaries
 from bot.features.surveys import prediction_records
 
 DECISIONS_SHOWN = 5  # the latest decisions a persona's page lists
@@ -37,12 +38,20 @@ class Gallery:
         ids = [p.id for p in personas]
         records = await prediction_records(site.deps, ws, ids)
         decisions = await site.deps.db(site.deps.repos.decisions.considered, ws, ids, latest=0)
-        return site.page(
-            request,
-            "gallery.html",
-            nav="personas",
-            personas=[tile(p, now, records.get(p.id), decisions.get(p.id)) for p in personas],
-        )
+        gaps = await gap_summaries(site.deps, ws, ids)
+        numbers = await gap_health(site.deps, ws, ids)
+        tiles = [
+            tile(
+                p,
+                now,
+                records.get(p.id),
+                decisions.get(p.id),
+                gaps.get(p.id),
+                (numbers.get(p.id) or [None])[0],
+            )  # fmt: skip
+            for p in personas
+        ]
+        return site.page(request, "gallery.html", nav="personas", personas=tiles)
 
     async def persona(self, request: web.Request) -> web.Response:
         site = self.site
@@ -71,5 +80,10 @@ class Gallery:
         decisions = await site.deps.db(
             site.deps.repos.decisions.considered, ws, [persona.id], latest=DECISIONS_SHOWN
         )
-        data = one_pager(persona, site.deps.now(), records.get(persona.id), decisions[persona.id])
+        gaps = await gap_summaries(site.deps, ws, [persona.id])
+        numbers = await gap_health(site.deps, ws, [persona.id], quarters=4)
+        data = one_pager(
+            persona, site.deps.now(), records.get(persona.id), decisions[persona.id],
+            gaps.get(persona.id), numbers.get(persona.id, []),
+        )  # fmt: skip
         return site.page(request, "persona.html", nav="personas", p=data)

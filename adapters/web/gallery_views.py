@@ -10,11 +10,15 @@ from datetime import datetime
 from typing import Any
 
 from bot.features.decision_render import considered_line, outcome_label, who
+from bot.features.gap_render import not_covered
 from bot.features.line_health import LineHealth, line_health, summary
 from bot.messages import initials
 from persona_store.decisions.views import DecisionView
+from persona_store.gaps.views import GapHealth, GapSummary
+from persona_store.personas.maps import empathy_map, journey
 from persona_store.personas.views import EvidenceView, PersonaView
 
+EVIDENCE_SHOWN = 50  # rows of the evidence table; an imported export may hold thousands
 KIND_LABELS = {"primary": "Primary", "secondary": "Secondary", "negative": "Negative"}
 GROUPS = (
     ("goal", "Goals"),
@@ -93,11 +97,40 @@ def considered_in(found: tuple[int, list[DecisionView]] | None) -> dict[str, Any
     }
 
 
+def uncovered(summary: GapSummary | None) -> str | None:
+    """ "Asked but not covered: 7 (SSO, mobile app, …)", or None."""
+    return not_covered(summary)
+
+
+def health(numbers: GapHealth | None) -> dict[str, Any] | None:
+    """The gap loop's numbers this quarter: gaps opened and closed, and the share of
+    questions the profile answered. None when nothing was asked or opened yet."""
+    if numbers is None or not (numbers.asked or numbers.opened or numbers.closed):
+        return None
+    share = numbers.share
+    answered = (
+        f"{round(100 * share)}% of {numbers.asked} "
+        f"{'question' if numbers.asked == 1 else 'questions'} answered from the profile"
+        if share is not None
+        else "no questions asked yet"
+    )
+    return {
+        "quarter": numbers.quarter,
+        "text": f"{numbers.quarter}: {numbers.opened} gaps opened · {numbers.closed} closed · "
+        f"{answered}",
+        "opened": numbers.opened,
+        "closed": numbers.closed,
+        "share": None if share is None else round(100 * share),
+    }
+
+
 def tile(
     persona: PersonaView,
     now: datetime,
     record: Any = None,
     decisions: tuple[int, list[DecisionView]] | None = None,
+    gaps: GapSummary | None = None,
+    numbers: GapHealth | None = None,
 ) -> dict[str, Any]:
     return {
         "slug": persona.slug,
@@ -114,11 +147,13 @@ def tile(
         "evidence_count": len(persona.evidence),
         "predictions": predictions(record),
         "decisions": considered_in(decisions),
-        "health": health_badge(line_health(persona, now)),
+        "gaps": uncovered(gaps),
+        "health": health(numbers),
+        "line_health": line_health_badge(line_health(persona, now)),
     }
 
 
-def health_badge(healths: tuple[LineHealth, ...]) -> dict[str, Any]:
+def line_health_badge(healths: tuple[LineHealth, ...]) -> dict[str, Any]:
     """'1 line contested · 3 lines need data' (warn) or 'Every line is backed…' (ok)."""
     contested = sum(1 for h in healths if h.status == "contested")
     needs = sum(1 for h in healths if h.status == "needs data")
@@ -184,8 +219,13 @@ def one_pager(
     now: datetime,
     record: Any = None,
     decisions: tuple[int, list[DecisionView]] | None = None,
+    gaps: GapSummary | None = None,
+    quarters: list[GapHealth] | None = None,
 ) -> dict[str, Any]:
-    data = tile(persona, now, record, decisions)
+    """`quarters`: the gap loop's numbers, this quarter first."""
+    quarters = quarters or []
+    data = tile(persona, now, record, decisions, gaps, quarters[0] if quarters else None)
+    data["loop"] = [row for row in (health(q) for q in quarters) if row is not None]
     healths = line_health(persona, now)
     groups = []
     for kind, title in GROUPS:
@@ -198,6 +238,8 @@ def one_pager(
         reverse=True,
     )
     surveys = [s for s in (survey_of(e) for e in evidence) if s is not None]
+    evidence_total = len(evidence)
+    evidence = evidence[:EVIDENCE_SHOWN]
     reviewed = persona.last_reviewed_at
     data.update(
         summary=persona.summary,
@@ -215,9 +257,38 @@ def one_pager(
             for e in evidence
         ],
         surveys=surveys,
+        evidence_more=evidence_total - len(evidence),
+        evidence_imported=persona.imported.rows,
+        empathy=_empathy(persona),
+        journey=_journey(persona),
+        buyer_of=list(persona.buyer_of),
+        user_of=list(persona.user_of),
         evidence_badge=evidence_badge(persona),
         last_reviewed=reviewed.date().isoformat() if reviewed else None,
         review_every_days=persona.review_every_days,
         version=persona.version,
     )
     return data
+
+
+def _lines(rows: tuple[tuple[str | None, str], ...]) -> list[dict[str, Any]]:
+    return [{"key": key, "text": text} for key, text in rows]
+
+
+def _empathy(persona: PersonaView) -> list[dict[str, Any]]:
+    """The four quadrants in the classic order (says, thinks / does, feels)."""
+    return [
+        {"kind": q.kind, "title": q.title, "lines": _lines(q.rows)} for q in empathy_map(persona)
+    ]
+
+
+def _journey(persona: PersonaView) -> list[dict[str, Any]]:
+    """The stages in journey order, each with its goals, pains, touchpoints, questions."""
+    return [
+        {
+            "stage": s.stage,
+            "title": s.title,
+            "parts": [{"kind": k, "title": t, "lines": _lines(rows)} for k, t, rows in s.parts],
+        }
+        for s in journey(persona)
+    ]

@@ -23,7 +23,8 @@ from markupsafe import Markup
 
 from adapters.web.render import render_template, reply_from_dict, reply_to_dict, reply_to_html
 from adapters.web.site import Site, user_id_of
-from bot.messages import Address, Inbound, Reply
+from bot.features.ask_message import FORM_ACTION, SUBMIT_ACTION
+from bot.messages import Address, Inbound, Quoted, Reply
 from bot.turn import run_turn
 from persona_store.platforms.web_posts import WebPostView
 
@@ -179,24 +180,38 @@ class Playground:
         action_id = str(form.get("action_id", "")).strip()[:255]
         if not action_id:
             return web.Response(status=400, text="action_id is required")
+        user = user_id_of(request.cookies.get("pb_session", ""))
+        value = str(form.get("value", ""))[:2000]
+        quoted = None
+        if action_id in (FORM_ACTION, SUBMIT_ACTION) and value:
+            quoted = await self._quoted(value, user)
+            if quoted is None:
+                return web.Response(status=404, text="That message is no longer here.")
         message_id = str(form.get("message_id", ""))[:20]
-        fields = tuple(
-            (str(key).removeprefix(FIELD), str(value)[:MAX_TEXT])
-            for key, value in form.items()
-            if str(key).startswith(FIELD)
-        )[:20]
         inbound = Inbound(
             kind="action",
             text="",
-            user_id=user_id_of(request.cookies.get("pb_session", "")),
+            user_id=user,
             address=self.site.address,
             action_id=action_id,
-            value=str(form.get("value", ""))[:2000],
+            value=value,
             user_name="You",
-            fields=fields,
+            quoted=quoted,
+            fields=_form_fields(form),
             message_id=message_id if message_id.isdigit() and int(message_id) < 2**31 else None,
         )
         return await self._converse(request, inbound, typed=None)
+
+    async def _quoted(self, post_id: str, viewer: str) -> Quoted | None:
+        """The message "Ask the personas" was clicked on, as this browser may see it."""
+        if not post_id.isdigit() or int(post_id) > 2**31 - 1:
+            return None
+        site = self.site
+        ws = await site.workspace_id()
+        post = await site.deps.db(
+            site.posts.get, ws, site.conversation, int(post_id), viewer=viewer or None
+        )
+        return None if post is None else Quoted(_text_of(post))
 
     async def _converse(
         self, request: web.Request, inbound: Inbound, *, typed: str | None
@@ -308,6 +323,16 @@ def unstored(reply: Reply) -> WebPostView:
     )
 
 
+def _form_fields(form: Any) -> tuple[tuple[str, str], ...]:
+    """A submitted core form's inputs, posted as `field.NAME` (several checked boxes of one
+    field joined by ",", as the core reads them)."""
+    names = dict.fromkeys(str(k) for k in form if str(k).startswith(FIELD))
+    return tuple(
+        (name.removeprefix(FIELD), ",".join(str(v) for v in form.getall(name))[:MAX_TEXT])
+        for name in names
+    )[:20]
+
+
 def _token(request: web.Request, form: Any) -> str | None:
     return request.headers.get("X-CSRF-Token") or (
         str(form.get("csrf")) if form.get("csrf") else None
@@ -315,15 +340,23 @@ def _token(request: web.Request, form: Any) -> str | None:
 
 
 def _ctx(post: WebPostView, csrf: str) -> dict[str, Any]:
+    # every message with text can be put to the personas, except the bot's forms and refusals
+    askable = post.id > 0 and not post.body.get("form") and not post.body.get("is_error")
+    base = {
+        "id": post.id,
+        "seq": post.seq,
+        "csrf": csrf,
+        "ask_action": FORM_ACTION if askable and _text_of(post).strip() else "",
+    }
     if post.role == "user":
-        return {
-            "id": post.id,
-            "seq": post.seq,
-            "role": "user",
-            "text": str(post.body.get("text", "")),
-        }
+        return {**base, "role": "user", "text": str(post.body.get("text", ""))}
     html = reply_to_html(reply_from_dict(post.body), csrf=csrf, message_id=str(post.id))
-    return {"id": post.id, "seq": post.seq, "role": "bot", "html": Markup(html)}
+    return {**base, "role": "bot", "html": Markup(html)}
+
+
+def _text_of(post: WebPostView) -> str:
+    """A message's plain text (what someone typed, or a reply's complete text version)."""
+    return str(post.body.get("text", ""))
 
 
 def _see_other(location: str) -> web.Response:

@@ -21,7 +21,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from bot.messages import Button, Card, Choice, Field, Form, FormField, Reply, Section, Track
 
 TEMPLATES = Path(__file__).parent / "templates"
-KEY = r"(?:[a-z]+-\d+|quote|summary|role)"  # a profile line's key, or the quote/summary/role
+# a profile line's key (pain-2, feels-1, decision-pain-1), or the quote/summary/role
+KEY = r"(?:[a-z]+(?:-[a-z]+)?-\d+|quote|summary|role)"
 CITE_TAIL = re.compile(rf"^(?P<body>.*?)\s*\[(?P<keys>{KEY}(?:\s*,\s*{KEY})*)\]\s*$", re.S)
 CITE_HEAD = re.compile(rf"^(?P<key>{KEY}):\s+(?P<body>.*)$", re.S)
 EXAMPLE = re.compile(r"^Example:\s+(?P<example>.+)$", re.S)
@@ -189,6 +190,7 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
                 Choice(ch["label"], ch["value"], ch.get("count")) for ch in c.get("choices", ())
             ),
             context=tuple(c.get("context", ())),
+            layout=c.get("layout", "stack"),
             buttons=tuple(
                 Button(
                     b["label"],

@@ -47,6 +47,7 @@ class Answer:
     question_kind: QuestionKind = "proposal"
     source: Literal["llm", "offline"] = "offline"
     fallback_reason: str | None = None  # why an LLM answer fell back to offline
+    refused: bool = False  # the model refused the question (not a gap the profile could fill)
     meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     @property

@@ -46,6 +46,10 @@ class InvalidReply(ValueError):
     """The model's reply does not fit the answer schema."""
 
 
+class Refused(InvalidReply):
+    """The model refused to answer the question."""
+
+
 class LLMAnswerer:
     """Answers with an OpenAI-compatible model and falls back to `fallback` (offline)."""
 
@@ -105,7 +109,8 @@ class LLMAnswerer:
             content = _content(completion)
             answer = parse_reply(content, persona)
         except InvalidReply as exc:
-            return self._fallback(persona, question, FALLBACK_INVALID.format(why=exc))
+            answer = self._fallback(persona, question, FALLBACK_INVALID.format(why=exc))
+            return replace(answer, refused=isinstance(exc, Refused))
         if answer.stance != "unknown" and not (answer.reasons or answer.concerns):
             return self._fallback(persona, question, FALLBACK_UNGROUNDED)
         meta = {**answer.meta, "model": str(getattr(completion, "model", "") or self.model)}
@@ -123,7 +128,7 @@ def _content(completion: Any) -> str:
         raise InvalidReply("no choices")
     message = getattr(choices[0], "message", None)
     if getattr(message, "refusal", None):
-        raise InvalidReply("the model refused")
+        raise Refused("the model refused")
     content = getattr(message, "content", None)
     if not isinstance(content, str) or not content.strip():
         raise InvalidReply("empty reply")

@@ -77,7 +77,8 @@ def system_prompt() -> str:
     return load_prompt(SYSTEM_PROMPT).strip()
 
 
-def user_prompt(persona: PersonaView, question: str) -> str:
+def profile_variables(persona: PersonaView) -> dict[str, str]:
+    """The persona's profile for a prompt's <persona_profile> block, every value defanged."""
     lines = "\n".join(f"[{ln.key}] ({ln.kind}) {_one_line(ln.text)}" for ln in persona.lines)
     evidence = "\n".join(
         f"- ({e.source}{f', n={e.n}' if e.n else ''}"
@@ -85,19 +86,23 @@ def user_prompt(persona: PersonaView, question: str) -> str:
         f"{f', about [{e.line_key}]' if e.line_key else ''}) {_one_line(e.summary)}"
         for e in persona.evidence
     )
+    return {
+        "name": _one_line(persona.name),
+        "first_name": _one_line(persona.first_name),
+        "kind": persona.kind,
+        "role": _one_line(persona.role) or "(not given)",
+        "segment": _one_line(persona.segment) or "(not given)",
+        "summary": _one_line(persona.summary) or "(not given)",
+        "quote": _one_line(persona.quote) or "(not given)",
+        "extra_keys": ", ".join(f"[{ln.key}]" for ln in extra_lines(persona)) or "(none)",
+        "lines": lines or "(none)",
+        "evidence": evidence or "(none)",
+    }
+
+
+def user_prompt(persona: PersonaView, question: str) -> str:
     return render_prompt(
-        USER_PROMPT,
-        name=_one_line(persona.name),
-        first_name=_one_line(persona.first_name),
-        kind=persona.kind,
-        role=_one_line(persona.role) or "(not given)",
-        segment=_one_line(persona.segment) or "(not given)",
-        summary=_one_line(persona.summary) or "(not given)",
-        quote=_one_line(persona.quote) or "(not given)",
-        extra_keys=", ".join(f"[{ln.key}]" for ln in extra_lines(persona)) or "(none)",
-        lines=lines or "(none)",
-        evidence=evidence or "(none)",
-        question=neutralise(question.strip()),
+        USER_PROMPT, **profile_variables(persona), question=neutralise(question.strip())
     ).strip()
 
 

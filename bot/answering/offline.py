@@ -47,7 +47,9 @@ from bot.answering.phrasing import (
 )
 from bot.answering.questions import question_answer
 from bot.answering.relevance import credit, load_lexicon, on_topic, topic_of
+from bot.answering.stages import stage_answer
 from bot.answering.text import GENERIC, direction, terms
+from persona_store.personas.spec import LINE_KINDS, base_kind
 from persona_store.personas.views import EvidenceView, LineView, PersonaView
 
 CONCEPT_WEIGHT = 0.8  # a synonym match counts a bit less than the same word
@@ -247,6 +249,9 @@ class OfflineAnswerer:
 
     def answer_now(self, persona: PersonaView, question: str) -> Answer:
         """The synchronous core (the bench and the LLM fallback call it directly)."""
+        staged = stage_answer(persona, question)
+        if staged is not None:  # a journey stage or an empathy quadrant is asked about
+            return staged
         form = question_form(question, _names(persona))
         if form.kind == "open":
             return fact_answer(persona, question, form)
@@ -313,8 +318,14 @@ class OfflineAnswerer:
 
 def _lines(persona: PersonaView) -> tuple[LineView, ...]:
     """The lines a reaction is built from: the profile lines and the persona's own quote
-    ("Give me an API and a webhook…"); the summary and role answer factual questions."""
-    return (*persona.lines, *(ln for ln in extra_lines(persona) if ln.key == "quote"))
+    ("Give me an API and a webhook…"); the summary and role answer factual questions. Lines
+    of the empathy map and the journey are read as the kind they behave like (`base_kind`:
+    a stage's pains are pains), keeping their own citation ids."""
+    lines = tuple(
+        ln if ln.kind in LINE_KINDS else LineView(ln.id, ln.key, base_kind(ln.kind), ln.text)
+        for ln in persona.lines
+    )
+    return (*lines, *(ln for ln in extra_lines(persona) if ln.key == "quote"))
 
 
 def _names(persona: PersonaView) -> tuple[str, ...]:

@@ -8,13 +8,19 @@ from bot.commands import Registry
 def build_registry() -> Registry:
     from bot.features import (
         ask,
+        ask_message,
+        critique,
         decision_sweep,
         decisions,
         digest,
         digest_sweep,
+        evidence,
+        gap_sweep,
+        gaps,
         help,
         home,
         panel,
+        persona_maps,
         personas,
         reminders,
         survey_sweep,
@@ -24,8 +30,25 @@ def build_registry() -> Registry:
     )
 
     registry = Registry()
-    for module in (help, personas, ask, panel, surveys, voice, digest, reminders, decisions, home):
+    # registration order is the order of Teams' command list (at most 10 shown there)
+    for module in (
+        help,
+        personas,
+        persona_maps,
+        ask,
+        panel,
+        surveys,
+        voice,
+        gaps,
+        digest,
+        reminders,
+        decisions,
+        critique,
+        home,
+        evidence,
+    ):
         module.register(registry)
-    for module in (survey_sweep, digest_sweep, decision_sweep, voice_sweep):
+    ask_message.register(registry)
+    for module in (survey_sweep, gap_sweep, digest_sweep, decision_sweep, voice_sweep):
         module.register(registry)
     return registry

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from bot.answering.base import Answer, Reason, confidence_band
 from bot.answering.citable import citable_line
+from bot.features.buyers import buyer_warnings
 from bot.features.cards import evidence_badge, freshness
 from bot.features.line_health import health_by_key
 from bot.messages import Button, Card, Field, Reply, Section, initials
@@ -191,21 +192,38 @@ def negative_warning(panel: list[tuple[PersonaView, Answer]]) -> str | None:
     )
 
 
-def panel_reply(proposal: str, panel: list[tuple[PersonaView, Answer]], now: datetime) -> Reply:
+def panel_reply(
+    proposal: str,
+    panel: list[tuple[PersonaView, Answer]],
+    now: datetime,
+    *,
+    about: tuple[Section, ...] | None = None,
+    notes: tuple[str, ...] = (),
+) -> Reply:
+    """The panel: a header with every verdict, then one card per persona. `about` replaces
+    the "Proposal" section (a message the panel was asked about, and the question), `notes`
+    go in the header's small print (e.g. that only part of a long message was read)."""
     warning = negative_warning(panel)
+    buyers = buyer_warnings(panel)
     kind_order = {"primary": 0, "secondary": 1, "negative": 2}
     ordered = sorted(panel, key=lambda pa: (kind_order.get(pa[0].kind, 3), pa[0].name))
+    sections = about or (Section(title="Proposal", text=proposal, literal=True),)
     header = Card(
         title="Persona panel",
         fields=tuple(Field(p.name, verdict_line(a)) for p, a in ordered),
-        sections=(Section(title="Proposal", text=proposal, literal=True),),
+        sections=sections,
         context=((warning,) if warning else ())
+        + tuple(buyers)
+        + notes
         + ("Each persona was asked on its own, from its own profile.",),
     )
     cards = [header]
-    lines = ["Persona panel", f"Proposal: {proposal}"]
+    lines = ["Persona panel"]
+    lines += [f"{s.title}: {s.text}" for s in sections if s.title and s.text]
+    lines += list(notes)
     if warning:
         lines.append(warning)
+    lines += buyers
     for persona, answer in ordered:
         # the line that explains the stance; mixed: one for each side
         if answer.stance == "mixed" and answer.reasons and answer.concerns:

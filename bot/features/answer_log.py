@@ -48,10 +48,19 @@ async def with_log_button(
 ) -> Reply:
     """`reply` with "Log decision" on its first card, once the answer is recorded. A
     record that cannot be written costs the button, never the answer."""
+    return await with_log_button_heard(
+        ctx, reply, kind, question, [considered(p, a) for p, a in pairs]
+    )
+
+
+async def with_log_button_heard(
+    ctx: Context, reply: Reply, kind: str, question: str, heard: Sequence[Considered]
+) -> Reply:
+    """`with_log_button` for what was heard some other way (a critique's cited lines)."""
     if not reply.cards:
         return reply
     try:
-        answer_id = await record(ctx, kind, question, [considered(p, a) for p, a in pairs])
+        answer_id = await record(ctx, kind, question, heard)
     except Exception:
         log.exception("could not record a %s answer for the decision log", kind)
         return reply

@@ -9,6 +9,7 @@ from bot.commands import Context, Registry
 from bot.deps import Deps
 from bot.features.answer_card import answer_reply, panel_reply
 from bot.features.answer_log import with_log_button
+from bot.features.gaps import record_answers
 from bot.features.panel import check_proposal, run_panel
 from bot.features.resolve import clean_question, named_group, resolve_persona
 from bot.messages import Reply, error_reply, text_reply
@@ -138,6 +139,7 @@ async def ask(ctx: Context) -> Reply:
     if problem:
         return problem
     answer = await ctx.deps.answerer.answer(persona, question)
+    await record_answers(ctx, question, [(persona, answer)])
     reply = answer_reply(persona, answer, question, ctx.deps.now())
     return await with_log_button(ctx, reply, "ask", question, [(persona, answer)])
 

@@ -38,11 +38,16 @@ def freshness(persona: PersonaView, now: datetime) -> str:
 
 def evidence_badge(persona: PersonaView) -> str:
     items = len(persona.evidence)
-    if not items:
+    rows = persona.imported.rows
+    if not items and not rows:
         return "No evidence recorded yet"
+    imported = f"{rows:,} row{'' if rows == 1 else 's'} from exports"
+    if not items:
+        return f"Backed by {imported}"
     people = sum(e.n for e in persona.evidence if e.n)
     noun = "item" if items == 1 else "items"
-    return f"Backed by {items} evidence {noun}" + (f" (n={people})" if people else "")
+    badge = f"Backed by {items} evidence {noun}" + (f" (n={people})" if people else "")
+    return f"{badge} and {imported}" if rows else badge
 
 
 def line_bullet(line: LineView, health: LineHealth | None = None) -> str:

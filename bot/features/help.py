@@ -7,7 +7,20 @@ from bot.messages import Card, Reply, Section
 
 # What people use most comes first; commands not named here follow in name order, and
 # the admin ones come last (a new user reads the top of the list).
-BY_USE = ("ask", "panel", "show", "list", "survey", "digest", "owner", "reviewed", "help")
+BY_USE = (
+    "ask",
+    "panel",
+    "critique",
+    "rewrite",
+    "show",
+    "list",
+    "survey",
+    "gaps",
+    "digest",
+    "owner",
+    "reviewed",
+    "help",
+)
 ADMIN = ("admin-channel",)
 
 

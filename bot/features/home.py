@@ -1,14 +1,17 @@
-"""`home` (hidden): a person's home screen — personas they own that need review, then the
-persona gallery with freshness. Slack shows it as the App Home tab; any platform may."""
+"""`home` (hidden): a person's home screen — personas they own that need review, the top
+gaps of the personas they own (questions their profiles can't answer), then the persona
+gallery with freshness. Slack shows it as the App Home tab; any platform may."""
 
 from __future__ import annotations
 
 from bot.commands import Context, Registry
 from bot.features.cards import evidence_badge, freshness
+from bot.features.gap_render import top_gap_buttons, top_gaps_section
 from bot.messages import Button, Card, Reply, initials
 from persona_store.personas.views import PersonaView
 
 MAX_GALLERY = 20  # a home screen, not an export: the gallery links to the rest
+MAX_OWNED_GAPS = 3  # personas whose top gaps the home screen lists
 
 
 def _gallery_card(persona: PersonaView, ctx: Context) -> Card:
@@ -47,6 +50,20 @@ async def home(ctx: Context) -> Reply:
         lines.append("Needs your review: " + ", ".join(p.name for p in mine))
     else:
         lines.append("Nothing of yours needs review.")
+    owned = [p for p in personas if any(o.ref == me for o in p.owners)][:MAX_OWNED_GAPS]
+    for persona in owned:  # what people asked the personas you own that they can't answer
+        gaps = await ctx.deps.db(ctx.deps.repos.gaps.listed, ctx.workspace_id, persona.id, 5)
+        section = top_gaps_section(persona, gaps)
+        if section is None:
+            continue
+        cards.append(
+            Card(
+                title=f"Asked {persona.first_name} but not covered",
+                sections=(section,),
+                buttons=top_gap_buttons(persona, gaps),
+            )
+        )
+        lines += [f"Asked {persona.first_name} but not covered:", section.text or ""]
     if not personas:
         cards.append(
             Card(

@@ -7,7 +7,10 @@ from dataclasses import replace
 from bot.commands import Context, Registry
 from bot.features.cards import KIND_LABELS, evidence_badge, freshness, persona_card
 from bot.features.decision_render import considered_section
+from bot.features.gap_render import not_covered
+from bot.features.gaps import gap_summaries
 from bot.features.line_health import LineHealth, line_health, summary
+from bot.features.persona_maps import map_buttons, map_text, show_map, split_view
 from bot.features.resolve import resolve_persona
 from bot.features.survey_render import prediction_badge
 from bot.messages import Card, Reply, Section
@@ -57,6 +60,9 @@ async def list_personas(ctx: Context) -> Reply:
 
 
 async def show(ctx: Context) -> Reply:
+    name, view = split_view(ctx.args)
+    if view is not None:  # `show maya empathy`, `show maya journey`
+        return await show_map(ctx, name, view)
     persona = await resolve_persona(ctx, ctx.args)
     if isinstance(persona, Reply):
         return persona
@@ -80,6 +86,11 @@ async def show(ctx: Context) -> Reply:
     text += [f"{f.label}: {f.value}" for f in card.fields]  # kind, segment, owners
     for section in card.sections:
         text += [f"{section.title}:", *(f"  • {b}" for b in section.bullets)]
+    for which, title in (("empathy", "Empathy map"), ("journey", "Journey")):
+        lines = map_text(persona, which)
+        if lines:
+            text += [f"{title} (`show {persona.slug} {which}`):", *(f"  {x}" for x in lines)]
+    card = replace(card, buttons=card.buttons + map_buttons(persona))
     text += evidence_lines(persona)
     text.append(f"{freshness(persona, now)} · {evidence_badge(persona)}")
     if healths:
@@ -98,6 +109,11 @@ async def show(ctx: Context) -> Reply:
     if section is not None:  # the decisions this persona was heard in
         card = replace(card, sections=(*card.sections, section))
         text += [f"{section.title}:", *(f"  • {b}" for b in section.bullets)]
+    summaries = await gap_summaries(ctx.deps, ctx.workspace_id, [persona.id])
+    uncovered = not_covered(summaries.get(persona.id))
+    if uncovered:  # what people asked that the profile can't answer (`gaps NAME`)
+        card = replace(card, context=(*card.context, f"{uncovered}: `gaps {persona.slug}`"))
+        text.append(f"{uncovered} (type `gaps {persona.slug}`)")
     return Reply(text="\n".join(t for t in text if t), cards=(card,), ephemeral=True)
 
 
@@ -162,8 +178,8 @@ def register(registry: Registry) -> None:
     registry.command(
         "show",
         summary="One persona's profile: goals, pains, objections, owners, evidence.",
-        usage="show NAME",
-        examples=("show maya",),
+        usage="show NAME [empathy|journey]",
+        examples=("show maya", "show maya empathy", "show sam journey"),
         aliases=("profile",),
     )(show)
     registry.action("persona.show")(show)

@@ -19,6 +19,7 @@ from bot.commands import Context, Registry
 from bot.deps import Deps
 from bot.features.access import is_admin, manage_refused, may_manage
 from bot.features.cards import evidence_badge, freshness
+from bot.features.gap_render import top_gap_buttons, top_gaps_section
 from bot.features.line_health import lines_to_look_at
 from bot.features.ownership import CHAT_PLATFORMS, owner_command, sweep_owner_notices
 from bot.features.resolve import resolve_persona
@@ -26,6 +27,7 @@ from bot.features.survey_render import prediction_badge
 from bot.features.surveys import surveys
 from bot.messages import Address, Button, Card, Field, Reply, Section, error_reply
 from bot.ports import ChatAdapter
+from persona_store.gaps.views import GapView
 from persona_store.personas.views import PersonaView
 from persona_store.scheduling.reviews import ReviewDue, ReviewStore
 from persona_store.surveys.repository import PredictionRecord
@@ -42,9 +44,15 @@ def reviews(deps: Deps) -> ReviewStore:
 
 
 def reminder_reply(
-    persona: PersonaView, due: ReviewDue, now: datetime, record: PredictionRecord, news: list[str]
+    persona: PersonaView,
+    due: ReviewDue,
+    now: datetime,
+    record: PredictionRecord,
+    news: list[str],
+    gaps: list[GapView] | None = None,
 ) -> Reply:
-    """The owner's DM (pure)."""
+    """The owner's DM (pure); with the most asked gaps when people asked what the profile
+    doesn't cover."""
     why = (
         "Its recent predictions were mostly wrong, so it's up for review early."
         if due.flagged
@@ -71,6 +79,7 @@ def reminder_reply(
         Button("Snooze 14 days", "review.snooze", slug),
         Button("Reassign", "review.reassign", slug),
     )
+    uncovered = top_gaps_section(persona, gaps or [])
     text = "\n".join(
         [
             f"Time to review {persona.name}. {why}",
@@ -79,8 +88,20 @@ def reminder_reply(
             *(f"  • {b}" for b in bullets),
             *(["Lines to look at:", *(f"  • {b}" for b in look)] if look else []),
             *([line] if line else []),
+            *(_section_lines(uncovered) if uncovered else []),
             "Answer: Still accurate / Needs update / Snooze 14 days / Reassign.",
         ]
+    )
+    gap_cards = (
+        (
+            Card(
+                title=f"People asked {persona.first_name} what the profile doesn't cover",
+                sections=(uncovered,),
+                buttons=top_gap_buttons(persona, gaps or []),
+            ),
+        )
+        if uncovered
+        else ()
     )
     return Reply(
         text=text,
@@ -93,9 +114,14 @@ def reminder_reply(
                 context=(freshness(persona, now), evidence_badge(persona)),
                 buttons=buttons,
             ),
+            *gap_cards,
         ),
         meta={"persona": slug},
     )
+
+
+def _section_lines(section: Section) -> list[str]:
+    return [section.title or "", *(f"  {line}" for line in (section.text or "").splitlines())]
 
 
 def escalation_reply(persona: PersonaView, due: ReviewDue, now: datetime) -> Reply:
@@ -124,6 +150,27 @@ def escalation_reply(persona: PersonaView, due: ReviewDue, now: datetime) -> Rep
 
 
 # -- the sweep ---------------------------------------------------------------------------------
+
+Places = tuple[dict[str, str], dict[str, str | None]]
+
+
+async def workspace_places(deps: Deps, workspace_id: int) -> Places:
+    """The workspace's id on each chat platform ("local" when not linked) and the service
+    URL Teams needs, for messages the clock sends to people."""
+    store = reviews(deps)
+    ext_ids: dict[str, str] = {}
+    for platform in CHAT_PLATFORMS:
+        found = await deps.db(store.external_id, workspace_id, platform)
+        ext_ids[platform] = found or "local"
+    urls = {p: await deps.db(store.service_url, workspace_id, p) for p in ("teams",)}
+    return ext_ids, urls
+
+
+def owner_address(owner: str, ext_ids: dict[str, str], urls: dict[str, str | None]) -> Address:
+    """A DM to a chat owner (`slack:U1`, `teams:29:x`): the adapter opens the 1:1 chat."""
+    platform, user = owner.split(":", 1)
+    return Address(platform, ext_ids[platform], user, service_url=urls.get(platform))
+
 
 Deliver = Callable[..., Awaitable[Any]]
 
@@ -168,14 +215,11 @@ async def _remind(
     persona = await deps.db(deps.store.get, due.workspace_id, due.slug)
     if persona is None:
         return
-    ext_ids: dict[str, str] = {}
-    for platform in CHAT_PLATFORMS:
-        found = await deps.db(store.external_id, due.workspace_id, platform)
-        ext_ids[platform] = found or "local"
-    urls = {p: await deps.db(store.service_url, due.workspace_id, p) for p in ("teams",)}
+    ext_ids, urls = await workspace_places(deps, due.workspace_id)
     record = await deps.db(surveys(deps).prediction_record, due.workspace_id, due.persona_id)
     news = await deps.db(store.evidence_since, due.persona_id, due.last_reviewed_at)
-    dm = reminder_reply(persona, due, now, record, news)
+    gaps = await deps.db(deps.repos.gaps.listed, due.workspace_id, due.persona_id, 5)
+    dm = reminder_reply(persona, due, now, record, news, gaps)
 
     async def build_dm() -> Reply:
         return dm
@@ -185,8 +229,7 @@ async def _remind(
         if owner not in chat_owners:
             log.info("review of %s: owner %s has no chat account; not messaged", due.slug, owner)
             continue
-        platform, user = owner.split(":", 1)
-        address = Address(platform, ext_ids[platform], user, service_url=urls.get(platform))
+        address = owner_address(owner, ext_ids, urls)
         await deliver(
             deps, adapters, report, kind="review", target=f"persona:{due.persona_id}:{owner}",
             period=due.cycle, address=address, build=build_dm,

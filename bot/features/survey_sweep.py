@@ -12,8 +12,9 @@ from typing import Literal
 from bot.clock import SweepReport, SweepRun, as_mapping, deliver
 from bot.commands import Registry
 from bot.deps import Deps
+from bot.features.survey_open import address_of, surveys
 from bot.features.survey_render import tally_update
-from bot.features.surveys import address_of, finish_survey, surveys
+from bot.features.surveys import finish_survey
 from bot.features.voice import results_for
 from bot.messages import Reply
 from bot.ports import ChatAdapter

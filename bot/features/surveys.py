@@ -12,14 +12,17 @@ clock's tally flush updates it.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.commands import Context, Registry
 from bot.deps import Deps
 from bot.features.access import is_admin
 from bot.features.edit import is_owner
+from bot.features.gap_render import closed_survey_card
+from bot.features.gap_survey import open_gap_survey
 from bot.features.resolve import resolve_persona
-from bot.features.survey_parse import USAGE, parse_create, pick_option, predict
+from bot.features.survey_open import DEFAULT_OPEN, open_survey, place_of, surveys
+from bot.features.survey_parse import USAGE, parse_create, pick_option
 from bot.features.survey_render import (
     RESULTS_ACTION,
     TRACK_KIND,
@@ -30,12 +33,9 @@ from bot.features.survey_render import (
 )
 from bot.features.voice import answer_command, nudge_command, results_for
 from bot.messages import Address, Reply, error_reply
-from persona_store.personas.views import PersonaView
 from persona_store.surveys.repository import (
     PredictionRecord,
     SurveyError,
-    SurveyPlace,
-    SurveyStore,
     SurveyView,
     validate_options,
 )
@@ -43,73 +43,7 @@ from persona_store.surveys.voice import check_open_text
 
 log = logging.getLogger(__name__)
 
-DEFAULT_OPEN = timedelta(days=7)  # surveys without --closes close after a week
-
-
-def surveys(deps: Deps) -> SurveyStore:
-    return deps.repos.surveys
-
-
-def place_of(address: Address) -> SurveyPlace:
-    return SurveyPlace(
-        address.platform,
-        address.workspace,
-        address.conversation_id,
-        address.thread_id,
-        address.service_url,
-    )
-
-
-def address_of(place: SurveyPlace) -> Address:
-    return Address(
-        platform=place.platform,
-        workspace=place.ext_workspace,
-        conversation_id=place.conversation_id,
-        thread_id=place.thread_id,
-        service_url=place.service_url,
-    )
-
-
 # -- service functions (also used by the clock) ----------------------------------------------
-
-
-async def open_survey(
-    deps: Deps,
-    workspace_id: int,
-    persona: PersonaView,
-    question: str,
-    options: tuple[str, ...],
-    *,
-    place: SurveyPlace,
-    created_by: str,
-    now: datetime,
-    closes_at: datetime,
-    anonymous: bool = False,
-    line_key: str | None = None,
-    open_text: bool = False,
-    every: str | None = None,
-) -> SurveyView:
-    """Create a survey linked to `persona`, recording the persona's own predicted answer
-    (hidden until close, then compared with the result; an open-text survey has none). The
-    one path for `survey`, the digest's question of the week and recurring surveys. Raises
-    SurveyError on bad input."""
-    prediction = None if open_text else await predict(deps, persona, question, options)
-    return await deps.db(
-        surveys(deps).create,
-        workspace_id,
-        persona.slug,
-        question,
-        options,
-        place=place,
-        created_by=created_by,
-        now=now,
-        anonymous=anonymous,
-        closes_at=closes_at,
-        line_key=line_key,
-        prediction=prediction,
-        open_text=open_text,
-        every=every,
-    )
 
 
 async def finish_survey(
@@ -188,6 +122,12 @@ async def create(ctx: Context) -> Reply:
         return persona
     if parsed["line_key"] and persona.line(parsed["line_key"]) is None:
         return error_reply(f"{persona.name} has no profile line '{parsed['line_key']}'.")
+    gap = None
+    if parsed["gap"] is not None:  # `--gap 3`: the survey a gap's "Ask the team" drafted
+        gap = await deps.db(deps.repos.gaps.get, ctx.workspace_id, persona.id, parsed["gap"])
+        if gap is None:
+            number = parsed["gap"]
+            return error_reply(f"{persona.name} has no gap {number} (`gaps {persona.slug}`).")
     try:
         options = (
             check_open_text(parsed["options"])
@@ -196,6 +136,12 @@ async def create(ctx: Context) -> Reply:
         )
         if parsed["closes_at"] is not None and parsed["closes_at"] <= now:
             raise SurveyError("The close time is in the past; pick a time in the future.")
+        if gap is not None:  # linked to the gap, and posted in the persona's home channel
+            return await open_gap_survey(
+                ctx, persona, gap, parsed["question"], options,
+                closes_at=parsed["closes_at"] or now + DEFAULT_OPEN,
+                anonymous=parsed["anonymous"],
+            )  # fmt: skip
         survey = await open_survey(
             deps,
             ctx.workspace_id,
@@ -308,6 +254,10 @@ async def close_command(ctx: Context, survey_id: int) -> Reply | list[Reply]:
     replies = [await results_for(deps, ctx.workspace_id, closed)]
     if own and closed.message_id:
         replies.append(tally_update(closed))  # the posted survey shows it is closed
+    if persona is not None:  # a gap's survey: what its owner can do with the result
+        gap = await deps.db(deps.repos.gaps.of_survey, ctx.workspace_id, survey_id)
+        if gap is not None and gap.status == "answered":
+            replies.append(closed_survey_card(persona, gap))
     return replies
 
 

@@ -20,8 +20,9 @@ from datetime import datetime, timedelta
 from bot.clock import SweepReport, SweepRun, deliver
 from bot.commands import Registry
 from bot.deps import Deps
+from bot.features.survey_open import DEFAULT_OPEN, address_of, open_survey, surveys
 from bot.features.survey_render import TRACK_KIND, survey_reply
-from bot.features.surveys import DEFAULT_OPEN, address_of, on_posted, open_survey, surveys
+from bot.features.surveys import on_posted
 from bot.features.voice import voice
 from bot.features.voice_render import nudge_reply
 from bot.messages import Address, Reply

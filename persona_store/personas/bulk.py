@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from persona_store.models import Evidence, Owner, Persona, PersonaRevision, ProfileLine
 from persona_store.personas.convert import predicted_snapshot, resolve_ref
-from persona_store.personas.spec import LINE_FIELDS, PersonaSpec
+from persona_store.personas.spec import ALL_LINE_KINDS, PersonaSpec, relations_of
 
 
 def _ids(s: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
@@ -57,6 +57,7 @@ def insert_new(
                     else now
                 ),
                 "home_channel": spec.home_channel,
+                "relations": relations_of(spec),
                 "version": 1,
                 "created_at": now,
                 "updated_at": now,
@@ -68,7 +69,7 @@ def insert_new(
     line_slots: list[tuple[int, str, int]] = []  # (persona index, kind, index in kind)
     for pi, (pid, spec) in enumerate(zip(persona_ids, specs, strict=True)):
         position = 0
-        for kind in LINE_FIELDS.values():
+        for kind in ALL_LINE_KINDS:
             for li, text in enumerate(spec.lines.get(kind, ())):
                 line_rows.append(
                     {
@@ -90,6 +91,8 @@ def insert_new(
         for platform, user in dict.fromkeys(ref.partition(":")[::2] for ref in spec.owners):
             owner_rows.append({"persona_id": pid, "platform": platform, "user_id": user})
         for item in spec.evidence:
+            if item.remove:  # nothing to remove from a new persona
+                continue
             ref = resolve_ref(spec.lines, item.line)
             evidence_rows.append(
                 {

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from persona_store.models import Persona, utcnow
+from persona_store.evidence.summary import ImportedEvidence
+from persona_store.models import Evidence, Persona, utcnow
 from persona_store.personas.spec import (  # re-exported
-    LINE_FIELDS,
+    ALL_LINE_KINDS,
     EvidenceSpec,
     PersonaSpec,
     resolve_ref,
@@ -27,7 +28,7 @@ def aware(value: datetime | None) -> datetime | None:
     return value
 
 
-def view_of(p: Persona) -> PersonaView:
+def view_of(p: Persona, imported: ImportedEvidence | None = None) -> PersonaView:
     keys = {line.id: line.key for line in p.lines}
     return PersonaView(
         id=p.id,
@@ -47,19 +48,30 @@ def view_of(p: Persona) -> PersonaView:
         lines=tuple(LineView(line.id, line.key, line.kind, line.text) for line in p.lines),
         owners=tuple(OwnerView(o.platform, o.user_id) for o in p.owners),
         evidence=tuple(
-            EvidenceView(
-                id=e.id,
-                source=e.source,
-                summary=e.summary,
-                n=e.n,
-                collected_at=e.collected_at,
-                line_key=keys.get(e.line_id) if e.line_id else None,
-                details=e.details,
-                created_at=aware(e.created_at) or utcnow(),
-            )
-            for e in p.evidence
+            evidence_view(e, keys.get(e.line_id) if e.line_id else None) for e in p.evidence
         ),
         updated_at=aware(p.updated_at),
+        buyer_of=tuple((p.relations or {}).get("buyer_of", ())),
+        user_of=tuple((p.relations or {}).get("user_of", ())),
+        imported=imported or ImportedEvidence(),
+    )
+
+
+def evidence_view(e: Evidence, line_key: str | None) -> EvidenceView:
+    return EvidenceView(
+        id=e.id,
+        source=e.source,
+        summary=e.summary,
+        n=e.n,
+        collected_at=e.collected_at,
+        line_key=line_key,
+        details=e.details,
+        created_at=aware(e.created_at) or utcnow(),
+        origin=e.origin or "file",
+        source_file=e.source_file,
+        source_row=e.source_row,
+        link=e.link,
+        review=e.review,
     )
 
 
@@ -77,7 +89,7 @@ def positional_ref(view: PersonaView, key: str | None) -> str | None:
 def spec_of(view: PersonaView) -> PersonaSpec:
     """The file-format form of a stored persona (export, revision snapshots)."""
     lines: dict[str, tuple[str, ...]] = {}
-    for kind in LINE_FIELDS.values():
+    for kind in ALL_LINE_KINDS:
         texts = tuple(line.text for line in view.lines_of(kind))
         if texts:
             lines[kind] = texts
@@ -95,6 +107,8 @@ def spec_of(view: PersonaView) -> PersonaSpec:
         last_reviewed=view.last_reviewed_at.date() if view.last_reviewed_at else None,
         home_channel=view.home_channel,
         lines=lines,
+        buyer_of=view.buyer_of,
+        user_of=view.user_of,
         evidence=tuple(
             EvidenceSpec(
                 summary=e.summary,
@@ -104,6 +118,7 @@ def spec_of(view: PersonaView) -> PersonaSpec:
                 line=positional_ref(view, e.line_key),
             )
             for e in view.evidence
+            if e.origin != "import"  # rows of an export live in the store, not the file
         ),
     )
 
@@ -121,6 +136,10 @@ def predicted_snapshot(spec: PersonaSpec, before: dict) -> dict:
         out["last_reviewed"] = before["last_reviewed"]
     if "owners" in out:
         out["owners"] = list(dict.fromkeys(out["owners"]))
+    if "evidence" in out:
+        out["evidence"] = [e for e in out["evidence"] if not e.get("remove")]
+        if not out["evidence"]:
+            del out["evidence"]
     for item in out.get("evidence", ()):
         if "line" in item and resolve_ref(spec.lines, item["line"]) is None:
             del item["line"]

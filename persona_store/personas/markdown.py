@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from persona_store.personas.convert import spec_of
+from persona_store.personas.maps import Row, empathy_map, journey
 from persona_store.personas.spec import PersonaSpec
 from persona_store.personas.views import PersonaView
 
@@ -59,6 +60,14 @@ def _markdown_page(persona: PersonaSpec | PersonaView) -> str:
         out += [f"## {title}", ""]
         out += [f"- {_md(text)}" + (f" `[{key}]`" if key else "") for key, text in rows]
         out.append("")
+    out += _maps(persona)
+    if spec.buyer_of or spec.user_of:
+        out += ["## Buyer and user", ""]
+        if spec.buyer_of:
+            out.append(f"- Buys for: {', '.join(_md(s) for s in spec.buyer_of)}")
+        if spec.user_of:
+            out.append(f"- Bought for by: {', '.join(_md(s) for s in spec.user_of)}")
+        out.append("")
     out += ["## Ownership and review", ""]
     out.append(f"- Owners: {', '.join(_md(o) for o in spec.owners) or 'nobody yet'}")
     reviewed = spec.last_reviewed.isoformat() if spec.last_reviewed else "never"
@@ -86,4 +95,36 @@ def _markdown_page(persona: PersonaSpec | PersonaView) -> str:
                 bits.append(f"supports {ref}")
             out.append(f"- {_md(e.summary)} ({', '.join(bits)})")
         out.append("")
+    imported = persona.imported if isinstance(persona, PersonaView) else None
+    if imported is not None and imported.rows:
+        linked = sum(imported.by_line.values())
+        out += [
+            "## Evidence from exports",
+            "",
+            f"- {imported.rows:,} rows imported (n={imported.people:,}), {linked:,} "
+            "linked to lines",
+            "",
+        ]
     return "\n".join(out)
+
+
+def _bullets(rows: tuple[Row, ...]) -> list[str]:
+    return [f"- {_md(text)}" + (f" `[{key}]`" if key else "") for key, text in rows]
+
+
+def _maps(persona: PersonaSpec | PersonaView) -> list[str]:
+    """The empathy map (a section per quadrant) and the journey (a section per stage)."""
+    out: list[str] = []
+    quadrants = [q for q in empathy_map(persona) if q.rows]
+    if quadrants:
+        out += ["## Empathy map", ""]
+        for q in quadrants:
+            out += [f"**{q.title}**", "", *_bullets(q.rows), ""]
+    stages = journey(persona)
+    if stages:
+        out += ["## Journey", ""]
+        for stage in stages:
+            out += [f"### {stage.title}", ""]
+            for _, title, rows in stage.parts:
+                out += [f"**{title}**", "", *_bullets(rows), ""]
+    return out

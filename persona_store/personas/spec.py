@@ -31,6 +31,59 @@ LINE_FIELDS: dict[str, str] = {
     "channels": "channel",
 }
 assert set(LINE_FIELDS.values()) == set(LINE_KINDS)
+# The empathy map's quadrants: `empathy: {says: [...], ...}`; each entry is a line `feels-2`.
+EMPATHY_KINDS = ("says", "thinks", "feels", "does")
+# Journey stages, in order, and what each stage lists: `decision-pain-1` is the first entry
+# of `pains` of the `decision` stage.
+STAGES = ("awareness", "consideration", "decision", "onboarding", "retention", "advocacy")
+STAGE_FIELDS: dict[str, str] = {
+    "goals": "goal",
+    "pains": "pain",
+    "touchpoints": "touchpoint",
+    "questions": "question",
+}
+JOURNEY_KINDS = tuple(f"{stage}-{kind}" for stage in STAGES for kind in STAGE_FIELDS.values())
+# Every kind of profile line, in the order a profile lists them.
+ALL_LINE_KINDS = (*LINE_KINDS, *EMPATHY_KINDS, *JOURNEY_KINDS)
+RELATIONS = ("buyer_of", "user_of")
+
+
+# How the answerer reads a line of the empathy map or the journey: as the classic kind it
+# behaves like (a stage's pains are pains; what a persona says, thinks or feels is their own
+# voice, read like their quote; what they do is a habit; a stage's questions are concerns).
+_BASE_KINDS = {
+    "says": "quote",
+    "thinks": "quote",
+    "feels": "quote",
+    "does": "behavior",
+    "goal": "goal",
+    "pain": "pain",
+    "touchpoint": "channel",
+    "question": "objection",
+}
+
+
+def base_kind(kind: str) -> str:
+    """'decision-pain' -> 'pain', 'feels' -> 'quote', 'goal' -> 'goal'."""
+    if kind in LINE_KINDS:
+        return kind
+    return _BASE_KINDS.get(kind.rpartition("-")[2] or kind, _BASE_KINDS.get(kind, "behavior"))
+
+
+def relations_of(spec: PersonaSpec) -> dict[str, list[str]] | None:
+    """The `personas.relations` column of a spec (None when it names none)."""
+    found = {r: list(getattr(spec, r)) for r in RELATIONS if getattr(spec, r)}
+    return found or None
+
+
+def plural_of(kind: str) -> str:
+    """'pain' -> 'pains', 'feels' -> 'feels', 'decision-pain' -> 'decision pains'."""
+    if kind in EMPATHY_KINDS:
+        return kind
+    stage, _, rest = kind.rpartition("-")
+    base = next(p for p, k in {**LINE_FIELDS, **STAGE_FIELDS}.items() if k == rest)
+    return f"{stage} {base}" if stage else base
+
 
 MAX_NAME = rules.persona_schema()["properties"]["name"]["maxLength"]
 
@@ -61,6 +114,9 @@ class EvidenceSpec:
     n: int | None = None
     date: date | None = None
     line: str | None = None  # key of a profile line this evidence supports
+    # the file names this item for removal (evidence the bot or an import wrote survives
+    # a persona-file import otherwise)
+    remove: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"summary": self.summary, "source": self.source}
@@ -70,6 +126,8 @@ class EvidenceSpec:
             out["date"] = self.date.isoformat()
         if self.line:
             out["line"] = self.line
+        if self.remove:
+            out["remove"] = True
         return out
 
 
@@ -89,6 +147,8 @@ class PersonaSpec:
     home_channel: str | None = None
     lines: dict[str, tuple[str, ...]] = field(default_factory=dict)  # kind -> texts
     evidence: tuple[EvidenceSpec, ...] = ()
+    buyer_of: tuple[str, ...] = ()  # slugs of the personas this one buys for
+    user_of: tuple[str, ...] = ()  # slugs of the personas who buy for this one
 
     def to_dict(self) -> dict[str, Any]:
         """The persona-file shape (also the revision snapshot). Round-trips via from_dict."""
@@ -108,6 +168,23 @@ class PersonaSpec:
             texts = self.lines.get(kind, ())
             if texts:
                 out[plural] = list(texts)
+        empathy = {k: list(self.lines[k]) for k in EMPATHY_KINDS if self.lines.get(k)}
+        if empathy:
+            out["empathy"] = empathy
+        journey = []
+        for stage in STAGES:
+            entry = {
+                p: list(self.lines[f"{stage}-{k}"])
+                for p, k in STAGE_FIELDS.items()
+                if self.lines.get(f"{stage}-{k}")
+            }
+            if entry:
+                journey.append({"stage": stage, **entry})
+        if journey:
+            out["journey"] = journey
+        for relation in RELATIONS:
+            if getattr(self, relation):
+                out[relation] = list(getattr(self, relation))
         if self.evidence:
             out["evidence"] = [e.to_dict() for e in self.evidence]
         return out
@@ -148,6 +225,7 @@ def check_persona(data: Any, *, check_refs: bool = False) -> PersonaCheck:
             ref, path = item.get("line"), ("evidence", i, "line")
             if check_refs and ref and path not in bad and ("evidence", i) not in bad:
                 _check_ref(out, ref, path, _lines(data))
+    _journey_problems(out, data, bad)
     slug = _slug(data, bad)
     if out or slug is None:
         return PersonaCheck(None, slug, tuple(out))
@@ -160,12 +238,44 @@ def _text(value: Any) -> str:
 
 
 def _lines(data: dict[str, Any]) -> dict[str, tuple[str, ...]]:
-    lines = {}
+    """kind -> texts, the classic lists, the empathy map and the journey alike."""
+    found: dict[str, tuple[str, ...]] = {}
     for plural, kind in LINE_FIELDS.items():
-        texts = tuple(_text(v) for v in data.get(plural) or ())
-        if texts:
-            lines[kind] = texts
-    return lines
+        found[kind] = tuple(_text(v) for v in data.get(plural) or ())
+    empathy = data.get("empathy")
+    for kind in EMPATHY_KINDS:
+        found[kind] = tuple(_text(v) for v in (empathy or {}).get(kind) or ())
+    for entry in data.get("journey") or ():
+        if isinstance(entry, dict) and entry.get("stage") in STAGES:
+            for plural, kind in STAGE_FIELDS.items():
+                texts = tuple(_text(v) for v in entry.get(plural) or ())
+                key = f"{entry['stage']}-{kind}"
+                found[key] = found.get(key, ()) + texts
+    return {kind: texts for kind in ALL_LINE_KINDS if (texts := found.get(kind))}
+
+
+def _slugs(value: Any) -> tuple[str, ...]:
+    """`buyer_of: sam` or `buyer_of: [sam, lee]`."""
+    items = [value] if isinstance(value, str) else value or ()
+    return tuple(dict.fromkeys(str(v).strip() for v in items if str(v).strip()))
+
+
+def _journey_problems(out: list[FieldProblem], data: dict[str, Any], bad: set[FieldPath]) -> None:
+    """A stage listed twice in `journey` (its lines' ids would clash)."""
+    seen: dict[str, int] = {}
+    journey = data.get("journey")
+    for i, entry in enumerate(journey if isinstance(journey, list) else ()):
+        stage = entry.get("stage") if isinstance(entry, dict) else None
+        if not isinstance(stage, str) or ("journey", i, "stage") in bad:
+            continue
+        if stage in seen:
+            out.append(
+                FieldProblem(
+                    ("journey", i, "stage"),
+                    f"{stage} is listed twice (also journey[{seen[stage]}])",
+                )
+            )
+        seen.setdefault(stage, i)
 
 
 def _date(value: Any) -> date | None:
@@ -209,6 +319,7 @@ def _build(data: dict[str, Any], slug: str) -> PersonaSpec:
                 n=None if item.get("n") is None else int(item["n"]),
                 date=_date(item.get("date")),
                 line=item.get("line"),
+                remove=bool(item.get("remove")),
             )
         )
     return PersonaSpec(
@@ -226,13 +337,16 @@ def _build(data: dict[str, Any], slug: str) -> PersonaSpec:
         home_channel=_text(data.get("home_channel")) or None,
         lines=_lines(data),
         evidence=tuple(evidence),
+        buyer_of=_slugs(data.get("buyer_of")),
+        user_of=_slugs(data.get("user_of")),
     )
 
 
 def line_ref(ref: str) -> tuple[str, int] | None:
-    """'pain-2' -> ('pain', 1): kind and 0-based position; None when not shaped like that."""
+    """'pain-2' -> ('pain', 1), 'decision-pain-1' -> ('decision-pain', 0): kind and 0-based
+    position; None when not shaped like that."""
     kind, _, number = ref.rpartition("-")
-    if kind not in LINE_KINDS or not (number.isascii() and number.isdigit()):
+    if kind not in ALL_LINE_KINDS or not (number.isascii() and number.isdigit()):
         return None
     return kind, int(number) - 1
 
@@ -254,7 +368,7 @@ def _check_ref(
         return  # its shape is the schema's to check
     kind = parsed[0]
     count = len(lines.get(kind, ()))
-    plural = next(p for p, k in LINE_FIELDS.items() if k == kind)
+    plural = plural_of(kind)
     if count == 0:
         has = f"has no {plural}"
     elif count == 1:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, time
 
 from persona_store.models import Evidence, Owner, Persona, ProfileLine
 from persona_store.personas.convert import resolve_ref
-from persona_store.personas.spec import LINE_FIELDS, EvidenceSpec, PersonaSpec
+from persona_store.personas.spec import ALL_LINE_KINDS, EvidenceSpec, PersonaSpec, relations_of
 
 
 def new_persona(workspace_id: int, spec: PersonaSpec, now: datetime) -> Persona:
@@ -41,6 +41,8 @@ def apply_spec(p: Persona, spec: PersonaSpec, now: datetime) -> None:
     p.segment = spec.segment
     p.review_every_days = spec.review_every_days
     p.home_channel = spec.home_channel
+    if relations_of(spec) != (p.relations or None):
+        p.relations = relations_of(spec)
     if spec.last_reviewed is not None:
         reviewed = datetime.combine(spec.last_reviewed, time(), tzinfo=UTC)
         current = p.last_reviewed_at
@@ -64,7 +66,7 @@ def sync_lines(p: Persona, spec: PersonaSpec) -> dict[str, list[ProfileLine]]:
     by_kind: dict[str, list[ProfileLine]] = {}
     keep: list[ProfileLine] = []
     position = 0
-    for kind in LINE_FIELDS.values():
+    for kind in ALL_LINE_KINDS:
         old = [line for line in existing if line.kind == kind]
         unused: dict[str, list[ProfileLine]] = defaultdict(list)
         for line in old:
@@ -101,25 +103,39 @@ def sync_owners(p: Persona, owners: Iterable[str]) -> None:
 
 
 def sync_evidence(p: Persona, spec: PersonaSpec, lines: dict[str, list[ProfileLine]]) -> None:
-    """Match on (summary, source, date) so bot-written details (survey counts) survive."""
+    """Match on (summary, source, date) so bot-written details (survey counts) survive.
+
+    The file is the truth only for the evidence files wrote (`origin == "file"`): evidence
+    the bot wrote (survey results) or an evidence import wrote is kept even when the file,
+    perhaps an export older than it, does not list it, unless the file names it with
+    `remove: true`."""
     pool: dict[tuple, list[Evidence]] = defaultdict(list)
     existing = list(p.evidence)
     for e in existing:
         pool[(e.summary, e.source, e.collected_at)].append(e)
     kept: list[Evidence] = []
     new: list[Evidence] = []
+    removed: set[int] = set()
     for item in spec.evidence:
         candidates = pool.get((item.summary, item.source, item.date))
+        if item.remove:
+            if candidates:
+                removed.add(id(candidates.pop(0)))
+            continue
         if candidates:
             e = candidates.pop(0)
             kept.append(e)
         else:
-            e = Evidence(summary=item.summary, source=item.source, collected_at=item.date)
+            e = Evidence(
+                summary=item.summary, source=item.source, collected_at=item.date, origin="file"
+            )
             new.append(e)
         if e.n != item.n:
             e.n = item.n
         _link(e, spec, item, lines)
-    result = sorted(kept, key=lambda e: e.id) + new
+    taken = {id(e) for e in kept} | removed
+    survivors = [e for e in existing if e.origin not in (None, "file") and id(e) not in taken]
+    result = sorted([*kept, *survivors], key=lambda e: e.id) + new
     if [id(x) for x in result] != [id(x) for x in existing]:
         p.evidence = result
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from persona_store.evidence.summary import ImportedEvidence
+
 
 @dataclass(frozen=True)
 class LineView:
@@ -35,6 +37,11 @@ class EvidenceView:
     line_key: str | None
     details: dict[str, Any] | None
     created_at: datetime
+    origin: str = "file"  # "file" | "bot" | "import" (who wrote it)
+    source_file: str | None = None  # an imported row's export file and spreadsheet row
+    source_row: int | None = None
+    link: str | None = None
+    review: str | None = None  # an owner's word on a suggested link: "unrelated" | "new-line"
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,10 @@ class PersonaView:
     owners: tuple[OwnerView, ...] = ()
     evidence: tuple[EvidenceView, ...] = ()
     updated_at: datetime | None = None
+    # rows of evidence imports, summarised (`evidence` holds what files and the bot wrote)
+    imported: ImportedEvidence = ImportedEvidence()
+    buyer_of: tuple[str, ...] = ()  # slugs of the personas this one signs for
+    user_of: tuple[str, ...] = ()  # slugs of the personas who sign for this one
 
     @property
     def first_name(self) -> str:

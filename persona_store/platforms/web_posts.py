@@ -68,6 +68,12 @@ def _view(p: WebPost) -> WebPostView:
     return WebPostView(p.id, p.conversation_id, p.seq, p.role, p.user_id, p.body, created)
 
 
+def _visible_to(viewer: str | None) -> Any:
+    """Typed messages and public replies; private bot messages only for their viewer."""
+    visible = or_(WebPost.role != "bot", WebPost.user_id.is_(None))
+    return or_(visible, WebPost.user_id == viewer) if viewer else visible
+
+
 class WebPostStore:
     """Queries for the playground's messages; every one is scoped by workspace."""
 
@@ -131,6 +137,22 @@ class WebPostStore:
             s.flush()
             return _view(row)
 
+    def get(
+        self, workspace_id: int, conversation_id: str, post_id: int, *, viewer: str | None
+    ) -> WebPostView | None:
+        """One message as `viewer` may see it (another browser's private message is None)."""
+        visible = _visible_to(viewer)
+        with self._sessions() as s:
+            row = s.scalar(
+                select(WebPost).where(
+                    WebPost.workspace_id == workspace_id,
+                    WebPost.conversation_id == conversation_id,
+                    WebPost.id == post_id,
+                    visible,
+                )
+            )
+            return None if row is None else _view(row)
+
     def is_private_to(
         self, workspace_id: int, conversation_id: str, post_id: int, user_id: str
     ) -> bool:
@@ -170,9 +192,7 @@ class WebPostStore:
     ) -> list[WebPostView]:
         """Messages added or changed since `after_seq`, oldest first (at most `limit`, the
         newest ones when there are more). Private bot messages only for their `viewer`."""
-        visible = or_(WebPost.role != "bot", WebPost.user_id.is_(None))
-        if viewer:
-            visible = or_(visible, WebPost.user_id == viewer)
+        visible = _visible_to(viewer)
         with self._sessions() as s:
             rows = s.scalars(
                 select(WebPost)

@@ -29,9 +29,12 @@ from persona_store.suggest import close_matches, did_you_mean
 SCHEMA_FILE = "persona-file.schema.json"
 # What a whole number counts, for its message.
 UNITS = {"review_every_days": "days", "n": "people or data points"}
-LIST_FIELDS = ("goals", "pains", "motivations", "behaviors", "objections", "channels", "owners")
+LIST_FIELDS = ("goals", "pains", "motivations", "behaviors", "objections", "channels", "owners",
+               "says", "thinks", "feels", "does", "touchpoints", "questions", "buyer_of",
+               "user_of")  # fmt: skip
 DATE_FIELDS = ("last_reviewed", "date")
-MAX_DEPTH = 3  # persona -> evidence (1) -> entry (2) -> summary (3): text from here on
+# persona -> journey (1) -> stage (2) -> pains (3) -> entry (4): text from here on
+MAX_DEPTH = 4
 OWNER_EXAMPLE = "should look like slack:U0123, teams:29:1abc or email:a@b.com"
 
 
@@ -139,8 +142,18 @@ def _message(path: FieldPath, keyword: Any, value: Any, error: ValidationError) 
         if keyword == "type":
             return path, f"expected a mapping (summary: …) or text, got {type_name(value)}"
         field, path = "summary", (*path, "summary")
-    if field in LIST_FIELDS and not item or field == "evidence":
-        what = "a list" if field == "evidence" else "a list of text"
+    if field == "journey" and item and keyword == "type":
+        return path, f"expected a stage (stage: decision, pains: [...]), got {type_name(value)}"
+    if field == "empathy" and keyword == "type":
+        return path, f"expected a mapping (says: [...], feels: [...]), got {type_name(value)}"
+    if (
+        field in ("buyer_of", "user_of")
+        and keyword == "pattern"
+        or (item and len(path) > 1 and path[-2] in ("buyer_of", "user_of"))
+    ):
+        return path, _not_a_slug(value)
+    if field in LIST_FIELDS and not item or field in ("evidence", "journey"):
+        what = "a list" if field in ("evidence", "journey") else "a list of text"
         return path, f"expected {what}, got {type_name(value)}"
     if keyword == "maxLength":
         return path, too_long(value, error.validator_value)

@@ -1,7 +1,8 @@
 """Closing a survey is one transaction: the survey marked closed with its results frozen,
 the persona's prediction scored, the results saved on the persona as evidence (with its
-revision), an anonymous survey's answer rows deleted (its counts stay), and the delivery key
-of the final results post written ahead, 'pending'.
+revision; a survey about a gap links it to the gap), an anonymous survey's answer rows
+deleted (its counts stay), and the delivery key of the final results post written ahead,
+'pending'.
 
 So a crash never leaves half a close: before the commit nothing happened and the survey is
 still due to close; after it, the results post is owed in the database and a later sweep
@@ -23,6 +24,7 @@ from typing import Any
 from sqlalchemy import delete, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from persona_store.gaps.repository import link_survey_evidence
 from persona_store.models import Persona
 from persona_store.personas.spec import EvidenceSpec
 from persona_store.scheduling.models import Delivery, Survey, SurveyAnswer
@@ -63,6 +65,7 @@ def record_close(
         assert persona is not None  # the survey row would be gone with it (cascade)
         spec, details = evidence_of(view, sv.prediction_correct, now)
         sv.evidence_id = append_evidence(s, persona, spec, author=author, details=details).id
+    link_survey_evidence(s, sv.id, sv.evidence_id if view.total else None)  # a gap's survey
     if view.total or sv.message_id:  # a results post, or at least the message to update
         owe_results_post(s, sv.id, now, shown_here=shown_here)
     if sv.anonymous:

@@ -59,6 +59,7 @@ class FakeSlackApi:
     socket_acks: dict[str, dict[str, Any]] = field(default_factory=dict)
     socket_connected: asyncio.Event = field(default_factory=asyncio.Event)
     admins: set[str] = field(default_factory=set)  # users.info says is_admin for these
+    names: dict[str, str] = field(default_factory=dict)  # users.info real_name by user id
     # (method, channel) -> seconds a call waits before it is answered (a slow Slack)
     stalls: dict[tuple[str, str], float] = field(default_factory=dict)
     # method -> calls still to accept (recorded, answered ok) whose connection is then dropped
@@ -230,7 +231,10 @@ class FakeSlackApi:
             return {"ok": True, "channel": {"id": "D" + users.lstrip("UW")}}
         if method == "users.info":
             user = str(args.get("user") or "")
-            return {"ok": True, "user": {"id": user, "is_admin": user in self.admins}}
+            found = {"id": user, "is_admin": user in self.admins}
+            if user in self.names:
+                found["real_name"] = self.names[user]
+            return {"ok": True, "user": found}
         if method == "oauth.v2.access":
             return {
                 "ok": True,

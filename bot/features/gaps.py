@@ -1,0 +1,288 @@
+"""The gap loop: what people ask that a persona can't answer becomes the next survey.
+
+- Collect: after an answer (`ask`, a panel), a question the profile does not cover (stance
+  "unknown", out of scope, nothing cited or only weak matches) is counted as a gap of that
+  persona, grouped with its near-duplicates (`bot.answering.topics`); every other answer
+  counts as answered from the profile. Who asked is never stored. Recording never breaks or
+  holds up the answer: a failure is logged and the answer goes out.
+- Show: `gaps maya` (most asked first), "Asked but not covered" on profiles and the gallery,
+  the top gaps in the owner's reminder and home screen (`bot.features.gap_render`).
+- Close: "Ask the team" drafts a Yes / No / Not sure survey linked to the gap
+  (`bot.features.gap_survey`: posted in the persona's home channel). The button carries the
+  draft as `Button.compose`: Slack opens its survey form filled in, the playground puts the
+  `survey … --gap N` command in the message box, Teams posts it as drafted. Its close saves
+  the results as evidence linked to the gap, and the clock offers them to the owners
+  (`bot.features.gap_sweep`); "Add as pain" / "Add as goal"
+  (or `gaps maya line N pain "text"`) turn it into a citable profile line with a revision,
+  "Dismiss" (or `gaps maya dismiss N`) takes it off the list. Owners and admins only
+  (`bot.features.access`), except asking the team, which anyone may (like any survey).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+
+from bot.answering.base import Answer
+from bot.answering.topics import question_terms, topic_label
+from bot.commands import Context, Registry
+from bot.deps import Deps
+from bot.features.access import manage_refused, may_manage
+from bot.features.gap_render import (
+    ASK_ACTION,
+    DISMISS_ACTION,
+    GOAL_ACTION,
+    PAIN_ACTION,
+    SURVEY_OPTIONS,
+    dismissed,
+    gaps_reply,
+    line_added,
+)
+from bot.features.gap_survey import open_gap_survey
+from bot.features.resolve import resolve_persona
+from bot.features.survey_open import DEFAULT_OPEN
+from bot.messages import Reply, error_reply
+from persona_store.gaps.repository import GapError, GapStore
+from persona_store.gaps.views import GapHealth, GapSummary, GapView
+from persona_store.personas.views import PersonaView
+
+log = logging.getLogger(__name__)
+
+WEAK = 0.2  # an answer citing lines with less confidence than this rests on weak matches
+USAGE = 'gaps NAME | gaps NAME ask N | gaps NAME dismiss N | gaps NAME line N pain|goal "text"'
+
+
+def gaps_of(deps: Deps) -> GapStore:
+    return deps.repos.gaps
+
+
+def is_gap(answer: Answer) -> bool:
+    """The profile did not answer it: out of scope, "unknown", nothing cited, or only weak
+    matches cited."""
+    return (
+        answer.out_of_scope
+        or answer.stance == "unknown"
+        or not answer.cited_keys
+        or answer.confidence < WEAK
+    )
+
+
+async def record_answers(
+    ctx: Context, question: str, answered: Sequence[tuple[PersonaView, Answer]]
+) -> None:
+    """Count each persona's answer: a gap, or answered from the profile. Never raises."""
+    deps = ctx.deps
+    store = gaps_of(deps)
+    now = deps.now()
+    for persona, answer in answered:
+        if answer.refused:
+            continue  # a refused question is no gap, nor an answer
+        try:
+            if is_gap(answer):
+                names = (persona.name, persona.slug)
+                await deps.db(
+                    store.record, ctx.workspace_id, persona.id, question,
+                    terms=question_terms(question, names), topic=topic_label(question, names),
+                    now=now,
+                )  # fmt: skip
+            else:
+                await deps.db(store.count_answered, ctx.workspace_id, persona.id, now)
+        except Exception:  # the answer matters more than its bookkeeping
+            log.exception("could not record the answer of %s as gap or answered", persona.slug)
+
+
+# -- read by other features and the gallery -------------------------------------------------
+
+
+async def gap_summaries(
+    deps: Deps, workspace_id: int, persona_ids: list[int]
+) -> dict[int, GapSummary]:
+    try:
+        return await deps.db(gaps_of(deps).summaries, workspace_id, persona_ids)
+    except Exception:
+        log.exception("could not read the gaps of %s", persona_ids)
+        return {}
+
+
+async def gap_health(
+    deps: Deps, workspace_id: int, persona_ids: list[int], quarters: int = 1
+) -> dict[int, list[GapHealth]]:
+    """The loop's numbers per persona, this quarter first (`quarters` of them)."""
+    return await deps.db(gaps_of(deps).history, workspace_id, persona_ids, deps.now(), quarters)
+
+
+async def listed_gaps(deps: Deps, workspace_id: int, persona_id: int) -> list[GapView]:
+    return await deps.db(gaps_of(deps).listed, workspace_id, persona_id)
+
+
+# -- the command -------------------------------------------------------------------------------
+
+# gap numbers stay within an INTEGER column (PostgreSQL refuses bigger ones)
+_LINE = re.compile(r"^line\s+#?(\d{1,9})\s+(\w+)\s+(.+)$", re.IGNORECASE | re.DOTALL)
+_NUMBERED = re.compile(r"^(dismiss|ask)\s+#?(\d{1,9})\s*$", re.IGNORECASE)
+_DATES = re.compile(r", \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d\)")
+_QUOTES = {"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"}
+
+
+def _unquote(text: str) -> str:
+    for fancy, plain in _QUOTES.items():
+        text = text.replace(fancy, plain)
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        text = text[1:-1]
+    return text.strip()
+
+
+async def _split(ctx: Context) -> tuple[PersonaView | Reply, str]:
+    """(persona, the rest): "maya dismiss 3" or "Maya Chen dismiss 3"."""
+    words = ctx.args.strip().split(" ")
+    if len(words) >= 2:
+        two = " ".join(words[:2]).lower()
+        names = await ctx.deps.db(ctx.deps.store.persona_names, ctx.workspace_id)
+        if any(name.lower() == two for _, name in names):
+            return await resolve_persona(ctx, " ".join(words[:2])), " ".join(words[2:]).strip()
+    return await resolve_persona(ctx, words[0]), " ".join(words[1:]).strip()
+
+
+async def gaps_command(ctx: Context) -> Reply:
+    if not ctx.args.strip():
+        return error_reply(f"Whose gaps? Usage: `{USAGE}`, e.g. `gaps maya`.")
+    persona, rest = await _split(ctx)
+    if isinstance(persona, Reply):
+        return persona
+    if not rest:
+        return gaps_reply(persona, await listed_gaps(ctx.deps, ctx.workspace_id, persona.id))
+    numbered = _NUMBERED.match(rest)
+    if numbered:
+        gap = await _gap(ctx, persona, int(numbered.group(2)))
+        if isinstance(gap, Reply):
+            return gap
+        if numbered.group(1).lower() == "ask":
+            return await ask_team(ctx, persona, gap)
+        return await dismiss(ctx, persona, gap)
+    line = _LINE.match(rest)
+    if line:
+        gap = await _gap(ctx, persona, int(line.group(1)))
+        if isinstance(gap, Reply):
+            return gap
+        return await add_line(ctx, persona, gap, line.group(2).lower(), _unquote(line.group(3)))
+    return error_reply(
+        f"I don't know 'gaps {persona.slug} {rest[:40]}'. Usage: `{USAGE}`, e.g. "
+        f'`gaps {persona.slug} line 1 pain "Needs SSO before the pilot"`.'
+    )
+
+
+async def _gap(ctx: Context, persona: PersonaView, number: int) -> GapView | Reply:
+    gap = await ctx.deps.db(gaps_of(ctx.deps).get, ctx.workspace_id, persona.id, number)
+    if gap is None:
+        return error_reply(
+            f"{persona.name} has no gap {number}. Type `gaps {persona.slug}` for the list."
+        )
+    return gap
+
+
+# -- closing a gap -----------------------------------------------------------------------------
+
+
+async def ask_team(ctx: Context, persona: PersonaView, gap: GapView) -> Reply:
+    """A Yes / No / Not sure survey on the gap, closing after the usual week."""
+    closes_at = ctx.deps.now() + DEFAULT_OPEN
+    return await open_gap_survey(
+        ctx, persona, gap, gap.question, SURVEY_OPTIONS, closes_at=closes_at
+    )
+
+
+async def dismiss(ctx: Context, persona: PersonaView, gap: GapView) -> Reply:
+    if not await may_manage(ctx, persona):
+        return manage_refused(persona, "dismiss its gaps")
+    try:
+        done = await ctx.deps.db(
+            gaps_of(ctx.deps).dismiss, ctx.workspace_id, gap.id, by=ctx.author, now=ctx.deps.now()
+        )
+    except GapError as exc:
+        return error_reply(str(exc))
+    return dismissed(persona, done)
+
+
+def suggested_line(gap: GapView) -> str:
+    """The line a button adds: the question, and what the team said when a survey ran."""
+    said = ""
+    if gap.evidence_summary and " — " in gap.evidence_summary:
+        counts = gap.evidence_summary.split(" — ", 1)[1]
+        said = " Team survey: " + _DATES.sub(")", counts)
+    return (gap.question.strip() + said)[:500]
+
+
+async def add_line(ctx: Context, persona: PersonaView, gap: GapView, kind: str, text: str) -> Reply:
+    if not await may_manage(ctx, persona):
+        return manage_refused(persona, "add lines to its profile")
+    try:
+        _, key = await ctx.deps.db(
+            gaps_of(ctx.deps).add_line, ctx.workspace_id, gap.id, kind, text,
+            by=ctx.author, now=ctx.deps.now(),
+        )  # fmt: skip
+    except GapError as exc:
+        return error_reply(str(exc))
+    log.info("gap %s of %s closed as %s", gap.number, persona.slug, key)
+    return line_added(persona, gap, kind, key, " ".join(text.split()))
+
+
+# -- buttons -----------------------------------------------------------------------------------
+
+
+async def _target(ctx: Context) -> tuple[PersonaView, GapView] | Reply:
+    """A gap button's value: "maya:3"."""
+    slug, _, number = ctx.args.strip().rpartition(":")
+    if not slug or not number.isdigit() or len(number) > 9:
+        return error_reply("That button no longer matches a gap.")
+    persona = await resolve_persona(ctx, slug)
+    if isinstance(persona, Reply):
+        return persona
+    gap = await _gap(ctx, persona, int(number))
+    return gap if isinstance(gap, Reply) else (persona, gap)
+
+
+async def ask_action(ctx: Context) -> Reply:
+    found = await _target(ctx)
+    return found if isinstance(found, Reply) else await ask_team(ctx, *found)
+
+
+async def dismiss_action(ctx: Context) -> Reply:
+    found = await _target(ctx)
+    return found if isinstance(found, Reply) else await dismiss(ctx, *found)
+
+
+async def pain_action(ctx: Context) -> Reply:
+    found = await _target(ctx)
+    if isinstance(found, Reply):
+        return found
+    persona, gap = found
+    return await add_line(ctx, persona, gap, "pain", suggested_line(gap))
+
+
+async def goal_action(ctx: Context) -> Reply:
+    found = await _target(ctx)
+    if isinstance(found, Reply):
+        return found
+    persona, gap = found
+    return await add_line(ctx, persona, gap, "goal", suggested_line(gap))
+
+
+def register(registry: Registry) -> None:
+    registry.command(
+        "gaps",
+        summary="What people asked a persona that its profile doesn't cover, and closing "
+        "those gaps (a team survey, a new line, or dismiss).",
+        usage=USAGE,
+        examples=(
+            "gaps maya",
+            "gaps maya ask 1",
+            'gaps maya line 1 pain "Needs SSO before any pilot"',
+            "gaps maya dismiss 1",
+        ),
+    )(gaps_command)
+    registry.action(ASK_ACTION)(ask_action)
+    registry.action(DISMISS_ACTION)(dismiss_action)
+    registry.action(PAIN_ACTION)(pain_action)
+    registry.action(GOAL_ACTION)(goal_action)

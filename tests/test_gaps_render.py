@@ -1,0 +1,154 @@
+"""The gap loop's renderings against golden files (Block Kit, Adaptive Card, HTML, and the
+gallery's view-models), and its pure rules: what counts as a gap, grouping terms, topics."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, replace
+from datetime import UTC, datetime
+
+from adapters.slack.modals import survey_modal
+from adapters.slack.render import to_message
+from adapters.teams.render import to_adaptive_card
+from adapters.web.gallery_views import health, one_pager, tile
+from adapters.web.render import reply_to_html
+from bot.answering.base import Answer, Reason
+from bot.answering.topics import question_terms, topic_label
+from bot.features.forms import survey_draft
+from bot.features.gap_render import gaps_reply, not_covered
+from bot.features.gaps import is_gap
+from bot.features.reminders import reminder_reply
+from persona_store.gaps.views import GapHealth, GapSummary, GapView
+from persona_store.scheduling.reviews import ReviewDue
+from persona_store.surveys.repository import PredictionRecord
+from tests.golden_util import assert_golden
+from tests.test_core_cards import NOW, persona
+from tests.test_teams_render import check_card
+
+FIRST = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+GAPS = [
+    GapView(1, 1, 1, "Does Maya need SSO? <!here>", "SSO", 4, FIRST, NOW, "open"),
+    GapView(
+        2, 1, 3, "Would Maya use a mobile app?", "mobile app", 2, FIRST, NOW, "answered",
+        survey_id=7, evidence_id=9,
+        evidence_summary="Survey: \u201cWould Maya use a mobile app?\u201d — Yes 3, No 1, "
+        "Not sure 0 (n=4, 2026-11-20 to 2026-11-27)",
+    ),
+    GapView(3, 1, 2, "Is *bold* `code` a must?", "bold code", 1, FIRST, FIRST, "asking", 8),
+]  # fmt: skip
+
+
+def test_gaps_list_golden_on_every_platform() -> None:
+    reply = gaps_reply(persona(), GAPS)
+    assert_golden("core/gaps_reply.json", asdict(reply))
+    assert_golden("slack/gaps.json", to_message(reply))
+    card = to_adaptive_card(reply)
+    check_card(card)
+    assert_golden("teams/gaps.json", card)
+    assert_golden("web/gaps_reply.html", reply_to_html(reply, csrf="TOKEN", message_id="5"))
+
+
+def test_buttons_follow_the_gap_state() -> None:
+    cards = gaps_reply(persona(), GAPS).cards[1:]
+    labels = [[b.label for b in c.buttons] for c in cards]
+    assert labels == [
+        ["Ask the team", "Dismiss"],
+        ["Add as pain", "Add as goal", "Dismiss"],
+        ["Dismiss"],
+    ]
+    ask = cards[0].buttons[0]
+    assert (ask.action_id, ask.value) == ("gap.ask", "maya:1")
+    # on the playground the survey is drafted in the message box, to edit before sending
+    assert ask.compose == 'survey maya "Does Maya need SSO? <!here>" Yes | No | Not sure --gap 1'
+
+
+def test_nothing_uncovered_says_so() -> None:
+    reply = gaps_reply(persona(), [])
+    assert "every question so far was answered" in reply.text and not reply.cards
+
+
+def test_reminder_lists_the_top_gaps_golden() -> None:
+    p = persona()
+    due = ReviewDue(p.id, 1, p.slug, p.name, 90, None, NOW, ("slack:U0MAYA",), None, None, False)
+    reply = reminder_reply(p, due, NOW, PredictionRecord(0, 0, ()), [], GAPS)
+    assert "Does Maya need SSO?" in reply.text
+    assert [b.label for b in reply.cards[1].buttons] == ["Ask the team (gap 1)", "Dismiss (gap 1)"]
+    assert_golden("slack/reminder_gaps.json", to_message(reply))
+    card = to_adaptive_card(reply)
+    check_card(card)
+    assert_golden("teams/reminder_gaps.json", card)
+    # without gaps the reminder is as before: one card
+    assert len(reminder_reply(p, due, NOW, PredictionRecord(0, 0, ()), []).cards) == 1
+
+
+def test_not_covered_line_and_gallery_numbers() -> None:
+    assert not_covered(None) is None
+    assert not_covered(GapSummary(0, ())) is None
+    assert not_covered(GapSummary(2, ("SSO", "mobile app"))) == (
+        "Asked but not covered: 2 (SSO, mobile app)"
+    )
+    assert not_covered(GapSummary(7, ("SSO", "mobile app", "dark mode"))) == (
+        "Asked but not covered: 7 (SSO, mobile app, dark mode, …)"
+    )
+    numbers = GapHealth("2026-Q4", opened=3, closed=1, answered=6, gap_questions=2)
+    assert health(numbers) == {
+        "quarter": "2026-Q4",
+        "text": "2026-Q4: 3 gaps opened · 1 closed · 75% of 8 questions answered from the profile",
+        "opened": 3,
+        "closed": 1,
+        "share": 75,
+    }
+    assert health(GapHealth("2026-Q4", 0, 0, 0, 0)) is None
+    summary = GapSummary(2, ("SSO", "mobile app"))
+    older = GapHealth("2026-Q3", opened=2, closed=0, answered=1, gap_questions=3)
+    quiet = GapHealth("2026-Q2", 0, 0, 0, 0)
+    data = one_pager(persona(), NOW, None, None, summary, [numbers, older, quiet])
+    assert [q["quarter"] for q in data["loop"]] == ["2026-Q4", "2026-Q3"]  # quiet ones left out
+    assert_golden("web/persona_one_pager_gaps.json", data)
+    assert tile(persona(), NOW)["gaps"] is None
+
+
+def _answer(**changes: object) -> Answer:
+    base = Answer("maya", "support", "Yes", (Reason("goal", ("goal-1",)),), confidence=0.6)
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def test_what_counts_as_a_gap() -> None:
+    assert not is_gap(_answer())
+    assert is_gap(_answer(stance="unknown"))
+    assert is_gap(_answer(out_of_scope=True))
+    assert is_gap(_answer(reasons=()))  # nothing cited
+    assert is_gap(_answer(confidence=0.1))  # only weak matches cited
+
+
+def test_near_duplicates_share_terms_and_topics_read_as_typed() -> None:
+    names = ("Maya Chen", "maya")
+    assert question_terms("Does Maya need SSO?", names) == question_terms(
+        "does maya chen really need sso", names
+    )
+    assert question_terms("Would Maya use a mobile app?", names) == question_terms(
+        "Does Maya want mobile apps?", names
+    )
+    assert question_terms("Does Maya need SSO?", names) != question_terms(
+        "Does Maya need a mobile app?", names
+    )
+    assert topic_label("Does Maya need SSO?", names) == "SSO"
+    assert topic_label("Would Maya use a mobile app?", names) == "mobile app"
+    assert topic_label("Does Maya care about dark mode?", names) == "dark mode"
+
+
+def test_slack_ask_the_team_opens_the_survey_form_filled_in_golden() -> None:
+    """On Slack the drafted survey is a button that opens the "new survey" form (there is no
+    message box to put it in); elsewhere it is the gap.ask action (Teams) or the box (web)."""
+    message = to_message(gaps_reply(persona(), GAPS))
+    [ask] = [
+        e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
+        if e["text"]["text"] == "Ask the team"
+    ]  # fmt: skip
+    assert ask["action_id"] == "slack.survey.draft"
+    draft = survey_draft(ask["value"])
+    assert draft is not None and draft.flags == "--gap 1"
+    view = survey_modal("D0OWNER", [("maya", "Maya Chen"), ("sam", "Sam Okafor")], draft)
+    assert_golden("slack/survey_modal_draft.json", view)
+    card = to_adaptive_card(gaps_reply(persona(), GAPS))
+    assert "gap.ask" in json.dumps(card) and "slack.survey.draft" not in json.dumps(card)

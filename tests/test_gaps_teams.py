@@ -1,0 +1,120 @@
+"""The gap loop in Teams, over real HTTP (Bot Framework activities to the app, the fake Bot
+Connector behind it, the offline answerer): a channel question the profile can't answer
+becomes a gap, the owner's reminder lists it, its "Ask the team" Action.Execute
+(`adaptiveCard/action` invoke) has the clock post a survey in the persona's home channel,
+votes and the close land as evidence linked to the gap, and "Add as pain" adds a citable
+line that the next identical question is answered from."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.answering.offline import OfflineAnswerer
+from persona_store import Store
+from persona_store.gaps.models import Gap
+from tests.fakes.teams_env import CHANNEL_CONV, USER_ID, TeamsEnv, teams_env
+from tests.sched_helpers import Clock, seed, sweep_once
+from tests.test_teams_http import card_of, executes
+
+NOW = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+QUESTION = "Does Maya need SSO?"
+
+
+@pytest.fixture
+async def env(sqlite_store: Store) -> AsyncIterator[TeamsEnv]:
+    seed(
+        sqlite_store, last_reviewed="2026-08-01", owners=[f"teams:{USER_ID}"],
+        home_channel=f"teams:{CHANNEL_CONV}",
+    )  # fmt: skip
+    async for e in teams_env(sqlite_store, OfflineAnswerer()):
+        e.adapter.deps.now = Clock(NOW)
+        yield e
+
+
+def verbs(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {b["title"]: b for b in executes(card)}
+
+
+async def execute(
+    env: TeamsEnv, button: dict[str, Any], *, conv: str, user: str = USER_ID
+) -> dict[str, Any]:
+    conv_type = "channel" if conv == CHANNEL_CONV else "personal"
+    activity = env.activities.execute(button["verb"], button["data"], reply_to="act-1",
+                                      conv=conv, conv_type=conv_type)  # fmt: skip
+    activity["from"] = {"id": user, "name": user}
+    resp = await env.session.post(f"{env.url}/api/messages", json=activity)
+    assert resp.status == 200
+    body = await resp.json()
+    await env.settle()
+    return body
+
+
+async def mention(env: TeamsEnv, text: str) -> list[dict[str, Any]]:
+    """What the bot said: new activities, the placeholder replaced by the answer."""
+    before = len(env.connector.calls)
+    await env.post(env.activities.mention(text))
+    await env.settle()
+    new = env.connector.calls[before:]
+    return [c.body for c in new if c.method in ("send", "reply", "update")]
+
+
+def gaps(store: Store) -> list[Gap]:
+    with store.sessions() as s:
+        return list(s.scalars(select(Gap)))
+
+
+async def test_a_gap_from_teams_question_to_citable_line(env: TeamsEnv) -> None:
+    deps = env.adapter.deps
+    answer = await mention(env, f"ask maya {QUESTION}")
+    assert "nothing in it speaks to this" in json.dumps(answer)
+    [gap] = gaps(env.store)
+    assert (gap.count, gap.status) == (1, "open")
+
+    # the owner's reminder (a 1:1 chat) lists the gap with its buttons
+    await sweep_once(deps, [env.adapter], NOW)
+    [reminder] = [c for c in env.connector.posted if "Time to review" in json.dumps(c.body)]
+    assert QUESTION in json.dumps(reminder.body)
+    ask = verbs(card_of(reminder.body))["Ask the team (gap 1)"]
+
+    # Action.Execute in the 1:1 chat: the survey goes to the home channel, by the clock
+    said = await execute(env, ask, conv=reminder.conversation_id)
+    assert "home channel" in json.dumps(said), said  # the invoke's own response
+    await sweep_once(deps, [env.adapter], NOW + timedelta(minutes=1))
+    [survey] = [
+        c for c in env.connector.posted
+        if c.conversation_id == CHANNEL_CONV and "Survey about" in json.dumps(c.body)
+    ]  # fmt: skip
+    votes = {b["title"]: b for b in executes(card_of(survey.body)) if b["verb"] == "survey.vote"}
+    assert list(votes) == ["Yes", "No", "Not sure"]
+    for user, label in (("29:1bob", "Yes"), ("29:1carol", "Yes"), ("29:1dave", "No")):
+        await execute(env, votes[label], conv=CHANNEL_CONV, user=user)
+    survey_id = gaps(env.store)[0].survey_id
+
+    # the owner closes it: results saved as evidence linked to the gap, and the offer
+    closed = await mention(env, f"survey close {survey_id}")
+    offer = next(card_of(b) for b in closed if "Add as pain" in json.dumps(b))
+    [gap] = gaps(env.store)
+    assert gap.status == "answered" and gap.evidence_id is not None
+    maya = env.store.get(env.store.default_workspace_id(), "maya")
+    assert maya is not None
+    [evidence] = [e for e in maya.evidence if e.id == gap.evidence_id]
+    assert evidence.n == 3 and evidence.details["gap"] == 1
+
+    # "Add as pain" by someone else is refused (Teams has no admins); by the owner it works
+    refused = await execute(env, verbs(offer)["Add as pain"], conv=CHANNEL_CONV, user="29:1bob")
+    assert "Only Maya Chen's owners" in json.dumps(refused), refused
+    assert gaps(env.store)[0].status == "answered"
+    await execute(env, verbs(offer)["Add as pain"], conv=CHANNEL_CONV)
+    assert gaps(env.store)[0].status == "closed"
+    key = gaps(env.store)[0].line_key
+    assert key == "pain-3"
+
+    again = await mention(env, f"ask maya {QUESTION}")
+    assert f"• {key}: Does Maya need SSO?" in json.dumps(again, ensure_ascii=False)  # cited
+    assert [g.count for g in gaps(env.store)] == [1]
