@@ -112,6 +112,12 @@ def survey_modal(
                 hint="2 to 10 options",
                 initial="\n".join(draft.options) if draft else "",
             ),  # fmt: skip
+            _input(
+                "line",
+                "Profile line",
+                optional=True,
+                hint="e.g. pain-2: the results back (or contest) that line",
+            ),
             {
                 "type": "input",
                 "block_id": "closes",
@@ -266,6 +272,9 @@ class Modals:
         flags = " --anonymous" if "yes" in (_value(values, "anonymous") or []) else ""
         flags += f" --closes {_value(values, 'closes') or '48h'}"
         flags += f" {kept}" if kept else ""
+        line = str(_value(values, "line") or "").split()
+        if line:  # checked by the core like a typed `--line`
+            flags += f" --line {line[0]}"
         text = f'survey {_value(values, "persona")} "{question}" ' + " | ".join(options) + flags
         address = Address("slack", _team(body), str(meta.get("channel") or user))
         inbound = Inbound("command", text, str(user), address)

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.features.decision_render import considered_line, outcome_label, who
 from bot.features.gap_render import not_covered
+from bot.features.line_health import LineHealth, line_health, summary
 from bot.messages import initials
 from persona_store.decisions.views import DecisionView
 from persona_store.gaps.views import GapHealth, GapSummary
@@ -148,6 +149,32 @@ def tile(
         "decisions": considered_in(decisions),
         "gaps": uncovered(gaps),
         "health": health(numbers),
+        "line_health": line_health_badge(line_health(persona, now)),
+    }
+
+
+def line_health_badge(healths: tuple[LineHealth, ...]) -> dict[str, Any]:
+    """'1 line contested · 3 lines need data' (warn) or 'Every line is backed…' (ok)."""
+    contested = sum(1 for h in healths if h.status == "contested")
+    needs = sum(1 for h in healths if h.status == "needs data")
+    return {
+        "text": summary(healths),
+        "level": "warn" if contested or needs else "ok",
+        "contested": contested,
+        "needs_data": needs,
+    }
+
+
+def line_of(h: LineHealth) -> dict[str, Any]:
+    """One profile line of the one-pager with its backing and health mark."""
+    latest = h.surveys[0] if h.surveys else None
+    return {
+        "key": h.key,
+        "text": h.text,
+        "status": h.status,
+        "mark": h.mark,
+        "backing": h.backing(),
+        "survey": latest.describe() if latest else None,
     }
 
 
@@ -199,17 +226,12 @@ def one_pager(
     quarters = quarters or []
     data = tile(persona, now, record, decisions, gaps, quarters[0] if quarters else None)
     data["loop"] = [row for row in (health(q) for q in quarters) if row is not None]
+    healths = line_health(persona, now)
     groups = []
     for kind, title in GROUPS:
-        lines = persona.lines_of(kind)
+        lines = [line_of(h) for h in healths if h.kind == kind]
         if lines:
-            groups.append(
-                {
-                    "kind": kind,
-                    "title": title,
-                    "lines": [{"key": ln.key, "text": ln.text} for ln in lines],
-                }
-            )
+            groups.append({"kind": kind, "title": title, "lines": lines})
     evidence = sorted(
         persona.evidence,
         key=lambda e: (e.collected_at.isoformat() if e.collected_at else "", e.id),
