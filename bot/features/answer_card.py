@@ -8,7 +8,7 @@ from bot.answering.base import Answer, Reason, confidence_band
 from bot.answering.citable import citable_line
 from bot.features.buyers import buyer_warnings
 from bot.features.cards import evidence_badge, freshness
-from bot.features.line_health import health_by_key
+from bot.features.line_health import LineHealth, health_by_key
 from bot.messages import Button, Card, Field, Reply, Section, initials
 from persona_store.personas.views import PersonaView
 
@@ -27,6 +27,13 @@ def confidence_label(value: float) -> str:
 
 def _bullet(reason: Reason) -> str:
     return f"{reason.text} [{', '.join(reason.cites)}]" if reason.cites else reason.text
+
+
+def _marked_bullet(reason: Reason, health: dict[str, LineHealth]) -> str:
+    """`_bullet` with the health mark of the first flagged line it cites (the panel shows
+    no "Cited from the profile" list, so the mark goes by the reason)."""
+    flagged = next((health[k] for k in reason.cites if k in health and health[k].flagged), None)
+    return _bullet(reason) + (f" \u2014 {flagged.mark}" if flagged is not None else "")
 
 
 def source_line(answer: Answer) -> str:
@@ -232,7 +239,8 @@ def panel_reply(
             top = (answer.concerns or answer.reasons)[:1]
         else:
             top = (answer.reasons or answer.concerns)[:1]
-        bullets = tuple(_bullet(r) for r in top)
+        health = health_by_key(persona, now)
+        bullets = tuple(_marked_bullet(r, health) for r in top)
         cards.append(
             Card(
                 title=f"{persona.name}: {verdict_line(answer).split(' · ')[0]}",
