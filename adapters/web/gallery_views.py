@@ -259,8 +259,8 @@ def one_pager(
         surveys=surveys,
         evidence_more=evidence_total - len(evidence),
         evidence_imported=persona.imported.rows,
-        empathy=_empathy(persona),
-        journey=_journey(persona),
+        empathy=_empathy(persona, healths),
+        journey=_journey(persona, healths),
         buyer_of=list(persona.buyer_of),
         user_of=list(persona.user_of),
         evidence_badge=evidence_badge(persona),
@@ -271,24 +271,36 @@ def one_pager(
     return data
 
 
-def _lines(rows: tuple[tuple[str | None, str], ...]) -> list[dict[str, Any]]:
-    return [{"key": key, "text": text} for key, text in rows]
+def _lines(
+    rows: tuple[tuple[str | None, str], ...], healths: tuple[LineHealth, ...]
+) -> list[dict[str, Any]]:
+    """Map and journey entries, each with its line's health mark (as the profile's lines)."""
+    by_key = {h.key: h for h in healths}
+    out = []
+    for key, text in rows:
+        h = by_key.get(key) if key else None
+        status = h.status if h is not None else None
+        out.append({"key": key, "text": text, "status": status, "mark": h.mark if h else ""})
+    return out
 
 
-def _empathy(persona: PersonaView) -> list[dict[str, Any]]:
+def _empathy(persona: PersonaView, healths: tuple[LineHealth, ...]) -> list[dict[str, Any]]:
     """The four quadrants in the classic order (says, thinks / does, feels)."""
     return [
-        {"kind": q.kind, "title": q.title, "lines": _lines(q.rows)} for q in empathy_map(persona)
+        {"kind": q.kind, "title": q.title, "lines": _lines(q.rows, healths)}
+        for q in empathy_map(persona)
     ]
 
 
-def _journey(persona: PersonaView) -> list[dict[str, Any]]:
+def _journey(persona: PersonaView, healths: tuple[LineHealth, ...]) -> list[dict[str, Any]]:
     """The stages in journey order, each with its goals, pains, touchpoints, questions."""
     return [
         {
             "stage": s.stage,
             "title": s.title,
-            "parts": [{"kind": k, "title": t, "lines": _lines(rows)} for k, t, rows in s.parts],
+            "parts": [
+                {"kind": k, "title": t, "lines": _lines(rows, healths)} for k, t, rows in s.parts
+            ],
         }
         for s in journey(persona)
     ]
