@@ -87,8 +87,10 @@ class Button:
     # where the platform has a message box (the playground), the click puts this text in
     # it instead of calling back ("ask sam "); elsewhere it is an ordinary action
     compose: str | None = None
-    # the click answers with a `Form` (a Slack modal, a Teams task module): platforms that
-    # open dialogs from a button need to know before the click
+    # the click answers with a `Form` (a Slack modal, a Teams task module, a playground
+    # form): platforms that open dialogs from a button need to know before the click. With
+    # `compose` too (a gap's "Ask the team"), the form wins where the core's forms are
+    # shown; Slack opens its own "new survey" modal drafted from a `survey …` compose.
     opens_form: bool = False
 
 

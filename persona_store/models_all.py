@@ -12,5 +12,6 @@ from persona_store.platforms import (  # noqa: F401
     web_posts,
 )
 from persona_store.scheduling import models as scheduling_models  # noqa: F401
+from persona_store.surveys import voice_models  # noqa: F401
 
 __all__ = ["Base"]

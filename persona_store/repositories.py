@@ -15,6 +15,7 @@ from persona_store.scheduling.reviews import ReviewStore
 from persona_store.scheduling.schedules import DeliveryStore, DigestStore
 from persona_store.surveys.recovery import SurveyRecovery
 from persona_store.surveys.repository import SurveyStore
+from persona_store.surveys.voice import VoiceStore
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class Repositories:
     deliveries: DeliveryStore
     reviews: ReviewStore
     ownership: OwnershipStore
+    voice: VoiceStore
     decisions: DecisionStore
     evidence: EvidenceStore
     gaps: GapStore
@@ -38,6 +40,7 @@ class Repositories:
             deliveries=DeliveryStore(sessions),
             reviews=ReviewStore(sessions),
             ownership=OwnershipStore(sessions),
+            voice=VoiceStore(sessions),
             decisions=DecisionStore(sessions),
             evidence=EvidenceStore(sessions),
             gaps=GapStore(sessions),

@@ -227,12 +227,13 @@ async def test_new_card_buttons_clear_the_composer_and_ask_again_fills_the_box(
             await browser.close()
 
 
-async def test_ask_the_team_drafts_an_editable_survey_in_the_box(
+async def test_ask_the_team_drafts_an_editable_survey_in_a_form(
     server: tuple[str, WebAdapter], browser_type_launch_args: dict[str, Any]
 ) -> None:
     """The gap loop in a real browser: a question Maya's profile doesn't cover, `gaps maya`,
-    "Ask the team" puts the survey command in the message box, edited and sent it is posted
-    with its Yes / No / Not sure buttons."""
+    "Ask the team" shows the drafted survey as a form (question from the gap, Yes / No /
+    Not sure); emptied, its problem shows under the question; edited and posted, the survey
+    comes out with its buttons and the form is gone."""
     url, _ = server
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(**browser_type_launch_args)
@@ -249,14 +250,25 @@ async def test_ask_the_team_drafts_an_editable_survey_in_the_box(
             await box.press("Enter")
             gap = page.locator(".msg-bot .card").filter(has_text="1. Does Maya use quantum")
             await expect(gap).to_be_visible(timeout=30_000)
-            await gap.get_by_role("link", name="Ask the team").click()
-            drafted = 'survey maya "Does Maya use quantum ledgers?" Yes | No | Not sure --gap 1'
-            await expect(box).to_have_value(drafted)
-            await box.fill(drafted.replace("ledgers?", "ledgers at work?"))
-            await box.press("Enter")
+            await gap.get_by_role("button", name="Ask the team").click()
+            form = page.locator("form.core-form")
+            question = form.get_by_label("Question")
+            await expect(question).to_have_value("Does Maya use quantum ledgers?", timeout=30_000)
+            await expect(form.get_by_label("Options, one per line")).to_have_value(
+                "Yes\nNo\nNot sure"
+            )
+            await expect(form.get_by_label("About which persona?")).to_have_value("maya")
+            await question.fill("")
+            await form.get_by_role("button", name="Post survey").click()
+            error = page.locator("form.core-form .field-error")
+            await expect(error).to_have_text("Please write the question.", timeout=30_000)
+            question = page.locator("form.core-form").get_by_label("Question")
+            await question.fill("Does Maya use quantum ledgers at work?")
+            await page.locator("form.core-form").get_by_role("button", name="Post survey").click()
             survey = page.locator(".msg-bot .card").filter(has_text="at work?").last
             await expect(survey).to_be_visible(timeout=30_000)
             await expect(survey.get_by_role("button", name="Not sure")).to_be_visible()
+            await expect(page.locator("form.core-form")).to_have_count(0)
         finally:
             await browser.close()
 

@@ -43,6 +43,7 @@ def test_ask_loads_samples_and_prints_a_grounded_answer(run) -> None:  # type: i
     assert cited, result.stdout
     for line in cited:
         key, _, text = line.partition("] ")
+        text = text.split(" \u2014 \u26a0")[0]  # the line-health mark is not the line's
         assert f"{text} [{key[1:]}]" in shown
 
 

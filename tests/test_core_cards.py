@@ -107,11 +107,21 @@ def test_panel_card_of_a_mixed_persona_shows_both_sides() -> None:
     )
     reply = panel_reply("Audit logs", [(persona(), mixed)], NOW)
     [section] = reply.cards[1].sections
+    # no evidence backs these lines: each reason carries the line-health mark
     assert section.bullets == (
-        "Ship every order on time [goal-1]",
-        "Per-seat pricing punishes growth [objection-1]",
+        "Ship every order on time [goal-1] \u2014 \u26a0 needs data",
+        "Per-seat pricing punishes growth [objection-1] \u2014 \u26a0 needs data",
     )
     opposed = panel_reply("Audit logs", [(persona(), ANSWER)], NOW)  # oppose: the concern
     assert opposed.cards[1].sections[0].bullets == (
-        "Per-seat pricing punishes growth [objection-1, pain-1]",
+        "Per-seat pricing punishes growth [objection-1, pain-1] \u2014 \u26a0 needs data",
     )
+    unflagged = Answer(
+        persona_slug="maya",
+        stance="support",
+        summary="Yes.",
+        reasons=(Reason("From her quote", ("quote",)),),  # not a profile line: no health
+        confidence=0.5,
+    )
+    [plain] = panel_reply("Audit logs", [(persona(), unflagged)], NOW).cards[1].sections
+    assert plain.bullets == ("From her quote [quote]",)

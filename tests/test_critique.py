@@ -5,7 +5,11 @@ message" form and its submission."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -272,3 +276,22 @@ async def test_pasted_text_is_pointed_at_panel_and_critique(core: Core) -> None:
     assert reply.is_error and "put `panel` before it" in reply.text
     [short] = await say(core, "xyzzy plugh")
     assert "panel" not in short.text
+
+
+def test_an_offline_process_never_imports_the_llm_client() -> None:
+    """Choosing the critic must not import `openai` (~20 MB, 0.3 s) when no model is set:
+    `serve` on embedded defaults stays under its idle memory goal."""
+    code = (
+        "import sys\n"
+        "from bot.answering.critique import OfflineCritic, critic_for\n"
+        "from bot.answering.offline import OfflineAnswerer\n"
+        "assert isinstance(critic_for(OfflineAnswerer()), OfflineCritic)\n"
+        "print('openai' in sys.modules, 'bot.answering.llm' in sys.modules)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "False"]

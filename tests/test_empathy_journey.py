@@ -206,6 +206,13 @@ def test_show_empathy_and_journey_render_natively_golden(sqlite_store: Store) ->
         "retention",
         "advocacy",
     ]
+    # map and journey entries are profile lines: they carry their health mark on the page
+    # (sample Maya's evidence is older than her review interval: every line needs data)
+    feels = page["empathy"][3]["lines"][0]
+    assert feels["key"].startswith("feels-") and feels["status"] == "needs data"
+    assert feels["mark"] == "\u26a0 needs data"
+    stage_line = page["journey"][2]["parts"][0]["lines"][0]
+    assert stage_line["key"].startswith("decision-") and stage_line["status"] == "needs data"
 
 
 def test_spec_from_dict_accepts_one_slug_or_a_list() -> None:

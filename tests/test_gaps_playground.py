@@ -1,6 +1,7 @@
 """The gap loop on the playground and in the gallery, through a real aiohttp server: an
-uncovered question becomes a gap shown in the gallery, "Ask the team" drafts the survey in
-the message box (editable before sending), the vote and close land as evidence linked to
+uncovered question becomes a gap shown in the gallery, "Ask the team" shows the drafted
+survey as a form (a bad submission shows it again with its problems, nothing created; the
+edited one is posted, linked to the gap), the vote and close land as evidence linked to
 the gap, "Add as pain" adds a citable line, and the gallery shows the quarter's numbers."""
 
 from __future__ import annotations
@@ -54,15 +55,25 @@ async def say(client: TestClient, text: str) -> str:
     return "".join(e["html"] for e in events if e.get("role") == "bot")
 
 
-async def click(client: TestClient, action_id: str, value: str) -> str:
+async def act(client: TestClient, data: dict[str, str]) -> list[dict]:
+    """A button click or a form submitted: the events the playground streams back."""
     resp = await client.post(
-        "/playground/action",
-        data={"action_id": action_id, "value": value, "csrf": await _token(client)},
+        "/playground/action", data={**data, "csrf": await _token(client)},
         headers={"Accept": "application/x-ndjson"},
-    )
+    )  # fmt: skip
     assert resp.status == 200
-    events = [json.loads(line) for line in (await resp.text()).splitlines() if line]
+    return [json.loads(line) for line in (await resp.text()).splitlines() if line]
+
+
+async def click(client: TestClient, action_id: str, value: str) -> str:
+    events = await act(client, {"action_id": action_id, "value": value})
     return "".join(e["html"] for e in events if e.get("role") == "bot")
+
+
+def hidden(fragment: str, name: str) -> str:
+    m = re.search(rf'name="{name}" value="([^"]*)"', fragment)
+    assert m, f"no {name} in the fragment"
+    return html.unescape(m.group(1))
 
 
 async def test_the_gap_loop_on_the_playground_and_gallery(
@@ -76,16 +87,34 @@ async def test_the_gap_loop_on_the_playground_and_gallery(
 
     listed = await say(client, "gaps maya")
     assert "1. Does Maya need SSO?" in listed
-    # "Ask the team" drafts the survey in the message box: a link that fills it
-    [draft] = re.findall(r'data-fill="([^"]*--gap 1)"', listed)
-    draft = html.unescape(draft)
-    assert draft == 'survey maya "Does Maya need SSO?" Yes | No | Not sure --gap 1'
-    [href] = re.findall(r'href="(/\?text=[^"]*)"[^>]*data-fill="[^"]*--gap 1"', listed)
-    box = await (await client.get(html.unescape(href))).text()
-    assert "Does Maya need SSO?" in box.split('id="composer"', 1)[1]  # prefilled, editable
-    edited = draft.replace("Does Maya need SSO?", "Does Maya need SSO before a pilot?")
-    posted = await say(client, edited)
-    assert "Does Maya need SSO before a pilot?" in posted
+    # "Ask the team" shows the drafted survey as a form, to edit before it goes out
+    [button] = [f for f in listed.split("<form")[1:] if 'value="gap.ask"' in f]
+    clicked = {k: hidden(button, k) for k in ("action_id", "value", "message_id")}
+    [shown] = [e for e in await act(client, clicked) if e["type"] == "message"]
+    assert 'class="card core-form"' in shown["html"]
+    assert "Does Maya need SSO?" in shown["html"] and "Yes\nNo\nNot sure" in shown["html"]
+    form = {k: hidden(shown["html"], k) for k in ("action_id", "value", "message_id")}
+    assert form == {"action_id": "gap.survey", "value": "maya:1", "message_id": str(shown["id"])}
+    bad = await act(client, {**form, "field.persona": "maya", "field.question": "",
+                             "field.options": "Yes", "field.closes": "7d"})  # fmt: skip
+    [again] = [e for e in bad if e["type"] == "message"]
+    assert again["id"] == shown["id"]  # the form, in place, with its problems
+    assert "Please write the question." in again["html"]
+    assert "at least two options" in again["html"]
+    assert "Survey about" not in json.dumps(bad)
+    good = await act(
+        client,
+        {
+            **form,
+            "field.persona": "maya",
+            "field.question": "Does Maya need SSO before a pilot?",
+            "field.options": "Yes\r\nNo\r\nNot sure",
+            "field.closes": "7d",
+        },
+    )
+    assert {"type": "removed", "id": shown["id"]} in good
+    posted = "".join(e["html"] for e in good if e.get("role") == "bot")
+    assert "Does Maya need SSO before a pilot?" in posted and "Not sure" in posted
     gaps = GapStore(sqlite_store.sessions)
     ws = sqlite_store.default_workspace_id()
     maya = sqlite_store.get(ws, "maya")

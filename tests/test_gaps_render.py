@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from adapters.slack.modals import survey_modal
 from adapters.slack.render import to_message
+from adapters.teams.forms import form_card
 from adapters.teams.render import to_adaptive_card
 from adapters.web.gallery_views import health, one_pager, tile
-from adapters.web.render import reply_to_html
+from adapters.web.render import reply_from_dict, reply_to_dict, reply_to_html
 from bot.answering.base import Answer, Reason
 from bot.answering.topics import question_terms, topic_label
 from bot.features.forms import survey_draft
+from bot.features.gap_form import check_gap_survey, draft_reply, gap_survey_form
 from bot.features.gap_render import gaps_reply, not_covered
 from bot.features.gaps import is_gap
 from bot.features.reminders import reminder_reply
@@ -57,8 +59,8 @@ def test_buttons_follow_the_gap_state() -> None:
         ["Dismiss"],
     ]
     ask = cards[0].buttons[0]
-    assert (ask.action_id, ask.value) == ("gap.ask", "maya:1")
-    # on the playground the survey is drafted in the message box, to edit before sending
+    assert (ask.action_id, ask.value, ask.opens_form) == ("gap.ask", "maya:1", True)
+    # Slack drafts its "new survey" modal from it; elsewhere the click opens the core's form
     assert ask.compose == 'survey maya "Does Maya need SSO? <!here>" Yes | No | Not sure --gap 1'
 
 
@@ -138,8 +140,9 @@ def test_near_duplicates_share_terms_and_topics_read_as_typed() -> None:
 
 
 def test_slack_ask_the_team_opens_the_survey_form_filled_in_golden() -> None:
-    """On Slack the drafted survey is a button that opens the "new survey" form (there is no
-    message box to put it in); elsewhere it is the gap.ask action (Teams) or the box (web)."""
+    """On Slack the drafted survey is a button that opens the "new survey" form; elsewhere
+    it is the gap.ask action, whose answer is the core's form (a Teams task module, a
+    playground form)."""
     message = to_message(gaps_reply(persona(), GAPS))
     [ask] = [
         e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
@@ -152,3 +155,50 @@ def test_slack_ask_the_team_opens_the_survey_form_filled_in_golden() -> None:
     assert_golden("slack/survey_modal_draft.json", view)
     card = to_adaptive_card(gaps_reply(persona(), GAPS))
     assert "gap.ask" in json.dumps(card) and "slack.survey.draft" not in json.dumps(card)
+
+
+PERSONAS = [("maya", "Maya Chen"), ("sam", "Sam Okafor")]
+
+
+def test_ask_the_team_form_golden_teams_task_module_and_playground() -> None:
+    """The drafted survey as the core's form: question from the gap (hostile text stays
+    text), Yes / No / Not sure one per line, a week, not anonymous; shown again with the
+    problems of a bad submission under their fields."""
+    reply = draft_reply(persona(), GAPS[0], PERSONAS)
+    assert reply.form is not None and reply.ephemeral
+    assert "survey maya" in reply.text  # where no form can be shown: how to type it
+    values = {f.name: f.value for f in reply.form.fields}
+    assert values == {
+        "persona": "maya", "question": "Does Maya need SSO? <!here>",
+        "options": "Yes\nNo\nNot sure", "closes": "7d", "anonymous": "",
+    }  # fmt: skip
+    assert (reply.form.action_id, reply.form.value) == ("gap.survey", "maya:1")
+    card = form_card(reply.form)
+    check_card(card)
+    assert_golden("teams/gap_survey_form.json", card)
+    assert reply_from_dict(reply_to_dict(reply)) == reply  # stored in the playground
+    assert_golden("web/gap_survey_form.html", reply_to_html(reply, csrf="TOKEN", message_id="9"))
+
+    filled = {"persona": "sam", "question": " ", "options": "Yes", "closes": "99y"}
+    problems = check_gap_survey(persona(), filled, NOW)
+    assert isinstance(problems, list)
+    assert [name for name, _ in problems] == ["question", "options", "persona", "closes"]
+    again = gap_survey_form(persona(), GAPS[0], PERSONAS, filled=filled, errors=tuple(problems))
+    assert again.fields[1].value == " " and again.fields[2].value == "Yes"  # as typed
+    shown = form_card(again)
+    check_card(shown)
+    assert_golden("teams/gap_survey_form_errors.json", shown)
+
+
+def test_the_form_is_checked_like_a_typed_survey() -> None:
+    filled = {"persona": "maya", "question": 'Is "SSO" a must?', "options": "Yes\n\n No \nMaybe",
+              "closes": "48h", "anonymous": "yes"}  # fmt: skip
+    checked = check_gap_survey(persona(), filled, NOW)
+    assert not isinstance(checked, list)
+    assert checked.question == "Is 'SSO' a must?"  # as the typed command would read it
+    assert checked.options == ("Yes", "No", "Maybe")
+    assert checked.closes_at == NOW + timedelta(hours=48) and checked.anonymous
+    too_long = check_gap_survey(persona(), {**filled, "question": "x" * 301}, NOW)
+    assert too_long == [("question", "The question is longer than 300 characters.")]
+    many = check_gap_survey(persona(), {**filled, "options": "\n".join("abcdefghijk")}, NOW)
+    assert isinstance(many, list) and many[0][0] == "options"

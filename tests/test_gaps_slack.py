@@ -98,7 +98,8 @@ async def test_a_gap_from_question_to_citable_line(env: SlackEnv) -> None:
     await click(env, ask, "a1", user="U0OWNER", channel="D0OWNER")
     [opened] = env.api.of("views.open")
     form = opened["view"]
-    assert json.loads(form["private_metadata"]) == {"channel": "D0OWNER", "flags": "--gap 1"}
+    meta = json.loads(form["private_metadata"])
+    assert meta == {"channel": "D0OWNER", "flags": "--gap 1", "persona": "maya"}
     blocks = {b["block_id"]: b["element"] for b in form["blocks"]}
     assert blocks["persona"]["initial_option"]["value"] == "maya"
     assert blocks["question"]["initial_value"] == QUESTION
@@ -109,6 +110,10 @@ async def test_a_gap_from_question_to_citable_line(env: SlackEnv) -> None:
         "options": text_input("Yes\nNo\nNot sure"),
         "closes": picked("7d"),
     }
+    # the gap is Maya's: another persona picked would ask about *its* gap 1, so it is refused
+    moved = await submit(env, form, {**edited, "persona": picked("sam")}, user="U0OWNER")
+    assert moved["response_action"] == "errors" and "drafted for maya" in moved["errors"]["persona"]
+    assert gap_rows(env.store)[0].status == "open"
     assert await submit(env, form, edited, user="U0OWNER") == {}
     await env.settle()
     [owed] = [m for m in env.api.of("chat.postMessage") if "home channel" in m["text"]]

@@ -1,9 +1,10 @@
 """The gap loop in Teams, over real HTTP (Bot Framework activities to the app, the fake Bot
 Connector behind it, the offline answerer): a channel question the profile can't answer
-becomes a gap, the owner's reminder lists it, its "Ask the team" Action.Execute
-(`adaptiveCard/action` invoke) has the clock post a survey in the persona's home channel,
-votes and the close land as evidence linked to the gap, and "Add as pain" adds a citable
-line that the next identical question is answered from."""
+becomes a gap, the owner's reminder lists it, its "Ask the team" opens the drafted survey
+in a task module (task/fetch) to edit; the submitted survey (task/submit, checked by the
+core: problems show the form again and create nothing) is posted by the clock in the
+persona's home channel, votes and the close land as evidence linked to the gap, and "Add
+as pain" adds a citable line that the next identical question is answered from."""
 
 from __future__ import annotations
 
@@ -18,9 +19,12 @@ from sqlalchemy import select
 from bot.answering.offline import OfflineAnswerer
 from persona_store import Store
 from persona_store.gaps.models import Gap
+from persona_store.scheduling.models import Survey
+from tests.adaptive_cards import check_card
 from tests.fakes.teams_env import CHANNEL_CONV, USER_ID, TeamsEnv, teams_env
 from tests.sched_helpers import Clock, seed, sweep_once
-from tests.test_teams_http import card_of, executes
+from tests.test_decisions_teams import task_fetches
+from tests.test_teams_http import card_of, executes, texts
 
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 QUESTION = "Does Maya need SSO?"
@@ -55,6 +59,27 @@ async def execute(
     return body
 
 
+async def task(
+    env: TeamsEnv, name: str, data: dict[str, Any], *, conv: str, reply_to: str = "act-1"
+) -> dict[str, Any]:
+    """A task/fetch or task/submit invoke: the dialog's answer (`{"task": …}`)."""
+    conv_type = "channel" if conv == CHANNEL_CONV else "personal"
+    value = {"data": data, "context": {"theme": "default"}}
+    activity = env.activities._base(
+        "invoke", conv, conv_type, name=name, value=value, replyToId=reply_to
+    )
+    resp = await env.session.post(f"{env.url}/api/messages", json=activity)
+    assert resp.status == 200, await resp.text()
+    body = json.loads(await resp.text())
+    await env.settle()
+    return body
+
+
+def surveys(store: Store) -> list[Survey]:
+    with store.sessions() as s:
+        return list(s.scalars(select(Survey)))
+
+
 async def mention(env: TeamsEnv, text: str) -> list[dict[str, Any]]:
     """What the bot said: new activities, the placeholder replaced by the answer."""
     before = len(env.connector.calls)
@@ -80,16 +105,32 @@ async def test_a_gap_from_teams_question_to_citable_line(env: TeamsEnv) -> None:
     await sweep_once(deps, [env.adapter], NOW)
     [reminder] = [c for c in env.connector.posted if "Time to review" in json.dumps(c.body)]
     assert QUESTION in json.dumps(reminder.body)
-    ask = verbs(card_of(reminder.body))["Ask the team (gap 1)"]
+    buttons = task_fetches(card_of(reminder.body))
+    [ask] = [b for b in buttons if b["title"] == "Ask the team (gap 1)"]
+    assert ask["data"]["msteams"] == {"type": "task/fetch"}
 
-    # Action.Execute in the 1:1 chat: the survey goes to the home channel, by the clock
-    said = await execute(env, ask, conv=reminder.conversation_id)
-    assert "home channel" in json.dumps(said), said  # the invoke's own response
+    # the click opens the drafted survey in a task module, to edit before it goes out
+    conv = reminder.conversation_id
+    fetched = await task(env, "task/fetch", ask["data"], conv=conv)
+    assert fetched["task"]["type"] == "continue"
+    form = fetched["task"]["value"]["card"]["content"]
+    check_card(form)
+    inputs = {i["id"]: i for i in form["body"] if i["type"].startswith("Input.")}
+    assert inputs["question"]["value"] == QUESTION
+    assert inputs["options"]["value"] == "Yes\nNo\nNot sure"
+    assert (inputs["persona"]["value"], inputs["closes"]["value"]) == ("maya", "7d")
+    submit = form["actions"][0]["data"]
+    edited = "Does Maya need SSO before a pilot?"
+    filled = {**submit, "persona": "maya", "question": edited,
+              "options": "Yes\nNo\nNot sure", "closes": "7d", "anonymous": ""}  # fmt: skip
+    said = await task(env, "task/submit", filled, conv=conv)
+    assert said["task"]["type"] == "message" and "home channel" in said["task"]["value"], said
     await sweep_once(deps, [env.adapter], NOW + timedelta(minutes=1))
     [survey] = [
         c for c in env.connector.posted
         if c.conversation_id == CHANNEL_CONV and "Survey about" in json.dumps(c.body)
     ]  # fmt: skip
+    assert edited in json.dumps(survey.body) and QUESTION not in json.dumps(survey.body)
     votes = {b["title"]: b for b in executes(card_of(survey.body)) if b["verb"] == "survey.vote"}
     assert list(votes) == ["Yes", "No", "Not sure"]
     for user, label in (("29:1bob", "Yes"), ("29:1carol", "Yes"), ("29:1dave", "No")):
@@ -118,3 +159,42 @@ async def test_a_gap_from_teams_question_to_citable_line(env: TeamsEnv) -> None:
     again = await mention(env, f"ask maya {QUESTION}")
     assert f"• {key}: Does Maya need SSO?" in json.dumps(again, ensure_ascii=False)  # cited
     assert [g.count for g in gaps(env.store)] == [1]
+
+
+async def test_a_bad_ask_the_team_form_shows_its_problems_and_creates_nothing(
+    env: TeamsEnv,
+) -> None:
+    await mention(env, f"ask maya {QUESTION}")
+    listed = await mention(env, "gaps maya")
+    [ask] = [b for b in task_fetches(card_of(listed[-1])) if b["title"] == "Ask the team"]
+    fetched = await task(env, "task/fetch", ask["data"], conv=CHANNEL_CONV)
+    submit = fetched["task"]["value"]["card"]["content"]["actions"][0]["data"]
+    bad = {**submit, "persona": "maya", "question": "  ", "options": "Yes", "closes": "7d"}
+    again = await task(env, "task/submit", bad, conv=CHANNEL_CONV)
+    assert again["task"]["type"] == "continue"
+    form = again["task"]["value"]["card"]["content"]
+    check_card(form)
+    body = form["body"]
+    ids = [b.get("id") for b in body]
+    # each problem right under its field, what was typed kept
+    question_error = body[ids.index("question") + 1]
+    assert question_error["color"] == "Attention"
+    assert question_error["text"] == "Please write the question."
+    assert "at least two options" in body[ids.index("options") + 1]["text"]
+    assert body[ids.index("options")]["value"] == "Yes"
+    assert "Please write the question" in texts(form)
+    assert surveys(env.store) == []
+    assert [g.status for g in gaps(env.store)] == ["open"]
+
+    # fixed, it goes out in the home channel (by the clock), linked to the gap
+    good = {**bad, "question": "Is SSO a must for Maya?", "options": "Yes\nNo"}
+    done = await task(env, "task/submit", good, conv=CHANNEL_CONV)
+    assert done["task"]["type"] == "message", done
+    [survey] = surveys(env.store)
+    assert (survey.question, survey.anonymous) == ("Is SSO a must for Maya?", False)
+    [gap] = gaps(env.store)
+    assert (gap.status, gap.survey_id) == ("asking", survey.id)
+    await sweep_once(env.adapter.deps, [env.adapter], NOW + timedelta(minutes=1))
+    [posted] = [c for c in env.connector.posted if "Survey about" in json.dumps(c.body)]
+    assert posted.conversation_id == CHANNEL_CONV
+    assert "Is SSO a must for Maya?" in texts(card_of(posted.body))

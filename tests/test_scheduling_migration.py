@@ -1,4 +1,5 @@
-"""Migrations 0002_scheduling and 0008_delivery_claims (on top of it) create exactly the
+"""Migrations 0002_scheduling, 0008_delivery_claims and 0012_health (on top of it) create
+exactly the
 tables and columns the models declare (run through Alembic's Operations on a database
 holding only the foundation tables), and undo them."""
 
@@ -38,6 +39,7 @@ def test_migration_matches_models(tmp_path) -> None:  # type: ignore[no-untyped-
     assert module.down_revision == "0001_foundation" and module.revision == "0002_scheduling"
     claims = _load("0008_delivery_claims")
     assert claims.down_revision == "0002_scheduling"
+    health = _load("0012_health")  # adds the open-text / recurring survey columns
     engine = create_engine_for(f"sqlite:///{tmp_path / 'm.db'}")
     foundation = [
         t
@@ -54,7 +56,7 @@ def test_migration_matches_models(tmp_path) -> None:  # type: ignore[no-untyped-
         }
     ]
     models.Base.metadata.create_all(engine, tables=foundation)
-    for step in (module, claims):
+    for step in (module, claims, health):
         with engine.begin() as conn:
             step.op._proxy = Operations(MigrationContext.configure(conn))
             step.upgrade()
@@ -67,6 +69,11 @@ def test_migration_matches_models(tmp_path) -> None:  # type: ignore[no-untyped-
         for constraint in table.constraints:
             if constraint.__class__.__name__ == "UniqueConstraint":
                 assert tuple(c.name for c in constraint.columns) in uniques
+    with engine.begin() as conn:
+        health.op._proxy = Operations(MigrationContext.configure(conn))
+        health.downgrade()
+    assert "open_text" not in {c["name"] for c in inspect(engine).get_columns("surveys")}
+    assert "survey_texts" not in inspect(engine).get_table_names()
     with engine.begin() as conn:
         claims.op._proxy = Operations(MigrationContext.configure(conn))
         claims.downgrade()

@@ -32,6 +32,7 @@ from bot.features.forms import (
     Problem,
     SurveyDraft,
     check_survey_form,
+    draft_moved,
     edit_form,
     edited_spec,
     kept_flags,
@@ -81,7 +82,9 @@ def survey_modal(
     chosen = [o for o in options if draft is not None and o["value"] == draft.persona]
     if chosen:
         persona["initial_option"] = chosen[0]
-    meta = {"channel": channel, **({"flags": draft.flags} if draft and draft.flags else {})}
+    meta: dict[str, str] = {"channel": channel}
+    if draft and draft.flags:  # `--gap 3` is that persona's gap 3: the flags stay with it
+        meta.update(flags=draft.flags, persona=draft.persona)
     return {
         "type": "modal",
         "callback_id": SURVEY_CALLBACK,
@@ -109,6 +112,12 @@ def survey_modal(
                 hint="2 to 10 options",
                 initial="\n".join(draft.options) if draft else "",
             ),  # fmt: skip
+            _input(
+                "line",
+                "Profile line",
+                optional=True,
+                hint="e.g. pain-2: the results back (or contest) that line",
+            ),
             {
                 "type": "input",
                 "block_id": "closes",
@@ -249,17 +258,23 @@ class Modals:
         question, options, problems = check_survey_form(
             str(_value(values, "question")), _lines(str(_value(values, "options")))
         )
+        meta = json.loads(view.get("private_metadata") or "{}")
+        kept = kept_flags(str(meta.get("flags") or ""))  # a draft's `--gap 3`
+        moved = draft_moved(str(meta.get("persona") or ""), str(_value(values, "persona")), kept)
+        if moved:
+            problems.append(moved)
         if problems:
             errors = {str(field): message[:150] for field, message in problems}
             await ack(response_action="errors", errors=errors)
             return
         await ack()
-        meta = json.loads(view.get("private_metadata") or "{}")
         user = (body.get("user") or {}).get("id") or ""
         flags = " --anonymous" if "yes" in (_value(values, "anonymous") or []) else ""
         flags += f" --closes {_value(values, 'closes') or '48h'}"
-        kept = kept_flags(str(meta.get("flags") or ""))  # a draft's `--gap 3`
         flags += f" {kept}" if kept else ""
+        line = str(_value(values, "line") or "").split()
+        if line:  # checked by the core like a typed `--line`
+            flags += f" --line {line[0]}"
         text = f'survey {_value(values, "persona")} "{question}" ' + " | ".join(options) + flags
         address = Address("slack", _team(body), str(meta.get("channel") or user))
         inbound = Inbound("command", text, str(user), address)

@@ -94,15 +94,17 @@ def action(b: Button) -> Element:
     if b.url:
         return {"type": "Action.OpenUrl", "title": title, "url": b.url}
     data = action_data(b.action_id, b.value)
+    element: Element
     if b.opens_form:  # a task module (dialog): task/fetch, then task/submit
-        return {"type": "Action.Submit", "title": title, "data": {**data, **TASK_FETCH}}
-    element: Element = {
-        "type": "Action.Execute",
-        "title": title,
-        "verb": b.action_id,
-        "data": data,
-        "fallback": {"type": "Action.Submit", "title": title, "data": data},
-    }
+        element = {"type": "Action.Submit", "title": title, "data": {**data, **TASK_FETCH}}
+    else:
+        element = {
+            "type": "Action.Execute",
+            "title": title,
+            "verb": b.action_id,
+            "data": data,
+            "fallback": {"type": "Action.Submit", "title": title, "data": data},
+        }
     if b.style == "primary":
         element["style"] = "positive"
     elif b.style == "danger":

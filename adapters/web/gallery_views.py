@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.features.decision_render import considered_line, outcome_label, who
 from bot.features.gap_render import not_covered
+from bot.features.line_health import LineHealth, line_health, summary
 from bot.messages import initials
 from persona_store.decisions.views import DecisionView
 from persona_store.gaps.views import GapHealth, GapSummary
@@ -149,6 +150,32 @@ def tile(
         "decisions": considered_in(decisions),
         "gaps": uncovered(gaps),
         "health": health(numbers),
+        "line_health": line_health_badge(line_health(persona, now)),
+    }
+
+
+def line_health_badge(healths: tuple[LineHealth, ...]) -> dict[str, Any]:
+    """'1 line contested · 3 lines need data' (warn) or 'Every line is backed…' (ok)."""
+    contested = sum(1 for h in healths if h.status == "contested")
+    needs = sum(1 for h in healths if h.status == "needs data")
+    return {
+        "text": summary(healths),
+        "level": "warn" if contested or needs else "ok",
+        "contested": contested,
+        "needs_data": needs,
+    }
+
+
+def line_of(h: LineHealth) -> dict[str, Any]:
+    """One profile line of the one-pager with its backing and health mark."""
+    latest = h.surveys[0] if h.surveys else None
+    return {
+        "key": h.key,
+        "text": h.text,
+        "status": h.status,
+        "mark": h.mark,
+        "backing": h.backing(),
+        "survey": latest.describe() if latest else None,
     }
 
 
@@ -200,17 +227,12 @@ def one_pager(
     quarters = quarters or []
     data = tile(persona, now, record, decisions, gaps, quarters[0] if quarters else None)
     data["loop"] = [row for row in (health(q) for q in quarters) if row is not None]
+    healths = line_health(persona, now)
     groups = []
     for kind, title in GROUPS:
-        lines = persona.lines_of(kind)
+        lines = [line_of(h) for h in healths if h.kind == kind]
         if lines:
-            groups.append(
-                {
-                    "kind": kind,
-                    "title": title,
-                    "lines": [{"key": ln.key, "text": ln.text} for ln in lines],
-                }
-            )
+            groups.append({"kind": kind, "title": title, "lines": lines})
     evidence = sorted(
         persona.evidence,
         key=lambda e: (e.collected_at.isoformat() if e.collected_at else "", e.id),
@@ -238,8 +260,8 @@ def one_pager(
         surveys=surveys,
         evidence_more=evidence_total - len(evidence),
         evidence_imported=persona.imported.rows,
-        empathy=_empathy(persona),
-        journey=_journey(persona),
+        empathy=_empathy(persona, healths),
+        journey=_journey(persona, healths),
         buyer_of=list(persona.buyer_of),
         user_of=list(persona.user_of),
         evidence_badge=evidence_badge(persona),
@@ -250,24 +272,36 @@ def one_pager(
     return data
 
 
-def _lines(rows: tuple[tuple[str | None, str], ...]) -> list[dict[str, Any]]:
-    return [{"key": key, "text": text} for key, text in rows]
+def _lines(
+    rows: tuple[tuple[str | None, str], ...], healths: tuple[LineHealth, ...]
+) -> list[dict[str, Any]]:
+    """Map and journey entries, each with its line's health mark (as the profile's lines)."""
+    by_key = {h.key: h for h in healths}
+    out = []
+    for key, text in rows:
+        h = by_key.get(key) if key else None
+        status = h.status if h is not None else None
+        out.append({"key": key, "text": text, "status": status, "mark": h.mark if h else ""})
+    return out
 
 
-def _empathy(persona: PersonaView) -> list[dict[str, Any]]:
+def _empathy(persona: PersonaView, healths: tuple[LineHealth, ...]) -> list[dict[str, Any]]:
     """The four quadrants in the classic order (says, thinks / does, feels)."""
     return [
-        {"kind": q.kind, "title": q.title, "lines": _lines(q.rows)} for q in empathy_map(persona)
+        {"kind": q.kind, "title": q.title, "lines": _lines(q.rows, healths)}
+        for q in empathy_map(persona)
     ]
 
 
-def _journey(persona: PersonaView) -> list[dict[str, Any]]:
+def _journey(persona: PersonaView, healths: tuple[LineHealth, ...]) -> list[dict[str, Any]]:
     """The stages in journey order, each with its goals, pains, touchpoints, questions."""
     return [
         {
             "stage": s.stage,
             "title": s.title,
-            "parts": [{"kind": k, "title": t, "lines": _lines(rows)} for k, t, rows in s.parts],
+            "parts": [
+                {"kind": k, "title": t, "lines": _lines(rows, healths)} for k, t, rows in s.parts
+            ],
         }
         for s in journey(persona)
     ]

@@ -281,6 +281,8 @@ class _PageOutbox:
     async def deliver(self, reply: Reply, *, replaces: str | None, first: bool) -> str | None:
         if reply.private:  # streamed to the voter only, stored nowhere
             self.private = True
+            if self.form_post is not None and first and reply.form is None:
+                await self._answer_form(self.form_post, reply)  # the form is done: gone
             await self.emit(post_event(unstored(reply), self.csrf))
             return None
         private_to = self.asker if reply.ephemeral else None

@@ -11,6 +11,7 @@ way (real line keys only); a rewrite for the persona needs a model.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -201,10 +202,11 @@ class OfflineCritic:
 
 def critic_for(answerer: Answerer) -> Critic:
     """The model's critic when the answerer is the LLM one (its offline answerer as the
-    fallback); otherwise the offline critic over the answerer itself."""
-    from bot.answering.llm import LLMAnswerer
-
-    if isinstance(answerer, LLMAnswerer):
+    fallback); otherwise the offline critic over the answerer itself. The LLM module (and
+    `openai`, ~20 MB and 0.3 s to import) is only looked at when an LLM answerer exists:
+    an offline process never imports it."""
+    llm = sys.modules.get("bot.answering.llm")
+    if llm is not None and isinstance(answerer, llm.LLMAnswerer):
         from bot.answering.llm_critique import LLMCritic
 
         return LLMCritic(

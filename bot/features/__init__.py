@@ -25,6 +25,8 @@ def build_registry() -> Registry:
         reminders,
         survey_sweep,
         surveys,
+        voice,
+        voice_sweep,
     )
 
     registry = Registry()
@@ -36,6 +38,7 @@ def build_registry() -> Registry:
         ask,
         panel,
         surveys,
+        voice,
         gaps,
         digest,
         reminders,
@@ -46,6 +49,6 @@ def build_registry() -> Registry:
     ):
         module.register(registry)
     ask_message.register(registry)
-    for module in (survey_sweep, gap_sweep, digest_sweep, decision_sweep):
+    for module in (survey_sweep, gap_sweep, digest_sweep, decision_sweep, voice_sweep):
         module.register(registry)
     return registry

@@ -8,6 +8,7 @@ from bot.answering.base import Answer, Reason, confidence_band
 from bot.answering.citable import citable_line
 from bot.features.buyers import buyer_warnings
 from bot.features.cards import evidence_badge, freshness
+from bot.features.line_health import LineHealth, health_by_key
 from bot.messages import Button, Card, Field, Reply, Section, initials
 from persona_store.personas.views import PersonaView
 
@@ -26,6 +27,13 @@ def confidence_label(value: float) -> str:
 
 def _bullet(reason: Reason) -> str:
     return f"{reason.text} [{', '.join(reason.cites)}]" if reason.cites else reason.text
+
+
+def _marked_bullet(reason: Reason, health: dict[str, LineHealth]) -> str:
+    """`_bullet` with the health mark of the first flagged line it cites (the panel shows
+    no "Cited from the profile" list, so the mark goes by the reason)."""
+    flagged = next((health[k] for k in reason.cites if k in health and health[k].flagged), None)
+    return _bullet(reason) + (f" \u2014 {flagged.mark}" if flagged is not None else "")
 
 
 def source_line(answer: Answer) -> str:
@@ -68,6 +76,21 @@ def verdict_line(answer: Answer) -> str:
     return f"{STANCE_LABELS.get(answer.stance, answer.stance)} · {conf}"
 
 
+def cited_lines(persona: PersonaView, answer: Answer, now: datetime) -> tuple[str, ...]:
+    """'pain-2: Price rises hurt', with a small mark when the data no longer backs the line
+    ('… — ⚠ contested', bot.features.line_health)."""
+    health = health_by_key(persona, now)
+    out = []
+    for key in answer.cited_keys:
+        ln = citable_line(persona, key)
+        if ln is None:
+            continue
+        h = health.get(ln.key)
+        mark = f" \u2014 {h.mark}" if h is not None and h.flagged else ""
+        out.append(f"{ln.key}: {ln.text}{mark}")
+    return tuple(out)
+
+
 def answer_card(persona: PersonaView, answer: Answer, question: str, now: datetime) -> Card:
     sections = [Section(title="Question", text=question, literal=True)]
     if answer.reasons:
@@ -78,8 +101,7 @@ def answer_card(persona: PersonaView, answer: Answer, question: str, now: dateti
         )
     if answer.win_over:
         sections.append(Section(title="What would win them over", bullets=answer.win_over))
-    cited = [citable_line(persona, k) for k in answer.cited_keys]
-    sources = tuple(f"{ln.key}: {ln.text}" for ln in cited if ln is not None)
+    sources = cited_lines(persona, answer, now)
     if sources:
         sections.append(Section(title="Cited from the profile", bullets=sources))
     context = [freshness(persona, now), evidence_badge(persona), source_line(answer)]
@@ -123,9 +145,12 @@ def answer_text(persona: PersonaView, answer: Answer, question: str, now: dateti
         out += ["Concerns:", *(f"  • {_bullet(r)}" for r in answer.concerns)]
     if answer.win_over:
         out += ["What would win them over:", *(f"  • {w}" for w in answer.win_over)]
-    cited = [citable_line(persona, k) for k in answer.cited_keys]
-    if any(cited):
-        out += ["Cited:", *(f"  [{ln.key}] {ln.text}" for ln in cited if ln is not None)]
+    cited = cited_lines(persona, answer, now)
+    if cited:
+        out += [
+            "Cited:",
+            *(f"  [{key}] {text}" for key, _, text in (c.partition(": ") for c in cited)),
+        ]
     if answer.out_of_scope:
         out.append("Note: outside what this profile covers.")
     out.append(f"{freshness(persona, now)} · {evidence_badge(persona)} · {source_line(answer)}")
@@ -214,7 +239,8 @@ def panel_reply(
             top = (answer.concerns or answer.reasons)[:1]
         else:
             top = (answer.reasons or answer.concerns)[:1]
-        bullets = tuple(_bullet(r) for r in top)
+        health = health_by_key(persona, now)
+        bullets = tuple(_marked_bullet(r, health) for r in top)
         cards.append(
             Card(
                 title=f"{persona.name}: {verdict_line(answer).split(' · ')[0]}",

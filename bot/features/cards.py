@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
+from bot.features.line_health import LineHealth
 from bot.messages import Button, Card, Field, Section, initials
-from persona_store.personas.views import PersonaView
+from persona_store.personas.views import LineView, PersonaView
 
 KIND_LABELS = {
     "primary": "Primary persona",
@@ -48,6 +50,13 @@ def evidence_badge(persona: PersonaView) -> str:
     return f"{badge} and {imported}" if rows else badge
 
 
+def line_bullet(line: LineView, health: LineHealth | None = None) -> str:
+    """'Text [pain-2]', with a flagged line's mark in front (the citation stays last, where
+    the playground links it)."""
+    mark = f"{health.mark} \u00b7 " if health is not None and health.flagged else ""
+    return f"{mark}{line.text} [{line.key}]"
+
+
 def persona_card(
     persona: PersonaView,
     now: datetime,
@@ -55,14 +64,18 @@ def persona_card(
     kinds: tuple[str, ...] = ("goal", "pain", "objection"),
     limit: int = 5,
     buttons: bool = True,
+    health: Mapping[str, LineHealth] | None = None,
 ) -> Card:
+    """The profile card; with `health` (bot.features.line_health) a flagged line carries
+    its mark ("⚠ needs data" / "⚠ contested")."""
     sections = []
     for kind in kinds:
         lines = persona.lines_of(kind)[:limit]
         if lines:
             sections.append(
                 Section(
-                    title=LINE_TITLES[kind], bullets=tuple(f"{ln.text} [{ln.key}]" for ln in lines)
+                    title=LINE_TITLES[kind],
+                    bullets=tuple(line_bullet(ln, (health or {}).get(ln.key)) for ln in lines),
                 )
             )
     fields = [Field("Kind", KIND_LABELS.get(persona.kind, persona.kind))]

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from bot.commands import Context, Registry
 from bot.deps import Deps
 from bot.features.cards import freshness, persona_card
+from bot.features.line_health import weakest_line
 from bot.features.survey_render import survey_reply
 from bot.features.surveys import open_survey, surveys
 from bot.messages import Address, Card, Reply, Section, error_reply
@@ -35,6 +36,7 @@ USAGE = (
 )
 PRIMARY_BONUS = timedelta(days=7)
 QOTW_OPTIONS = ("Yes, still true", "Less than before", "Not any more")
+QOTW_KINDS = ("pain", "objection", "goal")  # the lines a question of the week asks about
 QOTW_DAYS = 7  # the longest a question of the week stays open
 # A question of the week closes this long before the next post of its schedule, so a channel
 # has one open at a time and its results come just before the next digest.
@@ -101,11 +103,13 @@ def digest_reply(
     period: str = "week",
     consulted: int | None = None,
     featured_before: bool = True,
+    why: str | None = None,
 ) -> Reply:
     """The digest post (pure): persona card + what's new + the question of the `period`
     ("day" or "week": the schedule's cadence, see `period_of`); `consulted`: how often the
     persona was asked (ask, panel) since it was last featured here (ever, when it never
-    was: `featured_before` False)."""
+    was: `featured_before` False); `why` says which line the question checks and why
+    (bot.features.line_health)."""
     card = persona_card(persona, now, kinds=("goal", "pain"), limit=3)
     news: list[str] = [f"{s}" + (f" (n={n})" if n else "") for s, n in new_evidence[:3]]
     news += survey_results[:3]
@@ -127,7 +131,7 @@ def digest_reply(
         initials=card.initials,
         fields=card.fields,
         sections=tuple(sections),
-        context=context,
+        context=context + ((why,) if why else ()),
         buttons=card.buttons,
     )
     lines = [f"Persona of the {period}: {persona.name} — {persona.role}"]
@@ -138,6 +142,8 @@ def digest_reply(
     lines.append(freshness(persona, now))
     if consulted is not None:
         lines.append(consulted_line(persona, consulted, featured_before))
+    if why:
+        lines.append(why)
     cards: tuple[Card, ...] = (main,)
     meta: dict[str, str] = {"persona": persona.slug}
     if qotw is not None:
@@ -193,9 +199,18 @@ async def build_digest(
         if sv.total
     ]
     qotw = survey_reply(reused) if reused is not None else None
+    why = None
     pains = persona.lines_of("pain") or persona.lines_of("objection") or persona.lines_of("goal")
     if pains and qotw is None:
-        line = pains[len(featured) % len(pains)]
+        # the most contested, else least-backed line (bot.features.line_health); when every
+        # line is backed, the pains in turn
+        weakest = weakest_line(persona, now, kinds=QOTW_KINDS)
+        found = persona.line(weakest.key) if weakest is not None else None
+        line = found or pains[len(featured) % len(pains)]
+        if weakest is not None and found is not None:
+            why = (
+                f"The question of the {period_of(sub.cron)} checks {weakest.key} ({weakest.why()})"
+            )
         question = f"Is this still true for {persona.first_name}: \u201c{line.text}\u201d?"
         survey = await open_survey(
             deps,
@@ -227,6 +242,7 @@ async def build_digest(
             deps.repos.decisions.consultations_since, sub.workspace_id, persona.id, since
         ),
         featured_before=since is not None,
+        why=why,
     )
 
 

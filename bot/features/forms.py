@@ -89,6 +89,18 @@ def kept_flags(flags: str) -> str:
     return flags.strip() if KEPT_FLAGS.match(flags or "") else ""
 
 
+def draft_moved(drafted: str, chosen: str, flags: str) -> Problem | None:
+    """A drafted survey's flags (`--gap 3`, `--line pain-2`) belong to the persona it was
+    drafted for: another persona picked in the form would ask about *its* gap 3."""
+    if not flags or not drafted or chosen == drafted:
+        return None
+    return (
+        "persona",
+        f"This survey was drafted for {drafted} ({flags}): keep {drafted}, or start a new "
+        "survey for another persona.",
+    )
+
+
 def check_survey_form(question: str, options: list[str]) -> tuple[str, list[str], list[Problem]]:
     """(question, options) cleaned, and the problems by field ("question", "options")."""
     question = question.strip().replace('"', "'")
@@ -98,7 +110,8 @@ def check_survey_form(question: str, options: list[str]) -> tuple[str, list[str]
     try:
         options = validate_options(options)
     except SurveyError as exc:
-        problems.append(("options", str(exc)))
+        # the typed command's rule; in a form the options are lines, not `|`-separated
+        problems.append(("options", str(exc).replace("separated by `|`", "one per line")))
         options = []
     return question, options, problems
 

@@ -5,6 +5,7 @@ owner's reminder or home screen."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 
 from bot.messages import Button, Card, Reply, Section, error_reply
@@ -61,9 +62,12 @@ def gap_buttons(persona: PersonaView, gap: GapView) -> tuple[Button, ...]:
     ref = f"{persona.slug}:{gap.number}"
     dismiss = Button("Dismiss", DISMISS_ACTION, ref)
     if gap.status == "open":
+        # the click opens the draft as a form (Teams, playground); Slack drafts its own
+        # "new survey" modal from `compose`
         ask = Button(
-            "Ask the team", ASK_ACTION, ref, style="primary", compose=survey_command(persona, gap)
-        )
+            "Ask the team", ASK_ACTION, ref, style="primary",
+            compose=survey_command(persona, gap), opens_form=True,
+        )  # fmt: skip
         return (ask, dismiss)
     if gap.status == "answered":
         return (
@@ -162,15 +166,10 @@ def top_gaps_section(persona: PersonaView, gaps: list[GapView], limit: int = 3) 
 
 def top_gap_buttons(persona: PersonaView, gaps: list[GapView]) -> tuple[Button, ...]:
     """The buttons of the most asked gap (a reminder has room for one gap's)."""
-    return (
-        tuple(
-            Button(
-                f"{b.label} (gap {gaps[0].number})", b.action_id, b.value, b.style, b.url, b.compose
-            )
-            for b in gap_buttons(persona, gaps[0])
-        )
-        if gaps
-        else ()
+    if not gaps:
+        return ()
+    return tuple(
+        replace(b, label=f"{b.label} (gap {gaps[0].number})") for b in gap_buttons(persona, gaps[0])
     )
 
 

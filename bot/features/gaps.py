@@ -8,9 +8,10 @@
 - Show: `gaps maya` (most asked first), "Asked but not covered" on profiles and the gallery,
   the top gaps in the owner's reminder and home screen (`bot.features.gap_render`).
 - Close: "Ask the team" drafts a Yes / No / Not sure survey linked to the gap
-  (`bot.features.gap_survey`: posted in the persona's home channel). The button carries the
-  draft as `Button.compose`: Slack opens its survey form filled in, the playground puts the
-  `survey … --gap N` command in the message box, Teams posts it as drafted. Its close saves
+  (`bot.features.gap_survey`: posted in the persona's home channel), editable first: the
+  click answers with the core's form (`bot.features.gap_form`: a Teams task module, a
+  playground form), Slack opens its own "new survey" modal filled in from the button's
+  `compose` draft (`survey … --gap N`). Its close saves
   the results as evidence linked to the gap, and the clock offers them to the owners
   (`bot.features.gap_sweep`); "Add as pain" / "Add as goal"
   (or `gaps maya line N pain "text"`) turn it into a citable profile line with a revision,
@@ -29,12 +30,23 @@ from bot.answering.topics import question_terms, topic_label
 from bot.commands import Context, Registry
 from bot.deps import Deps
 from bot.features.access import manage_refused, may_manage
+from bot.features.forms import survey_form_personas
+from bot.features.gap_form import FIELDS as FORM_FIELDS
+from bot.features.gap_form import (
+    SUBMIT_ACTION,
+    GapSurvey,
+    check_gap_survey,
+    draft_reply,
+    gap_survey_form,
+    problems_text,
+)
 from bot.features.gap_render import (
     ASK_ACTION,
     DISMISS_ACTION,
     GOAL_ACTION,
     PAIN_ACTION,
     SURVEY_OPTIONS,
+    askable,
     dismissed,
     gaps_reply,
     line_added,
@@ -262,8 +274,35 @@ async def _target(ctx: Context) -> tuple[PersonaView, GapView] | Reply:
 
 
 async def ask_action(ctx: Context) -> Reply:
+    """ "Ask the team" clicked: the drafted survey as a form to edit (Teams, playground)."""
     found = await _target(ctx)
-    return found if isinstance(found, Reply) else await ask_team(ctx, *found)
+    if isinstance(found, Reply):
+        return found
+    persona, gap = found
+    problem = askable(persona, gap)
+    if problem:
+        return problem
+    personas = await survey_form_personas(ctx.deps, ctx.workspace_id)
+    return draft_reply(persona, gap, personas)
+
+
+async def survey_action(ctx: Context) -> Reply:
+    """The "Ask the team" form submitted: problems show it again (nothing is created),
+    else the survey on the gap, as `survey … --gap N` makes it."""
+    found = await _target(ctx)
+    if isinstance(found, Reply):
+        return found
+    persona, gap = found
+    filled = {name: ctx.inbound.filled(name) for name in FORM_FIELDS}
+    checked = check_gap_survey(persona, filled, ctx.deps.now(), ctx.deps.settings.timezone)
+    if not isinstance(checked, GapSurvey):
+        personas = await survey_form_personas(ctx.deps, ctx.workspace_id)
+        form = gap_survey_form(persona, gap, personas, filled=filled, errors=tuple(checked))
+        return Reply(text=problems_text(checked), form=form, ephemeral=True, is_error=True)
+    return await open_gap_survey(
+        ctx, persona, gap, checked.question, checked.options,
+        closes_at=checked.closes_at, anonymous=checked.anonymous,
+    )  # fmt: skip
 
 
 async def dismiss_action(ctx: Context) -> Reply:
@@ -301,6 +340,7 @@ def register(registry: Registry) -> None:
         ),
     )(gaps_command)
     registry.action(ASK_ACTION)(ask_action)
+    registry.action(SUBMIT_ACTION)(survey_action)
     registry.action(DISMISS_ACTION)(dismiss_action)
     registry.action(PAIN_ACTION)(pain_action)
     registry.action(GOAL_ACTION)(goal_action)

@@ -9,6 +9,7 @@ from bot.features.cards import KIND_LABELS, evidence_badge, freshness, persona_c
 from bot.features.decision_render import considered_section
 from bot.features.gap_render import not_covered
 from bot.features.gaps import gap_summaries
+from bot.features.line_health import LineHealth, line_health, summary
 from bot.features.persona_maps import (
     map_buttons,
     map_text,
@@ -72,12 +73,19 @@ async def show(ctx: Context) -> Reply:
     if isinstance(persona, Reply):
         return await unknown_view(ctx, ctx.args) or persona
     now = ctx.deps.now()
+    healths = line_health(persona, now)
     card = persona_card(
         persona,
         now,
         kinds=("goal", "pain", "motivation", "behavior", "objection", "channel"),
         limit=10,
+        health={h.key: h for h in healths},
     )
+    if healths:
+        backing = Section(title="Line health", bullets=tuple(health_bullet(h) for h in healths))
+        card = replace(
+            card, sections=(*card.sections, backing), context=(*card.context, summary(healths))
+        )
     text = [persona.name, persona.role]
     if persona.quote:
         text.append(f"\u201c{persona.quote}\u201d")
@@ -91,6 +99,8 @@ async def show(ctx: Context) -> Reply:
     card = replace(card, buttons=card.buttons + map_buttons(persona))
     text += evidence_lines(persona)
     text.append(f"{freshness(persona, now)} · {evidence_badge(persona)}")
+    if healths:
+        text.append(summary(healths))
     record = await ctx.deps.db(
         ctx.deps.repos.surveys.prediction_record, ctx.workspace_id, persona.id
     )
@@ -111,6 +121,19 @@ async def show(ctx: Context) -> Reply:
         card = replace(card, context=(*card.context, f"{uncovered}: `gaps {persona.slug}`"))
         text.append(f"{uncovered} (type `gaps {persona.slug}`)")
     return Reply(text="\n".join(t for t in text if t), cards=(card,), ephemeral=True)
+
+
+def health_bullet(h: LineHealth) -> str:
+    """'pain-2: 1 evidence item (n=9), newest 2026-11-20 · latest survey: “No” won (n=9) ·
+    ⚠ contested': a line's backing, as `show` lists it for every line."""
+    parts = [h.backing()]
+    if h.surveys:
+        latest = h.surveys[0]
+        won = f"\u201c{latest.winner}\u201d won" if latest.winner else "no clear winner"
+        parts.append(f"latest survey: {won} (n={latest.n})")
+    if h.flagged:
+        parts.append(h.mark)
+    return f"{h.key}: " + " \u00b7 ".join(parts)
 
 
 def evidence_lines(persona: PersonaView, limit: int = 5) -> list[str]:

@@ -20,6 +20,7 @@ from bot.deps import Deps
 from bot.features.access import is_admin, manage_refused, may_manage
 from bot.features.cards import evidence_badge, freshness
 from bot.features.gap_render import top_gap_buttons, top_gaps_section
+from bot.features.line_health import lines_to_look_at
 from bot.features.ownership import CHAT_PLATFORMS, owner_command, sweep_owner_notices
 from bot.features.resolve import resolve_persona
 from bot.features.survey_render import prediction_badge
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 SNOOZE = timedelta(days=14)
 ESCALATE_AFTER_DAYS = 30
+MAX_LOOK_LINES = 15  # the card lists this many flagged lines; the text version lists all
 
 
 def reviews(deps: Deps) -> ReviewStore:
@@ -58,6 +60,15 @@ def reminder_reply(
     )
     bullets = tuple(news) if news else ("No new evidence since the last review.",)
     sections = [Section(title="Since the last review", bullets=bullets)]
+    # exactly the lines the data no longer backs (bot.features.line_health)
+    look = tuple(f"{h.key}: {h.text} \u2014 {h.why()}" for h in lines_to_look_at(persona, now))
+    look_shown = look[:MAX_LOOK_LINES] + (
+        (f"\u2026 and {len(look) - MAX_LOOK_LINES} more: `show {persona.slug}`",)
+        if len(look) > MAX_LOOK_LINES
+        else ()
+    )
+    if look:
+        sections.append(Section(title="Lines to look at", bullets=look_shown))
     line = prediction_badge(record)
     if line:
         sections.append(Section(title="Prediction record", text=line))
@@ -75,6 +86,7 @@ def reminder_reply(
             freshness(persona, now),
             "Since the last review:",
             *(f"  • {b}" for b in bullets),
+            *(["Lines to look at:", *(f"  • {b}" for b in look)] if look else []),
             *([line] if line else []),
             *(_section_lines(uncovered) if uncovered else []),
             "Answer: Still accurate / Needs update / Snooze 14 days / Reassign.",

@@ -51,11 +51,14 @@ async def open_survey(
     closes_at: datetime,
     anonymous: bool = False,
     line_key: str | None = None,
+    open_text: bool = False,
+    every: str | None = None,
 ) -> SurveyView:
     """Create a survey linked to `persona`, recording the persona's own predicted answer
-    (hidden until close, then compared with the result). The one path for `survey` and the
-    digest's question of the week. Raises SurveyError on bad input."""
-    prediction = await predict(deps, persona, question, options)
+    (hidden until close, then compared with the result; an open-text survey has none). The
+    one path for `survey`, the digest's question of the week, a gap's "Ask the team" and
+    recurring surveys. Raises SurveyError on bad input."""
+    prediction = None if open_text else await predict(deps, persona, question, options)
     return await deps.db(
         surveys(deps).create,
         workspace_id,
@@ -69,4 +72,6 @@ async def open_survey(
         closes_at=closes_at,
         line_key=line_key,
         prediction=prediction,
+        open_text=open_text,
+        every=every,
     )

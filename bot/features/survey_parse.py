@@ -13,11 +13,13 @@ from bot.answering.base import with_options
 from bot.deps import Deps
 from bot.schedule import ScheduleError, check_timezone
 from persona_store.surveys.repository import SurveyError
+from persona_store.surveys.voice import check_every
 
 log = logging.getLogger(__name__)
 
 USAGE = (
     'survey PERSONA "Question?" A | B | C [--anonymous] [--closes 48h] [--line pain-2] [--gap 3]'
+    ' [--every week|month] | survey PERSONA "Question?" --open [...]'
 )
 PREDICTION_TIMEOUT = 15.0
 _QUOTES = {"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'"}
@@ -64,11 +66,17 @@ def parse_create(args: str, now: datetime, tz: str = "UTC") -> dict:
     """Split the create command into persona, question, options and flags."""
     for fancy, plain in _QUOTES.items():
         args = args.replace(fancy, plain)
-    flags: dict = {"anonymous": False, "closes_at": None, "line_key": None, "gap": None}
+    flags: dict = {
+        "anonymous": False, "closes_at": None, "line_key": None, "gap": None,
+        "open_text": False, "every": None,
+    }  # fmt: skip
     args = " " + args
     if re.search(r"\s--anon(ymous)?\b", args):
         flags["anonymous"] = True
         args = re.sub(r"\s--anon(ymous)?\b", " ", args)
+    if re.search(r"\s--open\b(?!-)", args):  # typed answers, no options
+        flags["open_text"] = True
+        args = re.sub(r"\s--open\b(?!-)", " ", args)
     for name, value in re.findall(r"\s--(\w+)\s+([^\s|]+)", args):
         if name.lower() == "closes":
             flags["closes_at"] = parse_when(value, now, tz)
@@ -78,9 +86,11 @@ def parse_create(args: str, now: datetime, tz: str = "UTC") -> dict:
             if not value.lstrip("#").isdigit() or len(value) > 9:
                 raise SurveyError(f"--gap takes a gap's number, e.g. `--gap 3`. Usage: {USAGE}")
             flags["gap"] = int(value.lstrip("#"))
+        elif name.lower() == "every":
+            flags["every"] = check_every(value)
         else:
             raise SurveyError(f"Unknown option --{name}. Usage: {USAGE}")
-    args = re.sub(r"\s--(closes|line|gap)\s+[^\s|]+", " ", args, flags=re.IGNORECASE)
+    args = re.sub(r"\s--(closes|line|gap|every)\s+[^\s|]+", " ", args, flags=re.IGNORECASE)
     stray = re.search(r"\s--(\w+)", args)
     if stray:
         raise SurveyError(f"Unknown or incomplete option --{stray.group(1)}. Usage: {USAGE}")

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.features.decision_render import log_button
+from bot.features.voice_render import open_results_reply, open_survey_reply
 from bot.messages import Button, Card, Choice, Reply, Section, Track
 from persona_store.surveys.repository import PredictionRecord, SurveyView
 
@@ -55,6 +56,8 @@ def _context(survey: SurveyView) -> tuple[str, ...]:
 
 def survey_reply(survey: SurveyView) -> Reply:
     """The survey message in the channel: one button per option and a live tally."""
+    if survey.open_text:  # typed answers (voice_render)
+        return open_survey_reply(survey)
     if not survey.is_open:
         return results_reply(survey)
     total = survey.total
@@ -88,6 +91,8 @@ def survey_reply(survey: SurveyView) -> Reply:
 
 def results_reply(survey: SurveyView) -> Reply:
     """Final (or current, for `survey results`) results, with the prediction once closed."""
+    if survey.open_text:  # ungrouped; grouped by line: bot.features.voice.results_for
+        return open_results_reply(survey, [(None, survey.texts)])
     total = survey.total
     state = "Final results" if not survey.is_open else "Results so far"
     lines = result_lines(survey)

@@ -13,8 +13,9 @@ from bot.clock import SweepReport, SweepRun, as_mapping, deliver
 from bot.commands import Registry
 from bot.deps import Deps
 from bot.features.survey_open import address_of, surveys
-from bot.features.survey_render import results_reply, tally_update
+from bot.features.survey_render import tally_update
 from bot.features.surveys import finish_survey
+from bot.features.voice import results_for
 from bot.messages import Reply
 from bot.ports import ChatAdapter
 from persona_store.surveys.recovery import (
@@ -64,7 +65,7 @@ async def _post_results(
     address = address_of(closed.place)
 
     async def final() -> Reply | None:
-        return results_reply(closed) if closed.total else None
+        return await results_for(deps, closed.workspace_id, closed) if closed.total else None
 
     outcome = await deliver(
         deps, adapters, report, kind=RESULTS_KIND, target=results_target(closed.id),

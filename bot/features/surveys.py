@@ -27,11 +27,11 @@ from bot.features.survey_render import (
     RESULTS_ACTION,
     TRACK_KIND,
     VOTE_ACTION,
-    results_reply,
     survey_reply,
     tally_update,
     vote_ack,
 )
+from bot.features.voice import answer_command, nudge_command, results_for
 from bot.messages import Address, Reply, error_reply
 from persona_store.surveys.repository import (
     PredictionRecord,
@@ -39,6 +39,7 @@ from persona_store.surveys.repository import (
     SurveyView,
     validate_options,
 )
+from persona_store.surveys.voice import check_open_text
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,12 @@ async def on_posted(
 async def survey_command(ctx: Context) -> Reply | list[Reply]:
     head, _, rest = ctx.args.strip().partition(" ")
     sub = head.lower()
+    # `survey answer 12 …` (an open-text survey) and `survey nudge on|off`: bot.features.voice
+    # (not a new survey about a persona called "answer", which would need a quoted question)
+    if sub == "answer" and not any(c in rest for c in '"|\u201c'):
+        return await answer_command(ctx, rest)
+    if sub == "nudge" and not any(c in rest for c in '"|\u201c'):
+        return await nudge_command(ctx, rest)
     if sub in ("close", "results", "vote") and rest.strip()[:1].lstrip("#").isdigit():
         parts = rest.replace("#", "").split()
         survey_id = int(parts[0])  # the store answers "no survey" past INTEGER ids
@@ -122,7 +129,11 @@ async def create(ctx: Context) -> Reply:
             number = parsed["gap"]
             return error_reply(f"{persona.name} has no gap {number} (`gaps {persona.slug}`).")
     try:
-        options = validate_options(parsed["options"])
+        options = (
+            check_open_text(parsed["options"])
+            if parsed["open_text"]
+            else validate_options(parsed["options"])
+        )
         if parsed["closes_at"] is not None and parsed["closes_at"] <= now:
             raise SurveyError("The close time is in the past; pick a time in the future.")
         if gap is not None:  # linked to the gap, and posted in the persona's home channel
@@ -143,6 +154,8 @@ async def create(ctx: Context) -> Reply:
             anonymous=parsed["anonymous"],
             closes_at=parsed["closes_at"] or now + DEFAULT_OPEN,
             line_key=parsed["line_key"],
+            open_text=parsed["open_text"],
+            every=parsed["every"],
         )
     except SurveyError as exc:
         return error_reply(str(exc))
@@ -200,7 +213,7 @@ async def show_results(ctx: Context, survey_id: int) -> Reply:
     survey = await ctx.deps.db(surveys(ctx.deps).get, ctx.workspace_id, survey_id)
     if survey is None:
         return error_reply(f"There is no survey #{survey_id}.")
-    reply = results_reply(survey)
+    reply = await results_for(ctx.deps, ctx.workspace_id, survey)
     return Reply(text=reply.text, cards=reply.cards, ephemeral=True, meta=reply.meta)
 
 
@@ -238,7 +251,7 @@ async def close_command(ctx: Context, survey_id: int) -> Reply | list[Reply]:
     )
     if closed is None:
         return error_reply(f"Survey #{survey_id} is already closed.")
-    replies = [results_reply(closed)]
+    replies = [await results_for(deps, ctx.workspace_id, closed)]
     if own and closed.message_id:
         replies.append(tally_update(closed))  # the posted survey shows it is closed
     if persona is not None:  # a gap's survey: what its owner can do with the result
@@ -265,10 +278,11 @@ def register(registry: Registry) -> None:
         summary="A micro-survey about a persona: buttons in the channel, results saved as "
         "evidence.",
         usage=USAGE + " (closes after 7 days unless --closes) | survey results ID | "
-        "survey close ID | survey vote ID N",
+        "survey close ID | survey vote ID N | survey answer ID TEXT | survey nudge on|off",
         examples=(
             'survey maya "Is price still the #1 objection?" Yes | No | Not sure --closes 48h',
             'survey sam "Do you use keyboard shortcuts daily?" Yes | No --anonymous',
+            'survey maya "What almost stopped you from buying?" --open --every month',
             "survey results 12",
             "survey close 12",
         ),

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -67,6 +68,13 @@ class Survey(Base):
     prediction_correct: Mapped[bool | None] = mapped_column(Boolean)
     results: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # final counts at close
     evidence_id: Mapped[int | None] = mapped_column(Integer)
+    # Open-text surveys (`--open`): answers are typed in a form, kept in survey_texts and
+    # saved as evidence quotes at close (persona_store.surveys.voice). `options` is [].
+    open_text: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Recurring surveys (`--every week|month`): the clock posts the next one of the series
+    # (`series_id`: the first survey's id) once a period has passed since the last one.
+    every: Mapped[str | None] = mapped_column(String(16))
+    series_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class SurveyAnswer(Base):

@@ -32,6 +32,7 @@ from persona_store.scheduling.schedules import PENDING
 from persona_store.store import append_evidence
 from persona_store.surveys.recovery import RESULTS_KIND, RESULTS_PERIOD, results_target
 from persona_store.surveys.views import SurveyView
+from persona_store.surveys.voice import record_texts
 
 
 def close_row(s: Session, workspace_id: int, survey_id: int, now: datetime) -> Survey | None:
@@ -57,7 +58,9 @@ def record_close(
     sv.results = {"counts": list(view.counts), "n": view.total, "winner": winner}
     if sv.prediction is not None and view.total:
         sv.prediction_correct = winner is not None and sv.prediction == winner
-    if view.total:
+    if sv.open_text:  # typed answers: saved as evidence quotes, their rows deleted
+        record_texts(s, sv, now=now, author=author)
+    elif view.total:
         persona = s.get(Persona, sv.persona_id)
         assert persona is not None  # the survey row would be gone with it (cascade)
         spec, details = evidence_of(view, sv.prediction_correct, now)

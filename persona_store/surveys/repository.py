@@ -33,6 +33,7 @@ from persona_store.surveys.views import (
     validate_options,
     voter_key,
 )
+from persona_store.surveys.voice import check_open_text, texts_for_export, texts_of
 from persona_store.surveys.votes import Answered, cast_vote, claim_tally, mark_dirty, tally_due
 
 __all__ = [
@@ -88,6 +89,10 @@ class SurveyStore:
             prediction_correct=sv.prediction_correct,
             evidence_id=sv.evidence_id,
             results=sv.results,
+            open_text=bool(sv.open_text),
+            every=sv.every,
+            series_id=sv.series_id,
+            texts=texts_of(s, sv) if sv.open_text and counted else (),
         )
 
     @staticmethod
@@ -168,6 +173,8 @@ class SurveyStore:
             sv = self._find(s, workspace_id, survey_id)
             if sv is None:
                 raise SurveyError(f"There is no survey #{survey_id}.")
+            if sv.open_text:  # the typed answers in the option column
+                return texts_for_export(s, sv)
             if sv.anonymous:  # one line per answer, by option: no voter, time or order
                 return [
                     ("anonymous", label, None)
@@ -219,6 +226,8 @@ class SurveyStore:
         closes_at: datetime | None = None,
         line_key: str | None = None,
         prediction: int | None = None,
+        open_text: bool = False,
+        every: str | None = None,
     ) -> SurveyView:
         question = question.strip()
         if not question:
@@ -228,7 +237,7 @@ class SurveyStore:
             )
         if len(question) > MAX_QUESTION:
             raise SurveyError(f"The question is longer than {MAX_QUESTION} characters.")
-        cleaned = validate_options(options)
+        cleaned = check_open_text(options) if open_text else validate_options(options)
         if closes_at is not None and closes_at <= now:
             raise SurveyError("The close time is in the past; pick a time in the future.")
         with self._sessions.begin() as s:
@@ -257,9 +266,13 @@ class SurveyStore:
                 thread_id=place.thread_id,
                 service_url=place.service_url,
                 prediction=prediction,
+                open_text=open_text,
+                every=every,
             )
             s.add(sv)
             s.flush()
+            if every is not None:
+                sv.series_id = sv.id  # the first of its series (the clock copies it on)
             return self._view(s, sv)
 
     def set_message(

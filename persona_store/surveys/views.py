@@ -64,10 +64,14 @@ class SurveyView:
     prediction_correct: bool | None = None
     evidence_id: int | None = None
     results: dict[str, Any] | None = field(default=None, compare=False)
+    open_text: bool = False  # answers are typed (`--open`); `options` is empty
+    every: str | None = None  # "week" | "month": a recurring survey
+    series_id: int | None = None  # the first survey of its recurring series
+    texts: tuple[str, ...] = ()  # an open-text survey's answers, sorted (no order kept)
 
     @property
     def total(self) -> int:
-        return sum(self.counts)
+        return len(self.texts) if self.open_text else sum(self.counts)
 
     @property
     def is_open(self) -> bool:
