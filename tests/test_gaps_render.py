@@ -202,3 +202,11 @@ def test_the_form_is_checked_like_a_typed_survey() -> None:
     assert too_long == [("question", "The question is longer than 300 characters.")]
     many = check_gap_survey(persona(), {**filled, "options": "\n".join("abcdefghijk")}, NOW)
     assert isinstance(many, list) and many[0][0] == "options"
+
+
+def test_the_ask_the_team_form_says_once_and_twice() -> None:
+    """The form said "asked 1 time"; it counts like the gap list ("Asked once")."""
+    for count, said in ((1, "asked once."), (2, "asked twice."), (4, "asked 4 times.")):
+        gap = replace(GAPS[0], count=count)
+        form = gap_survey_form(persona(), gap, PERSONAS)
+        assert said in form.text, form.text

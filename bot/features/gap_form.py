@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.features.forms import Problem, check_survey_form
-from bot.features.gap_render import SURVEY_OPTIONS, survey_command
+from bot.features.gap_render import SURVEY_OPTIONS, survey_command, times
 from bot.features.survey_parse import parse_when
 from bot.messages import Form, FormField, Reply
 from persona_store.gaps.views import GapView
@@ -62,8 +62,8 @@ def gap_survey_form(
         title="Ask the team",
         action_id=SUBMIT_ACTION,
         value=ref(persona, gap),
-        text=f"A survey on gap {gap.number} of {persona.name}, asked {gap.count} "
-        f"{'time' if gap.count == 1 else 'times'}. Its results land on the gap.",
+        text=f"A survey on gap {gap.number} of {persona.name}, asked {times(gap.count)}. "
+        "Its results land on the gap.",
         fields=(
             FormField(
                 "persona",

@@ -31,7 +31,8 @@ def _date(when: datetime) -> str:
     return when.date().isoformat()
 
 
-def _times(count: int) -> str:
+def times(count: int) -> str:
+    """'once', 'twice', '4 times'."""
     return "once" if count == 1 else "twice" if count == 2 else f"{count} times"
 
 
@@ -87,7 +88,7 @@ def gap_buttons(persona: PersonaView, gap: GapView) -> tuple[Button, ...]:
 def gap_line(gap: GapView) -> str:
     """One gap as plain text: "3. Does Maya need SSO? (asked 4 times, last 2026-12-01)"."""
     last = _date(gap.last_asked_at)
-    return f"{gap.number}. {gap.question} (asked {_times(gap.count)}, last {last})"
+    return f"{gap.number}. {gap.question} (asked {times(gap.count)}, last {last})"
 
 
 def gap_card(persona: PersonaView, gap: GapView) -> Card:
@@ -101,7 +102,7 @@ def gap_card(persona: PersonaView, gap: GapView) -> Card:
     return Card(
         title=f"{gap.number}. {gap.question}",
         subtitle=(
-            f"Asked {_times(gap.count)} · first {_date(gap.first_asked_at)} · "
+            f"Asked {times(gap.count)} · first {_date(gap.first_asked_at)} · "
             f"last {_date(gap.last_asked_at)}"
         ),
         sections=tuple(sections),
