@@ -155,6 +155,8 @@ async def test_another_workspace_never_sees_a_decision(core: Core) -> None:
     other = Address("slack", "T2", "C9")
     [listed] = await core.handle(inbound("decisions", address=other))
     assert "No decisions logged yet" in listed.text
+    # one runnable example, not "or type: Try: decide "DECISION" --outcome adopted|…"
+    assert listed.text.endswith('or type `decide "Keep the free tier" --outcome adopted`.')
     [one] = await core.handle(inbound("decisions 1", address=other))
     assert one.is_error
     [edit] = await core.handle(inbound("decide edit 1 --outcome parked", address=other))

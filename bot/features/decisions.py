@@ -298,7 +298,8 @@ async def decisions(ctx: Context) -> Reply:
         return decisions_reply(
             "Latest decisions",
             found,
-            f"No decisions logged yet. Click Log decision on an answer, or type: {HINT}",
+            "No decisions logged yet. Click Log decision on an answer, or type "
+            '`decide "Keep the free tier" --outcome adopted`.',
         )
     if head.lower() == "search":
         term = unquote(rest)
