@@ -34,6 +34,7 @@ from bot.features.decision_render import (
 )
 from bot.features.resolve import resolve_persona
 from bot.messages import Reply, error_reply
+from bot.numbers import MAX_ID, is_number
 from persona_store.decisions.views import (
     MAX_DECISION,
     AnswerRef,
@@ -66,14 +67,14 @@ def attached_line(answer: AnswerRef | None) -> str:
 
 
 async def _answer(ctx: Context, answer_id: str) -> AnswerRef | None:
-    if not answer_id.isdigit():
+    if not is_number(answer_id):
         return None
     return await ctx.deps.db(ctx.deps.repos.decisions.answer, ctx.workspace_id, int(answer_id))
 
 
 async def _survey_answer(ctx: Context, survey_id: str) -> AnswerRef | None | Reply:
     """Closed survey results as an answer record: the persona and the line it tested."""
-    if not survey_id.isdigit() or int(survey_id) > 2**31 - 1:
+    if not is_number(survey_id) or int(survey_id) > MAX_ID:
         return None
     survey = await ctx.deps.db(ctx.deps.repos.surveys.get, ctx.workspace_id, int(survey_id))
     if survey is None:
@@ -185,7 +186,7 @@ async def _log(
 async def _own(ctx: Context, number: str) -> DecisionView | Reply:
     """Decision `number` of this workspace, if the person may edit it."""
     number = number.strip().lstrip("#")
-    if not number.isdigit():
+    if not is_number(number):
         return error_reply(
             "Which decision? Give its number, e.g. `decide edit 3 --outcome parked`."
         )
@@ -240,7 +241,7 @@ async def decide(ctx: Context) -> Reply:
     `decide edit N [text] [--outcome …] …`."""
     head, _, rest = ctx.args.partition(" ")
     if head.lower() == "edit":
-        if rest.strip().lstrip("#")[:1].isdigit():
+        if is_number(rest.strip().lstrip("#")[:1]):
             return await _decide_edit(ctx, rest)
         return error_reply(
             "Which decision? `decide edit 3 --outcome parked` (a decision that starts with "
@@ -309,7 +310,7 @@ async def decisions(ctx: Context) -> Reply:
             found,
             f"No decision mentions \u201c{term}\u201d.",
         )
-    if args.lstrip("#").isdigit():
+    if is_number(args.lstrip("#")):
         one = await ctx.deps.db(repo.get, ws, int(args.lstrip("#")) if len(args) < 11 else 0)
         if one is None:
             return error_reply(f"There is no decision #{args.lstrip('#')[:12]}.")
