@@ -15,8 +15,8 @@ import logging
 from dataclasses import replace
 
 from bot.commands import Context, Registry
-from bot.features.access import decision_edit_refused, may_edit_decision
-from bot.features.answer_log import answer_ref, record
+from bot.features.access import decision_edit_refused, may_attach_answer, may_edit_decision
+from bot.features.answer_log import answer_key, answer_ref, record
 from bot.features.decision_form import (
     SAVE_ACTION,
     UPDATE_ACTION,
@@ -66,10 +66,14 @@ def attached_line(answer: AnswerRef | None) -> str:
     return f"Attached: {names} ({cited} cited {noun}) on \u201c{answer.question[:200]}\u201d"
 
 
-async def _answer(ctx: Context, answer_id: str) -> AnswerRef | None:
+async def _answer(ctx: Context, key: str) -> AnswerRef | None:
+    """The answer record a button or form names ("12.<key>", `answer_key`), if this click
+    may see it (`may_attach_answer`); else None: the decision is logged without it."""
+    answer_id, _, token = key.partition(".")
     if not is_number(answer_id):
         return None
-    return await ctx.deps.db(ctx.deps.repos.decisions.answer, ctx.workspace_id, int(answer_id))
+    found = await ctx.deps.db(ctx.deps.repos.decisions.answer, ctx.workspace_id, int(answer_id))
+    return found if found is not None and may_attach_answer(ctx, found, token) else None
 
 
 async def _survey_answer(ctx: Context, survey_id: str) -> AnswerRef | None | Reply:
@@ -89,8 +93,9 @@ async def _survey_answer(ctx: Context, survey_id: str) -> AnswerRef | None | Rep
         "",
         ((line.key, line.text),) if line is not None else (),
     )
-    answer_id = await record(ctx, "survey", survey.question, [heard], consulted=False)
-    return AnswerRef(answer_id, "survey", survey.question, (heard,))
+    key = await record(ctx, "survey", survey.question, [heard], consulted=False)
+    answer_id, _, token = key.partition(".")
+    return AnswerRef(int(answer_id), "survey", survey.question, (heard,), token)
 
 
 async def _place(ctx: Context, message_id: str | None) -> Place:
@@ -123,7 +128,8 @@ async def log_form(ctx: Context) -> Reply:
         found = await _survey_answer(ctx, ref)
     if isinstance(found, Reply):
         return found
-    value = f"{found.id if found else ''}|{ctx.inbound.message_id or ''}"
+    key = answer_key(found.id, found.token or "") if found else ""
+    value = f"{key}|{ctx.inbound.message_id or ''}"
     return Reply(
         text=f"Log a decision. {attached_line(found)} By typing: {HINT}",
         form=decision_form(value, intro=attached_line(found)),
@@ -151,8 +157,8 @@ def _form_again(ctx: Context, form_reply: Reply, problems: list[tuple[str, str]]
 
 async def save_form(ctx: Context) -> Reply:
     """The "Log a decision" form submitted."""
-    answer_id, _, message_id = ctx.args.partition("|")
-    answer = await _answer(ctx, answer_id)
+    key, _, message_id = ctx.args.partition("|")
+    answer = await _answer(ctx, key)
     filled = _filled(ctx)
     draft = check(filled["decision"], filled["outcome"], filled["note"], filled["link"])
     if not isinstance(draft, DecisionDraft):
