@@ -12,10 +12,10 @@ from tests.test_evidence_import import cli, count  # noqa: F401 (the fixture)
 
 
 def test_a_header_of_100000_columns_gets_a_short_message(  # type: ignore[no-untyped-def]
-    cli,
+    cli,  # noqa: F811 (the imported fixture)
     store: Store,
     tmp_path: Path,
-    capsys,  # noqa: F811
+    capsys,
 ) -> None:
     before = count(store)
     wide = tmp_path / "wide.csv"

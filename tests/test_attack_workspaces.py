@@ -15,8 +15,8 @@ from persona_store import Store
 from persona_store.decisions.repository import DecisionStore
 from persona_store.gaps.repository import GapStore
 from persona_store.models import Evidence
-from persona_store.scheduling.models import Survey
 from persona_store.personas.spec import PersonaSpec
+from persona_store.scheduling.models import Survey
 from persona_store.surveys.voice_models import SurveyText
 from tests.fakes.slack_env import SlackEnv, add_persona, slack_env
 from tests.test_features import ScriptedAnswerer
