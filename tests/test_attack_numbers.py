@@ -9,6 +9,7 @@ import json
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import text
 
 from persona_store import Store
 from tests.fakes.slack_env import SlackEnv, add_persona, slack_env
@@ -72,3 +73,27 @@ async def test_forged_button_numbers_get_a_clear_answer(
     said = json.dumps([c.args for c in env.api.calls])
     assert status == 200
     assert CRASH not in said, (action, value)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        'decide "Keep\x00 the free tier" --outcome adopted --note a\x00b',
+        'survey maya "What\x00 is missing?" --open',
+        "decisions search free\x00 tier",
+        "ask maya does she need S\x00SO?",
+        "panel drop the free\x00 tier",
+    ],
+)
+async def test_a_nul_character_is_dropped_not_a_crash(env: SlackEnv, typed: str) -> None:
+    """PostgreSQL refuses NUL in text (SQLite keeps it): a NUL typed (or sent by a Teams or
+    playground client) is dropped before anything is stored."""
+    status, body, _ = await env.slack.command(typed)
+    await env.settle()
+    said = body + json.dumps([c.args for c in env.api.calls])
+    assert status == 200
+    assert CRASH not in said, typed
+    with env.store.sessions() as s:
+        stored = json.dumps([list(r) for r in s.execute(text("SELECT * FROM decisions"))],
+                            default=str)  # fmt: skip
+    assert "\\u0000" not in stored
