@@ -1,7 +1,8 @@
 """The decision log: `decide`, `decisions`, and the "Log decision" / "Edit" forms.
 
 A "Log decision" button (on answers, panels and closed survey results) carries a reference
-to the answer record (`answer:12`, or `survey:5`, recorded on the click); the form it
+to the answer record (`answer:12.<random key>`, or `survey:5`, recorded on the click; a
+forged or guessed reference attaches nothing, `bot.features.access`); the form it
 opens carries that reference and the id of the message it was clicked on, so the saved
 decision keeps the personas, their cited lines and where it was decided (a permalink the
 platform gives, `Deps.permalinks`). `decide …` typed in a thread attaches that thread's
