@@ -9,10 +9,16 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.commands import Core
+from bot.features import build_registry
+from bot.messages import Address
 from persona_store import Store
 from persona_store.decisions.repository import DecisionStore
+from persona_store.decisions.views import Considered, Place
+from tests.conftest import make_deps
 from tests.fakes.slack_env import add_persona
 from tests.fakes.teams_env import TENANT, TeamsEnv, teams_env
+from tests.test_decisions import THREAD, click
 from tests.test_decisions_teams import invoke, post_json, task_fetches
 from tests.test_features import ScriptedAnswerer
 from tests.test_teams_http import card_of, texts
@@ -70,3 +76,19 @@ async def test_the_real_button_still_attaches_the_answer(env: TeamsEnv) -> None:
     await env.settle()
     [decision] = DecisionStore.of(env.store).recent(env.store.workspace_id("teams", TENANT))
     assert decision.persona_names == ["Maya Chen"] and "Acme" in decision.question
+
+
+async def test_a_record_from_before_keys_attaches_only_in_its_conversation(store: Store) -> None:
+    """Answer records written before keys (migration 0013) have none: their old buttons
+    still work where they were posted, and nowhere else."""
+    core = Core(make_deps(store, ScriptedAnswerer()), build_registry())
+    ws = store.workspace_id("slack", "T1")
+    heard = [Considered("maya", "Maya Chen", "oppose", (("goal-1", "Ship on time"),))]
+    old = DecisionStore.of(store).record_answer(
+        ws, "ask", SECRET, heard, place=Place("slack", THREAD.conversation_id)
+    )
+    [here] = await core.handle(click("decision.log", f"answer:{old}"))
+    assert here.form is not None and "Maya Chen" in (here.form.text or "")
+    elsewhere = Address("slack", "T1", "C0OTHER")
+    [there] = await core.handle(click("decision.log", f"answer:{old}", address=elsewhere))
+    assert there.form is not None and "Acme" not in there.text + (there.form.text or "")
