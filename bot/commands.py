@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.clock import ClockJobs
@@ -54,6 +54,25 @@ class Context:
     @property
     def author(self) -> str:
         return f"{self.inbound.address.platform}:{self.inbound.user_id}"
+
+
+def _no_nul(text: str) -> str:
+    return text.replace("\x00", "")
+
+
+def without_nul(inbound: Inbound) -> Inbound:
+    """What a person sent, without NUL characters: PostgreSQL refuses them in text (SQLite
+    keeps them) and no chat message needs one, so they go before any feature stores what
+    was typed, filled in or quoted."""
+    quoted = inbound.quoted
+    return replace(
+        inbound,
+        text=_no_nul(inbound.text),
+        value=None if inbound.value is None else _no_nul(inbound.value),
+        user_name=None if inbound.user_name is None else _no_nul(inbound.user_name),
+        fields=tuple((name, _no_nul(value)) for name, value in inbound.fields),
+        quoted=None if quoted is None else replace(quoted, text=_no_nul(quoted.text)),
+    )
 
 
 HandlerResult = Reply | list[Reply]
@@ -285,6 +304,7 @@ class Core:
     async def prepare(self, inbound: Inbound) -> Turn:
         """Workspace, parse (and fallbacks), and the placeholder, once per inbound. Never
         raises: a failure here becomes the turn's apology."""
+        inbound = without_nul(inbound)
         try:
             found = await self._context(inbound)
             if isinstance(found, Reply):

@@ -25,6 +25,7 @@ from adapters.web.render import render_template, reply_from_dict, reply_to_dict,
 from adapters.web.site import Site, user_id_of
 from bot.features.ask_message import FORM_ACTION, SUBMIT_ACTION
 from bot.messages import Address, Inbound, Quoted, Reply
+from bot.numbers import MAX_ID, is_number
 from bot.turn import run_turn
 from persona_store.platforms.web_posts import WebPostView
 
@@ -91,7 +92,7 @@ class Playground:
         """A reply from the core: `replaces` names the message it updates (a survey's live
         tally); anything else is a new message."""
         target = replaces or reply.replaces
-        if target and target.isdigit():
+        if target and is_number(target):
             site = self.site
             ws = await site.workspace_id(address.workspace)
             post = await site.deps.db(
@@ -198,13 +199,13 @@ class Playground:
             user_name="You",
             quoted=quoted,
             fields=_form_fields(form),
-            message_id=message_id if message_id.isdigit() and int(message_id) < 2**31 else None,
+            message_id=message_id if is_number(message_id) and int(message_id) <= MAX_ID else None,
         )
         return await self._converse(request, inbound, typed=None)
 
     async def _quoted(self, post_id: str, viewer: str) -> Quoted | None:
         """The message "Ask the personas" was clicked on, as this browser may see it."""
-        if not post_id.isdigit() or int(post_id) > 2**31 - 1:
+        if not is_number(post_id) or int(post_id) > MAX_ID:
             return None
         site = self.site
         ws = await site.workspace_id()

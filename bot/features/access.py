@@ -9,10 +9,12 @@ answers loopback or password holders only), so their users count as admins.
 
 from __future__ import annotations
 
+import secrets
+
 from bot.commands import Context
 from bot.features.edit import is_owner
 from bot.messages import Reply, error_reply
-from persona_store.decisions.views import DecisionView
+from persona_store.decisions.views import AnswerRef, DecisionView
 from persona_store.personas.views import PersonaView
 
 OPERATOR_PLATFORMS = ("web", "cli")
@@ -58,4 +60,19 @@ def decision_edit_refused(decision: DecisionView) -> Reply:
     return error_reply(
         f"Only the person who logged decision #{decision.number} can edit it. You can log "
         "a new decision instead."
+    )
+
+
+def may_attach_answer(ctx: Context, answer: AnswerRef, token: str) -> bool:
+    """Whether a click may see and attach an answer record: its button's key must match
+    (ids are sequential, and a form's or card's data can be forged: an answer given in a
+    private chat must not show elsewhere). A record kept before keys: only from the
+    conversation it was given in."""
+    if answer.token:
+        return secrets.compare_digest(answer.token.encode(), token.encode())
+    address = ctx.inbound.address
+    place = answer.place
+    return place is not None and (place.platform, place.conversation_id) == (
+        address.platform,
+        address.conversation_id,
     )

@@ -6,6 +6,7 @@ kept."""
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -18,17 +19,27 @@ from persona_store.personas.views import PersonaView
 
 log = logging.getLogger(__name__)
 
+TOKEN_BYTES = 12  # 16 characters of URL-safe base64 (the column holds 32)
 
-def answer_ref(answer_id: int) -> str:
-    return f"answer:{answer_id}"
+
+def answer_key(answer_id: int, token: str) -> str:
+    """What a form or button carries to name an answer record: "12.<random key>"."""
+    return f"{answer_id}.{token}"
+
+
+def answer_ref(key: str) -> str:
+    return f"answer:{key}"
 
 
 async def record(
     ctx: Context, kind: str, question: str, heard: Sequence[Considered], *, consulted: bool = True
-) -> int:
+) -> str:
+    """Record the answer; returns its key (`answer_key`). The random part is what makes a
+    guessed or forged id name nothing (`bot.features.access.may_attach_answer`)."""
     address = ctx.inbound.address
     place = Place(address.platform, address.conversation_id, address.thread_id)
-    return await ctx.deps.db(
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    answer_id = await ctx.deps.db(
         ctx.deps.repos.decisions.record_answer,
         ctx.workspace_id,
         kind,
@@ -36,7 +47,9 @@ async def record(
         list(heard),
         place=place,
         consulted=consulted,
+        token=token,
     )
+    return answer_key(answer_id, token)
 
 
 async def with_log_button(
@@ -60,10 +73,10 @@ async def with_log_button_heard(
     if not reply.cards:
         return reply
     try:
-        answer_id = await record(ctx, kind, question, heard)
+        key = await record(ctx, kind, question, heard)
     except Exception:
         log.exception("could not record a %s answer for the decision log", kind)
         return reply
     first = reply.cards[0]
-    first = replace(first, buttons=(*first.buttons, log_button(answer_ref(answer_id))))
+    first = replace(first, buttons=(*first.buttons, log_button(answer_ref(key))))
     return replace(reply, cards=(first, *reply.cards[1:]))

@@ -35,7 +35,7 @@ def considered(persona: PersonaView, answer: Answer) -> Considered:
 
 
 def log_button(ref: str) -> Button:
-    """ "Log decision" on an answer, a panel or survey results (`ref`: "answer:12")."""
+    """ "Log decision" on an answer, a panel or survey results (`ref`: "answer:12.<key>")."""
     return Button("Log decision", LOG_ACTION, ref, opens_form=True)
 
 

@@ -1,7 +1,8 @@
 """The decision log: `decide`, `decisions`, and the "Log decision" / "Edit" forms.
 
 A "Log decision" button (on answers, panels and closed survey results) carries a reference
-to the answer record (`answer:12`, or `survey:5`, recorded on the click); the form it
+to the answer record (`answer:12.<random key>`, or `survey:5`, recorded on the click; a
+forged or guessed reference attaches nothing, `bot.features.access`); the form it
 opens carries that reference and the id of the message it was clicked on, so the saved
 decision keeps the personas, their cited lines and where it was decided (a permalink the
 platform gives, `Deps.permalinks`). `decide …` typed in a thread attaches that thread's
@@ -15,8 +16,8 @@ import logging
 from dataclasses import replace
 
 from bot.commands import Context, Registry
-from bot.features.access import decision_edit_refused, may_edit_decision
-from bot.features.answer_log import answer_ref, record
+from bot.features.access import decision_edit_refused, may_attach_answer, may_edit_decision
+from bot.features.answer_log import answer_key, answer_ref, record
 from bot.features.decision_form import (
     SAVE_ACTION,
     UPDATE_ACTION,
@@ -34,6 +35,7 @@ from bot.features.decision_render import (
 )
 from bot.features.resolve import resolve_persona
 from bot.messages import Reply, error_reply
+from bot.numbers import MAX_ID, is_number
 from persona_store.decisions.views import (
     MAX_DECISION,
     AnswerRef,
@@ -65,15 +67,19 @@ def attached_line(answer: AnswerRef | None) -> str:
     return f"Attached: {names} ({cited} cited {noun}) on \u201c{answer.question[:200]}\u201d"
 
 
-async def _answer(ctx: Context, answer_id: str) -> AnswerRef | None:
-    if not answer_id.isdigit():
+async def _answer(ctx: Context, key: str) -> AnswerRef | None:
+    """The answer record a button or form names ("12.<key>", `answer_key`), if this click
+    may see it (`may_attach_answer`); else None: the decision is logged without it."""
+    answer_id, _, token = key.partition(".")
+    if not is_number(answer_id):
         return None
-    return await ctx.deps.db(ctx.deps.repos.decisions.answer, ctx.workspace_id, int(answer_id))
+    found = await ctx.deps.db(ctx.deps.repos.decisions.answer, ctx.workspace_id, int(answer_id))
+    return found if found is not None and may_attach_answer(ctx, found, token) else None
 
 
 async def _survey_answer(ctx: Context, survey_id: str) -> AnswerRef | None | Reply:
     """Closed survey results as an answer record: the persona and the line it tested."""
-    if not survey_id.isdigit() or int(survey_id) > 2**31 - 1:
+    if not is_number(survey_id) or int(survey_id) > MAX_ID:
         return None
     survey = await ctx.deps.db(ctx.deps.repos.surveys.get, ctx.workspace_id, int(survey_id))
     if survey is None:
@@ -88,8 +94,9 @@ async def _survey_answer(ctx: Context, survey_id: str) -> AnswerRef | None | Rep
         "",
         ((line.key, line.text),) if line is not None else (),
     )
-    answer_id = await record(ctx, "survey", survey.question, [heard], consulted=False)
-    return AnswerRef(answer_id, "survey", survey.question, (heard,))
+    key = await record(ctx, "survey", survey.question, [heard], consulted=False)
+    answer_id, _, token = key.partition(".")
+    return AnswerRef(int(answer_id), "survey", survey.question, (heard,), token)
 
 
 async def _place(ctx: Context, message_id: str | None) -> Place:
@@ -122,7 +129,8 @@ async def log_form(ctx: Context) -> Reply:
         found = await _survey_answer(ctx, ref)
     if isinstance(found, Reply):
         return found
-    value = f"{found.id if found else ''}|{ctx.inbound.message_id or ''}"
+    key = answer_key(found.id, found.token or "") if found else ""
+    value = f"{key}|{ctx.inbound.message_id or ''}"
     return Reply(
         text=f"Log a decision. {attached_line(found)} By typing: {HINT}",
         form=decision_form(value, intro=attached_line(found)),
@@ -150,8 +158,8 @@ def _form_again(ctx: Context, form_reply: Reply, problems: list[tuple[str, str]]
 
 async def save_form(ctx: Context) -> Reply:
     """The "Log a decision" form submitted."""
-    answer_id, _, message_id = ctx.args.partition("|")
-    answer = await _answer(ctx, answer_id)
+    key, _, message_id = ctx.args.partition("|")
+    answer = await _answer(ctx, key)
     filled = _filled(ctx)
     draft = check(filled["decision"], filled["outcome"], filled["note"], filled["link"])
     if not isinstance(draft, DecisionDraft):
@@ -188,7 +196,7 @@ async def _log(
 async def _own(ctx: Context, number: str) -> DecisionView | Reply:
     """Decision `number` of this workspace, if the person may edit it."""
     number = number.strip().lstrip("#")
-    if not number.isdigit():
+    if not is_number(number):
         return error_reply(
             "Which decision? Give its number, e.g. `decide edit 3 --outcome parked`."
         )
@@ -243,7 +251,7 @@ async def decide(ctx: Context) -> Reply:
     `decide edit N [text] [--outcome …] …`."""
     head, _, rest = ctx.args.partition(" ")
     if head.lower() == "edit":
-        if rest.strip().lstrip("#")[:1].isdigit():
+        if is_number(rest.strip().lstrip("#")[:1]):
             return await _decide_edit(ctx, rest)
         return error_reply(
             "Which decision? `decide edit 3 --outcome parked` (a decision that starts with "
@@ -313,7 +321,7 @@ async def decisions(ctx: Context) -> Reply:
             found,
             f"No decision mentions \u201c{term}\u201d.",
         )
-    if args.lstrip("#").isdigit():
+    if is_number(args.lstrip("#")):
         one = await ctx.deps.db(repo.get, ws, int(args.lstrip("#")) if len(args) < 11 else 0)
         if one is None:
             return error_reply(f"There is no decision #{args.lstrip('#')[:12]}.")

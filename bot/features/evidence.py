@@ -15,6 +15,7 @@ from bot.commands import Context, Registry
 from bot.features.access import manage_refused, may_manage
 from bot.features.resolve import resolve_persona
 from bot.messages import Button, Card, Reply, Section, error_reply
+from bot.numbers import id_of
 from persona_store.evidence.repository import EvidenceNotFound
 from persona_store.personas.views import EvidenceView, LineView, PersonaView
 
@@ -134,14 +135,15 @@ async def _target(ctx: Context, what: str) -> tuple[PersonaView, int, str] | Rep
     """(persona, evidence id, rest of the value) of a click, or the refusal."""
     slug, _, rest = ctx.args.partition(":")
     number, _, tail = rest.partition(":")
-    if not number.isdigit():
+    evidence_id = id_of(number)
+    if evidence_id is None:
         return error_reply("That button no longer does anything. Try `evidence suggest NAME`.")
     persona = await resolve_persona(ctx, slug)
     if isinstance(persona, Reply):
         return persona
     if not await may_manage(ctx, persona):
         return manage_refused(persona, what)
-    return persona, int(number), tail
+    return persona, evidence_id, tail
 
 
 def _gone(persona: PersonaView) -> Reply:

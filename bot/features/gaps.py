@@ -56,6 +56,7 @@ from bot.features.gap_survey import open_gap_survey
 from bot.features.resolve import resolve_persona
 from bot.features.survey_open import DEFAULT_OPEN
 from bot.messages import Reply, error_reply
+from bot.numbers import is_number
 from persona_store.gaps.repository import LINE_KINDS, GapError, GapStore
 from persona_store.gaps.views import GapHealth, GapSummary, GapView
 from persona_store.personas.views import PersonaView
@@ -264,7 +265,7 @@ async def add_line(ctx: Context, persona: PersonaView, gap: GapView, kind: str, 
 async def _target(ctx: Context) -> tuple[PersonaView, GapView] | Reply:
     """A gap button's value: "maya:3"."""
     slug, _, number = ctx.args.strip().rpartition(":")
-    if not slug or not number.isdigit() or len(number) > 9:
+    if not slug or not is_number(number) or len(number) > 9:
         return error_reply("That button no longer matches a gap.")
     persona = await resolve_persona(ctx, slug)
     if isinstance(persona, Reply):

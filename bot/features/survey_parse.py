@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.answering.base import with_options
 from bot.deps import Deps
+from bot.numbers import is_number
 from bot.schedule import ScheduleError, check_timezone
 from persona_store.surveys.repository import SurveyError
 from persona_store.surveys.voice import check_every
@@ -83,7 +84,7 @@ def parse_create(args: str, now: datetime, tz: str = "UTC") -> dict:
         elif name.lower() == "line":
             flags["line_key"] = value
         elif name.lower() == "gap":  # the survey asks about that gap of the persona
-            if not value.lstrip("#").isdigit() or len(value) > 9:
+            if not is_number(value.lstrip("#")) or len(value) > 9:
                 raise SurveyError(f"--gap takes a gap's number, e.g. `--gap 3`. Usage: {USAGE}")
             flags["gap"] = int(value.lstrip("#"))
         elif name.lower() == "every":

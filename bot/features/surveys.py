@@ -33,6 +33,7 @@ from bot.features.survey_render import (
 )
 from bot.features.voice import answer_command, nudge_command, results_for
 from bot.messages import Address, Reply, error_reply
+from bot.numbers import is_number
 from persona_store.surveys.repository import (
     PredictionRecord,
     SurveyError,
@@ -73,7 +74,7 @@ async def finish_survey(
 async def on_posted(
     deps: Deps, workspace_id: int, ref: str, address: Address, message_id: str
 ) -> None:
-    if ref.isdigit():
+    if is_number(ref):
         await deps.db(
             surveys(deps).set_message, workspace_id, int(ref), message_id, place_of(address)
         )
@@ -91,14 +92,14 @@ async def survey_command(ctx: Context) -> Reply | list[Reply]:
         return await answer_command(ctx, rest)
     if sub == "nudge" and not any(c in rest for c in '"|\u201c'):
         return await nudge_command(ctx, rest)
-    if sub in ("close", "results", "vote") and rest.strip()[:1].lstrip("#").isdigit():
-        parts = rest.replace("#", "").split()
+    parts = rest.replace("#", "").split()
+    if sub in ("close", "results", "vote") and parts and is_number(parts[0]):
         survey_id = int(parts[0])  # the store answers "no survey" past INTEGER ids
         if sub == "close":
             return await close_command(ctx, survey_id)
         if sub == "results":
             return await show_results(ctx, survey_id)
-        if len(parts) < 2 or not parts[1].isdigit():
+        if len(parts) < 2 or not is_number(parts[1]):
             return error_reply(f"Usage: survey vote {survey_id} NUMBER (1 = first option)")
         return await vote(ctx, survey_id, int(parts[1]) - 1)
     if sub in ("close", "results", "vote") and not any(c in rest for c in '"|\u201c'):
@@ -193,11 +194,11 @@ def _vote_target(ctx: Context) -> tuple[int, int] | None:
     """Vote buttons carry "ID:INDEX" in value, or action_id "survey.vote:ID" + value INDEX."""
     action_id = ctx.inbound.action_id or ""
     raw = ctx.args.strip()
-    if ":" in action_id and raw.isdigit():
+    if ":" in action_id and is_number(raw):
         first, second = action_id.split(":", 1)[1], raw
     else:
         first, _, second = raw.partition(":")
-    if first.isdigit() and second.isdigit():
+    if is_number(first) and is_number(second):
         return int(first), int(second)
     return None
 
@@ -219,7 +220,7 @@ async def show_results(ctx: Context, survey_id: int) -> Reply:
 
 async def results_action(ctx: Context) -> Reply:
     ref = ctx.args.strip().lstrip("#")
-    if not ref.isdigit():
+    if not is_number(ref):
         return error_reply("That button no longer matches a survey.")
     return await show_results(ctx, int(ref))
 

@@ -30,6 +30,7 @@ from bot.features.voice_render import (
     open_results_reply,
 )
 from bot.messages import Reply, error_reply
+from bot.numbers import is_number
 from persona_store.surveys.repository import SurveyStore
 from persona_store.surveys.views import SurveyError, SurveyView
 from persona_store.surveys.voice import VoiceStore
@@ -84,7 +85,7 @@ async def answer(ctx: Context, survey_id: int, text: str, *, form: bool = False)
 async def answer_action(ctx: Context) -> Reply:
     """The answer form submitted: value = survey id, the answer in the field "answer"."""
     ref = ctx.args.strip().lstrip("#")
-    if not ref.isdigit():
+    if not is_number(ref):
         return error_reply("That form no longer matches a survey.")
     return await answer(ctx, int(ref), ctx.inbound.filled(ANSWER_FIELD), form=True)
 
@@ -94,7 +95,7 @@ async def form_action(ctx: Context) -> Reply:
     ref = ctx.args.strip().lstrip("#")
     survey = (
         await ctx.deps.db(surveys_of(ctx.deps).get, ctx.workspace_id, int(ref))
-        if ref.isdigit()
+        if is_number(ref)
         else None
     )
     if survey is None:
@@ -109,7 +110,7 @@ async def form_action(ctx: Context) -> Reply:
 async def answer_command(ctx: Context, rest: str) -> Reply:
     """`survey answer 12 It took too long to set up`."""
     ref, _, text = rest.strip().lstrip("#").partition(" ")
-    if not ref.isdigit():
+    if not is_number(ref):
         return error_reply("Usage: survey answer ID YOUR ANSWER, e.g. `survey answer 12 The price`")
     return await answer(ctx, int(ref), text)
 

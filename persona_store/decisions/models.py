@@ -37,6 +37,9 @@ class AnswerRecord(Base):
     platform: Mapped[str] = mapped_column(String(16), default="")
     conversation_id: Mapped[str] = mapped_column(String(200), default="")
     thread_id: Mapped[str | None] = mapped_column(String(200))
+    # a random key its "Log decision" button carries: a guessed or forged id attaches
+    # nothing (None: recorded before keys, attachable only from its own conversation)
+    token: Mapped[str | None] = mapped_column(String(32))
     # pruned after ANSWER_RETENTION (bot/features/decision_sweep.py): decisions keep a copy
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, index=True

@@ -56,9 +56,11 @@ class DecisionStore:
         *,
         place: Place = NOWHERE,
         consulted: bool = True,
+        token: str | None = None,
     ) -> int:
         """Keep what an answer said (for a later decision) and, when `consulted`, count one
-        consultation per persona. Nothing about who asked is stored."""
+        consultation per persona. `token`: the key its button carries. Nothing about who
+        asked is stored."""
         with self._sessions.begin() as s:
             record = AnswerRecord(
                 workspace_id=workspace_id,
@@ -68,6 +70,7 @@ class DecisionStore:
                 platform=place.platform[:16],
                 conversation_id=place.conversation_id[:200],
                 thread_id=(place.message_id or None) and str(place.message_id)[:200],
+                token=token and token[:32],
             )
             s.add(record)
             if consulted:
@@ -300,7 +303,8 @@ def _row(s: Session, workspace_id: int, number: int) -> Decision | None:
 
 def _answer_view(row: AnswerRecord) -> AnswerRef:
     personas = tuple(Considered.from_dict(p) for p in row.personas or () if isinstance(p, dict))
-    return AnswerRef(row.id, row.kind, row.question, personas)
+    place = Place(row.platform, row.conversation_id, row.thread_id)
+    return AnswerRef(row.id, row.kind, row.question, personas, row.token, place)
 
 
 def _snapshot(row: Decision) -> dict[str, Any]:

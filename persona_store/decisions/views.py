@@ -51,6 +51,8 @@ class AnswerRef:
     kind: str
     question: str
     personas: tuple[Considered, ...]
+    token: str | None = None  # the key its button carries (None: an older record)
+    place: Place | None = None  # where it was given
 
 
 @dataclass(frozen=True)

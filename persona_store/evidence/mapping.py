@@ -127,6 +127,16 @@ def parse_map(spec: str | None) -> dict[str, str]:
     return out
 
 
+SHOWN_COLUMNS = 20  # a header of 100,000 columns is named in a line, not a page
+
+
+def column_list(header: Sequence[str]) -> str:
+    """The header's names for a message: the first few (each cut short), then how many more."""
+    shown = [name if len(name) <= 40 else name[:39] + "…" for name in header[:SHOWN_COLUMNS]]
+    more = len(header) - len(shown)
+    return ", ".join(shown) + (f" and {more:,} more" if more > 0 else "") or "none"
+
+
 def build_mapping(header: Sequence[str], given: dict[str, str]) -> Mapping:
     """The columns of each field: `--map` first (it must name a real column), then a guess
     from the header names; a column is used for one field only."""
@@ -139,7 +149,7 @@ def build_mapping(header: Sequence[str], given: dict[str, str]) -> Mapping:
         if found is None:
             raise MappingError(
                 f"--map {f}={wanted}: the file has no column {wanted!r} "
-                f"(its columns: {', '.join(header) or 'none'})"
+                f"(its columns: {column_list(header)})"
             )
         columns[f] = found
     used = set(columns.values())
@@ -156,6 +166,6 @@ def build_mapping(header: Sequence[str], given: dict[str, str]) -> Mapping:
     if columns["summary"] is None:
         raise MappingError(
             "Which column holds the evidence text? None of the columns looks like it "
-            f"(its columns: {', '.join(header) or 'none'}). Name it: --map summary=COLUMN"
+            f"(its columns: {column_list(header)}). Name it: --map summary=COLUMN"
         )
     return Mapping(columns, frozenset(given))

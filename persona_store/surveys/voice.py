@@ -29,6 +29,9 @@ from persona_store.surveys.voice_models import NudgeOptIn, SurveyText
 from persona_store.surveys.votes import lock_for_vote, mark_dirty
 
 MAX_ANSWER = 1000  # characters of one typed answer
+# A channel's surveys that get reminders: at most this many posted within any day, so a
+# burst of surveys (or a steady stream of them) is not a burst of DMs to whoever opted in.
+NUDGED_PER_CHANNEL_DAY = 3
 PERIODS = {"week": timedelta(days=7), "month": timedelta(days=30)}
 EVERY_WORDS = {
     "week": "week", "weekly": "week", "1w": "week", "7d": "week",
@@ -284,10 +287,18 @@ class VoiceStore:
         self, now: datetime, *, after: timedelta, limit: int = 200
     ) -> list[tuple[int, int]]:
         """(workspace_id, survey_id) of open surveys posted at least `after` ago, in
-        channels where somebody opted in to nudges (the delivery key keeps it to one)."""
+        channels where somebody opted in to nudges (the delivery key keeps it to one), and
+        fewer than NUDGED_PER_CHANNEL_DAY surveys of that channel posted in the day before
+        it (so whoever opted in gets at most that many reminders a day per channel)."""
         with self._sessions() as s:
             rows = s.execute(
-                select(Survey.workspace_id, Survey.id)
+                select(
+                    Survey.workspace_id,
+                    Survey.id,
+                    Survey.platform,
+                    Survey.conversation_id,
+                    Survey.created_at,
+                )  # fmt: skip
                 .where(
                     Survey.status == "open",
                     Survey.message_id.is_not(None),
@@ -304,7 +315,12 @@ class VoiceStore:
                 .order_by(Survey.id)
                 .limit(limit)
             ).all()
-            return [(w, i) for w, i in rows]
+            return [
+                (w, i)
+                for w, i, platform, conversation, created in rows
+                if _posted_day_before(s, w, i, platform, conversation, created)
+                < NUDGED_PER_CHANNEL_DAY
+            ]
 
     # -- recurring surveys ------------------------------------------------------------------
     def repeats_due(self, now: datetime, *, limit: int = 200) -> list[RepeatDue]:
@@ -357,3 +373,23 @@ class VoiceStore:
             )
             if sv is not None:
                 sv.series_id = series_id
+
+
+def _posted_day_before(
+    s: Session, workspace_id: int, survey_id: int, platform: str, conversation_id: str,
+    created_at: datetime,
+) -> int:  # fmt: skip
+    """How many surveys of the same channel were posted in the day before this one."""
+    return int(
+        s.scalar(
+            select(func.count(Survey.id)).where(
+                Survey.workspace_id == workspace_id,
+                Survey.platform == platform,
+                Survey.conversation_id == conversation_id,
+                Survey.message_id.is_not(None),
+                Survey.id < survey_id,
+                Survey.created_at >= created_at - timedelta(days=1),
+            )
+        )
+        or 0
+    )
