@@ -54,7 +54,7 @@ def line_form(
         fields=(
             FormField(
                 "kind",
-                "Add as",
+                "Pain or goal",
                 kind="choice",
                 options=tuple((k, KIND_LABELS[k]) for k in LINE_KINDS),
                 value=given.get("kind", ""),
