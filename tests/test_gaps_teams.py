@@ -60,7 +60,12 @@ async def execute(
 
 
 async def task(
-    env: TeamsEnv, name: str, data: dict[str, Any], *, conv: str, reply_to: str = "act-1",
+    env: TeamsEnv,
+    name: str,
+    data: dict[str, Any],
+    *,
+    conv: str,
+    reply_to: str = "act-1",
     user: str = USER_ID,
 ) -> dict[str, Any]:
     """A task/fetch or task/submit invoke: the dialog's answer (`{"task": …}`)."""
