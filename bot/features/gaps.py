@@ -320,9 +320,9 @@ async def dismiss_action(ctx: Context) -> Reply:
     return found if isinstance(found, Reply) else await dismiss(ctx, *found)
 
 
-async def _line_form(ctx: Context, kind: str) -> Reply:
-    """ "Add as pain" / "Add as goal" clicked: the line drafted from the gap, as a form to
-    reword (owners and admins only; a gap no longer listed has nothing to add)."""
+async def _closable(ctx: Context) -> tuple[PersonaView, GapView] | Reply:
+    """The button's gap, if the clicker may add a line for it (owners and admins) and it is
+    still listed (a closed or dismissed gap has nothing to add)."""
     found = await _target(ctx)
     if isinstance(found, Reply):
         return found
@@ -331,7 +331,14 @@ async def _line_form(ctx: Context, kind: str) -> Reply:
         return manage_refused(persona, "add lines to its profile")
     if gap.status not in LISTED:
         return error_reply(f"Gap {gap.number} of {persona.name} is {gap.status} already.")
-    return line_form_reply(persona, gap, kind)
+    return found
+
+
+async def _line_form(ctx: Context, kind: str) -> Reply:
+    """ "Add as pain" / "Add as goal" clicked: the line drafted from the gap, as a form to
+    reword."""
+    found = await _closable(ctx)
+    return found if isinstance(found, Reply) else line_form_reply(*found, kind)
 
 
 async def pain_action(ctx: Context) -> Reply:
@@ -345,14 +352,10 @@ async def goal_action(ctx: Context) -> Reply:
 async def line_action(ctx: Context) -> Reply:
     """The "Add to profile" form submitted: problems show it again (nothing changes), else
     the line is added as `gaps maya line N pain "text"` adds it."""
-    found = await _target(ctx)
+    found = await _closable(ctx)
     if isinstance(found, Reply):
         return found
     persona, gap = found
-    if not await may_manage(ctx, persona):
-        return manage_refused(persona, "add lines to its profile")
-    if gap.status not in LISTED:
-        return error_reply(f"Gap {gap.number} of {persona.name} is {gap.status} already.")
     filled = {name: ctx.inbound.filled(name) for name in LINE_FIELDS}
     checked = check_line(filled)
     if isinstance(checked, LineDraft):
