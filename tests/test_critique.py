@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.web.render import reply_to_html
 from bot.answering.critique import MAX_TEXT_CHARS, split_claims, worth_reading
 from bot.answering.factory import build_answerer
 from bot.answering.llm import LLMAnswerer
@@ -21,6 +22,7 @@ from bot.commands import Core
 from bot.deps import Deps
 from bot.features import build_registry
 from bot.features.ask_message import DEFAULT_QUESTION
+from bot.features.decision_form import decision_form
 from bot.messages import Address, Inbound, Quoted, Reply
 from bot.settings import Settings
 from persona_store import Store
@@ -295,3 +297,39 @@ def test_an_offline_process_never_imports_the_llm_client() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "False"]
+
+
+async def test_a_text_without_claims_says_so_and_offers_nothing_to_log(core: Core) -> None:
+    """`critique maya Hi team!` said "Nothing in this text touches what Maya's profile
+    says" with a "Log decision" button: there was nothing to critique."""
+    for typed in ("critique maya Hi team!", "critique maya Thanks!! 🙏", "rewrite maya Hi team!"):
+        [reply] = await say(core, typed)
+        assert reply.is_error and reply.ephemeral and not reply.cards, typed
+        assert "I found no claims in that text for Maya to react to" in reply.text
+        assert "Try: `critique maya We're raising prices" in reply.text or typed.startswith(
+            "rewrite"
+        )
+    # the same greeting with a claim is critiqued
+    [real] = await say(core, f"critique maya {EMAIL}")
+    assert not real.is_error and any(b.label == "Log decision" for b in real.cards[0].buttons)
+
+
+async def test_the_form_critique_of_a_message_without_claims_says_so(core: Core) -> None:
+    panel, critique = await act(core, "ask.message", Quoted("Hi team!"), personas="maya",
+                                critique="maya", question=DEFAULT_QUESTION)  # fmt: skip
+    assert panel.cards[0].title == "Persona panel"
+    assert critique.is_error and not critique.cards
+    assert "I found no claims in that text for Maya to react to" in critique.text
+    assert "Log decision" not in json.dumps([b.label for c in critique.cards for b in c.buttons])
+
+
+async def test_the_critique_list_offers_no_critique_once(core: Core) -> None:
+    """The playground showed "Choose…" above "No critique": two ways to say none."""
+    [reply] = await act(core, "ask.form", Quoted(EMAIL))
+    page = reply_to_html(reply, csrf="TOKEN", message_id="3")
+    critique = page.split('data-field="critique"', 1)[1].split("</select>", 1)[0]
+    assert "Choose…" not in critique
+    assert critique.count('value="-"') == 1 and '<option value="-" selected>No critique' in critique
+    # a choice with nothing picked keeps its prompt (a decision's outcome)
+    blank = reply_to_html(Reply(text="x", form=decision_form("answer:1")), csrf="T", message_id="4")
+    assert "Choose…</option>" in blank

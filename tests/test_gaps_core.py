@@ -154,6 +154,8 @@ async def test_bad_gaps_input_gets_a_friendly_error_and_changes_nothing(store: S
     for action_id, value in (
         ("gap.ask", "maya:99999999999"),
         ("gap.pain", "x"),
+        ("gap.goal", "maya:99999999999"),
+        ("gap.line", "maya:7"),
         ("gap.dismiss", ""),
     ):
         [reply] = await core.handle(Inbound("action", "", "U0ALICE", HERE, action_id, value))
@@ -186,3 +188,50 @@ async def test_a_started_gap_command_says_what_it_still_needs(
     assert reply.is_error and hint in reply.text, reply.text
     assert "I don't know" not in reply.text
     assert gaps(store) == before
+
+
+async def test_the_line_form_through_the_core(store: Store) -> None:
+    """ "Add as pain" on any platform: the form; its submission is checked (a problem, even
+    one only the store finds, shows it again and changes nothing) and adds the line; a gap
+    closed meanwhile is said plainly."""
+    ws = store.workspace_id("slack", "T0FIRST")
+    seed(store, ws)
+    store.upsert(
+        ws,
+        PersonaSpec.from_dict(
+            {"name": "Maya Chen", "goals": ["Ship on time"], "owners": ["slack:U0ALICE"],
+             "pains": ["Budget is approved once a year"]}
+        ),
+        author="test",
+    )  # fmt: skip
+    core = core_over(store)
+    await say(core, "ask maya Does Maya need SSO?")
+    await say(core, "ask maya Would Maya use a mobile app?")
+
+    async def act(action_id: str, value: str, **fields: str) -> Reply:
+        inbound = Inbound("action", "", "U0ALICE", HERE, action_id, value,
+                          fields=tuple(fields.items()))  # fmt: skip
+        [reply] = await core.handle(inbound)
+        return reply
+
+    opened = await act("gap.goal", "maya:1")
+    assert opened.form is not None and opened.form.action_id == "gap.line"
+    assert {f.name: f.value for f in opened.form.fields}["kind"] == "goal"
+    version = store.get(ws, "maya").version  # type: ignore[union-attr]
+    same = await act("gap.line", "maya:1", kind="pain", text="Budget is  approved once a year")
+    assert same.is_error and same.form is not None
+    assert same.form.errors == (("text", "Maya Chen already has that pain."),)
+    assert same.form.fields[1].value == "Budget is  approved once a year"  # as typed
+    assert store.get(ws, "maya").version == version  # type: ignore[union-attr]
+    added = await act("gap.line", "maya:1", kind="goal", text="Wants SSO", note="")
+    assert not added.is_error and "as goal [goal-2]" in added.text
+    closed = await act("gap.line", "maya:1", kind="goal", text="Wants SSO twice")
+    assert closed.is_error and closed.form is None and "is closed already" in closed.text
+    assert (await act("gap.pain", "maya:1")).form is None  # nothing left to add
+    await say(core, "gaps maya dismiss 2")
+    dismissed = await act("gap.line", "maya:2", kind="pain", text="No mobile app")
+    assert dismissed.is_error and "is dismissed already" in dismissed.text
+    maya = store.get(ws, "maya")
+    assert maya is not None and [ln.key for ln in maya.lines if ln.kind == "goal"] == [
+        "goal-1", "goal-2",
+    ]  # fmt: skip

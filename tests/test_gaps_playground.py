@@ -128,14 +128,31 @@ async def test_the_gap_loop_on_the_playground_and_gallery(
     answered = gaps.get(ws, maya.id, 1)
     assert answered is not None and answered.status == "answered"
 
-    # "Add as pain" drafts the line in the message box, to be reworded from the question
-    # into a statement before it is added (one click would make a question a pain)
-    [line] = re.findall(r'data-fill="(gaps maya line 1 pain [^"]*)"', closed)
-    line = html.unescape(line)
-    assert line.startswith('gaps maya line 1 pain "Does Maya need SSO? Team survey: Yes 1')
-    assert 'data-fill="gaps maya line 1 goal' in closed
-    added = await say(client, 'gaps maya line 1 pain "Needs SSO before any pilot"')
+    # "Add as pain" shows the line drafted from the gap as a form, to reword from the
+    # question into a statement before it is added (one click would make a question a pain)
+    assert "data-fill=" not in closed  # no draft in the message box any more
+    [add] = [f for f in closed.split("<form")[1:] if 'value="gap.pain"' in f]
+    opened = {k: hidden(add, k) for k in ("action_id", "value", "message_id")}
+    [drafted] = [e for e in await act(client, opened) if e["type"] == "message"]
+    assert 'class="card core-form"' in drafted["html"]
+    assert "Does Maya need SSO? Team survey: Yes 1" in html.unescape(drafted["html"])
+    assert '<option value="pain" selected>' in drafted["html"]
+    line_form = {k: hidden(drafted["html"], k) for k in ("action_id", "value", "message_id")}
+    assert line_form == {"action_id": "gap.line", "value": "maya:1",
+                         "message_id": str(drafted["id"])}  # fmt: skip
+    version = sqlite_store.get(ws, "maya").version  # type: ignore[union-attr]
+    bad = await act(client, {**line_form, "field.kind": "pain", "field.text": "ok"})
+    [again] = [e for e in bad if e["type"] == "message"]
+    assert again["id"] == drafted["id"] and "The line is too short" in again["html"]
+    assert sqlite_store.get(ws, "maya").version == version  # nothing changed
+    reworded = {"field.kind": "pain", "field.text": "Needs SSO before any pilot", "field.note": ""}
+    good = await act(client, {**line_form, **reworded})
+    assert {"type": "removed", "id": drafted["id"]} in good
+    added = "".join(e["html"] for e in good if e.get("role") == "bot")
     assert "as pain [pain-3]" in added and "Needs SSO before any pilot" in added
+    # the typed command still works (nothing left to close here: it says so)
+    typed = await say(client, 'gaps maya line 1 pain "Needs SSO before any pilot"')
+    assert "Gap 1 is already closed" in typed
     again = await say(client, "ask maya Does Maya need SSO?")
     assert "pain-3" in again
     page = await (await client.get("/personas/maya")).text()

@@ -146,19 +146,42 @@ async def test_a_gap_from_question_to_citable_line(env: SlackEnv) -> None:
     [evidence] = [e for e in maya.evidence if e.id == gap.evidence_id]
     assert evidence.source == "survey" and evidence.n == 3 and evidence.details["gap"] == 1
 
-    # Only owners and admins turn a gap into a line.
+    # Only owners and admins turn a gap into a line: no form for anyone else.
     [refused] = await click(env, buttons(offer)["Add as pain"], "x1", user="U0ALICE")
     assert "Only Maya Chen's owners" in refused["text"]
     assert gap_rows(env.store)[0].status == "answered"
+    assert len(env.api.of("views.open")) == 1  # the survey's form only
 
-    # 5. "Add as pain": a new line with a revision, the survey backing it.
-    await click(env, buttons(offer)["Add as pain"], "p1", user="U0OWNER")
+    # 5. "Add as pain" opens the line drafted from the gap as a modal, to reword; a bad
+    # submission shows its problems and changes nothing; a good one adds the line with a
+    # revision, the survey backing it.
+    await click(env, buttons(offer)["Add as pain"], "p1", user="U0OWNER", channel="C0PERSONAS")
+    view = env.api.of("views.open")[-1]["view"]
+    assert json.loads(view["private_metadata"])["a"] == "gap.line"
+    drafted = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert drafted["kind"]["initial_option"]["value"] == "pain"
+    assert drafted["text"]["initial_value"].startswith("Does Maya need SSO? Team survey: Yes 2")
+    version = env.store.get(ws, "maya").version  # type: ignore[union-attr]
+    reworded = {"kind": picked("pain"), "text": text_input("Needs SSO before any pilot"),
+                "note": text_input("2 of 3 said yes in December")}  # fmt: skip
+    bad = await submit(env, view, {**reworded, "text": text_input("  ")}, user="U0OWNER")
+    assert bad == {"response_action": "errors", "errors": {
+        "text": "Please write the line, e.g. Needs SSO before any pilot."}}  # fmt: skip
+    # someone else submitting the owner's modal is refused too (checked again on submit)
+    assert await submit(env, view, reworded, user="U0ALICE") == {}
+    await env.settle()
+    assert gap_rows(env.store)[0].status == "answered"
+    assert env.store.get(ws, "maya").version == version  # type: ignore[union-attr]
+    assert await submit(env, view, reworded, user="U0OWNER") == {}
+    await env.settle()
     [added] = [m for m in env.api.of("chat.postMessage") if "Added to" in m["text"]]
     assert "Added to Maya Chen's profile as pain [pain-3]" in added["text"]  # said in channel
+    assert "Needs SSO before any pilot" in added["text"] and added["channel"] == "C0PERSONAS"
     maya = env.store.get(ws, "maya")
-    assert maya is not None and maya.line("pain-3") is not None
+    assert maya is not None and maya.line("pain-3").text == "Needs SSO before any pilot"  # type: ignore[union-attr]
     assert [e.line_key for e in maya.evidence if e.id == gap.evidence_id] == ["pain-3"]
-    assert env.store.revisions(ws, "maya")[-1].author == "slack:U0OWNER"  # the newest
+    newest = env.store.revisions(ws, "maya")[-1]
+    assert newest.author == "slack:U0OWNER" and "2 of 3 said yes in December" in newest.note
 
     # 6. The next identical question is answered from that line; no new gap.
     again = await command(env, f"ask maya {QUESTION}", "q4", user="U0DAVE")
@@ -256,5 +279,9 @@ async def test_a_gap_survey_closed_by_the_clock_is_offered_to_the_owner_once(
     assert [m["channel"] for m in offers] == ["D0OWNER"]  # a DM (conversations.open), once
     assert list(buttons(offers[0])) == ["Add as pain", "Add as goal", "Dismiss"]
     await click(env, buttons(offers[0])["Add as goal"], "g1", user="U0OWNER", channel="D0OWNER")
+    view = env.api.of("views.open")[-1]["view"]
+    goal = {"kind": picked("goal"), "text": text_input("Wants SSO for the whole team")}
+    assert await submit(env, view, goal, user="U0OWNER") == {}
+    await env.settle()
     [gap] = gap_rows(env.store)
     assert (gap.status, gap.line_key) == ("closed", "goal-2")

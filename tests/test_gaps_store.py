@@ -171,6 +171,22 @@ def test_bad_lines_change_nothing(store: Store) -> None:
     assert gaps.get(ws, pid, 1).status == "open"  # type: ignore[union-attr]
 
 
+def test_the_line_form_note_goes_with_the_revision(store: Store) -> None:
+    """The "Add as pain" form's optional note says why, in the revision (not the profile)."""
+    ws = store.default_workspace_id()
+    pid = _maya(store, ws)
+    gaps = GapStore(store.sessions)
+    gap = _record(gaps, ws, pid, "Does Maya need SSO?", "sso")
+    assert gap is not None
+    view, key = gaps.add_line(ws, gap.id, "goal", "Wants SSO before any pilot", by="teams:29:1",
+                              now=NOW, note=" from the  December\nsurvey ")  # fmt: skip
+    [revision] = [r for r in store.revisions(ws, "maya") if r.version == view.version]
+    assert revision.note == (
+        "gap 1 closed: goal \u201cWants SSO before any pilot\u201d \u2014 from the December survey"
+    )
+    assert view.line(key).text == "Wants SSO before any pilot"  # type: ignore[union-attr]
+
+
 def test_deleting_a_persona_deletes_its_gaps(store: Store) -> None:
     ws = store.default_workspace_id()
     pid = _maya(store, ws)

@@ -60,7 +60,13 @@ async def execute(
 
 
 async def task(
-    env: TeamsEnv, name: str, data: dict[str, Any], *, conv: str, reply_to: str = "act-1"
+    env: TeamsEnv,
+    name: str,
+    data: dict[str, Any],
+    *,
+    conv: str,
+    reply_to: str = "act-1",
+    user: str = USER_ID,
 ) -> dict[str, Any]:
     """A task/fetch or task/submit invoke: the dialog's answer (`{"task": …}`)."""
     conv_type = "channel" if conv == CHANNEL_CONV else "personal"
@@ -68,6 +74,8 @@ async def task(
     activity = env.activities._base(
         "invoke", conv, conv_type, name=name, value=value, replyToId=reply_to
     )
+    if user != USER_ID:
+        activity["from"] = {"id": user, "name": user}
     resp = await env.session.post(f"{env.url}/api/messages", json=activity)
     assert resp.status == 200, await resp.text()
     body = json.loads(await resp.text())
@@ -147,17 +155,42 @@ async def test_a_gap_from_teams_question_to_citable_line(env: TeamsEnv) -> None:
     [evidence] = [e for e in maya.evidence if e.id == gap.evidence_id]
     assert evidence.n == 3 and evidence.details["gap"] == 1
 
-    # "Add as pain" by someone else is refused (Teams has no admins); by the owner it works
-    refused = await execute(env, verbs(offer)["Add as pain"], conv=CHANNEL_CONV, user="29:1bob")
-    assert "Only Maya Chen's owners" in json.dumps(refused), refused
+    # "Add as pain" opens the line drafted from the gap in a task module (task/fetch), to
+    # reword; by someone else it is refused, with no form (Teams has no admins)
+    add = {b["title"]: b for b in task_fetches(offer)}["Add as pain"]
+    assert add["data"]["msteams"] == {"type": "task/fetch"}
+    refused = await task(env, "task/fetch", add["data"], conv=CHANNEL_CONV, user="29:1bob")
+    assert refused["task"]["type"] == "message"
+    assert "Only Maya Chen's owners" in refused["task"]["value"], refused
+    fetched = await task(env, "task/fetch", add["data"], conv=CHANNEL_CONV)
+    assert fetched["task"]["type"] == "continue"
+    form = fetched["task"]["value"]["card"]["content"]
+    check_card(form)
+    inputs = {i["id"]: i for i in form["body"] if i["type"].startswith("Input.")}
+    assert inputs["kind"]["value"] == "pain"
+    assert inputs["text"]["value"].startswith("Does Maya need SSO? Team survey: Yes 2, No 1")
+    submit = form["actions"][0]["data"]
+    # a bad submission shows the form again with its problem; nothing changes
+    bad = await task(env, "task/submit", {**submit, "kind": "pain", "text": "Two\nlines"},
+                     conv=CHANNEL_CONV)  # fmt: skip
+    assert bad["task"]["type"] == "continue"
+    assert "Write the line on one line" in texts(bad["task"]["value"]["card"]["content"])
     assert gaps(env.store)[0].status == "answered"
-    await execute(env, verbs(offer)["Add as pain"], conv=CHANNEL_CONV)
+    # forged by someone else: refused on submit too
+    forged = {**submit, "kind": "pain", "text": "Needs SSO before any pilot"}
+    other = await task(env, "task/submit", forged, conv=CHANNEL_CONV, user="29:1bob")
+    assert "Only Maya Chen's owners" in other["task"]["value"]
+    assert gaps(env.store)[0].status == "answered"
+    done = await task(env, "task/submit", forged, conv=CHANNEL_CONV)
+    assert done["task"]["type"] == "message" and "as pain [pain-3]" in done["task"]["value"]
     assert gaps(env.store)[0].status == "closed"
     key = gaps(env.store)[0].line_key
     assert key == "pain-3"
+    posted = [c for c in env.connector.posted if "Added to Maya Chen" in json.dumps(c.body)]
+    assert [c.conversation_id for c in posted] == [CHANNEL_CONV]  # said in the conversation
 
     again = await mention(env, f"ask maya {QUESTION}")
-    assert f"• {key}: Does Maya need SSO?" in json.dumps(again, ensure_ascii=False)  # cited
+    assert f"• {key}: Needs SSO before any pilot" in json.dumps(again, ensure_ascii=False)
     assert [g.count for g in gaps(env.store)] == [1]
 
 

@@ -119,6 +119,12 @@ def worth_reading(claim: str) -> bool:
     return len(re.findall(r"[^\W\d_]{2,}", claim)) >= MIN_CLAIM_WORDS
 
 
+def has_claims(text: str) -> bool:
+    """Whether the text has a claim worth reading ("Hi team!" has none), as the offline
+    critic reads it: what a critique by any critic needs."""
+    return any(worth_reading(c) for c in split_claims(text[:MAX_TEXT_CHARS]))
+
+
 REACTION_OF = {"support": "welcome", "oppose": "object", "mixed": "mixed"}
 
 

@@ -12,12 +12,12 @@ message are read, and the cards say so when there were more.
 from __future__ import annotations
 
 from bot.answering.base import MAX_QUESTION_CHARS
-from bot.answering.critique import MAX_TEXT_CHARS
+from bot.answering.critique import MAX_TEXT_CHARS, has_claims
 from bot.commands import Context, Registry
 from bot.features.answer_card import panel_reply
 from bot.features.answer_log import with_log_button, with_log_button_heard
-from bot.features.critique import critic_of, critique_heard
-from bot.features.critique_card import critique_reply
+from bot.features.critique import EXAMPLE_TEXT, critic_of, critique_heard
+from bot.features.critique_card import critique_reply, no_claims_reply
 from bot.features.panel import run_panel
 from bot.features.resolve import clean_question
 from bot.messages import Form, FormField, Quoted, Reply, Section, error_reply, text_reply
@@ -241,7 +241,9 @@ async def ask_about_message(ctx: Context) -> list[Reply]:
         logged = f"{question} {_preview(used, ECHO_CHARS)}"
         replies.append(await with_log_button(ctx, reply, "panel", logged, pairs))
     critic = (await _personas(ctx, [critic_slug]) or [None])[0] if critic_slug else None
-    if critic is not None:
+    if critic is not None and not has_claims(used):  # "Hi team!": nothing to critique
+        replies.append(no_claims_reply(critic, f"critique {critic.slug} {EXAMPLE_TEXT}"))
+    elif critic is not None:
         result = await critic_of(ctx).critique(critic, used)
         reply = critique_reply(critic, result, now, notes=notes)
         heard = [critique_heard(critic, result)]

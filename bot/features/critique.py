@@ -5,11 +5,11 @@ critique)."""
 from __future__ import annotations
 
 from bot.answering.citable import citable_line
-from bot.answering.critique import MAX_TEXT_CHARS, Critic, Critique
+from bot.answering.critique import MAX_TEXT_CHARS, Critic, Critique, has_claims
 from bot.commands import Context, Registry
 from bot.features.answer_log import with_log_button_heard
 from bot.features.ask import split_args
-from bot.features.critique_card import critique_reply, rewrite_reply
+from bot.features.critique_card import critique_reply, no_claims_reply, rewrite_reply
 from bot.features.resolve import resolve_persona
 from bot.messages import Reply, error_reply, text_reply
 from persona_store.decisions.views import Considered
@@ -48,19 +48,31 @@ def check_text(text: str, command: str, persona: PersonaView) -> Reply | None:
     return None
 
 
+def _rewrites(ctx: Context) -> bool:
+    """A model rewrites any text (a greeting too); everything else critiques it, which needs
+    claims."""
+    return ctx.command == "rewrite" and critic_of(ctx).can_rewrite
+
+
 async def _target(ctx: Context) -> tuple[PersonaView, str] | Reply:
     """(persona, text) once per turn (the placeholder and the handler share it)."""
     if "critique" not in ctx.memo:
-        name, text = await split_args(ctx)
-        persona = await resolve_persona(ctx, name)
-        found = (
-            persona
-            if isinstance(persona, Reply)
-            else (check_text(text, ctx.command, persona) or (persona, text))
-        )
-        ctx.memo["critique"] = found
+        ctx.memo["critique"] = await _checked(ctx)
     result: tuple[PersonaView, str] | Reply = ctx.memo["critique"]
     return result
+
+
+async def _checked(ctx: Context) -> tuple[PersonaView, str] | Reply:
+    name, text = await split_args(ctx)
+    persona = await resolve_persona(ctx, name)
+    if isinstance(persona, Reply):
+        return persona
+    problem = check_text(text, ctx.command, persona)
+    if problem is not None:
+        return problem
+    if not has_claims(text) and not _rewrites(ctx):  # "Hi team!": nothing to react to
+        return no_claims_reply(persona, f"{ctx.command} {persona.slug} {EXAMPLE_TEXT}")
+    return persona, text
 
 
 async def reading_progress(ctx: Context) -> Reply | None:

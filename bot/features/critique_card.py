@@ -119,6 +119,18 @@ def critique_reply(
     )
 
 
+def no_claims_reply(persona: PersonaView, example: str) -> Reply:
+    """Nothing in the text to critique ("Hi team!"): said plainly, nothing to log."""
+    return Reply(
+        text=f"I found no claims in that text for {persona.first_name} to react to: a "
+        "critique reads statements (a price, a plan, a promise), not greetings or thanks. "
+        f"Try: `{example}`",
+        ephemeral=True,
+        is_error=True,
+        meta={"persona": persona.slug, "kind": "critique"},
+    )
+
+
 def rewrite_reply(persona: PersonaView, original: str, rewrite: Rewrite, now: datetime) -> Reply:
     changes = tuple(f"{c.what}: {c.why} [{', '.join(c.cites)}]" for c in rewrite.changes)
     sections = [

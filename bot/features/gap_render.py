@@ -52,9 +52,9 @@ def suggested_line(gap: GapView) -> str:
 
 
 def line_command(persona: PersonaView, gap: GapView, kind: str) -> str:
-    """The typed `gaps maya line N pain "…"` an *Add as* button drafts where there is a
-    message box (the playground): the line is reworded into a statement before it is added,
-    rather than a question landing in the profile as a pain."""
+    """The typed `gaps maya line N pain "…"` of an *Add as* button, for where no form can be
+    shown: the line is reworded into a statement before it is added, rather than a question
+    landing in the profile as a pain."""
     text = suggested_line(gap).replace('"', "'")
     return f'gaps {persona.slug} line {gap.number} {kind} "{text}"'
 
@@ -71,15 +71,10 @@ def gap_buttons(persona: PersonaView, gap: GapView) -> tuple[Button, ...]:
         )  # fmt: skip
         return (ask, dismiss)
     if gap.status == "answered":
+        # the click opens the line as a form to reword (`gap_line_form`) on every platform
         return (
-            Button(
-                "Add as pain",
-                PAIN_ACTION,
-                ref,
-                style="primary",
-                compose=line_command(persona, gap, "pain"),
-            ),
-            Button("Add as goal", GOAL_ACTION, ref, compose=line_command(persona, gap, "goal")),
+            Button("Add as pain", PAIN_ACTION, ref, style="primary", opens_form=True),
+            Button("Add as goal", GOAL_ACTION, ref, opens_form=True),
             dismiss,
         )
     return (dismiss,)

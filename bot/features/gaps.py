@@ -13,8 +13,9 @@
   playground form), Slack opens its own "new survey" modal filled in from the button's
   `compose` draft (`survey … --gap N`). Its close saves
   the results as evidence linked to the gap, and the clock offers them to the owners
-  (`bot.features.gap_sweep`); "Add as pain" / "Add as goal"
-  (or `gaps maya line N pain "text"`) turn it into a citable profile line with a revision,
+  (`bot.features.gap_sweep`); "Add as pain" / "Add as goal" open the line drafted from the
+  gap as a form to reword (`bot.features.gap_line_form`, on every platform; or type
+  `gaps maya line N pain "text"`) and turn it into a citable profile line with a revision,
   "Dismiss" (or `gaps maya dismiss N`) takes it off the list. Owners and admins only
   (`bot.features.access`), except asking the team, which anyone may (like any survey).
 """
@@ -40,6 +41,15 @@ from bot.features.gap_form import (
     gap_survey_form,
     problems_text,
 )
+from bot.features.gap_line_form import (
+    LINE_ACTION,
+    LINE_FIELDS,
+    LineDraft,
+    check_line,
+    line_form,
+    line_form_reply,
+)
+from bot.features.gap_line_form import problems_text as line_problems
 from bot.features.gap_render import (
     ASK_ACTION,
     DISMISS_ACTION,
@@ -50,13 +60,13 @@ from bot.features.gap_render import (
     dismissed,
     gaps_reply,
     line_added,
-    suggested_line,
 )
 from bot.features.gap_survey import open_gap_survey
 from bot.features.resolve import resolve_persona
 from bot.features.survey_open import DEFAULT_OPEN
 from bot.messages import Reply, error_reply
 from bot.numbers import is_number
+from persona_store.gaps.models import LISTED
 from persona_store.gaps.repository import LINE_KINDS, GapError, GapStore
 from persona_store.gaps.views import GapHealth, GapSummary, GapView
 from persona_store.personas.views import PersonaView
@@ -199,7 +209,7 @@ def _partial_hint(persona: PersonaView, rest: str) -> str | None:
         return f"Which gap? e.g. `gaps {slug} {verb} 1`. {listed}"
     if verb != "line":
         return None
-    if len(words) == 1 or not words[1].lstrip("#").isdigit():
+    if len(words) == 1 or not is_number(words[1].lstrip("#")):
         return f'Which gap? e.g. `gaps {slug} line 1 pain "Needs SSO before the pilot"`. {listed}'
     number, kind = words[1].lstrip("#"), (words[2].lower() if len(words) > 2 else "")
     if kind in LINE_KINDS:
@@ -311,20 +321,57 @@ async def dismiss_action(ctx: Context) -> Reply:
     return found if isinstance(found, Reply) else await dismiss(ctx, *found)
 
 
-async def pain_action(ctx: Context) -> Reply:
+async def _closable(ctx: Context) -> tuple[PersonaView, GapView] | Reply:
+    """The button's gap, if the clicker may add a line for it (owners and admins) and it is
+    still listed (a closed or dismissed gap has nothing to add)."""
     found = await _target(ctx)
     if isinstance(found, Reply):
         return found
     persona, gap = found
-    return await add_line(ctx, persona, gap, "pain", suggested_line(gap))
+    if not await may_manage(ctx, persona):
+        return manage_refused(persona, "add lines to its profile")
+    if gap.status not in LISTED:
+        return error_reply(f"Gap {gap.number} of {persona.name} is {gap.status} already.")
+    return found
+
+
+async def _line_form(ctx: Context, kind: str) -> Reply:
+    """ "Add as pain" / "Add as goal" clicked: the line drafted from the gap, as a form to
+    reword."""
+    found = await _closable(ctx)
+    return found if isinstance(found, Reply) else line_form_reply(*found, kind)
+
+
+async def pain_action(ctx: Context) -> Reply:
+    return await _line_form(ctx, "pain")
 
 
 async def goal_action(ctx: Context) -> Reply:
-    found = await _target(ctx)
+    return await _line_form(ctx, "goal")
+
+
+async def line_action(ctx: Context) -> Reply:
+    """The "Add to profile" form submitted: problems show it again (nothing changes), else
+    the line is added as `gaps maya line N pain "text"` adds it."""
+    found = await _closable(ctx)
     if isinstance(found, Reply):
         return found
     persona, gap = found
-    return await add_line(ctx, persona, gap, "goal", suggested_line(gap))
+    filled = {name: ctx.inbound.filled(name) for name in LINE_FIELDS}
+    checked = check_line(filled)
+    if isinstance(checked, LineDraft):
+        try:
+            _, key = await ctx.deps.db(
+                gaps_of(ctx.deps).add_line, ctx.workspace_id, gap.id, checked.kind,
+                checked.text, by=ctx.author, now=ctx.deps.now(), note=checked.note,
+            )  # fmt: skip
+        except GapError as exc:  # e.g. the same pain already there, or closed meanwhile
+            checked = [("text", str(exc))]
+        else:
+            log.info("gap %s of %s closed as %s (form)", gap.number, persona.slug, key)
+            return line_added(persona, gap, checked.kind, key, checked.text)
+    form = line_form(persona, gap, filled.get("kind", ""), filled=filled, errors=tuple(checked))
+    return Reply(text=line_problems(checked), form=form, ephemeral=True, is_error=True)
 
 
 def register(registry: Registry) -> None:
@@ -345,3 +392,4 @@ def register(registry: Registry) -> None:
     registry.action(DISMISS_ACTION)(dismiss_action)
     registry.action(PAIN_ACTION)(pain_action)
     registry.action(GOAL_ACTION)(goal_action)
+    registry.action(LINE_ACTION)(line_action)

@@ -371,10 +371,19 @@ class GapStore:
             return _view(gap)
 
     def add_line(
-        self, workspace_id: int, gap_id: int, kind: str, text: str, *, by: str, now: datetime
+        self,
+        workspace_id: int,
+        gap_id: int,
+        kind: str,
+        text: str,
+        *,
+        by: str,
+        now: datetime,
+        note: str = "",
     ) -> tuple[PersonaView, str]:
-        """The gap becomes a profile line (`pain-4`) with a revision; its survey evidence,
-        if any, is linked to the line. Returns the persona and the new line's key."""
+        """The gap becomes a profile line (`pain-4`) with a revision (`note`, if any, says
+        why in it); its survey evidence, if any, is linked to the line. Returns the persona
+        and the new line's key."""
         text = " ".join(text.split())
         if kind not in LINE_KINDS:
             raise GapError(f"A gap becomes a pain or a goal, not '{kind[:20]}'.")
@@ -411,7 +420,9 @@ class GapStore:
             gap.status, gap.closed_at, gap.closed_by = "closed", now, by
             gap.line_key = line.key
             s.flush()
-            revise(s, p, author=by, note=f"gap {gap.number} closed: {kind} \u201c{text[:60]}\u201d")
+            why = f"gap {gap.number} closed: {kind} \u201c{text[:60]}\u201d"
+            note = " ".join(note.split())[:300]
+            revise(s, p, author=by, note=f"{why} \u2014 {note}" if note else why)
             s.flush()
             s.refresh(p)
             return view_of(p), line.key
