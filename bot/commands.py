@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot.answering.critique import MAX_TEXT_CHARS
 from bot.clock import ClockJobs
 from bot.deps import Deps
 from bot.messages import Address, Inbound, Reply, error_reply
@@ -30,7 +31,8 @@ from persona_store.suggest import close_matches
 
 log = logging.getLogger(__name__)
 
-MAX_INPUT_CHARS = 4000
+COMMAND_WORDS_CHARS = 200  # room for "critique maya-the-manager " before a text
+MAX_INPUT_CHARS = MAX_TEXT_CHARS + COMMAND_WORDS_CHARS  # the text's own limit is checked later
 PASTED_TEXT_CHARS = 120  # unknown text this long is a pasted text, not a mistyped command
 
 

@@ -333,3 +333,17 @@ async def test_the_critique_list_offers_no_critique_once(core: Core) -> None:
     # a choice with nothing picked keeps its prompt (a decision's outcome)
     blank = reply_to_html(Reply(text="x", form=decision_form("answer:1")), csrf="T", message_id="4")
     assert "Choose…</option>" in blank
+
+
+async def test_the_4000_limit_counts_the_text_not_the_command_words(core: Core) -> None:
+    text = (EMAIL + " ") * (MAX_TEXT_CHARS // (len(EMAIL) + 1))
+    text = text + "x" * (MAX_TEXT_CHARS - len(text))
+    assert len(text) == MAX_TEXT_CHARS
+    [reply] = await say(core, f"critique maya {text}")
+    assert not reply.is_error and reply.cards[0].title == "Maya Chen's critique"
+    [reply] = await say(core, f"critique maya {text}y")
+    assert reply.is_error and "4,001 characters long" in (reply.text or "")
+    replies = await say(core, f"panel {text}")
+    assert not replies[0].is_error and replies[0].cards[0].title == "Persona panel"
+    [reply] = await say(core, f"panel {text}y")
+    assert reply.is_error and "4,001 characters long" in (reply.text or "")

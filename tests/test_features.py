@@ -98,7 +98,7 @@ async def test_the_limit_the_refusal_names_is_the_limit_applied(core) -> None:  
     [ask] = await say(c, "ask maya " + "x" * 1001)
     assert ask.is_error and "1,000 characters or fewer" in ask.text
     assert "under" not in ask.text
-    # a panel reads pasted text (an email, a spec) up to the 4,000 characters of a message
+    # a panel reads pasted text (an email, a spec) of up to 4,000 characters
     [panel] = await say(c, "panel " + "x" * 3990)
     assert not panel.is_error
 

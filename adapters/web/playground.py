@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from adapters.web.render import render_template, reply_from_dict, reply_to_dict, reply_to_html
 from adapters.web.site import Site, user_id_of
+from bot.commands import MAX_INPUT_CHARS
 from bot.features.ask_message import FORM_ACTION, SUBMIT_ACTION
 from bot.messages import Address, Inbound, Quoted, Reply
 from bot.numbers import MAX_ID, is_number
@@ -32,7 +33,7 @@ from persona_store.platforms.web_posts import WebPostView
 log = logging.getLogger(__name__)
 
 NDJSON = "application/x-ndjson"
-MAX_TEXT = 4000
+MAX_TEXT = MAX_INPUT_CHARS  # a typed post is shown whole up to what the core reads
 FIELD = "field."  # a form's inputs are posted as field.NAME
 PAGE_MESSAGES = 60
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
