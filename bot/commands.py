@@ -34,6 +34,14 @@ log = logging.getLogger(__name__)
 COMMAND_WORDS_CHARS = 200  # room for "critique maya-the-manager " before a text
 MAX_INPUT_CHARS = MAX_TEXT_CHARS + COMMAND_WORDS_CHARS  # the text's own limit is checked later
 PASTED_TEXT_CHARS = 120  # unknown text this long is a pasted text, not a mistyped command
+SENTENCE_WORDS = 6  # unknown text of this many words is a statement, not a mistyped command
+
+
+def reads_like_a_sentence(text: str) -> bool:
+    """A statement ("Team, we plan to drop the free tier.") rather than `lsit` or `show mya`:
+    several words ending like a sentence, or many words."""
+    words = len(text.split())
+    return words >= SENTENCE_WORDS or (words >= 3 and text.rstrip()[-1:] in ".!")
 
 
 @dataclass(frozen=True)
@@ -288,14 +296,18 @@ class Core:
                 f"them with `panel {text}`."
             )
         head = text.split(" ")[0][:40]
-        if len(text) >= PASTED_TEXT_CHARS and "panel" in self.registry.commands:
-            # a pasted email or spec rather than a command
+        guess = self.registry.close_command(head)
+        near_miss = guess is not None and guess != head.lower()  # `lsit`, not "Show us …"
+        text_like = len(text) >= PASTED_TEXT_CHARS or (
+            reads_like_a_sentence(text) and not near_miss
+        )
+        if text_like and "panel" in self.registry.commands:
+            # a pasted email or spec, or a statement typed to the bot, rather than a command
             return error_reply(
-                f"I don't know the command '{head}'. To hear the personas on a text, put "
+                "That reads like a text rather than a command. To hear the personas on it, put "
                 "`panel` before it (or `critique NAME`), or use \u201cAsk the personas\u201d "
                 "on the message."
             )
-        guess = self.registry.close_command(head)
         if guess is not None:
             return error_reply(f"I don't know the command '{head}'. Did you mean `{guess}`?")
         return error_reply(

@@ -347,3 +347,24 @@ async def test_the_4000_limit_counts_the_text_not_the_command_words(core: Core) 
     assert not replies[0].is_error and replies[0].cards[0].title == "Persona panel"
     [reply] = await say(core, f"panel {text}y")
     assert reply.is_error and "4,001 characters long" in (reply.text or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Team, we plan to drop the free tier next month.",
+        "We drop the free tier!",
+        "we could ship the export first and the sso after",
+    ],
+)
+async def test_a_typed_statement_is_pointed_at_panel_and_critique(core: Core, text: str) -> None:
+    [reply] = await say(core, text)
+    assert reply.is_error and "put `panel` before it" in reply.text
+    assert "I don't know the command" not in reply.text
+
+
+async def test_a_statement_starting_with_a_mistyped_command_gets_did_you_mean(
+    core: Core,
+) -> None:
+    [reply] = await say(core, "pannel we drop the free tier next month.")
+    assert reply.text == "I don't know the command 'pannel'. Did you mean `panel`?"
