@@ -209,6 +209,11 @@ def test_mixed_date_orders_and_unknown_columns_are_refused(cli, store, tmp_path,
     )
     assert code == 2
     assert "the file has no column 'Body' (its columns: Note, Date)" in capsys.readouterr().err
+    typo = ("evidence", "import", str(ok), "--persona", "maya", "--source", "crm")
+    assert cli(*typo, "--map", "sumary=Note") == 2
+    assert "unknown field 'sumary' (did you mean summary?)" in capsys.readouterr().err
+    assert cli(*typo, "--map", "colour=Note") == 2
+    assert "did you mean" not in capsys.readouterr().err
     assert cli("evidence", "import", str(ok), "--persona", "zed", "--source", "crm") == 2
     assert count(store) == 0
 

@@ -7,6 +7,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from persona_store.suggest import did_you_mean
+
 FIELDS = ("summary", "date", "n", "link", "line")
 # Header names (folded: lower case, letters and digits only) each field is guessed from,
 # best first: help desks (Zendesk, Freshdesk, Intercom), CRMs (HubSpot, Salesforce),
@@ -122,7 +124,10 @@ def parse_map(spec: str | None) -> dict[str, str]:
                 f"--map expects FIELD=COLUMN pairs, e.g. summary=Subject; got {part!r}"
             )
         if key not in FIELDS:
-            raise MappingError(f"--map: unknown field {key!r} (fields: {', '.join(FIELDS)})")
+            raise MappingError(
+                f"--map: unknown field {key!r}{did_you_mean(key, FIELDS)} "
+                f"(fields: {', '.join(FIELDS)})"
+            )
         out[key] = column.strip()
     return out
 
