@@ -20,6 +20,14 @@ class ChatAdapter(Protocol):
     async def update(self, address: Address, message_id: str, reply: Reply) -> None: ...
 
 
+@runtime_checkable
+class Roster(Protocol):
+    """A platform that can say who is in a conversation (a nudge skips someone who left).
+    `members` is None when it cannot tell (no scope, a timeout): the caller carries on."""
+
+    async def members(self, address: Address) -> frozenset[str] | None: ...
+
+
 class DeliveryError(Exception):
     """A send failed for a reason that will not go away by retrying (channel gone, bot
     removed, user blocked the bot). The clock disables the target and carries on."""

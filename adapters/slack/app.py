@@ -267,6 +267,10 @@ class SlackAdapter:
     async def update(self, address: Address, message_id: str, reply: Reply) -> None:
         await self.delivery.update(address, message_id, to_message(reply))
 
+    async def members(self, address: Address) -> frozenset[str] | None:
+        """Roster: who is in a channel (None: Slack cannot tell)."""
+        return await self.delivery.members(address)
+
     # -- bolt listeners ------------------------------------------------------------------
     def _register(self) -> None:
         self.bolt.command(re.compile(r"^/"))(self._on_command)

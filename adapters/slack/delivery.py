@@ -1,5 +1,6 @@
 """Putting rendered Replies into Slack: chat.postMessage / chat.update / chat.postEphemeral,
-conversations.open for DMs, and response_url for slash commands and button clicks.
+conversations.open for DMs, and response_url for slash commands and button clicks (and
+conversations.members: whom a channel's messages reach).
 
 The adapter decides only *how* a Reply is shown (visibility, thread, share button), never
 what it says.
@@ -27,6 +28,8 @@ from bot.ports import DeliveryError
 from persona_store.platforms.slack import SlackStore
 
 log = logging.getLogger(__name__)
+
+MAX_MEMBER_PAGES = 20  # of 1,000 members each: a bigger channel is "cannot tell"
 
 
 def is_dm(channel: str) -> bool:
@@ -126,6 +129,29 @@ class Delivery:
             await self.client.chat_update(channel=channel, ts=ts, token=token, **body)
         except SlackApiError as exc:
             raise delivery_error(exc) from exc
+
+    async def members(self, address: Address) -> frozenset[str] | None:
+        """conversations.members, every page (at most MAX_MEMBER_PAGES); None when Slack
+        cannot tell (no channels:read / groups:read scope, a channel gone, a timeout)."""
+        try:
+            token = await self.token_for(address.workspace)
+            found: set[str] = set()
+            cursor = ""
+            for _ in range(MAX_MEMBER_PAGES):
+                resp = await self.client.conversations_members(
+                    channel=address.conversation_id, limit=1000, cursor=cursor or None,
+                    token=token,
+                )  # fmt: skip
+                found.update(str(u) for u in resp.get("members") or ())
+                cursor = str((resp.get("response_metadata") or {}).get("next_cursor") or "")
+                if not cursor:
+                    return frozenset(found)
+            log.warning(
+                "members of %s unknown: over %d pages", address.conversation_id, MAX_MEMBER_PAGES
+            )
+        except (SlackApiError, DeliveryError, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("members of %s unknown: %s", address.conversation_id, exc)
+        return None
 
     async def publish_home(self, team_id: str, user_id: str, view: dict[str, Any]) -> None:
         token = await self.token_for(team_id)

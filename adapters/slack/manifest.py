@@ -19,6 +19,8 @@ BOT_SCOPES = (
     "im:read",
     "im:write",  # owner reminders (conversations.open)
     "users:read",  # workspace admins may edit any persona
+    "channels:read",  # conversations.members: no survey nudges to who left a channel
+    "groups:read",  # … a private one
     "team:read",
 )
 BOT_EVENTS = ("app_mention", "message.im", "app_home_opened", "app_uninstalled", "tokens_revoked")

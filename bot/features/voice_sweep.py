@@ -8,7 +8,9 @@
 - Nudges: the people who opted in (`survey nudge on`) in a survey's channel and have not
   answered it get one DM, a day after it was posted: at most one per person and survey,
   ever (a delivery key whose target holds their voter key, salted on an anonymous survey),
-  and at most MAX_NUDGES_PER_SWEEP per sweep: never a DM storm.
+  and at most MAX_NUDGES_PER_SWEEP per sweep: never a DM storm. Someone the platform says
+  has left the channel (a `Roster` adapter; Slack asks conversations.members) is skipped
+  and their opt-in forgotten.
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ from bot.features.surveys import on_posted
 from bot.features.voice import voice
 from bot.features.voice_render import nudge_reply
 from bot.messages import Address, Reply
-from bot.ports import ChatAdapter
+from bot.ports import ChatAdapter, Roster
 from persona_store.surveys.views import SurveyError, SurveyView
-from persona_store.surveys.voice import PERIODS, RepeatDue
+from persona_store.surveys.voice import PERIODS, Member, RepeatDue
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ MAX_NUDGES_PER_SWEEP = 100
 NUDGE_KIND = "survey-nudge"
 REPEAT_KIND = "survey-repeat"
 REPEAT_AUTHOR = "persona-bot (recurring survey)"
+Rosters = dict[tuple[str, str, str], frozenset[str] | None]  # channel -> its members
 
 
 async def sweep_nudges(
@@ -45,6 +48,7 @@ async def sweep_nudges(
     """One DM to each opted-in member who has not answered a survey open for a day."""
     sent = 0
     store = voice(deps)
+    rosters: Rosters = {}  # asked once per channel and sweep
     for workspace_id, survey_id in await deps.db(store.to_nudge, now, after=NUDGE_AFTER):
         survey = await deps.db(surveys(deps).get, workspace_id, survey_id)
         if survey is None or not survey.is_open:
@@ -54,6 +58,8 @@ async def sweep_nudges(
         for member in await deps.db(store.unanswered_members, workspace_id, survey_id):
             if sent >= MAX_NUDGES_PER_SWEEP:
                 return sent
+            if not await still_member(deps, adapters, rosters, workspace_id, member, now):
+                continue
             dm = Address(member.platform, member.ext_workspace, member.user_id,
                          service_url=member.service_url)  # fmt: skip
 
@@ -67,6 +73,33 @@ async def sweep_nudges(
             )  # fmt: skip
             sent += outcome.status == "sent"
     return sent
+
+
+async def still_member(
+    deps: Deps, adapters: Mapping[str, ChatAdapter], rosters: Rosters, workspace_id: int,
+    member: Member, now: datetime,
+) -> bool:  # fmt: skip
+    """Whether the opted-in person is still in the channel, as far as its platform can tell
+    (asked once per channel and sweep). Someone who left is not nudged, and their opt-in
+    is forgotten (joining again, they opt in again)."""
+    adapter = adapters.get(member.platform)
+    if not isinstance(adapter, Roster):
+        return True
+    channel = (member.platform, member.ext_workspace, member.conversation_id)
+    if channel not in rosters:
+        address = Address(member.platform, member.ext_workspace, member.conversation_id,
+                          service_url=member.service_url)  # fmt: skip
+        rosters[channel] = await adapter.members(address)
+    members = rosters[channel]
+    if members is None or member.user_id in members:
+        return True
+    await deps.db(
+        voice(deps).set_nudges, workspace_id, platform=member.platform,
+        ext_workspace=member.ext_workspace, conversation_id=member.conversation_id,
+        user_id=member.user_id, on=False, now=now,
+    )  # fmt: skip
+    log.info("%s left %s: no nudge, opt-in forgotten", member.user_id, member.conversation_id)
+    return False
 
 
 async def sweep_repeats(

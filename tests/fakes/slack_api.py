@@ -67,6 +67,9 @@ class FakeSlackApi:
     drops: dict[str, int] = field(default_factory=dict)
     _released: asyncio.Event = field(default_factory=asyncio.Event)
     rejected: list[str] = field(default_factory=list)  # why Slack would have refused a call
+    # conversations.members: channel -> its members (a channel not here is channel_not_found)
+    members: dict[str, list[str]] = field(default_factory=dict)
+    members_page: int = 1000  # members per page (a small one makes the bot follow cursors)
 
     async def start(self) -> FakeSlackApi:
         app = web.Application()
@@ -229,6 +232,8 @@ class FakeSlackApi:
         if method == "conversations.open":
             users = str(args.get("users") or "")
             return {"ok": True, "channel": {"id": "D" + users.lstrip("UW")}}
+        if method == "conversations.members":
+            return self._members(args)
         if method == "users.info":
             user = str(args.get("user") or "")
             found = {"id": user, "is_admin": user in self.admins}
@@ -253,6 +258,17 @@ class FakeSlackApi:
         if method in ("views.open", "views.publish", "views.update", "views.push"):
             return {"ok": True, "view": {"id": "V0001", **(args.get("view") or {})}}
         return {"ok": True}
+
+    def _members(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel") or "")
+        if channel not in self.members:
+            return {"ok": False, "error": "channel_not_found"}
+        start = int(args.get("cursor") or 0)
+        size = min(int(args.get("limit") or 100), self.members_page)
+        page = self.members[channel][start : start + size]
+        more = start + size < len(self.members[channel])
+        next_cursor = str(start + size) if more else ""
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": next_cursor}}
 
     # -- Socket Mode -----------------------------------------------------------------------
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
