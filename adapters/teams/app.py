@@ -221,6 +221,10 @@ class TeamsAdapter:
     async def update(self, address: Address, message_id: str, reply: Reply) -> None:
         await self.delivery.update(address, message_id, reply)
 
+    async def members(self, address: Address) -> frozenset[str] | None:
+        """Roster: who is in a conversation (None: Teams cannot tell)."""
+        return await self.delivery.members(address)
+
 
 def raw_reference_key(activity: Activity) -> tuple[str, ...] | None:
     """Everything `reference_fields` builds the stored reference from, read off the

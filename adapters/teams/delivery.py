@@ -225,6 +225,26 @@ class Delivery:
             conversation_id=reference.conversation.id,
         )
 
+    async def members(self, address: Address) -> frozenset[str] | None:
+        """The conversation's roster (GET /v3/conversations/{id}/members), asked once; None
+        when Teams cannot tell (no reference, a refusal, a timeout)."""
+        found: list[str] = []
+
+        async def logic(context: TurnContext) -> None:
+            connector = own_retries(context)
+            accounts = await connector.conversations.get_conversation_members(
+                reference.conversation.id
+            )
+            found.extend(str(a.id) for a in accounts or () if a.id)
+
+        try:
+            _, reference = await self.reference(address)
+            await self.adapter.continue_conversation(reference, logic, self.app_id)
+        except Exception as exc:  # a read: never marks the conversation inactive
+            log.warning("members of %s unknown: %r", address.conversation_id, exc)
+            return None
+        return frozenset(found)
+
     async def _retrying(
         self,
         call: Callable[[], Awaitable[Any]],

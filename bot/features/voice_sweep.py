@@ -9,8 +9,8 @@
   answered it get one DM, a day after it was posted: at most one per person and survey,
   ever (a delivery key whose target holds their voter key, salted on an anonymous survey),
   and at most MAX_NUDGES_PER_SWEEP per sweep: never a DM storm. Someone the platform says
-  has left the channel (a `Roster` adapter; Slack asks conversations.members) is skipped
-  and their opt-in forgotten.
+  has left the channel (a `Roster` adapter: Slack conversations.members, the Teams roster)
+  is skipped and their opt-in forgotten.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ CARD = "application/vnd.microsoft.card.adaptive"
 
 @dataclass
 class Call:
-    method: str  # "send" | "reply" | "update" | "create"
+    method: str  # "send" | "reply" | "update" | "create" | "members"
     conversation_id: str
     activity_id: str | None
     body: dict[str, Any]
@@ -59,6 +59,9 @@ class BotConnector:
     url: str = ""
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     rejected: list[str] = field(default_factory=list)  # why Teams would have refused a card
+    # GET /v3/conversations/{conv}/members: conversation -> its members' ids (a conversation
+    # not here is answered 404 NotFound)
+    rosters: dict[str, list[str]] = field(default_factory=dict)
 
     def fail_next(
         self, method: str, status: int, *, n: int = 1, code: str = "", retry_after: str = "0"
@@ -101,6 +104,7 @@ class BotConnector:
         app.router.add_post("/v3/conversations/{conv}/activities", self._send)
         app.router.add_post("/v3/conversations/{conv}/activities/{aid}", self._reply)
         app.router.add_put("/v3/conversations/{conv}/activities/{aid}", self._update)
+        app.router.add_get("/v3/conversations/{conv}/members", self._members)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -188,6 +192,17 @@ class BotConnector:
         if (refused := self._refused(await self._record(request, "update", aid))) is not None:
             return refused
         return web.json_response({"id": aid}, status=200)
+
+    async def _members(self, request: web.Request) -> web.Response:
+        if (failed := self._failure("members", request)) is not None:
+            return failed
+        conv = request.match_info["conv"]
+        self.calls.append(Call("members", conv, None, {}, request.headers.get("Authorization")))
+        self.changed.set()
+        if conv not in self.rosters:
+            body = {"error": {"code": "NotFound", "message": "conversation not found"}}
+            return web.json_response(body, status=404)
+        return web.json_response([{"id": m, "name": m} for m in self.rosters[conv]])
 
     async def _create(self, request: web.Request) -> web.Response:
         if (failed := self._failure("create", request)) is not None:
