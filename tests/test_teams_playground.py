@@ -226,3 +226,29 @@ async def test_teams_user_asks_the_personas_about_a_message(bot: Bot, playground
     assert "invoke:composeExtension/fetchTask" in kinds, bot.statuses
     assert "invoke:composeExtension/submitAction" in kinds, bot.statuses
     assert all(status < 500 for _, status in bot.statuses), bot.statuses
+
+
+async def test_teams_journey_shows_one_version_of_its_stages(bot: Bot, playground: str) -> None:
+    """`show maya journey` carries the stages twice, as columns (`targetWidth`
+    atLeast:wide) and stacked (atMost:standard). The Playground's renderer honours
+    `targetWidth` like Teams' but always draws a card at the width "wide" (it never measures
+    the card: no automatic reflow), so here: the columns, side by side, and only once. The
+    stacked version for phones is checked in tests/test_empathy_journey.py."""
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 1000})
+            await page.goto(playground, wait_until="domcontentloaded")
+            await page.locator("[data-lexical-editor=true]").first.wait_for(timeout=30_000)
+            await say(page, "show maya journey")
+            first = page.get_by_text("Awareness", exact=True)
+            second = page.get_by_text("Consideration", exact=True)
+            await expect(first).to_be_visible(timeout=20_000)
+            await expect(first).to_have_count(1)  # one version, not both
+            await expect(second).to_have_count(1)
+            a, b = await first.bounding_box(), await second.bounding_box()
+            assert a is not None and b is not None
+            assert abs(a["y"] - b["y"]) < 4 and b["x"] > a["x"]  # side by side
+        finally:
+            await browser.close()
+    assert all(status < 500 for _, status in bot.statuses), bot.statuses
