@@ -7,6 +7,13 @@ Teams-only rules: the card's `msteams` extension (which the schema does not know
 checked on its own here), the message size counted in UTF-16 as Teams counts it, at most six
 actions in a row, no mention markup, and every `Action.Execute` verb one the bot handles, with
 an `Action.Submit` fallback carrying the same data.
+
+`targetWidth` (responsive layout: an element shown only at some card widths) is a Teams
+property the 1.5 schema does not list, and the schema forbids unknown properties
+(`additionalProperties: false`). Microsoft documents it for Teams on any element, in 1.5 cards
+(learn.microsoft.com/en-us/microsoftteams/platform/task-modules-and-cards/cards/cards-format,
+"Adaptive Card responsive layout"): its value is checked against that page's list here, then
+it is set aside before the schema check, so nothing else unknown gets through.
 """
 
 from __future__ import annotations
@@ -24,6 +31,12 @@ SCHEMA_PATH = Path(__file__).parent / "schemas" / "adaptive-card-1.5.json"
 VERSION = "1.5"
 MAX_MESSAGE_BYTES = 80 * 1024  # Teams: 100 KB per message, 80 KB recommended for cards
 MAX_ACTIONS_IN_A_ROW = 6  # Teams renders at most six actions of an ActionSet
+# "Format cards in Microsoft Teams", "Adaptive Card responsive layout" (Microsoft's pages spell
+# them "atLeast:standard" and "atLeast:Standard" alike).
+CARD_WIDTHS = ("veryNarrow", "narrow", "standard", "wide")
+TARGET_WIDTHS = frozenset(
+    w.lower() for base in CARD_WIDTHS for w in (base, f"atLeast:{base}", f"atMost:{base}")
+)
 # The Teams extension of the top-level card (learn.microsoft.com, "Format cards in Teams").
 MSTEAMS_SCHEMA = {
     "type": "object",
@@ -83,7 +96,7 @@ def check_card(card: dict[str, Any], *, verbs: Collection[str] | None = None) ->
     if card.get("version") != VERSION:
         raise AdaptiveCardError(f"card version {card.get('version')!r}, expected {VERSION!r}")
     teams = {k: v for k, v in card.items() if k == "msteams"}
-    portable = {k: v for k, v in card.items() if k != "msteams"}
+    portable = without_target_width({k: v for k, v in card.items() if k != "msteams"})
     _schema_error(validator(), portable, "Adaptive Card 1.5 schema")
     _schema_error(Draft6Validator(MSTEAMS_SCHEMA), teams.get("msteams", {}), "msteams")
     size = len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode("utf-16-le"))
@@ -98,6 +111,21 @@ def check_card(card: dict[str, Any], *, verbs: Collection[str] | None = None) ->
         "entities"
     ):
         raise AdaptiveCardError("mention markup <at> without a mention entity")
+
+
+def without_target_width(node: Any) -> Any:
+    """A copy of the card without the Teams `targetWidth` of its elements, each checked."""
+    if isinstance(node, list):
+        return [without_target_width(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    if "targetWidth" in node:
+        width = node["targetWidth"]
+        if node.get("type") == "AdaptiveCard" or "type" not in node:
+            raise AdaptiveCardError(f"targetWidth {width!r} outside an element")
+        if not isinstance(width, str) or width.lower() not in TARGET_WIDTHS:
+            raise AdaptiveCardError(f"targetWidth {width!r} is not a Teams card width")
+    return {k: without_target_width(v) for k, v in node.items() if k != "targetWidth"}
 
 
 def check_payload(value: Any) -> None:

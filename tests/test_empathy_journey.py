@@ -19,6 +19,7 @@ from bot.answering.base import Answer
 from bot.answering.offline import OfflineAnswerer
 from bot.answering.stages import stage_answer
 from bot.features.answer_card import panel_reply
+from bot.features.cards import persona_card
 from bot.features.persona_maps import empathy_card, journey_card, split_view
 from bot.messages import Reply
 from persona_store import Store
@@ -213,6 +214,39 @@ def test_show_empathy_and_journey_render_natively_golden(sqlite_store: Store) ->
     assert feels["mark"] == "\u26a0 needs data"
     stage_line = page["journey"][2]["parts"][0]["lines"][0]
     assert stage_line["key"].startswith("decision-") and stage_line["status"] == "needs data"
+
+
+def test_teams_maps_stack_on_phones_and_pass_the_schema(sqlite_store: Store) -> None:
+    """Teams' responsive layout (targetWidth): the columns only where they fit, the same
+    sections stacked on narrower cards, and the card still passes the 1.5 schema check."""
+    from tests.adaptive_cards import AdaptiveCardError, check_card
+
+    ws = sqlite_store.default_workspace_id()
+    sqlite_store.import_specs(ws, sample_specs(), author="test")
+    maya = sqlite_store.get(ws, "maya")
+    assert maya is not None
+    expected = {
+        "journey": (journey_card(maya), "atLeast:wide", "atMost:standard", 6),
+        "empathy": (empathy_card(maya), "atLeast:standard", "atMost:narrow", 2),
+    }
+    for which, (card, wide, narrow, per_row) in expected.items():
+        teams = to_adaptive_card(Reply(which, cards=(card,)))
+        check_card(teams)
+        rows = [e for e in teams["body"] if e["type"] == "ColumnSet" and "targetWidth" in e]
+        stacks = [e for e in teams["body"] if e["type"] == "Container"]
+        assert rows and {r["targetWidth"] for r in rows} == {wide}, which
+        assert {len(r["columns"]) for r in rows} == {per_row}, which
+        assert [s["targetWidth"] for s in stacks] == [narrow], which
+        # the same titles in the same order, one under another
+        row_titles = [c["items"][0]["text"] for r in rows for c in r["columns"]]
+        bold = [i["text"] for i in stacks[0]["items"] if i.get("weight") == "Bolder"]
+        assert bold == row_titles == [s.title for s in card.sections], which
+        # the schema alone forbids targetWidth; only Microsoft's documented values pass
+        with pytest.raises(AdaptiveCardError, match="not a Teams card width"):
+            check_card({**teams, "body": [{**stacks[0], "targetWidth": "atMost:phone"}]})
+    # a stacked card (the profile) has no width variants
+    profile = to_adaptive_card(Reply("p", cards=(persona_card(maya, NOW),)))
+    assert "targetWidth" not in json.dumps(profile)
 
 
 def test_spec_from_dict_accepts_one_slug_or_a_list() -> None:

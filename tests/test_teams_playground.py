@@ -14,6 +14,7 @@ import json
 import os
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,6 +157,20 @@ async def test_teams_user_asks_clicks_and_answers_a_survey(bot: Bot, playground:
     assert any(kind.startswith("message") for kind, _ in bot.statuses)
 
 
+@asynccontextmanager
+async def chat_page(playground: str) -> AsyncIterator[Page]:
+    """A desktop-sized Chromium page on the Playground's chat, ready to type in."""
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 1000})
+            await page.goto(playground, wait_until="domcontentloaded")
+            await page.locator("[data-lexical-editor=true]").first.wait_for(timeout=30_000)
+            yield page
+        finally:
+            await browser.close()
+
+
 async def say(page: Page, text: str) -> None:
     box = page.locator("[data-lexical-editor=true]").first
     await box.click()
@@ -195,34 +210,46 @@ async def test_teams_user_asks_the_personas_about_a_message(bot: Bot, playground
     """The emulator's message action ("…" on a message → Action Command, command id
     askPersonas, dialog fetched from the app): composeExtension/fetchTask shows the core's
     form as a task module, submitAction answers the dialog and posts the panel."""
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 1000})
-            await page.goto(playground, wait_until="domcontentloaded")
-            await page.locator("[data-lexical-editor=true]").first.wait_for(timeout=30_000)
-            await say(page, "We raise prices 20% next month and drop the free tier.")
-            mine = page.get_by_text("We raise prices 20% next month and drop the free tier.")
-            await expect(mine.first).to_be_visible(timeout=20_000)
-            await mine.first.hover()
-            await page.get_by_role("button", name="Show more information").first.click()
-            await page.get_by_text("Action Command", exact=True).last.click()
-            setup = page.get_by_role("dialog").last
-            await setup.get_by_role("textbox").first.fill("askPersonas")
-            await setup.get_by_role("button", name="Create").click()
+    async with chat_page(playground) as page:
+        await say(page, "We raise prices 20% next month and drop the free tier.")
+        mine = page.get_by_text("We raise prices 20% next month and drop the free tier.")
+        await expect(mine.first).to_be_visible(timeout=20_000)
+        await mine.first.hover()
+        await page.get_by_role("button", name="Show more information").first.click()
+        await page.get_by_text("Action Command", exact=True).last.click()
+        setup = page.get_by_role("dialog").last
+        await setup.get_by_role("textbox").first.fill("askPersonas")
+        await setup.get_by_role("button", name="Create").click()
 
-            form = page.get_by_role("dialog").last
-            await expect(form.get_by_text("About this message")).to_be_visible(timeout=20_000)
-            await expect(form.get_by_text("Maya Chen (primary)")).to_be_visible()
-            await expect(form.get_by_text("Gordon Pryce")).to_be_visible()
-            await form.get_by_role("button", name="Ask").click()
-            await expect(page.get_by_text("their answer follows in this chat")).to_be_visible(
-                timeout=20_000
-            )
-            await expect(page.get_by_text("Persona panel").last).to_be_visible(timeout=20_000)
-        finally:
-            await browser.close()
+        form = page.get_by_role("dialog").last
+        await expect(form.get_by_text("About this message")).to_be_visible(timeout=20_000)
+        await expect(form.get_by_text("Maya Chen (primary)")).to_be_visible()
+        await expect(form.get_by_text("Gordon Pryce")).to_be_visible()
+        await form.get_by_role("button", name="Ask").click()
+        await expect(page.get_by_text("their answer follows in this chat")).to_be_visible(
+            timeout=20_000
+        )
+        await expect(page.get_by_text("Persona panel").last).to_be_visible(timeout=20_000)
     kinds = [kind for kind, status in bot.statuses if status == 200]
     assert "invoke:composeExtension/fetchTask" in kinds, bot.statuses
     assert "invoke:composeExtension/submitAction" in kinds, bot.statuses
+    assert all(status < 500 for _, status in bot.statuses), bot.statuses
+
+
+async def test_teams_journey_shows_one_version_of_its_stages(bot: Bot, playground: str) -> None:
+    """`show maya journey` carries the stages twice, as columns (`targetWidth`
+    atLeast:wide) and stacked (atMost:standard). The Playground's renderer honours
+    `targetWidth` like Teams' but always draws a card at the width "wide" (it never measures
+    the card: no automatic reflow), so here: the columns, side by side, and only once. The
+    stacked version for phones is checked in tests/test_empathy_journey.py."""
+    async with chat_page(playground) as page:
+        await say(page, "show maya journey")
+        first = page.get_by_text("Awareness", exact=True)
+        second = page.get_by_text("Consideration", exact=True)
+        await expect(first).to_be_visible(timeout=20_000)
+        await expect(first).to_have_count(1)  # one version, not both
+        await expect(second).to_have_count(1)
+        a, b = await first.bounding_box(), await second.bounding_box()
+        assert a is not None and b is not None
+        assert abs(a["y"] - b["y"]) < 4 and b["x"] > a["x"]  # side by side
     assert all(status < 500 for _, status in bot.statuses), bot.statuses

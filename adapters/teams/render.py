@@ -199,16 +199,31 @@ def _section(section: Section, limit: int) -> list[Element]:
     return items
 
 
+# Responsive layouts (Microsoft Learn, "Format cards in Microsoft Teams", section "Adaptive
+# Card responsive layout"): Teams shows an element only at the card widths its `targetWidth`
+# names. Columns at `COLUMNS_FROM[layout]` and wider; below it the same sections stacked, as
+# the playground and the gallery stack them on a phone. Teams' widths: veryNarrow (meeting
+# chat), narrow (phone, portrait), standard (phone, landscape; tablet, portrait), wide
+# (tablet, landscape; desktop chat and channel with `msteams.width: Full`, which we send).
+# Two quadrants side by side still read on a landscape phone, six stages do not.
+COLUMNS_FROM = {"grid": "standard", "row": "wide"}
+_NARROWER = {"standard": "narrow", "wide": "standard"}
+
+
 def _sections(card: Card, limit: int) -> list[Element]:
     """Stacked sections, or columns: two per row for a grid (an empathy map's quadrants),
-    all in one row for a row (a journey's stages)."""
-    if card.layout == "stack":
-        return [item for section in card.sections for item in _section(section, limit)]
+    all in one row for a row (a journey's stages), each with its stacked twin for narrower
+    cards."""
+    stacked = [item for section in card.sections for item in _section(section, limit)]
+    if card.layout == "stack" or not stacked:
+        return stacked
     per_row = 2 if card.layout == "grid" else max(1, len(card.sections))
     rows = [card.sections[i : i + per_row] for i in range(0, len(card.sections), per_row)]
-    return [
+    wide_from = COLUMNS_FROM[card.layout]
+    columns: list[Element] = [
         {
             "type": "ColumnSet",
+            "targetWidth": f"atLeast:{wide_from}",
             "spacing": "Medium",
             "columns": [
                 {
@@ -221,6 +236,12 @@ def _sections(card: Card, limit: int) -> list[Element]:
         }
         for row in rows
     ]
+    narrow = {
+        "type": "Container",
+        "targetWidth": f"atMost:{_NARROWER[wide_from]}",
+        "items": stacked,
+    }
+    return [*columns, narrow]
 
 
 def card_body(card: Card, limit: int) -> list[Element]:
