@@ -153,6 +153,17 @@ class Delivery:
             log.warning("members of %s unknown: %s", address.conversation_id, exc)
         return None
 
+    async def open_view(self, team_id: str, trigger_id: str, view: dict[str, Any]) -> bool:
+        """views.open (a modal answering a click or a shortcut). A refusal (an expired
+        trigger, a view Slack rejects) is logged and False: the click has no other answer."""
+        token = await self.token_for(team_id)
+        try:
+            await self.client.views_open(trigger_id=trigger_id, view=view, token=token)
+        except SlackApiError as exc:
+            log.warning("views.open failed: %s", exc.response.get("error"))
+            return False
+        return True
+
     async def publish_home(self, team_id: str, user_id: str, view: dict[str, Any]) -> None:
         token = await self.token_for(team_id)
         try:

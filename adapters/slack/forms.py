@@ -149,13 +149,7 @@ class SlackForms:
 
     async def open(self, inbound: Inbound, trigger_id: str, form: Form, body: dict) -> None:
         view = form_view(form, inbound.address.conversation_id, thread_of(body))
-        token = await self.flows.delivery.token_for(inbound.address.workspace)
-        try:
-            await self.flows.delivery.client.views_open(
-                trigger_id=trigger_id, view=view, token=token
-            )
-        except SlackApiError as exc:
-            log.warning("views.open failed: %s", exc.response.get("error"))
+        await self.flows.delivery.open_view(inbound.address.workspace, trigger_id, view)
 
     async def submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
         meta, quoted = unpack_metadata(str(view.get("private_metadata") or ""))

@@ -231,13 +231,7 @@ class Modals:
         await self._open(inbound, trigger_id, view)
 
     async def _open(self, inbound: Inbound, trigger_id: str, view: dict[str, Any]) -> None:
-        token = await self.flows.delivery.token_for(inbound.address.workspace)
-        try:
-            await self.flows.delivery.client.views_open(
-                trigger_id=trigger_id, view=view, token=token
-            )
-        except SlackApiError as exc:
-            log.warning("views.open failed: %s", exc.response.get("error"))
+        await self.flows.delivery.open_view(inbound.address.workspace, trigger_id, view)
 
     async def is_workspace_admin(self, inbound: Inbound) -> bool:
         return await self.is_admin(inbound.address.workspace, inbound.user_id)

@@ -13,8 +13,6 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
-
 from adapters.slack.flows import Flows, Origin
 from adapters.slack.forms import form_view
 from adapters.slack.inbound import team_of
@@ -87,9 +85,4 @@ class Shortcuts:
             await self.flows.deliver(origin, [reply])
             return
         view = form_view(reply.form, address.conversation_id, address.thread_id, quoted)
-        try:
-            token = await self.flows.delivery.token_for(team)
-            trigger = str(body.get("trigger_id") or "")
-            await self.flows.delivery.client.views_open(trigger_id=trigger, view=view, token=token)
-        except SlackApiError as exc:
-            log.warning("views.open failed: %s", exc.response.get("error"))
+        await self.flows.delivery.open_view(team, str(body.get("trigger_id") or ""), view)
