@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 
-from adapters.slack.modals import survey_modal
+from adapters.slack.forms import form_view
 from adapters.slack.render import to_message
 from adapters.teams.forms import form_card
 from adapters.teams.render import to_adaptive_card
@@ -15,7 +15,6 @@ from adapters.web.gallery_views import health, one_pager, tile
 from adapters.web.render import reply_from_dict, reply_to_dict, reply_to_html
 from bot.answering.base import Answer, Reason
 from bot.answering.topics import question_terms, topic_label
-from bot.features.forms import survey_draft
 from bot.features.gap_form import check_gap_survey, draft_reply, gap_survey_form
 from bot.features.gap_render import gaps_reply, not_covered
 from bot.features.gaps import is_gap
@@ -60,8 +59,8 @@ def test_buttons_follow_the_gap_state() -> None:
     ]
     ask = cards[0].buttons[0]
     assert (ask.action_id, ask.value, ask.opens_form) == ("gap.ask", "maya:1", True)
-    # Slack drafts its "new survey" modal from it; elsewhere the click opens the core's form
-    assert ask.compose == 'survey maya "Does Maya need SSO? <!here>" Yes | No | Not sure --gap 1'
+    # on every platform the click opens the core's form: nothing drafted in a message box
+    assert ask.compose is None
 
 
 def test_nothing_uncovered_says_so() -> None:
@@ -140,21 +139,21 @@ def test_near_duplicates_share_terms_and_topics_read_as_typed() -> None:
 
 
 def test_slack_ask_the_team_opens_the_survey_form_filled_in_golden() -> None:
-    """On Slack the drafted survey is a button that opens the "new survey" form; elsewhere
-    it is the gap.ask action, whose answer is the core's form (a Teams task module, a
-    playground form)."""
+    """On every platform "Ask the team" is the gap.ask action, whose answer is the core's
+    form: on Slack a modal (adapters/slack/forms.py), in Teams a task module, on the
+    playground an HTML form."""
     message = to_message(gaps_reply(persona(), GAPS))
     [ask] = [
         e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
         if e["text"]["text"] == "Ask the team"
     ]  # fmt: skip
-    assert ask["action_id"] == "slack.survey.draft"
-    draft = survey_draft(ask["value"])
-    assert draft is not None and draft.flags == "--gap 1"
-    view = survey_modal("D0OWNER", [("maya", "Maya Chen"), ("sam", "Sam Okafor")], draft)
-    assert_golden("slack/survey_modal_draft.json", view)
+    assert ask["action_id"].split(":")[0] == "gap.ask" and ask["value"] == "maya:1"
+    reply = draft_reply(persona(), GAPS[0], PERSONAS)
+    assert reply.form is not None
+    view = form_view(reply.form, "D0OWNER", None)
+    assert_golden("slack/gap_survey_form.json", view)
     card = to_adaptive_card(gaps_reply(persona(), GAPS))
-    assert "gap.ask" in json.dumps(card) and "slack.survey.draft" not in json.dumps(card)
+    assert "gap.ask" in json.dumps(card)
 
 
 PERSONAS = [("maya", "Maya Chen"), ("sam", "Sam Okafor")]

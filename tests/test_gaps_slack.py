@@ -93,14 +93,13 @@ async def test_a_gap_from_question_to_citable_line(env: SlackEnv) -> None:
     assert QUESTION in reminder["text"] and "asked twice" in reminder["text"]
     ask = buttons(reminder)["Ask the team (gap 1)"]
 
-    # 3. Clicked in the DM: Slack's survey form opens, filled in from the gap; the edited
-    # question is submitted and goes to Maya's home channel, posted there by the clock.
+    # 3. Clicked in the DM: the core's survey form opens as a modal, filled in from the gap;
+    # the edited question is submitted and goes to Maya's home channel, posted by the clock.
     await click(env, ask, "a1", user="U0OWNER", channel="D0OWNER")
     [opened] = env.api.of("views.open")
     form = opened["view"]
-    meta = json.loads(form["private_metadata"])
-    assert meta == {"channel": "D0OWNER", "flags": "--gap 1", "persona": "maya"}
-    blocks = {b["block_id"]: b["element"] for b in form["blocks"]}
+    assert json.loads(form["private_metadata"])["a"] == "gap.survey"
+    blocks = {b["block_id"]: b["element"] for b in form["blocks"] if b["type"] == "input"}
     assert blocks["persona"]["initial_option"]["value"] == "maya"
     assert blocks["question"]["initial_value"] == QUESTION
     assert blocks["options"]["initial_value"] == "Yes\nNo\nNot sure"
@@ -112,7 +111,8 @@ async def test_a_gap_from_question_to_citable_line(env: SlackEnv) -> None:
     }
     # the gap is Maya's: another persona picked would ask about *its* gap 1, so it is refused
     moved = await submit(env, form, {**edited, "persona": picked("sam")}, user="U0OWNER")
-    assert moved["response_action"] == "errors" and "drafted for maya" in moved["errors"]["persona"]
+    assert moved["response_action"] == "errors" and "This gap is Maya Chen's" in moved[
+        "errors"]["persona"]  # fmt: skip
     assert gap_rows(env.store)[0].status == "open"
     assert await submit(env, form, edited, user="U0OWNER") == {}
     await env.settle()

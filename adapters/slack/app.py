@@ -41,7 +41,7 @@ from adapters.slack.inbound import (
 from adapters.slack.modals import EDIT_CALLBACK, SURVEY_CALLBACK, Modals
 from adapters.slack.oauth import oauth_flow, oauth_routes
 from adapters.slack.recovery import RETRY_ACTION_ID, STALE_AFTER, recover_pending
-from adapters.slack.render import DRAFT_ACTION_ID, SHARE_ACTION_ID, to_message
+from adapters.slack.render import SHARE_ACTION_ID, to_message
 from adapters.slack.revocation import Revocations
 from adapters.slack.shortcuts import Shortcuts
 from adapters.slack.verify import is_slash_command, parsed, replay_key, signed
@@ -351,11 +351,6 @@ class SlackAdapter:
             self.tasks.spawn(self.flows.share(body, value, team_of(body)), name="slack-share")
             return
         inbound = from_block_action(body, action)
-        trigger = str(body.get("trigger_id") or "")
-        if action_id.startswith(DRAFT_ACTION_ID) and trigger:  # a drafted survey: its form
-            opening = self.modals.open_survey(inbound, trigger, draft=value)
-            self.tasks.spawn(opening, name="slack-modal")
-            return
         if action_id == RETRY_ACTION_ID:
             again = Inbound("command", value, inbound.user_id, inbound.address)
             self.tasks.spawn(self.flows.retry(again, body), name="slack-retry")

@@ -1,6 +1,6 @@
-"""Slack modals: "new survey" (`/persona survey` with nothing after it, or a button that
-drafts a survey, such as a gap's "Ask the team", filling it in) and "edit persona"
-(`/persona edit NAME`).
+"""Slack modals: "new survey" (`/persona survey` with nothing after it) and "edit persona"
+(`/persona edit NAME`). Forms the core answers with (`Reply.form`: a gap's drafted survey,
+the decision log…) are shown by adapters/slack/forms.py.
 
 Validation errors are shown inside the modal (`response_action: errors`); the core checks the
 form (`bot.features.forms`: the same rules as typed commands and persona files). A valid
@@ -30,13 +30,9 @@ from bot.features.forms import (
     EditedPersona,
     EditForm,
     Problem,
-    SurveyDraft,
     check_survey_form,
-    draft_moved,
     edit_form,
     edited_spec,
-    kept_flags,
-    survey_draft,
     survey_form_personas,
 )
 from bot.messages import Address, Inbound, Reply
@@ -69,22 +65,15 @@ def _input(block_id: str, label: str, *, multiline: bool = False, initial: str =
     return block
 
 
-def survey_modal(
-    channel: str, personas: list[tuple[str, str]], draft: SurveyDraft | None = None
-) -> dict[str, Any]:
-    """The "new survey" form; a `draft` (a gap's "Ask the team") fills it in, and its flags
-    (`--gap 3`) come back with the submission."""
+def survey_modal(channel: str, personas: list[tuple[str, str]]) -> dict[str, Any]:
+    """The "new survey" form of `/persona survey` (a gap's drafted survey is the core's form,
+    `bot.features.gap_form`, shown by adapters/slack/forms.py)."""
     options = [
         {"text": {"type": "plain_text", "text": truncate(name, 75)}, "value": slug}
         for slug, name in personas[:100]
     ]
     persona: dict[str, Any] = {"type": "static_select", "action_id": "value", "options": options}
-    chosen = [o for o in options if draft is not None and o["value"] == draft.persona]
-    if chosen:
-        persona["initial_option"] = chosen[0]
     meta: dict[str, str] = {"channel": channel}
-    if draft and draft.flags:  # `--gap 3` is that persona's gap 3: the flags stay with it
-        meta.update(flags=draft.flags, persona=draft.persona)
     return {
         "type": "modal",
         "callback_id": SURVEY_CALLBACK,
@@ -103,15 +92,13 @@ def survey_modal(
                 "question",
                 "Question",
                 hint="e.g. Is price still the #1 objection?",
-                initial=draft.question if draft else "",
             ),
             _input(
                 "options",
                 "Options, one per line",
                 multiline=True,
                 hint="2 to 10 options",
-                initial="\n".join(draft.options) if draft else "",
-            ),  # fmt: skip
+            ),
             _input(
                 "line",
                 "Profile line",
@@ -207,15 +194,10 @@ class Modals:
         self.deps = flows.deps
 
     # -- opening -------------------------------------------------------------------------
-    async def open_survey(self, inbound: Inbound, trigger_id: str, draft: str = "") -> None:
-        """The "new survey" form; `draft`: a drafted `survey …` command to fill it with."""
+    async def open_survey(self, inbound: Inbound, trigger_id: str) -> None:
         ws = await self.flows.workspace(inbound.address.workspace)
         personas = await survey_form_personas(self.deps, ws)
-        view = survey_modal(
-            inbound.address.conversation_id,
-            personas,
-            survey_draft(draft) if draft else None,
-        )
+        view = survey_modal(inbound.address.conversation_id, personas)
         await self._open(inbound, trigger_id, view)
 
     async def open_edit(
@@ -253,10 +235,6 @@ class Modals:
             str(_value(values, "question")), _lines(str(_value(values, "options")))
         )
         meta = json.loads(view.get("private_metadata") or "{}")
-        kept = kept_flags(str(meta.get("flags") or ""))  # a draft's `--gap 3`
-        moved = draft_moved(str(meta.get("persona") or ""), str(_value(values, "persona")), kept)
-        if moved:
-            problems.append(moved)
         if problems:
             errors = {str(field): message[:150] for field, message in problems}
             await ack(response_action="errors", errors=errors)
@@ -265,7 +243,6 @@ class Modals:
         user = (body.get("user") or {}).get("id") or ""
         flags = " --anonymous" if "yes" in (_value(values, "anonymous") or []) else ""
         flags += f" --closes {_value(values, 'closes') or '48h'}"
-        flags += f" {kept}" if kept else ""
         line = str(_value(values, "line") or "").split()
         if line:  # checked by the core like a typed `--line`
             flags += f" --line {line[0]}"

@@ -118,15 +118,6 @@ def _choices_text(choices: tuple[Choice, ...]) -> str | None:
     return "\n".join(lines)
 
 
-# A button drafting a `survey …` command (`Button.compose`: "Ask the team") opens Slack's
-# survey form prefilled with it (adapters/slack/modals.py) instead of calling back.
-DRAFT_ACTION_ID = "slack.survey.draft"
-
-
-def drafts_survey(b: Button) -> bool:
-    return bool(b.compose) and b.compose.lower().startswith("survey ")
-
-
 def button(b: Button, action_id: str) -> Block:
     element: Block = {
         "type": "button",
@@ -135,9 +126,8 @@ def button(b: Button, action_id: str) -> Block:
     }
     if b.url:
         element["url"] = b.url[:MAX_URL]
-    value = b.compose if drafts_survey(b) else b.value
-    if value:
-        element["value"] = value[:MAX_BUTTON_VALUE]
+    if b.value:
+        element["value"] = b.value[:MAX_BUTTON_VALUE]
     if b.style:
         element["style"] = b.style
     return element
@@ -150,7 +140,7 @@ def actions_blocks(buttons: list[Button], prefix: str) -> list[Block]:
     seen: set[str] = set()
     elements: list[Block] = []
     for b in buttons:
-        action_id = truncate(DRAFT_ACTION_ID if drafts_survey(b) else b.action_id, MAX_ID - 6)
+        action_id = truncate(b.action_id, MAX_ID - 6)
         n = 1
         unique = action_id
         while unique in seen:

@@ -4,12 +4,9 @@ problem next to its field."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from bot.deps import Deps
-from bot.features.survey_parse import parse_create
 from persona_store.personas.spec import PersonaSpec, SpecError
 from persona_store.personas.views import PersonaView
 from persona_store.store import spec_of
@@ -49,56 +46,6 @@ async def survey_form_personas(deps: Deps, workspace_id: int) -> list[tuple[str,
     """(slug, name) of every persona a survey can be about, for the form's select."""
     personas = await deps.db(deps.store.list_personas, workspace_id)
     return [(p.slug, p.name) for p in personas]
-
-
-# what a drafted survey may carry through a form besides its fields: the gap it asks about,
-# the profile line it tests
-KEPT_FLAGS = re.compile(r"^(?:\s*--(?:gap \d{1,9}|line [\w-]{1,32}))*\s*$")
-
-
-@dataclass(frozen=True)
-class SurveyDraft:
-    """A `survey …` command a button drafted ("Ask the team"), as a form's initial values."""
-
-    persona: str
-    question: str
-    options: tuple[str, ...]
-    flags: str  # "--gap 3": kept as they are through the form
-
-
-def survey_draft(text: str) -> SurveyDraft | None:
-    """The drafted `survey` command's parts, or None when it is not one."""
-    head, _, rest = text.strip().partition(" ")
-    if head.lower() != "survey":
-        return None
-    try:
-        parsed = parse_create(rest, datetime.now(UTC))
-    except SurveyError:  # not a survey command after all: the form opens empty
-        return None
-    flags = "".join(
-        f" --{name} {value}"
-        for name, value in (("gap", parsed["gap"]), ("line", parsed["line_key"]))
-        if value is not None
-    )
-    options = tuple(o.strip() for o in parsed["options"] if o.strip())
-    return SurveyDraft(str(parsed["persona"]), str(parsed["question"]), options, flags.strip())
-
-
-def kept_flags(flags: str) -> str:
-    """The draft's flags as a submitted form brings them back: only the ones a draft sets."""
-    return flags.strip() if KEPT_FLAGS.match(flags or "") else ""
-
-
-def draft_moved(drafted: str, chosen: str, flags: str) -> Problem | None:
-    """A drafted survey's flags (`--gap 3`, `--line pain-2`) belong to the persona it was
-    drafted for: another persona picked in the form would ask about *its* gap 3."""
-    if not flags or not drafted or chosen == drafted:
-        return None
-    return (
-        "persona",
-        f"This survey was drafted for {drafted} ({flags}): keep {drafted}, or start a new "
-        "survey for another persona.",
-    )
 
 
 def check_survey_form(question: str, options: list[str]) -> tuple[str, list[str], list[Problem]]:

@@ -3,8 +3,8 @@ closing after a week) to edit before it goes out, and the check of what was subm
 the same rules as a typed `survey … --gap N` (`bot.features.forms.check_survey_form`,
 `bot.features.survey_parse.parse_when`).
 
-Platforms that show the core's forms (Teams task modules, playground forms) use it; Slack
-opens its own "new survey" modal drafted from the button's `compose` text."""
+Every platform shows it as it shows the core's forms (a Slack modal, a Teams task module, a
+playground form)."""
 
 from __future__ import annotations
 

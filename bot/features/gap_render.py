@@ -63,12 +63,8 @@ def gap_buttons(persona: PersonaView, gap: GapView) -> tuple[Button, ...]:
     ref = f"{persona.slug}:{gap.number}"
     dismiss = Button("Dismiss", DISMISS_ACTION, ref)
     if gap.status == "open":
-        # the click opens the draft as a form (Teams, playground); Slack drafts its own
-        # "new survey" modal from `compose`
-        ask = Button(
-            "Ask the team", ASK_ACTION, ref, style="primary",
-            compose=survey_command(persona, gap), opens_form=True,
-        )  # fmt: skip
+        # the click opens the drafted survey as the core's form on every platform (gap_form)
+        ask = Button("Ask the team", ASK_ACTION, ref, style="primary", opens_form=True)
         return (ask, dismiss)
     if gap.status == "answered":
         # the click opens the line as a form to reword (`gap_line_form`) on every platform

@@ -9,9 +9,8 @@
   the top gaps in the owner's reminder and home screen (`bot.features.gap_render`).
 - Close: "Ask the team" drafts a Yes / No / Not sure survey linked to the gap
   (`bot.features.gap_survey`: posted in the persona's home channel), editable first: the
-  click answers with the core's form (`bot.features.gap_form`: a Teams task module, a
-  playground form), Slack opens its own "new survey" modal filled in from the button's
-  `compose` draft (`survey … --gap N`). Its close saves
+  click answers with the core's form (`bot.features.gap_form`: a Slack modal, a Teams task
+  module, a playground form). Its close saves
   the results as evidence linked to the gap, and the clock offers them to the owners
   (`bot.features.gap_sweep`); "Add as pain" / "Add as goal" open the line drafted from the
   gap as a form to reword (`bot.features.gap_line_form`, on every platform; or type
