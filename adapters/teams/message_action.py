@@ -21,7 +21,7 @@ from adapters.teams.message_html import payload_text
 from adapters.teams.render import CONTENT_TYPE, to_adaptive_card
 from bot.answering.critique import MAX_TEXT_CHARS
 from bot.commands import Core, Turn
-from bot.features.ask_message import FORM_ACTION, SUBMIT_ACTION
+from bot.features.ask_message import FORM_ACTION, SUBMIT_ACTION, answer_follows
 from bot.messages import Address, Form, Inbound, Quoted, Reply
 from bot.ports import DeliveryError
 from bot.tasks import BackgroundTasks
@@ -98,11 +98,6 @@ def compose_result(replies: list[Reply]) -> dict[str, Any]:
     }
 
 
-def follows(address: Address) -> str:
-    where = "the message's thread" if address.thread_id else "this chat"
-    return f"Asking the personas: their answer follows in {where}."
-
-
 def unknown_command(action: Any) -> dict[str, Any]:
     command = str(getattr(action, "command_id", "") or "")[:40]
     return task_message(f"Persona Bot has no command '{command}'.")
@@ -165,7 +160,7 @@ class MessageActions:
             if all(r.is_error for r in replies):
                 return task_message("\n".join(r.text for r in replies))
             self.tasks.spawn(deliver(self.core, replies, outbox), name="teams-ask-message")
-            return task_message(follows(inbound.address))
+            return task_message(answer_follows(bool(inbound.address.thread_id)))
         try:
             placeholder = await outbox.show_placeholder(turn.placeholder)
         except DeliveryError as exc:  # the bot is not in this chat: cards to insert instead
@@ -176,7 +171,7 @@ class MessageActions:
             )
             return await self._as_cards(turn)
         self.tasks.spawn(self._answer(turn, outbox, placeholder), name="teams-ask-message")
-        return task_message(follows(inbound.address))
+        return task_message(answer_follows(bool(inbound.address.thread_id)))
 
     async def _answer(self, turn: Turn, outbox: Outbox, placeholder: str | None) -> None:
         await deliver(self.core, await self.core.execute(turn), outbox, placeholder)

@@ -208,6 +208,12 @@ def length_note(used: int, full: int) -> tuple[str, ...]:
     return (f"Only the first {used:,} of {full:,} characters of the message were read.",)
 
 
+def answer_follows(in_thread: bool) -> str:
+    """What a dialog that closes says (a Teams message action): where the panel will be."""
+    where = "the message's thread" if in_thread else "this chat"
+    return f"Asking the personas: their answer follows in {where}."
+
+
 async def ask_progress(ctx: Context) -> Reply | None:
     checked = check_form(ctx)
     if isinstance(checked, list):
