@@ -98,21 +98,23 @@ async def record_answers(
     deps = ctx.deps
     store = gaps_of(deps)
     now = deps.now()
-    for persona, answer in answered:
-        if answer.refused:
-            continue  # a refused question is no gap, nor an answer
+    counted = [(p, a) for p, a in answered if not a.refused]  # a refusal: no gap, no answer
+    for persona in [p for p, a in counted if is_gap(a)]:
+        names = (persona.name, persona.slug)
         try:
-            if is_gap(answer):
-                names = (persona.name, persona.slug)
-                await deps.db(
-                    store.record, ctx.workspace_id, persona.id, question,
-                    terms=question_terms(question, names), topic=topic_label(question, names),
-                    now=now,
-                )  # fmt: skip
-            else:
-                await deps.db(store.count_answered, ctx.workspace_id, persona.id, now)
+            await deps.db(
+                store.record, ctx.workspace_id, persona.id, question,
+                terms=question_terms(question, names), topic=topic_label(question, names),
+                now=now,
+            )  # fmt: skip
         except Exception:  # the answer matters more than its bookkeeping
-            log.exception("could not record the answer of %s as gap or answered", persona.slug)
+            log.exception("could not record the answer of %s as a gap", persona.slug)
+    from_profile = [p.id for p, a in counted if not is_gap(a)]
+    if from_profile:  # a panel's answered personas: one transaction
+        try:
+            await deps.db(store.count_answered_many, ctx.workspace_id, from_profile, now)
+        except Exception:
+            log.exception("could not count %d answers from the profile", len(from_profile))
 
 
 # -- read by other features and the gallery -------------------------------------------------

@@ -116,9 +116,16 @@ class GapStore:
 
     # -- collecting ----------------------------------------------------------------------
     def count_answered(self, workspace_id: int, persona_id: int, now: datetime) -> None:
+        self.count_answered_many(workspace_id, [persona_id], now)
+
+    def count_answered_many(
+        self, workspace_id: int, persona_ids: Sequence[int], now: datetime
+    ) -> None:
+        """One question answered from each of these profiles (a panel): one transaction."""
         with self._sessions.begin() as s:
-            if self._persona(s, workspace_id, persona_id) is not None:
-                _tally(s, workspace_id, persona_id, now, gap=False)
+            for persona_id in persona_ids:
+                if self._persona(s, workspace_id, persona_id) is not None:
+                    _tally(s, workspace_id, persona_id, now, gap=False)
 
     def record(
         self,
