@@ -43,12 +43,14 @@ from bot.answering.phrasing import (
     label,
     quote,
     stance_of,
+    weight_of,
     win_over,
 )
 from bot.answering.questions import question_answer
-from bot.answering.relevance import credit, load_lexicon, on_topic, topic_of
+from bot.answering.relevance import STRONG, credit, load_lexicon, on_topic, topic_of
 from bot.answering.stages import stage_answer
 from bot.answering.text import GENERIC, direction, terms
+from bot.answering.timing import times_in, timing_effect
 from persona_store.personas.spec import LINE_KINDS, base_kind
 from persona_store.personas.views import EvidenceView, LineView, PersonaView
 
@@ -213,13 +215,20 @@ class OfflineAnswerer:
                     k = doc.evidence.line_key
                     line_scores[k] = max(0.8 * score, line_scores.get(k, 0.0))
         best = max([*line_scores.values(), *(s for s, _ in evidence)], default=0.0)
-        if best <= 0:
+        timed = self._timed(persona, question)
+        if best <= 0 and not timed:
             return [], []
+        best = best or 1.0
         overall, per_concept, added = direction(question)
         docs = {d.line.key: d for d in index.docs if d.line is not None}
         out: list[Match] = []
         for line in _lines(persona):
             score = line_scores.get(line.key, 0.0)
+            if line.key in timed:  # "in August" against "never during summer"
+                out.append(
+                    Match(line, 1.0, timed[line.key], direct=True, overlap=STRONG, timed=True)
+                )
+                continue
             if score < RELATIVE_CUTOFF * best:
                 continue
             doc = docs[line.key]
@@ -246,6 +255,18 @@ class OfflineAnswerer:
             e for s, e in sorted(evidence, key=lambda x: -x[0]) if s >= RELATIVE_CUTOFF * best
         ]
         return out, kept_evidence
+
+    @staticmethod
+    def _timed(persona: PersonaView, question: str) -> dict[str, int]:
+        """Lines whose time windows answer the time the question names (`timing`)."""
+        if not times_in(question):
+            return {}
+        out: dict[str, int] = {}
+        for line in _lines(persona):
+            effect = timing_effect(line.text, question)
+            if effect is not None:
+                out[line.key] = effect
+        return out
 
     def answer_now(self, persona: PersonaView, question: str) -> Answer:
         """The synchronous core (the bench and the LLM fallback call it directly)."""
@@ -286,7 +307,7 @@ class OfflineAnswerer:
             side, text_label, weight = label(m)
             backing = index.backing.get(m.line.key, ())
             text = f"{text_label}: “{quote(m.line.text)}”{backing_note(backing)}"
-            item = (weight * m.relevance, Reason(text, (m.line.key,)), m, text_label)
+            item = (weight_of(m, weight), Reason(text, (m.line.key,)), m, text_label)
             (reasons if side == "r" else concerns).append(item)
             if m.effect != 0 or m.line.kind in ("goal", "motivation", "objection"):
                 decisive = True

@@ -26,6 +26,15 @@ class Match:
     direct: bool = True  # shares a word with the question (not only a synonym concept)
     caveat: bool = False  # a pain/objection about what the topic costs, not the topic
     overlap: float = 0.0  # the question's topic words this line covers (`relevance.credit`)
+    timed: bool = False  # the effect comes from the time the question names (`timing`)
+
+
+TIMED_WEIGHT = 5.0  # a line that says when they would (not) do it outweighs loose matches
+
+
+def weight_of(m: Match, weight: float) -> float:
+    """A match's say in the verdict: its label's weight, its relevance, and its timing."""
+    return weight * m.relevance**2 * (TIMED_WEIGHT if m.timed else 1.0)
 
 
 # Labels read both as a bullet prefix and after "it" in the summary.

@@ -37,6 +37,7 @@ from bot.answering.phrasing import (
     confidence,
     label,
     quote,
+    weight_of,
     win_over,
 )
 from persona_store.personas.views import EvidenceView, PersonaView
@@ -123,7 +124,7 @@ def _sides(matches: Sequence[Match], form: Form) -> tuple[list[_Item], list[_Ite
             weight *= NOT_A_DENIAL
         if m.flipped:
             weight *= FLIPPED_BOOST
-        (pro if side == "r" else con).append((weight * m.relevance, m, side))
+        (pro if side == "r" else con).append((weight_of(m, weight), m, side))
     pro.sort(key=lambda x: -x[0])
     con.sort(key=lambda x: -x[0])
     return pro, con
