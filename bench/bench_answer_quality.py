@@ -1,11 +1,11 @@
 """Answer quality on the evaluation set (tests/eval, issue 9): the offline answerer, the LLM
 answerer when one is configured, and a naive word-overlap baseline, side by side, for the
-train split and the held-out test split separately.
+train split, the held-out test split and the dev (validation) split separately.
 
 The personas are imported through the real persona file loader into a temporary SQLite
 store. The LLM answerer runs when OPENAI_BASE_URL or OPENAI_API_KEY is set (any
 OpenAI-compatible server; OPENAI_MODEL picks the model) or with --llm; --no-llm skips it.
-For the test split only aggregate figures are printed (it is held out: no per-case output);
+For the test and dev splits only aggregate figures are printed (no per-case output);
 --verbose lists the train misses.
 
 Run: .venv/bin/python bench/bench_answer_quality.py [--llm|--no-llm] [--verbose] [--limit N]
@@ -27,9 +27,14 @@ from bot.answering.base import Answerer  # noqa: E402
 from bot.answering.offline import OfflineAnswerer  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from tests.eval.baseline import OverlapBaseline  # noqa: E402
-from tests.eval.dataset import SPLITS, load_cases  # noqa: E402
+from tests.eval.dataset import HELD_OUT, SPLITS, TUNING, VALIDATION, load_cases  # noqa: E402
 from tests.eval.metrics import Figures, Outcome, figures  # noqa: E402
 from tests.eval.runner import load_views, run_cases  # noqa: E402
+
+NOTES = {
+    HELD_OUT: " (held out: aggregate figures only)",
+    VALIDATION: " (validation, written blind: aggregate figures only)",
+}
 
 
 def _pct(x: float | None) -> str:
@@ -120,7 +125,7 @@ async def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-llm", action="store_true", help="skip the LLM answerer")
     parser.add_argument("--verbose", action="store_true", help="list the train split's misses")
     parser.add_argument("--limit", type=int, default=0, help="only the first N cases per split")
-    parser.add_argument("--split", choices=[*SPLITS, "both"], default="both")
+    parser.add_argument("--split", choices=[*SPLITS, "all"], default="all", help="default: all")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     chosen = answerers(args, settings)
@@ -130,7 +135,7 @@ async def main(argv: Sequence[str] | None = None) -> int:
         where = settings.openai_base_url or "api.openai.com"
         print(f"LLM answerer: model {settings.openai_model} at {where}")
     try:
-        for split in SPLITS if args.split == "both" else (args.split,):
+        for split in SPLITS if args.split == "all" else (args.split,):
             cases = load_cases(split)[: args.limit or None]
             results: dict[str, Figures] = {}
             fallbacks: dict[str, int] = {}
@@ -140,10 +145,9 @@ async def main(argv: Sequence[str] | None = None) -> int:
                 results[name] = figures(outcomes)
                 fallbacks[name] = sum(o.fell_back for o in outcomes)
                 train_outcomes[name] = outcomes
-            held_out = " (held out: aggregate figures only)" if split == "test" else ""
-            print(f"\n== {split} split: {len(cases)} cases{held_out}\n")
+            print(f"\n== {split} split: {len(cases)} cases{NOTES.get(split, '')}\n")
             print(table(results, fallbacks))
-            if args.verbose and split == "train":
+            if args.verbose and split == TUNING:
                 for name, outcomes in train_outcomes.items():
                     if name == "baseline":
                         continue

@@ -18,7 +18,7 @@ import pytest
 
 from bot.answering.offline import OfflineAnswerer
 from persona_store.personas.views import PersonaView
-from tests.eval.dataset import load_cases
+from tests.eval.dataset import SPLITS, load_cases
 from tests.eval.metrics import Figures, figures
 from tests.eval.runner import load_views, run_cases
 from tests.fakes.openai_server import FakeOpenAI, openai_server  # noqa: F401 (fixture)
@@ -43,6 +43,8 @@ GOALS = {
 # groups 3 of 15; test 55%, 13 opposite, 4 invented, recall 74% (paraphrases 25%), medium
 # 57%, groups 1 of 7. (When the set landed: train 44% / 29 / 12, test 41% / 20 / 7.) The
 # floors sit a few cases below, so a change cannot quietly undo that work.
+# No floors for the dev split: it is the validation split (tests/eval/README.md), read while
+# tuning to see whether a change generalises, not a gate.
 FLOORS = {
     "train": {
         "stance_accuracy": 0.56,
@@ -122,10 +124,10 @@ async def test_bench_llm_path_runs_end_to_end_against_an_openai_compatible_serve
 
     out = capsys.readouterr().out
     assert f"model {fake_openai.model}" in out
-    assert len(fake_openai.requests) == 6  # 3 cases of each split
+    assert len(fake_openai.requests) == 3 * len(SPLITS)  # 3 cases of each split
     asked = "\n".join(r.content_of("user") for r in fake_openai.requests)
     assert "Would Lucia try our app in summer?" in asked
-    for split in ("train", "test"):
+    for split in SPLITS:
         assert f"== {split} split: 3 cases" in out
     header = next(line for line in out.splitlines() if line.startswith("figure"))
     assert header.split()[-3:] == ["baseline", "offline", "llm"]

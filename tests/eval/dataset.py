@@ -1,5 +1,5 @@
 """The evaluation set on disk: personas (tests/eval/personas/*.yaml, the project's own persona
-file format) and labelled cases (tests/eval/cases/train.yaml and test.yaml)."""
+file format) and labelled cases (tests/eval/cases/train.yaml, test.yaml and dev.yaml)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,14 @@ from persona_store.personas.spec import PersonaSpec
 EVAL_DIR = Path(__file__).resolve().parent
 PERSONA_DIR = EVAL_DIR / "personas"
 CASE_DIR = EVAL_DIR / "cases"
-SPLITS = ("train", "test")
+SPLITS = ("train", "test", "dev")
+TUNING = "train"  # the only split whose per-case results may be looked at
+HELD_OUT = "test"  # untouched while tuning: aggregate figures only
+VALIDATION = "dev"  # written blind later, on its own personas: aggregate figures only
 EXPECTS = ("support", "oppose", "mixed", "unknown", "fact")
 PROFILE_FIELDS = ("quote", "summary", "role")  # citable with these ids, besides kind-N lines
 
-Split = Literal["train", "test"]
+Split = Literal["train", "test", "dev"]
 
 
 @dataclass(frozen=True)
