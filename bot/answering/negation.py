@@ -48,7 +48,8 @@ LESS = words_set(
     "stop stops eliminate eliminates eliminating"
 )
 NEGATORS = words_set(
-    "not never don't doesn't didn't can't cannot won't wouldn't shouldn't couldn't hasn't haven't"
+    "not never don't doesn't didn't can't cannot won't wouldn't shouldn't couldn't hasn't haven't "
+    "nobody"
 )
 _COPULAS = words_set("is are was were am be been isn't aren't wasn't weren't")
 # right after an absence word these undo it: "without leaving the keyboard"
@@ -62,7 +63,8 @@ DEMANDS = words_set("expects expect wants demands demand insists")
 # In goals, behaviours … these turn the words after them round like "instead of": "never
 # during summer", "refuses to use …", "won't pay …", "prefers phone calls over email".
 POSITIVE_NEGATORS = words_set(
-    "never refuse refuses refusing refused won't wont avoid avoids avoiding over"
+    "never refuse refuses refusing refused won't wont avoid avoids avoiding over rarely seldom "
+    "hardly"
 )
 # Small words that do not use up the span of a negation ("never during summer").
 _PASS_OVER = words_set("during before after until within outside throughout via using")
@@ -73,6 +75,10 @@ SPAN = 2
 def flipped_stems(text: str, kind: str) -> frozenset[str]:
     """Stems this line turns the other way round (see the module docstring)."""
     positive = kind in POSITIVE_KINDS
+    if kind == "objection":
+        # an objection's leading "No" refuses what follows ("No free trials that need …"),
+        # it does not miss it the way a pain's does ("No bulk edit")
+        text = re.sub(r"^\s*no\b", "", text, flags=re.I)
     out: set[str] = set()
     demanded: set[str] = set()
     opener = ""

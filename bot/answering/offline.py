@@ -49,7 +49,7 @@ from bot.answering.phrasing import (
 from bot.answering.questions import question_answer
 from bot.answering.relevance import STRONG, credit, load_lexicon, on_topic, topic_of
 from bot.answering.stages import stage_answer
-from bot.answering.text import GENERIC, direction, terms
+from bot.answering.text import CONCEPT_OF, GENERIC, direction, terms
 from bot.answering.timing import times_in, timing_effect
 from persona_store.personas.spec import LINE_KINDS, base_kind
 from persona_store.personas.views import EvidenceView, LineView, PersonaView
@@ -72,6 +72,7 @@ class _Doc:
     strong: frozenset[str]  # terms that may make this document relevant on their own
     concepts: frozenset[str]
     flipped: frozenset[str] = frozenset()  # stems the line names as missing or unwanted
+    flipped_concepts: frozenset[str] = frozenset()  # their concepts ("phone": @mobile)
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,8 @@ def build_index(persona: PersonaView) -> _Index:
     for line in _lines(persona):
         ts = terms(line.text)
         flipped = flipped_stems(line.text, line.kind)
-        docs.append(_Doc(line, None, _strong(ts), _concepts(ts), flipped))
+        fc = frozenset(CONCEPT_OF[s] for s in flipped if s in CONCEPT_OF)
+        docs.append(_Doc(line, None, _strong(ts), _concepts(ts), flipped, fc))
         corpus.append(ts)
     backing: dict[str, list[EvidenceView]] = {}
     for e in persona.evidence:
@@ -119,7 +121,11 @@ def query_weights(question: str, drop: frozenset[str] = frozenset()) -> dict[str
 
 
 def _turned(
-    doc: _Doc, effect: int, words: set[str], asked_away: frozenset[str] = frozenset()
+    doc: _Doc,
+    effect: int,
+    words: set[str],
+    asked_away: frozenset[str] = frozenset(),
+    concepts: frozenset[str] = frozenset(),
 ) -> tuple[int, bool]:
     """The effect once negations are read the right way round, and whether the line names
     the topic as missing or unwanted.
@@ -129,12 +135,17 @@ def _turned(
     the question (`asked_away`: "comment *without* creating an account" against "Refuses to
     make clients create an account"). One turn reads the line the other way; two cancel."""
     shared = doc.strong & words
-    if not shared:
+    # synonyms count too ("mobile-first" meets "rarely on a phone"), unless a shared word
+    # already brings that concept
+    synonyms = (doc.concepts & concepts) - {CONCEPT_OF[s] for s in shared if s in CONCEPT_OF}
+    if not shared and not synonyms:
         return effect, False
-    line_turn = len(shared & doc.flipped) >= len(shared - doc.flipped)
+    turned = len(shared & doc.flipped) + len(synonyms & doc.flipped_concepts)
+    kept = len(shared - doc.flipped) + len(synonyms - doc.flipped_concepts)
+    line_turn = turned >= kept
     # a question's "without X" is short and its X often generic ("an account"): it turns the
     # line round when it takes away a third of what they share
-    asked_turn = 2 * len(shared & asked_away) >= len(shared - asked_away)
+    asked_turn = bool(shared) and 2 * len(shared & asked_away) >= len(shared - asked_away)
     assert doc.line is not None
     positive = doc.line.kind in POSITIVE_KINDS
     if line_turn and asked_turn:  # "not in summer?" against "never in summer": agrees
@@ -239,7 +250,7 @@ class OfflineAnswerer:
             explicit = any(per_concept.get(c, 0) > 0 and c not in added for c in doc.concepts)
             if effect > 0 and line.kind == "objection" and not explicit:
                 effect = 0
-            effect, flipped = _turned(doc, effect, words_q, away)
+            effect, flipped = _turned(doc, effect, words_q, away, frozenset(concepts_q))
             caveat = (
                 line.kind in ("pain", "objection")
                 and effect == 0

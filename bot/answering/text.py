@@ -140,7 +140,7 @@ IRREGULAR = {"paid": "pay", "bought": "buy", "sold": "sell", "spent": "spend", "
 # Derivational endings stripped after plurals and -ing/-ed, each only when at least four
 # letters stay ("integration" / "integrate" -> "integr", "commitment" -> "commit", "payment"
 # stays). Not -ly: "yearly audits" must not meet "a 3-year contract".
-_DERIVED = ("ation", "ating", "ated", "ate", "ment")
+_DERIVED = ("ation", "ating", "ated", "ate", "ment", "able", "ible")
 
 
 def stem(word: str) -> str:
