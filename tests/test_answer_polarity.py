@@ -8,6 +8,7 @@ import pytest
 
 from bot.answering.negation import flipped_stems
 from bot.answering.offline import OfflineAnswerer
+from bot.answering.remedy import conditioned_stems
 from bot.answering.text import stem
 from tests.answer_personas import make_persona
 
@@ -51,3 +52,54 @@ def test_the_verdict_follows_the_turned_line(question: str, stance: str, key: st
     answer = OfflineAnswerer().answer_now(KAI, question)
     assert answer.stance == stance
     assert key in answer.cited_keys
+
+
+def test_a_negated_verb_stops_at_a_question_word() -> None:
+    # "cannot say where the data is stored": the saying is missing, not the storing
+    turned = flipped_stems("Vendors that cannot say where data is stored", "pain")
+    assert stem("say") in turned
+    assert stem("stored") not in turned
+
+
+def test_no_one_is_a_verb_negation() -> None:
+    turned = flipped_stems("Will not accept a model that no one can explain", "objection")
+    assert stem("explain") in turned
+
+
+def test_skipping_what_they_always_do_goes_against_it() -> None:
+    lena = make_persona(
+        (("behavior-1", "behavior", "Runs a security review of every vendor before signing"),),
+        slug="lena",
+        name="Lena Park",
+    )
+    answer = OfflineAnswerer().answer_now(lena, "Can we skip the security review to sign faster?")
+    assert answer.stance == "oppose"
+
+
+ODA = make_persona(
+    (
+        ("pain-1", "pain", "The clinic's internet drops out, so the booking screen freezes"),
+        ("pain-2", "pain", "Patient notes sit across paper files, email and two systems"),
+        ("goal-1", "goal", "Book every patient within a day of their call"),
+    ),
+    slug="oda",
+    name="Oda Lind",
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "key"),
+    [
+        ("Should the booking screen keep working when the internet drops?", "pain-1"),
+        ("Should we bring all the patient notes into one place?", "pain-2"),
+    ],
+)
+def test_a_proposal_that_deals_with_a_pain_is_welcome(question: str, key: str) -> None:
+    answer = OfflineAnswerer().answer_now(ODA, question)
+    assert answer.stance == "support"
+    assert key in answer.cited_keys
+
+
+def test_what_if_opens_a_proposal_not_a_condition() -> None:
+    assert not conditioned_stems("What if each clinic paid its own fee?")
+    assert stem("internet") in conditioned_stems("Should it work when the internet drops?")

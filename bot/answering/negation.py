@@ -69,6 +69,7 @@ POSITIVE_NEGATORS = words_set(
 # Small words that do not use up the span of a negation ("never during summer").
 _PASS_OVER = words_set("during before after until within outside throughout via using")
 _COORDINATORS = frozenset(("and", "or", "nor"))
+_WH = frozenset(("where", "how", "what", "why", "whether", "when", "which", "who"))
 SPAN = 2
 
 
@@ -110,7 +111,7 @@ def _content(w: str) -> bool:
     return w not in STOPWORDS and w not in _PASS_OVER and not w.isdigit()
 
 
-def _scoped(ws: list[str], markers: frozenset[str], *, verbs: bool) -> set[str]:
+def _scoped(ws: list[str], markers: frozenset[str], *, verbs: bool, span: int = SPAN) -> set[str]:
     out: set[str] = set()
     span = resume = 0  # content words still flipped; the span to resume after "or"
     previous_flipped = False
@@ -125,6 +126,8 @@ def _scoped(ws: list[str], markers: frozenset[str], *, verbs: bool) -> set[str]:
             span = resume = SPAN
         elif verbs and w in NEGATORS and not (i and ws[i - 1] in _COPULAS):
             span = resume = 1
+        elif w in _WH:
+            span = 0  # "cannot say where the data is stored": the saying is missing
         elif w in _COORDINATORS:
             if previous_flipped:
                 span = resume
@@ -149,13 +152,25 @@ def _taken_away(ws: list[str], *, conditional: bool) -> set[str]:
 
 # What a question or proposal itself rules out ("comment *without* an account", "with *no*
 # sign-up", "*instead of* a PDF"). Not drop / cut / remove: the direction lexicon reads those.
-QUESTION_AWAY = words_set("no without instead rather never not nor")
+REMOVING = words_set(
+    "skip skipping bypass bypassing delete deleting ditch ditching abandon abandoning purge purging"
+)
+QUESTION_AWAY = words_set("no without instead rather never not nor") | REMOVING
 
 
 def asked_away(question: str) -> frozenset[str]:
     """Stems a question or proposal names as left out (`QUESTION_AWAY`)."""
     out: set[str] = set()
+    opener = ""
     for piece in _CLAUSE_RE.split(question):
-        if piece.strip() and not _CLAUSE_RE.fullmatch(piece.strip().lower()):
-            out |= _scoped(words(piece), QUESTION_AWAY, verbs=False)
+        token = piece.strip().lower()
+        if not token:
+            continue
+        if _CLAUSE_RE.fullmatch(token):
+            opener = token
+            continue
+        # "people who skip meetings" describes them; only the proposal's own verb removes
+        markers = QUESTION_AWAY - REMOVING if opener in _RELATIVE else QUESTION_AWAY
+        out |= _scoped(words(piece), markers, verbs=False)
+        opener = ""
     return frozenset(out)

@@ -48,6 +48,7 @@ from bot.answering.phrasing import (
 )
 from bot.answering.questions import question_answer
 from bot.answering.relevance import STRONG, credit, load_lexicon, on_topic, topic_of
+from bot.answering.remedy import pain_effect
 from bot.answering.stages import stage_answer
 from bot.answering.text import CONCEPT_OF, GENERIC, direction, terms
 from bot.answering.timing import times_in, timing_effect
@@ -260,6 +261,8 @@ class OfflineAnswerer:
             direct = bool(doc.strong & words_q)
             stems = frozenset(t for t in doc.strong if not t.startswith("@"))
             overlap = credit(topic, stems, doc.concepts)
+            if line.kind == "pain" and effect == 0 and not flipped and not caveat:
+                effect = pain_effect(question, frozenset(stems & words_q))
             out.append(Match(line, score / best, effect, flipped, direct, caveat, overlap))
         out.sort(key=lambda m: -m.relevance)
         kept_evidence = [

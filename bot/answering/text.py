@@ -52,7 +52,7 @@ STOPWORDS = frozenset(
     feel idea ok okay please maybe really something anything thing things way ways
     never cannot don't dont doesn't doesnt didn't didnt won't wont can't cant isn't isnt
     aren't arent wasn't wasnt wouldn't wouldnt shouldn't shouldnt couldn't couldnt
-    hasn't hasnt haven't havent
+    hasn't hasnt haven't havent nobody
     """
     )
 )
@@ -210,6 +210,7 @@ VARIANTS: dict[str, str] = {
     "csm": r"customer\s+success\s+managers?|csms?",
     "rfp": r"requests?\s+for\s+proposals?|rfps?",
     "roi": r"return\s+on\s+investment",
+    "nobody": r"no[\s-]one|nobody",  # "no one can explain" shares nothing with "one place"
 }
 _VARIANT_RE = re.compile(r"\b(?:" + "|".join(f"(?P<{k}>{v})" for k, v in VARIANTS.items()) + r")\b")
 
