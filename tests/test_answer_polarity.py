@@ -103,3 +103,16 @@ def test_a_proposal_that_deals_with_a_pain_is_welcome(question: str, key: str) -
 def test_what_if_opens_a_proposal_not_a_condition() -> None:
     assert not conditioned_stems("What if each clinic paid its own fee?")
     assert stem("internet") in conditioned_stems("Should it work when the internet drops?")
+
+
+def test_after_an_objections_semicolon_a_plain_statement_is_what_they_have() -> None:
+    turned = flipped_stems("Refuses to pay in US dollars; the budget is in euros", "objection")
+    assert stem("euros") in turned
+    assert stem("dollars") not in turned
+
+
+def test_a_turning_word_in_a_habit_covers_its_clause() -> None:
+    turned = flipped_stems(
+        "Pilots tools on old data only, never on live customer cases", "behavior"
+    )
+    assert {stem("live"), stem("cases")} <= turned

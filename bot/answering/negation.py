@@ -69,8 +69,10 @@ POSITIVE_NEGATORS = words_set(
 # Small words that do not use up the span of a negation ("never during summer").
 _PASS_OVER = words_set("during before after until within outside throughout via using")
 _COORDINATORS = frozenset(("and", "or", "nor"))
+_ANY_NEGATION = ABSENCE | LESS | NEGATORS | POSITIVE_NEGATORS
 _WH = frozenset(("where", "how", "what", "why", "whether", "when", "which", "who"))
 SPAN = 2
+CLAUSE_WIDTH = 6  # in a goal or habit, a turning word covers (most of) its clause
 
 
 def flipped_stems(text: str, kind: str) -> frozenset[str]:
@@ -96,7 +98,12 @@ def flipped_stems(text: str, kind: str) -> frozenset[str]:
             markers = ABSENCE | LESS | POSITIVE_NEGATORS
             if "over" in ws and not any(w.startswith("prefer") for w in ws):
                 markers = markers - {"over"}  # only "prefers X over Y" turns Y round
-            out |= _scoped(ws, markers, verbs=True)
+            # "never on live customer cases at first": the rest of the clause is turned round
+            out |= _scoped(ws, markers, verbs=True, width=CLAUSE_WIDTH)
+        elif kind == "objection" and opener == ";" and not (set(ws) & _ANY_NEGATION):
+            # "Refuses to pay in US dollars; the co-op's budget is in euros": after the
+            # semicolon a plain statement says what they do have or want
+            out |= {stem(w) for w in ws if _content(w)}
         else:
             out |= _scoped(ws, ABSENCE, verbs=opener in _RELATIVE)
             out |= _taken_away(ws, conditional=opener in ("if", "unless"))
@@ -111,7 +118,7 @@ def _content(w: str) -> bool:
     return w not in STOPWORDS and w not in _PASS_OVER and not w.isdigit()
 
 
-def _scoped(ws: list[str], markers: frozenset[str], *, verbs: bool, span: int = SPAN) -> set[str]:
+def _scoped(ws: list[str], markers: frozenset[str], *, verbs: bool, width: int = SPAN) -> set[str]:
     out: set[str] = set()
     span = resume = 0  # content words still flipped; the span to resume after "or"
     previous_flipped = False
@@ -123,7 +130,7 @@ def _scoped(ws: list[str], markers: frozenset[str], *, verbs: bool, span: int = 
             if rest and rest[0][1] in _CANCEL:
                 span, i = 0, rest[0][0] + 1  # "without leaving …": the two cancel
                 continue
-            span = resume = SPAN
+            span = resume = width
         elif verbs and w in NEGATORS and not (i and ws[i - 1] in _COPULAS):
             span = resume = 1
         elif w in _WH:

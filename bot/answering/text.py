@@ -100,6 +100,11 @@ _CONCEPTS: dict[str, list[str]] = {
         "sync syncing export exports import imports plugin plugins zapier erp crm excel "
         "spreadsheet spreadsheets csv webhook webhooks"
     ),
+    # having to sign up: "no sign-up needed" meets "create an account just to comment"
+    "signup": _split(
+        "account accounts signup sign-up register registration registering login logins "
+        "log-in password passwords username usernames credentials"
+    ),
     "security": _split(
         "security secure compliance compliant gdpr soc audit audits sso saml privacy "
         "permissions permission encryption breach risk risks legal"
@@ -210,7 +215,10 @@ VARIANTS: dict[str, str] = {
     "csm": r"customer\s+success\s+managers?|csms?",
     "rfp": r"requests?\s+for\s+proposals?|rfps?",
     "roi": r"return\s+on\s+investment",
-    "nobody": r"no[\s-]one|nobody",  # "no one can explain" shares nothing with "one place"
+    # "no one can explain" shares nothing with "one place"
+    "nobody": r"no[\s-]one|nobody",
+    "signup": r"sign(?:ing|s|ed)?[\s-]?ups?",
+    "login": r"log(?:ging|s|ged)?[\s-]?ins?",
 }
 _VARIANT_RE = re.compile(r"\b(?:" + "|".join(f"(?P<{k}>{v})" for k, v in VARIANTS.items()) + r")\b")
 
@@ -295,6 +303,9 @@ COSTS = frozenset(
     )
 )
 CUES = UP | DOWN | BETTER | WORSE
+COMPARATIVES = frozenset(
+    _split("more higher bigger longer increase less lower fewer shorter smaller")
+)
 # Cue words only look around inside their own clause ("raise X and simplify Y").
 CLAUSE_RE = re.compile(r"[,;:.!?()]|\b(?:and|but|or|while|whereas|then|so|plus)\b", re.I)
 WINDOW_AFTER = 4
@@ -340,7 +351,8 @@ def _clause_direction(clause: str, per: dict[str, int], explicit: set[str]) -> i
             is_cost = any(x in COSTS for x in ahead) or (
                 not ahead and any(x in COSTS for x in behind)
             )
-            if not is_cost and w in ("rise", "rising", "hike", "hikes", "increase"):
+            if not is_cost and (w in COMPARATIVES or w in ("rise", "rising", "hike", "hikes")):
+                # "a price rise", "cost the city more each year": the cost comes first
                 is_cost = any(x in COSTS for x in behind)
             up = w in UP
             effect = -1 if up == is_cost else 1
