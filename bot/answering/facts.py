@@ -16,6 +16,8 @@ from collections.abc import Sequence
 
 from bot.answering.base import Answer, Reason
 from bot.answering.citable import citable_lines
+from bot.answering.fact_asked import Asked, asked_of
+from bot.answering.fact_values import names_noun, sentences, states, states_by_verb
 from bot.answering.forms import Form
 from bot.answering.phrasing import Match, quote
 from bot.answering.relevance import COVERAGE, STRONG, Topic, credit, on_topic, topic_of
@@ -26,6 +28,7 @@ MAX_FACT_LINES = 3
 MAX_CHANNELS = 5
 MAX_RELATED = 2
 NOTHING = "I don't know from {first}'s profile: nothing in it speaks to this."
+VERB_CREDIT = 1.0  # the question's verb in a line that states the fact with it
 NEAR_BEST = 0.75  # lines within this share of the best credit are cited with it
 REACH_RE = re.compile(
     r"\b(?:reach|reaching|advertis\w*|market(?:ing)?\s+to|channels?|promote|find\s+(?:out\s+)?"
@@ -68,12 +71,18 @@ def fact_answer(persona: PersonaView, question: str, form: Form) -> Answer:
             question_kind="fact",
             meta={"form": "open", "verdict": "fact", "matched": ",".join(ln.key for ln in shown)},
         )
+    asked = asked_of(question, (persona.name, persona.slug))
     topic = topic_of(question, form.drop | _ASKING)
-    scored = _scored(citable_lines(persona), topic)
-    best = scored[0][0] if scored else 0.0
+    known = frozenset(s for s, _ in topic.words) | _name_stems(persona) | form.drop
+    lines = _sentences(persona)
+    scored = _scored(lines, topic)
+    stating = [(c, ln) for c, ln in scored if states(asked, ln.text, known)]
+    if asked.kind == "which" and not any(names_noun(ln.text, asked.nouns) for _, ln in scored):
+        stating = _by_verb(asked, lines, topic)
+    best = stating[0][0] if stating else 0.0
     if not on_topic(topic, best):
-        return _not_said(persona, "fact", scored)
-    cited = [ln for c, ln in scored if c >= NEAR_BEST * best][:MAX_FACT_LINES]
+        return _not_said(persona, "fact", _mentions(asked, scored))
+    cited = _one_each([ln for c, ln in stating if c >= NEAR_BEST * best])[:MAX_FACT_LINES]
     coverage = best / topic.size if topic.size else 0.0
     confident = best >= STRONG and coverage >= COVERAGE
     top = cited[0]
@@ -86,8 +95,67 @@ def fact_answer(persona: PersonaView, question: str, form: Form) -> Answer:
         ),
         confidence=0.6 if confident else 0.45,
         question_kind="fact",
-        meta={"form": "open", "verdict": "fact", "matched": ",".join(ln.key for ln in cited)},
+        meta={
+            "form": "open",
+            "verdict": "fact",
+            "asked": asked.kind,
+            "matched": ",".join(ln.key for ln in cited),
+        },
     )
+
+
+def _by_verb(asked: Asked, lines: Sequence[LineView], topic: Topic) -> list[tuple[float, LineView]]:
+    """No line names the thing asked about: the lines that state it with the question's verb
+    ("What subject does Marcus teach?" -> "Marcus has taught chemistry …"), the verb counting
+    as one topic word whatever its form ("taught")."""
+    verb = stem(asked.verb or "")
+    rest = Topic(tuple(w for w in topic.words if w[0] != verb), topic.weight)
+    found = [
+        (credit(rest, *_line_terms(ln)) + VERB_CREDIT, ln)
+        for ln in lines
+        if states_by_verb(asked, ln.text)
+    ]
+    return sorted(found, key=lambda x: -x[0])
+
+
+def _sentences(persona: PersonaView) -> list[LineView]:
+    """Every citable line, the summary cut into its sentences (each keeps the line's key): a
+    fact is quoted from the sentence that states it."""
+    return [
+        LineView(ln.id, ln.key, ln.kind, sentence)
+        for ln in citable_lines(persona)
+        for sentence in sentences(ln.text)
+    ]
+
+
+def _one_each(lines: Sequence[LineView]) -> list[LineView]:
+    """The best sentence of each line (lines are sorted best first)."""
+    seen: set[str] = set()
+    out: list[LineView] = []
+    for ln in lines:
+        if ln.key not in seen:
+            seen.add(ln.key)
+            out.append(ln)
+    return out
+
+
+def _mentions(
+    asked: Asked, scored: Sequence[tuple[float, LineView]]
+) -> list[tuple[float, LineView]]:
+    """The nearest lines for "the profile doesn't say": those naming the asked thing first
+    ("… retypes into the ERP" for "What ERP system …"), one sentence per line."""
+    naming = [x for x in scored if asked.nouns and names_noun(x[1].text, asked.nouns)]
+    seen: set[str] = set()
+    out: list[tuple[float, LineView]] = []
+    for c, ln in [*naming, *(x for x in scored if x not in naming)]:
+        if ln.key not in seen:
+            seen.add(ln.key)
+            out.append((c, ln))
+    return out
+
+
+def _name_stems(persona: PersonaView) -> frozenset[str]:
+    return frozenset(stem(w.lower()) for w in f"{persona.name} {persona.slug}".split())
 
 
 _WHERE = {
