@@ -84,6 +84,7 @@ def asked_of(question: str, names: tuple[str, ...] = ()) -> Asked:
         return Asked()
     if wh not in ("what", "which", "what's"):
         return Asked()
+    verb: tuple[str | None, str | None] = (None, None)
     if wh == "what's" or nxt in BE:
         tail = rest if wh == "what's" else rest[1:]
         phrase = _phrase(_after_owner(tail, name_words), name_words)
@@ -92,8 +93,9 @@ def asked_of(question: str, names: tuple[str, ...] = ()) -> Asked:
             rest = rest[2:]
         phrase = _phrase(rest, name_words)
         after = rest[len(phrase) : len(phrase) + 1]
-        if after and not (after[0] in AUXILIARIES or _inflected_verb(after[0])):
+        if after and not _verb_follows(phrase, after[0]):
             return Asked()  # "what frustrates Maya …": a verb, not a noun, follows "what"
+        verb = _verb(rest[len(phrase) :], name_words)
     else:
         return Asked()
     if not phrase:
@@ -102,8 +104,7 @@ def asked_of(question: str, names: tuple[str, ...] = ()) -> Asked:
         return Asked("quantity")
     if phrase[-1] in TIME_WORDS:
         return Asked("when")
-    verb, particle = _verb(ws[at + 1 + len(phrase) :], name_words)
-    return Asked("which", False, _heads(phrase), phrase, verb, particle)
+    return Asked("which", False, _heads(phrase), phrase, *verb)
 
 
 def _after_owner(ws: list[str], name_words: set[str]) -> list[str]:
@@ -118,7 +119,7 @@ def _phrase(ws: list[str], name_words: set[str]) -> tuple[str, ...]:
     """The noun phrase at the start of `ws`, up to an auxiliary, a preposition, a name or an
     inflected verb ("which bus operator runs …")."""
     out: list[str] = []
-    for w in ws:
+    for i, w in enumerate(ws):
         if w in AUXILIARIES or w in PREPOSITIONS or w in name_words or w.endswith("'s"):
             break
         if w in ("the", "a", "an") and not out:
@@ -126,13 +127,29 @@ def _phrase(ws: list[str], name_words: set[str]) -> tuple[str, ...]:
         if out and _inflected_verb(w):
             break
         out.append(w)
-        if len(out) == MAX_PHRASE or _plural(w):  # "how many nurses | work …"
+        if len(out) == MAX_PHRASE:
             break
+        if _plural(w) and not _noun_only(ws[i + 1 : i + 2]):
+            break  # "how many nurses | work …", but "what accounts software …"
     return tuple(out)
+
+
+def _noun_only(ws: list[str]) -> bool:
+    lemmas = getAllLemmas(ws[0]) if ws else {}
+    return "NOUN" in lemmas and "VERB" not in lemmas
 
 
 def _plural(word: str) -> bool:
     return any(lemma != word for lemma in getAllLemmas(word).get("NOUN", ()))
+
+
+def _verb_follows(phrase: tuple[str, ...], word: str) -> bool:
+    """Whether `word` after the phrase is its verb: an auxiliary ("which crops *do* …"), an
+    inflected verb ("which bus operator *runs* …") or, after a plural, any verb ("which
+    customers *worry* …")."""
+    if word in AUXILIARIES or _inflected_verb(word):
+        return True
+    return bool(phrase) and _plural(phrase[-1]) and "VERB" in getAllLemmas(word)
 
 
 def _inflected_verb(word: str) -> bool:
@@ -161,7 +178,7 @@ def _verb(ws: list[str], name_words: set[str]) -> tuple[str | None, str | None]:
         if w in AUXILIARIES or w in STOPWORDS:
             continue
         lemmas = getAllLemmas(w).get("VERB")
-        if lemmas and "NOUN" not in getAllLemmas(w):
+        if lemmas:
             lemma = lemmas[0]
             return (None if stem(lemma) in LIGHT_VERBS else lemma), particle
     return None, particle

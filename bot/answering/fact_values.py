@@ -13,7 +13,8 @@ word with its case kept:
   a duration or frequency for "how long / often": a number, a frequency, a plural unit
   ("months late") or "a / every / per … UNIT" ("once a month", "a full school year");
 - an agent for "who": a person or body (a noun ending like "officer", "clinician",
-  "accountant"; a board, council, committee …; a name or an acronym such as "CFO").
+  "accountant"; a board, council, committee …; a capitalised name; "she" / "he": the
+  persona).
 
 What the question asks about must be in the same clause as the value where the question
 names it: "How many nurses …" needs a number just before "nurses"; "Which ERP …" a name or
@@ -57,6 +58,7 @@ FREQUENCY = words_set(
     "biannual always"
 )
 SPAN_LEADS = words_set("a an every each per one once twice within")
+PERSONAL = words_set("he she they him her them himself herself themselves")  # the persona
 BODIES = words_set(
     "board council committee team staff panel boss chief head department government "
     "authority ministry management leadership family partner partners colleague colleagues"
@@ -126,8 +128,11 @@ def _span(clause: list[Word], known: frozenset[str]) -> bool:
 
 
 def is_agent(w: Word, known: frozenset[str]) -> bool:
+    """A person or a body; an acronym is not one ("API", "EU"), a capitalised name is."""
     bare = w.low.removesuffix("'s").removesuffix("'")
-    if bare in BODIES or (is_name(w, known) and not w.first):
+    if bare in BODIES or bare in PERSONAL:
+        return True
+    if is_name(w, known) and not w.first and not w.raw.isupper():
         return True
     if bare.endswith(("ment", "ments")) or not bare.endswith(AGENT_ENDINGS):
         return False
