@@ -19,6 +19,8 @@ NADIA = replace(
     make_persona(
         (
             ("goal-1", "goal", "Keep her hourly rate competitive with agency practice managers"),
+            ("goal-2", "goal", "Send the partners a monthly report on chair occupancy"),
+            ("goal-3", "goal", "Stay within a supplies budget of 1,500 pounds a month"),
             ("pain-1", "pain", "Supplier invoices arrive as PDFs that she retypes into the ledger"),
             ("behavior-1", "behavior", "Uses open-source tools such as LibreOffice, not licences"),
             ("behavior-2", "behavior", "Tries new software only in August, when patients are away"),
@@ -128,6 +130,7 @@ def test_which_noun_is_asked_about(
         ("Which open-source tools does Nadia use?", "behavior-1", "Uses open-source tools"),
         ("What subject did Nadia study?", "summary", "She studied business"),
         ("How long can a contract with Nadia run?", "objection-1", "Won't sign contracts"),
+        ("How much supplies budget does Nadia have?", "goal-3", "Stay within a supplies budget"),
     ],
 )
 def test_a_stated_fact_is_quoted_from_the_sentence_that_states_it(
@@ -149,6 +152,7 @@ def test_a_stated_fact_is_quoted_from_the_sentence_that_states_it(
         ("Which textbook did Nadia study from?", None),  # she studied, but not from a book
         ("What is the surgery's annual turnover?", None),
         ("Which dental chain does Nadia compete with?", None),
+        ("Who does Nadia report to?", "goal-2"),  # "a monthly report" is not whom she reports to
     ],
 )
 def test_a_fact_of_the_asked_kind_that_no_line_states_is_not_said(

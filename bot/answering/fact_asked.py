@@ -16,7 +16,8 @@ about.
   question's own verb and a preposition left at the end ("teach *from*") are kept for lines
   that state the fact with the verb instead of the noun ("has taught chemistry").
 - "when", "what time / day / month / year / season": a time (`when`).
-- "who", "whom", "whose": a person or body (`who`).
+- "who", "whom", "whose": a person or body (`who`); "who does X report to?" keeps its verb
+  and preposition: a line must have them together ("reports to an elected council").
 - anything else ("what does Lucia want …", "how does Hannah score bids", "why …"): no kind
   (`open`); the lines on topic answer it.
 """
@@ -74,7 +75,8 @@ def asked_of(question: str, names: tuple[str, ...] = ()) -> Asked:
     wh, rest = ws[at], ws[at + 1 :]
     nxt = rest[0] if rest else ""
     if wh in ("who", "whom", "whose", "who's"):
-        return Asked("who")
+        verb, particle = _verb(rest, name_words)
+        return Asked("who", verb=verb, particle=particle) if particle else Asked("who")
     if wh == "when":
         return Asked("when")
     if wh == "how":
@@ -129,14 +131,18 @@ def _phrase(ws: list[str], name_words: set[str]) -> tuple[str, ...]:
         out.append(w)
         if len(out) == MAX_PHRASE:
             break
-        if _plural(w) and not _noun_only(ws[i + 1 : i + 2]):
+        if _plural(w) and not _goes_on(ws[i + 1 : i + 3]):
             break  # "how many nurses | work …", but "what accounts software …"
     return tuple(out)
 
 
-def _noun_only(ws: list[str]) -> bool:
+def _goes_on(ws: list[str]) -> bool:
+    """Whether the noun phrase goes on after a plural: the next word can only be a noun
+    ("accounts software"), or an auxiliary follows it ("supplies budget does …")."""
     lemmas = getAllLemmas(ws[0]) if ws else {}
-    return "NOUN" in lemmas and "VERB" not in lemmas
+    if "NOUN" not in lemmas:
+        return False
+    return "VERB" not in lemmas or (len(ws) > 1 and ws[1] in AUXILIARIES)
 
 
 def _plural(word: str) -> bool:

@@ -159,6 +159,27 @@ def _near(clause: list[Word], at: int) -> list[Word]:
     return clause[max(0, at - NEAR) : at] + clause[at + 1 : at + 1 + NEAR]
 
 
+def _counted(clause: list[Word], at: int) -> bool:
+    """A number before the noun at `at` ("25 drivers", "about a dozen regular clients") or
+    after it behind "of" ("a team of six", "a budget of about $300")."""
+    if any(is_number(x) for x in clause[max(0, at - NEAR) : at]):
+        return True
+    after = [x.low for x in clause[at + 1 : at + 1 + NEAR]]
+    if "of" not in after:
+        return False
+    return any(is_number(x) for x in clause[at + 2 + after.index("of") : at + 2 * NEAR])
+
+
+def _verb_with(cs: list[list[Word]], verb: str | None, particle: str) -> bool:
+    """The verb with the preposition right after it or its object ("reports to …")."""
+    return any(
+        verb in getAllLemmas(w.low).get("VERB", ())
+        and any(x.low == particle for x in c[i + 1 : i + 1 + NEAR])
+        for c in cs
+        for i, w in enumerate(c)
+    )
+
+
 def names_noun(sentence: str, nouns: frozenset[str]) -> bool:
     return any(w.stem in nouns for c in clauses(sentence) for w in c)
 
@@ -172,15 +193,12 @@ def states(asked: Asked, sentence: str, known: frozenset[str]) -> bool:
     if asked.kind == "when":
         return any(is_time(w) and w.stem not in known for c in cs for w in c)
     if asked.kind == "who":
+        if asked.particle and not _verb_with(cs, asked.verb, asked.particle):
+            return False  # "who does Maya report to?" is not "a monthly report"
         return any(is_agent(w, known) for c in cs for w in c)
     if asked.kind == "quantity":
-        if asked.nouns:  # "how many nurses": a number just before "nurses"
-            return any(
-                any(is_number(x) for x in c[max(0, i - NEAR) : i])
-                for c in cs
-                for i, w in enumerate(c)
-                if w.stem in asked.nouns
-            )
+        if asked.nouns:  # "how many nurses": a number just before "nurses" ("a team of six")
+            return any(_counted(c, i) for c in cs for i, w in enumerate(c) if w.stem in asked.nouns)
         if asked.timely:
             return any(_span(c, known) for c in cs)
         return any(is_number(w) for c in cs for w in c)
