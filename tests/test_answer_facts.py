@@ -163,3 +163,26 @@ def test_a_fact_of_the_asked_kind_that_no_line_states_is_not_said(
     assert answer.summary.startswith(("Nadia's profile doesn't say", "I don't know"))
     if mentioned is not None:  # the line that names the thing is offered as related
         assert answer.cited_keys[0] == mentioned
+
+
+@pytest.mark.parametrize(
+    ("question", "keys", "lead"),
+    [
+        ("What are Nadia's goals?", ("goal-1", "goal-2", "goal-3"), "From Nadia's profile"),
+        ("What is Nadia's biggest objection?", ("objection-1",), "From Nadia's profile"),
+        ("What problems does Nadia have with invoices?", ("pain-1",), "From Nadia's profile"),
+        ("What is Nadia's job title?", ("role",), "Nadia's role: “Practice manager"),
+        ("Where does Nadia work?", ("role",), "Nadia's role: “Practice manager"),
+    ],
+)
+def test_a_part_of_the_profile_is_answered_with_its_lines(
+    question: str, keys: tuple[str, ...], lead: str
+) -> None:
+    answer = ask(question)
+    assert predicted_label(answer) == "fact" and answer.cited_keys == keys
+    assert answer.summary.startswith(lead)
+
+
+def test_a_part_of_the_profile_on_an_unknown_topic_is_not_a_list_of_it() -> None:
+    answer = ask("What problems does Nadia have with golf?")
+    assert predicted_label(answer) == "unknown"

@@ -20,6 +20,9 @@ about.
   and preposition: a line must have them together ("reports to an elected council").
 - anything else ("what does Lucia want …", "how does Hannah score bids", "why …"): no kind
   (`open`); the lines on topic answer it.
+
+A noun that names a part of the profile ("What are Maya's goals?", "her biggest pain", "What
+is her role?", and "Where does Maya work?") asks for those lines (`field`).
 """
 
 from __future__ import annotations
@@ -54,6 +57,18 @@ LIGHT_VERBS = frozenset(
     stem(w) for w in words_set("use have get do make need want take go like prefer buy pay")
 )
 MAX_PHRASE = 3
+# Nouns that name a part of the persona profile itself ("What are Maya's goals?", "What is
+# her role?"): the profile's own vocabulary (see the README's persona file format).
+_FIELD_WORDS = {
+    "goal": "goal goals aim aims objective objectives priority priorities",
+    "pain": "pain pains frustration frustrations problem problems challenge challenges",
+    "motivation": "motivation motivations motive motives",
+    "behavior": "behavior behaviors behaviour behaviours habit habits",
+    "objection": "objection objections dealbreaker dealbreakers",
+    "channel": "channel channels",
+    "role": "role job title position occupation",
+}
+FIELDS = {stem(w): kind for kind, ws in _FIELD_WORDS.items() for w in ws.split()}
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,7 @@ class Asked:
     phrase: tuple[str, ...] = ()  # the asked noun phrase's words, as written
     verb: str | None = None  # lemma of the question's own verb (not a light one)
     particle: str | None = None  # a preposition left at the end of the question
+    field: str | None = None  # a part of the profile asked for ("goal", "role" …)
 
 
 def asked_of(question: str, names: tuple[str, ...] = ()) -> Asked:
@@ -84,6 +100,8 @@ def asked_of(question: str, names: tuple[str, ...] = ()) -> Asked:
             nouns = _phrase(rest[1:], name_words) if nxt in ("many", "much") else ()
             return Asked("quantity", nxt in TIMELY, _heads(nouns), nouns)
         return Asked()
+    if wh == "where" and _verb(rest, name_words)[0] == "work":
+        return Asked(field="role")  # "where does Maya work?": her role says where
     if wh not in ("what", "which", "what's"):
         return Asked()
     verb: tuple[str | None, str | None] = (None, None)
@@ -106,7 +124,8 @@ def asked_of(question: str, names: tuple[str, ...] = ()) -> Asked:
         return Asked("quantity")
     if phrase[-1] in TIME_WORDS:
         return Asked("when")
-    return Asked("which", False, _heads(phrase), phrase, *verb)
+    field = FIELDS.get(stem(phrase[-1]))
+    return Asked("which", False, _heads(phrase), phrase, *verb, field=field)
 
 
 def _after_owner(ws: list[str], name_words: set[str]) -> list[str]:

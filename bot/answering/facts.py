@@ -74,6 +74,10 @@ def fact_answer(persona: PersonaView, question: str, form: Form) -> Answer:
     asked = asked_of(question, (persona.name, persona.slug))
     topic = topic_of(question, form.drop | _ASKING)
     known = frozenset(s for s, _ in topic.words) | _name_stems(persona) | form.drop
+    if asked.field is not None:
+        found = _field_answer(persona, asked, topic)
+        if found is not None:
+            return found
     lines = _sentences(persona)
     scored = _scored(lines, topic)
     stating = [(c, ln) for c, ln in scored if states(asked, ln.text, known)]
@@ -99,6 +103,42 @@ def fact_answer(persona: PersonaView, question: str, form: Form) -> Answer:
             "form": "open",
             "verdict": "fact",
             "asked": asked.kind,
+            "matched": ",".join(ln.key for ln in cited),
+        },
+    )
+
+
+def _field_answer(persona: PersonaView, asked: Asked, topic: Topic) -> Answer | None:
+    """The lines of the part of the profile asked for, those on the rest of the question's
+    topic first ("What is Maya's biggest pain about onboarding?")."""
+    kind = asked.field
+    pool = [ln for ln in citable_lines(persona) if ln.kind == kind]
+    if kind is None or not pool:
+        return None
+    phrase = {stem(w) for w in asked.phrase}  # "biggest pain": the field, not its topic
+    rest = Topic(tuple(w for w in topic.words if w[0] not in phrase), topic.weight)
+    on = [ln for c, ln in _scored(pool, rest) if on_topic(rest, c)]
+    if rest.size and not on:
+        return None  # "What problems does Maya have with golf?": not a list of her pains
+    cited = (on or pool)[:MAX_FACT_LINES]
+    first = persona.first_name
+    plural = "habits" if kind == "behavior" else f"{kind}s"
+    lead = f"{first}'s role" if kind == "role" else f"From {first}'s profile, their {plural}"
+    return Answer(
+        persona_slug=persona.slug,
+        stance="mixed",
+        summary=f"{lead}: "
+        + "; ".join(f"“{quote(ln.text, 80)}”" for ln in cited)
+        + ("…" if len(pool) > len(cited) and not on else "."),
+        reasons=tuple(
+            Reason(f"{_where(ln).capitalize()}: “{quote(ln.text)}”", (ln.key,)) for ln in cited
+        ),
+        confidence=0.8,
+        question_kind="fact",
+        meta={
+            "form": "open",
+            "verdict": "fact",
+            "asked": "field",
             "matched": ",".join(ln.key for ln in cited),
         },
     )
