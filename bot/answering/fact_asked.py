@@ -12,9 +12,9 @@ about.
   type / sort / brand of NOUN" reads as "which NOUN". "What frustrates Maya …" has a verb,
   not a noun, after "what" (a name or an object follows it, not an auxiliary or a verb).
   The head noun is the last noun of the phrase, or a more specific word of it when the head
-  is generic ("ERP system" -> ERP). The
-  question's own verb and a preposition left at the end ("teach *from*") are kept for lines
-  that state the fact with the verb instead of the noun ("has taught chemistry").
+  is generic ("ERP system" -> ERP). The question's own verb and a preposition left at the
+  end ("teach *from*") are kept for lines that state the fact with the verb instead of the
+  noun ("has taught chemistry").
 - "when", "what time / day / month / year / season": a time (`when`).
 - "who", "whom", "whose": a person or body (`who`); "who does X report to?" keeps its verb
   and preposition: a line must have them together ("reports to an elected council").
@@ -57,6 +57,7 @@ LIGHT_VERBS = frozenset(
     stem(w) for w in words_set("use have get do make need want take go like prefer buy pay")
 )
 MAX_PHRASE = 3
+BARE_AFTER = words_set("do does did can could will would should may might must")
 # Nouns that name a part of the persona profile itself ("What are Maya's goals?", "What is
 # her role?"): the profile's own vocabulary (see the README's persona file format).
 _FIELD_WORDS = {
@@ -199,11 +200,13 @@ def _verb(ws: list[str], name_words: set[str]) -> tuple[str | None, str | None]:
     preposition left at the end."""
     ws = [w for w in ws if w not in name_words and not w.endswith("'s")]
     particle = ws[-1] if ws and ws[-1] in PREPOSITIONS else None
+    base_form = False  # after "do / can / will …" the verb is bare: "do Maya's teams *use*"
     for w in ws:
         if w in AUXILIARIES or w in STOPWORDS:
+            base_form = base_form or w in BARE_AFTER
             continue
         lemmas = getAllLemmas(w).get("VERB")
-        if lemmas:
+        if lemmas and not (base_form and _inflected_verb(w)):
             lemma = lemmas[0]
             return (None if stem(lemma) in LIGHT_VERBS else lemma), particle
     return None, particle

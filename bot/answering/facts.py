@@ -6,7 +6,16 @@ and role included, under the keys "quote", "summary" and "role"), or "the profil
 say". It never gets a support/oppose verdict: the card shows no stance for it, and the
 stance is "mixed" (no lean either way) when the fact is found, "unknown" when it is not.
 "Where / how do we reach X", "where should we advertise", "where does X hear about …" are
-answered with the persona's channel lines.
+answered with the persona's channel lines, and "What are Maya's goals?", "What is her role?"
+with the lines of that part of the profile.
+
+A line answers only when it states a fact of the kind asked (`bot.answering.fact_asked`
+reads the question, `bot.answering.fact_values` the line): "How many nurses …" needs a
+number of nurses, "Which ERP …" an ERP named or qualified, "When …" a time, "Who …" a
+person or body. Sharing the question's other words ("… at Hannah's hospital") is not enough;
+the line that names the thing without the fact ("… retypes into the ERP") is offered as
+possibly related. The summary is read sentence by sentence, and the fact is quoted from the
+sentence that states it.
 """
 
 from __future__ import annotations
