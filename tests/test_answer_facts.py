@@ -21,10 +21,17 @@ NADIA = replace(
             ("goal-1", "goal", "Keep her hourly rate competitive with agency practice managers"),
             ("goal-2", "goal", "Send the partners a monthly report on chair occupancy"),
             ("goal-3", "goal", "Stay within a supplies budget of 1,500 pounds a month"),
+            ("goal-4", "goal", "Replace the incumbent booking system before the lease ends"),
+            (
+                "motivation-1",
+                "motivation",
+                "Praise from the partners for the automations she built",
+            ),
             ("pain-1", "pain", "Supplier invoices arrive as PDFs that she retypes into the ledger"),
             ("behavior-1", "behavior", "Uses open-source tools such as LibreOffice, not licences"),
             ("behavior-2", "behavior", "Tries new software only in August, when patients are away"),
             ("behavior-3", "behavior", "Orders gloves and masks from a wholesaler"),
+            ("behavior-4", "behavior", "Builds automations with spreadsheet macros"),
             ("objection-1", "objection", "Won't sign contracts longer than a year"),
             ("channel-1", "channel", "A forum for dental practice managers"),
         ),
@@ -131,6 +138,9 @@ def test_which_noun_is_asked_about(
         ("What subject did Nadia study?", "summary", "She studied business"),
         ("How long can a contract with Nadia run?", "objection-1", "Won't sign contracts"),
         ("How much supplies budget does Nadia have?", "goal-3", "Stay within a supplies budget"),
+        ("Which booking system does Nadia want to replace?", "goal-4", "Replace the incumbent"),
+        # the line with the question's verb and its preposition first
+        ("What does Nadia build automations with?", "behavior-4", "Builds automations with"),
     ],
 )
 def test_a_stated_fact_is_quoted_from_the_sentence_that_states_it(
@@ -186,3 +196,11 @@ def test_a_part_of_the_profile_is_answered_with_its_lines(
 def test_a_part_of_the_profile_on_an_unknown_topic_is_not_a_list_of_it() -> None:
     answer = ask("What problems does Nadia have with golf?")
     assert predicted_label(answer) == "unknown"
+
+
+def test_a_fact_stated_with_the_verb_says_the_thing_is_not_named() -> None:
+    answer = ask("What subject did Nadia study?")
+    assert answer.summary.startswith(
+        "Nadia's profile doesn't name the subject as such; the summary says: “She studied"
+    )
+    assert answer.confidence < 0.5

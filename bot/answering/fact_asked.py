@@ -117,8 +117,9 @@ def asked_of(question: str, names: tuple[str, ...] = ()) -> Asked:
         if after and not _verb_follows(phrase, after[0]):
             return Asked()  # "what frustrates Maya …": a verb, not a noun, follows "what"
         verb = _verb(rest[len(phrase) :], name_words)
-    else:
-        return Asked()
+    else:  # "what does Sam build automations with?": its verb and preposition rank lines
+        verb, particle = _verb(rest, name_words)
+        return Asked(verb=verb, particle=particle) if particle else Asked()
     if not phrase:
         return Asked()
     if phrase[-1] in AMOUNT_WORDS:

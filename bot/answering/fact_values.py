@@ -140,9 +140,9 @@ def is_agent(w: Word, known: frozenset[str]) -> bool:
 
 
 def _premodifier(clause: list[Word], at: int, asked: frozenset[str]) -> bool:
-    """An adjective that qualifies the noun at `at` ("the annual public audit", "old
-    Chromebooks"), skipping the question's own words ("the bus operator" has none). A noun
-    before it says what it belongs to, not which it is ("school devices")."""
+    """An adjective that qualifies the noun at `at` ("the annual public audit", "the
+    incumbent suite"), skipping the question's own words ("the bus operator" has none). A
+    noun before it says what it belongs to, not which it is ("school devices")."""
     i = at - 1
     while i >= 0 and clause[i].stem in asked:
         i -= 1
@@ -151,8 +151,7 @@ def _premodifier(clause: list[Word], at: int, asked: frozenset[str]) -> bool:
     w = clause[i]
     if w.low in STOPWORDS or w.low.endswith("'s") or w.low in GENERIC or w.stem in GENERIC:
         return False
-    lemmas = getAllLemmas(w.low)
-    return "ADJ" in lemmas and "NOUN" not in lemmas
+    return "ADJ" in getAllLemmas(w.low)
 
 
 def _near(clause: list[Word], at: int) -> list[Word]:
@@ -168,6 +167,12 @@ def _counted(clause: list[Word], at: int) -> bool:
     if "of" not in after:
         return False
     return any(is_number(x) for x in clause[at + 2 + after.index("of") : at + 2 * NEAR])
+
+
+def says_with(asked: Asked, sentence: str) -> bool:
+    """Whether the sentence has the question's verb with the preposition the question ends
+    on ("builds automations *with* webhooks" for "what does Sam build automations with?")."""
+    return asked.particle is not None and _verb_with(clauses(sentence), asked.verb, asked.particle)
 
 
 def _verb_with(cs: list[list[Word]], verb: str | None, particle: str) -> bool:

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from bot.answering.base import Answer, Reason
 from bot.answering.citable import citable_lines
 from bot.answering.fact_asked import Asked, asked_of
-from bot.answering.fact_values import names_noun, sentences, states, states_by_verb
+from bot.answering.fact_values import names_noun, says_with, sentences, states, states_by_verb
 from bot.answering.forms import Form
 from bot.answering.phrasing import Match, quote
 from bot.answering.relevance import COVERAGE, STRONG, Topic, credit, on_topic, topic_of
@@ -90,19 +90,28 @@ def fact_answer(persona: PersonaView, question: str, form: Form) -> Answer:
     lines = _sentences(persona)
     scored = _scored(lines, topic)
     stating = [(c, ln) for c, ln in scored if states(asked, ln.text, known)]
-    if asked.kind == "which" and not any(names_noun(ln.text, asked.nouns) for _, ln in scored):
+    if asked.kind == "open" and asked.particle:  # "… build automations *with*?"
+        stating = sorted(stating, key=lambda x: (not says_with(asked, x[1].text), -x[0]))
+    by_verb = asked.kind == "which" and not any(
+        names_noun(ln.text, asked.nouns) for _, ln in scored
+    )
+    if by_verb:
         stating = _by_verb(asked, lines, topic)
-    best = stating[0][0] if stating else 0.0
+    best = max((c for c, _ in stating), default=0.0)
     if not on_topic(topic, best):
         return _not_said(persona, "fact", _mentions(asked, scored))
     cited = _one_each([ln for c, ln in stating if c >= NEAR_BEST * best])[:MAX_FACT_LINES]
     coverage = best / topic.size if topic.size else 0.0
-    confident = best >= STRONG and coverage >= COVERAGE
+    confident = best >= STRONG and coverage >= COVERAGE and not by_verb
     top = cited[0]
+    said = f"From {first}'s profile ({_where(top)})"
+    if by_verb:  # the thing asked about is not named: say so, and what the line says
+        thing = " ".join(asked.phrase)
+        said = f"{first}'s profile doesn't name the {thing} as such; {_where(top)} says"
     return Answer(
         persona_slug=persona.slug,
         stance="mixed",
-        summary=f"From {first}'s profile ({_where(top)}): “{quote(top.text, 160)}”",
+        summary=f"{said}: “{quote(top.text, 160)}”",
         reasons=tuple(
             Reason(f"{_where(ln).capitalize()}: “{quote(ln.text)}”", (ln.key,)) for ln in cited
         ),
