@@ -134,6 +134,7 @@ def test_which_noun_is_asked_about(
         ),
         ("Whose approval does a large order need?", "summary", "Every order over 2,000 pounds"),
         ("When does Nadia try new software?", "behavior-2", "Tries new software only in August"),
+        ("When does Nadia want to replace the booking system?", "goal-4", "Replace the incumbent"),
         ("Which open-source tools does Nadia use?", "behavior-1", "Uses open-source tools"),
         ("What subject did Nadia study?", "summary", "She studied business"),
         ("How long can a contract with Nadia run?", "objection-1", "Won't sign contracts"),

@@ -9,7 +9,8 @@ word with its case kept:
 - a name: a capitalised word that does not start the sentence, or a word with a capital or a
   digit after its first letter ("QGIS", "DaVinci", "4K"), other than the persona's names
   and the question's own words;
-- a time: a month, weekday, season or holiday, a unit of time, or a frequency ("monthly");
+- a time: a month, weekday, season or holiday, a unit of time, a frequency ("monthly"), or
+  a link to an event ("before shortlisting", "once the team uses it");
   a duration or frequency for "how long / often": a number, a frequency, a plural unit
   ("months late") or "a / every / per … UNIT" ("once a month", "a full school year");
 - an agent for "who": a person or body (a noun ending like "officer", "clinician",
@@ -58,6 +59,9 @@ FREQUENCY = words_set(
     "biannual always"
 )
 SPAN_LEADS = words_set("a an every each per one once twice within")
+# words that put something in time relative to an event ("before shortlisting", "once the
+# team uses it every day")
+TIME_LINKS = words_set("once after before until till whenever during since")
 PERSONAL = words_set("he she they him her them himself herself themselves")  # the persona
 BODIES = words_set(
     "board council committee team staff panel boss chief head department government "
@@ -108,7 +112,9 @@ def is_name(w: Word, known: frozenset[str]) -> bool:
 
 def is_time(w: Word) -> bool:
     bare = w.low.removesuffix("'s")
-    return bare in MONTHS | DAYS | SEASONS | FREQUENCY or stem(bare) in UNITS or bare in UNITS
+    if bare in MONTHS | DAYS | SEASONS | FREQUENCY | TIME_LINKS:
+        return True
+    return stem(bare) in UNITS or bare in UNITS
 
 
 def _plural_unit(w: Word) -> bool:
