@@ -6,7 +6,8 @@ import re
 from datetime import UTC, datetime
 
 from bot.answering.base import Answer
-from bot.answering.citable import citable_line
+from bot.answering.citable import citable_line, extra_lines
+from bot.answering.fact_values import sentences
 from persona_store.models import LINE_KINDS
 from persona_store.personas.files import sample_specs
 from persona_store.personas.views import EvidenceView, LineView, PersonaView
@@ -103,7 +104,8 @@ QUOTED = re.compile(r"“([^”]+)”")
 
 
 def assert_grounded(persona: PersonaView, answer: Answer) -> None:
-    """Every reason cites real keys and quotes exactly the cited line (or a cut of it)."""
+    """Every reason cites real keys and quotes exactly the cited line (or a cut of it, or one
+    of its sentences: a fact from the summary quotes the sentence that states it)."""
     for item in (*answer.reasons, *answer.concerns):
         assert item.cites, item
         for key in item.cites:
@@ -111,10 +113,16 @@ def assert_grounded(persona: PersonaView, answer: Answer) -> None:
         quoted = QUOTED.findall(item.text)
         assert quoted, item.text
         line_text = citable_line(persona, item.cites[0]).text  # type: ignore[union-attr]
-        assert line_text.startswith(quoted[0].rstrip("…")), (quoted[0], line_text)
-    profile = [ln.text for ln in persona.lines]
+        assert _quotes(line_text, quoted[0]), (quoted[0], line_text)
+    profile = [ln.text for ln in (*persona.lines, *extra_lines(persona))]
     for w in answer.win_over:
         (q,) = QUOTED.findall(w)
         assert any(t.startswith(q.rstrip("…")) for t in profile), w
     for q in QUOTED.findall(answer.summary):  # the summary quotes only profile lines too
-        assert any(t.startswith(q.rstrip("…")) for t in profile), q
+        assert any(_quotes(t, q) for t in profile), q
+
+
+def _quotes(line_text: str, quoted: str) -> bool:
+    """`quoted` is the line, its start, or (cut or not) one of its sentences."""
+    cut = quoted.rstrip("…")
+    return line_text.startswith(cut) or any(s.startswith(cut) for s in sentences(line_text))

@@ -13,7 +13,8 @@ dropped. The question mark is not needed: the chat phrasing arrives without it.
 3. An auxiliary first ("is", "are", "does", "do", "did", "would", "will", "can", "could",
    "has", "might", "must", and their negated forms) asks a yes/no question.
 4. A wh-word first ("what", "which", "who", "whose", "why", "how", "when", "where") asks
-   an open question.
+   an open question, also behind a preposition or a hedge ("Above what amount …", "For how
+   long …", "In which …", "Roughly how many …"); "do you know", "any idea" lead into one.
 5. Anything else is a proposal: "we're adding SSO", "a price increase of 10%", and a bare
    topic even with a question mark ("Dark mode?").
 
@@ -67,7 +68,22 @@ _PROPOSAL_PAIRS = frozenset(
 _EVALUATIVE = words_set(
     "worth good ok okay wise smart better time help helpful useful sensible make possible idea fine"
 )
-_QUESTION_LEADS = (("do", "you", "think"), ("would", "you", "say"), ("is", "it", "true"))
+_QUESTION_LEADS = (
+    ("do", "you", "think"),
+    ("would", "you", "say"),
+    ("is", "it", "true"),
+    ("do", "you", "know"),
+    ("does", "anyone", "know"),
+    ("any", "idea"),
+)
+# Words that may stand before the wh-word of an open question: "Above what amount …", "For
+# how long …", "In which …", "Up to what price …", "Roughly how many …" (a closed class).
+WH_LEADS = words_set(
+    "above below over under at in on for from to by with within since until till after before "
+    "during about around up into between beyond past of roughly approximately exactly precisely "
+    "just"
+)
+MAX_WH_LEAD = 2
 _ARTICLES = words_set("a an the")
 
 
@@ -109,11 +125,28 @@ def _glued(m: re.Match[str]) -> str:
     return re.sub(r"[\s-]", "", text)
 
 
-def question_form(text: str, names: tuple[str, ...] = ()) -> Form:
-    """Classify `text` (see the module docstring). `names` are the persona's names."""
+def question_words(text: str) -> list[str]:
+    """The question's lower-case words once greetings and a "what would X think" wrapper are
+    dropped."""
     low = _LEAD_RE.sub("", text.replace("’", "'").lower().strip(), count=1)
     low = _LEAD_RE.sub("", _WRAPPER_RE.sub("", low, count=1), count=1)
-    ws = _WORD_RE.findall(low)
+    return _WORD_RE.findall(low)
+
+
+def wh_start(ws: list[str]) -> int | None:
+    """Where the wh-word of an open question stands: 0, or after up to `MAX_WH_LEAD`
+    prepositions or hedges ("above what amount"); None when the words don't start so."""
+    for i, w in enumerate(ws[: MAX_WH_LEAD + 1]):
+        if w in WH_WORDS:
+            return i
+        if w not in WH_LEADS:
+            return None
+    return None
+
+
+def question_form(text: str, names: tuple[str, ...] = ()) -> Form:
+    """Classify `text` (see the module docstring). `names` are the persona's names."""
+    ws = question_words(text)
     name_stems = frozenset(stem(w) for n in names for w in _WORD_RE.findall(n.lower()))
     kind = _kind(ws)
     if kind == "proposal":
@@ -151,5 +184,8 @@ def _kind(ws: list[str]) -> FormKind:
                 return "proposal"
         return "yes_no"
     if first in WH_WORDS:
+        return "open"
+    at = wh_start(ws)
+    if at and (ws[at], ws[at + 1] if at + 1 < len(ws) else "") not in _PROPOSAL_PAIRS:
         return "open"
     return "proposal"
