@@ -42,11 +42,12 @@ from bot.answering.phrasing import (
     confidence,
     label,
     quote,
+    side_strength,
     stance_of,
     weight_of,
     win_over,
 )
-from bot.answering.questions import question_answer
+from bot.answering.questions import CAVEAT_WEIGHT, question_answer
 from bot.answering.relevance import STRONG, credit, load_lexicon, on_topic, topic_of
 from bot.answering.remedy import pain_effect
 from bot.answering.stages import stage_answer
@@ -319,14 +320,16 @@ class OfflineAnswerer:
         decisive = False
         for m in matches:
             side, text_label, weight = label(m)
+            if m.caveat:  # a catch on cost ("per-seat SSO surcharges") is not a reason against
+                weight *= CAVEAT_WEIGHT
             backing = index.backing.get(m.line.key, ())
             text = f"{text_label}: “{quote(m.line.text)}”{backing_note(backing)}"
             item = (weight_of(m, weight), Reason(text, (m.line.key,)), m, text_label)
             (reasons if side == "r" else concerns).append(item)
             if m.effect != 0 or m.line.kind in ("goal", "motivation", "objection"):
                 decisive = True
-        support = sum(x[0] for x in reasons)
-        oppose = sum(x[0] for x in concerns)
+        support = side_strength(x[0] for x in reasons)
+        oppose = side_strength(x[0] for x in concerns)
         stance = stance_of(support, oppose, decisive)
         reasons.sort(key=lambda x: -x[0])
         concerns.sort(key=lambda x: -x[0])

@@ -7,7 +7,7 @@ that is not a profile line's own text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.answering.base import Stance
@@ -30,6 +30,16 @@ class Match:
 
 
 TIMED_WEIGHT = 5.0  # a line that says when they would (not) do it outweighs loose matches
+
+
+SUPPORTING = 0.25  # lines after the strongest one on a side add this share of their weight
+
+
+def side_strength(weights: Iterable[float]) -> float:
+    """How strongly one side (for / against) speaks: its strongest line, plus a little of
+    each other line. Many loosely related lines do not outweigh one line about the topic."""
+    ordered = sorted(weights, reverse=True)
+    return ordered[0] + SUPPORTING * sum(ordered[1:]) if ordered else 0.0
 
 
 def weight_of(m: Match, weight: float) -> float:

@@ -37,6 +37,7 @@ from bot.answering.phrasing import (
     confidence,
     label,
     quote,
+    side_strength,
     weight_of,
     win_over,
 )
@@ -47,7 +48,7 @@ PAIN_IS_THE_ANSWER = 1.5  # "is X a problem?": a pain naming X weighs like one X
 NOT_A_DENIAL = 0.5  # "is X a problem?": a goal that merely names X hardly says no
 FLIPPED_BOOST = 1.25  # a line about having or lacking the very thing speaks most directly
 CLEAR = 1.5  # one side outweighs the other by this much for "Probably …"
-DECISIVE = 3.0  # … and by this much (sharing a word with the question) for "Yes" / "No"
+DECISIVE = 2.0  # … and by this much (sharing a word with the question) for "Yes" / "No"
 SUMMARY_QUOTE = 80
 
 # (kind, side, how) -> (bullet label, summary phrase with {p} = "Maya's", {n} = "Maya")
@@ -142,8 +143,8 @@ def _verdict(form: Form, pro: list[_Item], con: list[_Item], direct: bool) -> st
         return "catch"
     yes, no = (con, pro) if form.predicate == "against" else (pro, con)
     # a catch on cost is shown, but it does not answer whether they want the thing itself
-    y = sum(x[0] for x in yes if not x[1].caveat)
-    n = sum(x[0] for x in no if not x[1].caveat)
+    y = side_strength(x[0] for x in yes if not x[1].caveat)
+    n = side_strength(x[0] for x in no if not x[1].caveat)
     if y >= CLEAR * n:
         return "yes" if y >= DECISIVE * n else "likely"
     if n >= CLEAR * y:
@@ -244,8 +245,8 @@ def question_answer(
     verdict = "open" if form.kind == "open" else _verdict(form, pro, con, direct)
     # The stance agrees with the answer: yes = support, no = oppose, it depends = mixed,
     # unclear = unknown (a panel compares answers the way they read).
-    support = sum(x[0] for x in pro)
-    oppose = sum(x[0] for x in con)
+    support = side_strength(x[0] for x in pro)
+    oppose = side_strength(x[0] for x in con)
     stance = VERDICT_STANCE.get(verdict, "unknown")
 
     def reason(item: _Item) -> Reason:
