@@ -48,7 +48,14 @@ from bot.answering.phrasing import (
     win_over,
 )
 from bot.answering.questions import CAVEAT_WEIGHT, question_answer
-from bot.answering.relevance import STRONG, credit, load_lexicon, on_topic, topic_of
+from bot.answering.relevance import (
+    STRONG,
+    coverage,
+    credit,
+    load_lexicon,
+    on_topic,
+    topic_of,
+)
 from bot.answering.remedy import pain_effect
 from bot.answering.stages import stage_answer
 from bot.answering.text import CONCEPT_OF, GENERIC, direction, terms
@@ -299,9 +306,10 @@ class OfflineAnswerer:
             matches = [m for m in found if m in matches or m.overlap >= SECOND_LINE]
         else:
             return unclear_answer(persona, form, found, topic)
+        covered = coverage(topic, matches)
         if form.kind != "proposal":
             backing = self._index(persona).backing
-            return question_answer(persona, form, matches, evidence, backing)
+            return question_answer(persona, form, matches, evidence, backing, coverage=covered)
         first = persona.first_name
         if not matches:
             return Answer(
@@ -344,7 +352,9 @@ class OfflineAnswerer:
             reasons=tuple(x[1] for x in reasons[:MAX_EACH]),
             concerns=tuple(x[1] for x in concerns[:MAX_EACH]),
             win_over=win_over(matches),
-            confidence=confidence(matches, stance, support, oppose, backed / len(shown), evidence),
+            confidence=confidence(
+                matches, stance, support, oppose, backed / len(shown), evidence, covered
+            ),
             out_of_scope=False,
             source="offline",
             meta={

@@ -14,6 +14,9 @@ from bot.answering.base import Stance
 from persona_store.personas.views import EvidenceView, LineView
 
 MAX_EACH = 3  # reasons / concerns / win-over items
+COVERAGE_BASE = 0.1
+COVERAGE_GAIN = 0.6
+MIXED_CAP = 0.35  # "it depends" was right in none of the train split's 12 cases
 QUOTE_CHARS = 140
 
 
@@ -151,14 +154,27 @@ def confidence(
     oppose: float,
     backed_share: float,
     evidence: Sequence[EvidenceView],
+    coverage: float = 1.0,
 ) -> float:
-    """Grows with how many lines match strongly, how one-sided they are, and evidence."""
+    """How sure the answer is, led by how much of the question the best line covers.
+
+    `coverage` is the share of the question's topic words the best-matching line speaks to
+    (`relevance.credit` over the topic's weight). On the evaluation set's train split it
+    told right verdicts from wrong ones best: verdicts whose line covered three quarters
+    of the question or more were right 94% of the time, those covering a quarter 59%.
+    One-sidedness, several strong lines and evidence add a little; a torn answer ("It
+    depends") is never confident."""
     strong = sum(1 for m in matches if m.relevance >= 0.6)
     strength = min(1.0, strong / 3)
     margin = abs(support - oppose) / (support + oppose) if support + oppose else 0.0
-    if stance == "mixed":
-        margin *= 0.3  # a torn or undirected answer is never a confident one
     backing = min(1.0, backed_share + 0.25 * len(evidence))
-    directed = 0.1 if any(m.effect for m in matches) else 0.0
-    value = 0.15 + 0.25 * strength + 0.25 * margin + 0.2 * backing + directed
-    return round(max(0.1, min(0.85, value)), 2)
+    value = (
+        COVERAGE_BASE
+        + COVERAGE_GAIN * min(1.0, coverage)
+        + 0.1 * margin
+        + 0.05 * strength
+        + 0.05 * backing
+    )
+    if stance == "mixed":
+        value = min(value, MIXED_CAP)
+    return round(max(0.1, min(0.9, value)), 2)

@@ -227,6 +227,8 @@ def question_answer(
     matches: Sequence[Match],
     evidence: Sequence[EvidenceView],
     backing: Mapping[str, tuple[EvidenceView, ...]],
+    *,
+    coverage: float = 1.0,
 ) -> Answer:
     first = persona.first_name
     if not matches:
@@ -263,7 +265,7 @@ def question_answer(
         reasons=tuple(reason(x) for x in pro[:MAX_EACH]),
         concerns=tuple(reason(x) for x in con[:MAX_EACH]),
         win_over=win_over([x[1] for x in con], objections_only=True),
-        confidence=confidence(matches, stance, support, oppose, backed, evidence),
+        confidence=confidence(matches, stance, support, oppose, backed, evidence, coverage),
         out_of_scope=stance == "unknown",
         question_kind="yes_no" if form.kind == "yes_no" else "fact",
         source="offline",

@@ -13,11 +13,13 @@ answer is "unclear from the profile".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from lemminflect import getAllLemmas
 
+from bot.answering.phrasing import Match
 from bot.answering.text import CUES, GENERIC, STOPWORDS, concepts_of, stem, words
 
 # Words too loose to make a topic on their own ("dark mode" is not "simplified modes").
@@ -95,6 +97,14 @@ def credit(topic: Topic, stems: frozenset[str], concepts: frozenset[str]) -> flo
             used.add(concept)
             total += CONCEPT_CREDIT
     return total
+
+
+def coverage(topic: Topic, matches: Sequence[Match]) -> float:
+    """The share of the question's topic the best-covering line speaks to (0..1)."""
+    if not topic.weight:
+        return 0.0
+    best = max((m.overlap for m in matches), default=0.0)
+    return min(1.0, best / topic.weight)
 
 
 def on_topic(topic: Topic, value: float) -> bool:
