@@ -195,12 +195,14 @@ class OfflineAnswerer:
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
-    def _similar(self, index: _Index, persona: PersonaView, question: str) -> dict[str, float]:
+    def _similar(
+        self, index: _Index, persona: PersonaView, question: str, worded: dict[str, float]
+    ) -> dict[str, float]:
         """Semantic candidates (line key -> relevance), empty without the model."""
         cos = semantic.cosines(_semantic_question(persona, question), index.vectors)
         if cos is None:
             return {}
-        return semantic_match.candidates([ln.key for ln in _lines(persona)], cos)
+        return semantic_match.candidates([ln.key for ln in _lines(persona)], cos, worded)
 
     def matches(
         self, persona: PersonaView, question: str, form: Form | None = None
@@ -229,7 +231,7 @@ class OfflineAnswerer:
                     k = doc.evidence.line_key
                     line_scores[k] = max(0.8 * score, line_scores.get(k, 0.0))
         best = max([*line_scores.values(), *(s for s, _ in evidence)], default=0.0)
-        similar = self._similar(index, persona, question)
+        similar = self._similar(index, persona, question, line_scores)
         if best <= 0 and not similar:
             return [], []
         overall, per_concept, added = direction(question)

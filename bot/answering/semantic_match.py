@@ -18,18 +18,24 @@ The constants were tuned on the evaluation set's train split (tests/eval).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 
 import numpy as np
 
 from persona_store.personas.views import LineView
 
-MIN_COSINE = 0.35
-MARGIN = 0.08
-MAX_LINES = 2
-WEIGHT = 0.8
+MIN_COSINE = 0.32
+MARGIN = 0.15
+MAX_LINES = 3
+WEIGHT = 0.55  # under phrasing.confidence's 0.6 "strong": meaning alone adds no confidence
 CREDIT = 0.5  # relevance.ON_TOPIC: on topic, but not enough to bring other lines along
 
+FRAME_RE = re.compile(
+    r"^(?:should|would|could|can|will|do|does|is|are|what\s+if|how\s+about)\s+"
+    r"(?:we|they|you|it|our\s+\w+)?\s*(?:be\s+)?"
+    r"(?:like|want|welcome|accept|favou?r|mind|care\s+about)?\s*",
+    re.I,
+)
 _KIND_PREFIX = {
     "goal": "Goal",
     "pain": "Pain",
@@ -46,20 +52,29 @@ def line_text(line: LineView) -> str:
 
 
 def question_text(question: str, names: Iterable[str]) -> str:
-    """The question with the persona's name (full, first, possessive) said as "they"."""
+    """The question with the persona's name (full, first, possessive) said as "they" and
+    its opening frame ("Should we", "Would they like", "What if") left out: what is asked
+    about is compared with the lines, not how it is asked."""
     words = {w for name in names for w in (name, *name.split()) if len(w) > 1}
     for w in sorted(words, key=len, reverse=True):
         question = re.sub(rf"\b{re.escape(w)}(?:['’]s)?\b", "they", question, flags=re.I)
-    return question
+    return FRAME_RE.sub("", question.strip()) or question
 
 
-def candidates(keys: Sequence[str], cos: np.ndarray) -> dict[str, float]:
-    """Line key -> relevance (0..WEIGHT) of the lines similar enough to be candidates."""
+def candidates(
+    keys: Sequence[str], cos: np.ndarray, worded: Container[str] = ()
+) -> dict[str, float]:
+    """Line key -> relevance (0..WEIGHT) of the lines similar enough to be candidates.
+
+    `worded` are the lines BM25 already found through a shared word; the word rules judge
+    those (a shared "mode" does not put "dark mode" on the topic of "simplified modes"), so
+    when one of them is among the most similar lines, words and meaning agree on what the
+    question is about and nothing is added."""
     if not len(keys):
         return {}
     top = float(cos.max())
-    if top < MIN_COSINE:
-        return {}
     floor = max(MIN_COSINE, top - MARGIN)
-    order = np.argsort(-cos)[:MAX_LINES]
-    return {keys[i]: WEIGHT * float(cos[i]) / top for i in order if cos[i] >= floor}
+    near = [int(i) for i in np.argsort(-cos)[:MAX_LINES] if cos[i] >= floor]
+    if any(keys[i] in worded for i in near):
+        return {}
+    return {keys[i]: WEIGHT * float(cos[i]) / top for i in near}
