@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from bot.answering.minilm import MiniLM
 
@@ -70,10 +71,14 @@ def _load() -> MiniLM | None:
         )
         return None
     try:
-        return MiniLM(path)
+        model = MiniLM(path)
     except (OSError, ValueError, KeyError) as e:
         log.warning("semantic matching off: cannot read the model in %s: %s", path, e)
         return None
+    # One BLAS thread: a question is ~15 tokens, too small to share out, and OpenBLAS's
+    # spinning threads on a busy machine turned 15 ms into over a second (measured).
+    threadpool_limits(limits=1, user_api="blas")
+    return model
 
 
 def reset() -> None:
