@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -53,6 +53,7 @@ from bot.answering.phrasing import (
 from bot.answering.questions import CAVEAT_WEIGHT, question_answer
 from bot.answering.relevance import (
     STRONG,
+    Topic,
     coverage,
     credit,
     load_lexicon,
@@ -60,6 +61,7 @@ from bot.answering.relevance import (
     topic_of,
 )
 from bot.answering.remedy import pain_effect
+from bot.answering.segments import closer_side, sides
 from bot.answering.stages import stage_answer
 from bot.answering.text import CONCEPT_OF, GENERIC, direction, terms
 from bot.answering.timing import times_in, timing_effect
@@ -70,6 +72,7 @@ CONCEPT_WEIGHT = 0.8  # a synonym match counts a bit less than the same word
 GENERIC_WEIGHT = 0.3
 RELATIVE_CUTOFF = 0.3  # lines scoring under 30% of the best match are dropped
 CACHE_SIZE = 512
+FOREIGN_SHARE = 0.6  # this share of the topic unknown to the whole profile: no verdict
 SECOND_LINE = 1.0  # once one line is on topic, others sharing a topic word count as well
 # Complaints about what something costs: a line like "Per-seat SSO surcharges" is a catch
 # about price when the question is not about cost at all (SSO itself), not a reason
@@ -93,6 +96,9 @@ class _Index:
     bm25: BM25
     backing: dict[str, tuple[EvidenceView, ...]]  # line key -> evidence linked to it
     vectors: np.ndarray | None = None  # one sentence embedding per line of `_lines`
+    vocabulary: frozenset[str] = frozenset()  # every stem of the profile and its evidence
+    concepts: frozenset[str] = frozenset()  # every concept they name
+    halves: dict[str, np.ndarray] = field(default_factory=dict)  # key -> (kept, turned)
 
 
 _Top = tuple[str, str]  # (label, line text) of the strongest reason or concern
@@ -115,9 +121,30 @@ def build_index(persona: PersonaView, with_vectors: bool = True) -> _Index:
         if e.line_key:
             backing.setdefault(e.line_key, []).append(e)
     vectors = None
+    halves: dict[str, np.ndarray] = {}
     if with_vectors:
         vectors = semantic.embed_lines([semantic_match.line_text(ln) for ln in _lines(persona)])
-    return _Index(tuple(docs), BM25(corpus), {k: tuple(v) for k, v in backing.items()}, vectors)
+        halves = _embedded_halves(persona)
+    vocabulary = frozenset(t for d in docs for t in d.strong if not t.startswith("@"))
+    concepts = frozenset(c for d in docs for c in d.concepts)
+    return _Index(
+        tuple(docs),
+        BM25(corpus),
+        {k: tuple(v) for k, v in backing.items()},
+        vectors,
+        vocabulary,
+        concepts,
+        halves,
+    )
+
+
+def _embedded_halves(persona: PersonaView) -> dict[str, np.ndarray]:
+    """Line key -> the embeddings of its kept and turned halves (`segments.sides`)."""
+    pairs = [(ln.key, pair) for ln in _lines(persona) if (pair := sides(ln.text, ln.kind))]
+    embedded = semantic.embed_lines([text for _, pair in pairs for text in pair])
+    if embedded is None:
+        return {}
+    return {key: embedded[2 * i : 2 * i + 2] for i, (key, _) in enumerate(pairs)}
 
 
 def _strong(ts: list[str]) -> frozenset[str]:
@@ -291,15 +318,63 @@ class OfflineAnswerer:
             if line.kind == "pain" and effect == 0 and not flipped and not caveat:
                 effect = pain_effect(question, frozenset(stems & words_q))
             relevance = score / best if best > 0 else 0.0
-            if line.key in similar:  # found by meaning: on topic even without a shared word
+            found_by_meaning = line.key in similar
+            if found_by_meaning:  # on topic even without a shared word
                 relevance = max(relevance, similar[line.key])
                 overlap = max(overlap, semantic_match.CREDIT)
-            out.append(Match(line, relevance, effect, flipped, direct, caveat, overlap))
+                direct = True  # close in meaning: it speaks to the question, not a synonym
+            if line.key in index.halves and not doc.strong & words_q:
+                effect, flipped = self._by_halves(
+                    index, persona, question, line.key, effect, flipped
+                )
+            out.append(
+                Match(
+                    line,
+                    relevance,
+                    effect,
+                    flipped,
+                    direct,
+                    caveat,
+                    overlap,
+                    similar=found_by_meaning,
+                )
+            )
         out.sort(key=lambda m: -m.relevance)
         kept_evidence = [
             e for s, e in sorted(evidence, key=lambda x: -x[0]) if s >= RELATIVE_CUTOFF * best
         ]
         return out, kept_evidence
+
+    @staticmethod
+    def _by_halves(
+        index: _Index, persona: PersonaView, question: str, key: str, effect: int, flipped: bool
+    ) -> tuple[int, bool]:
+        """A line that turns round halfway, met by meaning only: read against the half the
+        question is closer to ("from his smartphone" and "…, rarely on a phone")."""
+        vector = semantic.embed_question(_semantic_question(persona, question))
+        if vector is None:
+            return effect, flipped
+        kept, turned = (float(x) for x in index.halves[key] @ vector)
+        side = closer_side(kept, turned)
+        if side < 0 and not flipped:
+            return (-1 if effect >= 0 else 1), True
+        if side > 0 and flipped:
+            return 0, False
+        return effect, flipped
+
+    def _foreign(self, persona: PersonaView, topic: Topic) -> float:
+        """The share of the question's topic words that no line of the profile names,
+        not even by a related word: "gamification badges for buyers" asks about badges and
+        gamification, which a hospital buyer's profile never mentions."""
+        if not topic.size:
+            return 0.0
+        index = self._index(persona)
+        absent = sum(
+            1
+            for s, concept in topic.words
+            if s not in index.vocabulary and (concept is None or concept not in index.concepts)
+        )
+        return absent / topic.size
 
     @staticmethod
     def _timed(persona: PersonaView, question: str) -> dict[str, int]:
@@ -325,6 +400,12 @@ class OfflineAnswerer:
         found, evidence = self.matches(persona, question, form)
         topic = topic_of(question, form.drop)
         matches = [m for m in found if on_topic(topic, m.overlap)]
+        if (
+            matches
+            and not any(m.similar for m in matches)
+            and self._foreign(persona, topic) >= FOREIGN_SHARE
+        ):
+            matches = []  # most of what is asked about appears nowhere in the profile
         if matches:  # the topic is covered: lines sharing a word of it speak to it too
             matches = [m for m in found if m in matches or m.overlap >= SECOND_LINE]
         else:

@@ -30,6 +30,7 @@ class Match:
     caveat: bool = False  # a pain/objection about what the topic costs, not the topic
     overlap: float = 0.0  # the question's topic words this line covers (`relevance.credit`)
     timed: bool = False  # the effect comes from the time the question names (`timing`)
+    similar: bool = False  # found by meaning (`semantic_match`), not only by shared words
 
 
 TIMED_WEIGHT = 5.0  # a line that says when they would (not) do it outweighs loose matches
