@@ -11,6 +11,7 @@ import pytest
 
 from bot.answering import semantic
 from bot.answering.offline import OfflineAnswerer
+from bot.answering.segments import closer_side, sides
 from bot.answering.semantic_match import question_text
 from bot.answering.wordpiece import WordPiece, basic_words
 from tests.answer_personas import make_persona
@@ -141,3 +142,52 @@ async def test_without_the_model_the_answerer_matches_words_as_before(
     assert semantic.encoder() is None
     said = [r for r in caplog.records if "semantic matching off" in r.getMessage()]
     assert len(said) == 1  # logged once, not per answer
+
+
+VERA = make_persona(
+    (
+        ("goal-1", "goal", "Get buyers to order from the catalogue without calling her"),
+        ("pain-1", "pain", "Supplier invoices arrive as PDFs her team retypes"),
+        ("behavior-1", "behavior", "Plans every purchase at her desk, rarely on a phone"),
+    ),
+    slug="vera",
+    name="Vera Holm",
+)
+
+
+@needs_model
+def test_a_topic_the_profile_never_mentions_gets_no_verdict() -> None:
+    answer = OfflineAnswerer().answer_now(VERA, "Should we add gamification badges for buyers?")
+    assert answer.stance == "unknown" and answer.out_of_scope
+    covered = OfflineAnswerer().answer_now(VERA, "Should buyers order from a catalogue?")
+    assert covered.stance == "support"
+
+
+def test_a_line_that_turns_halfway_has_two_halves() -> None:
+    assert sides("Works at a desk, rarely on a phone", "behavior") == (
+        "Works at a desk",
+        "on a phone",
+    )
+    assert sides("Prefers SMS and calls over apps", "behavior") == ("SMS and calls", "apps")
+    assert sides("Never run out of gloves and syringes", "goal") is None  # no first half
+    assert sides("Refuses tools without SSO", "objection") is None  # objections read by words
+    assert closer_side(0.30, 0.42) == -1 and closer_side(0.42, 0.30) == 1
+    assert closer_side(0.40, 0.42) == 0  # too close to tell
+
+
+@needs_model
+def test_a_line_met_by_meaning_is_read_by_the_half_the_question_is_about() -> None:
+    ivo = make_persona(
+        (
+            (
+                "behavior-1",
+                "behavior",
+                "Learns new tools from short videos instead of reading manuals",
+            ),
+            ("goal-1", "goal", "Open a second shop within a year"),
+        ),
+        slug="ivo",
+        name="Ivo Berg",
+    )
+    clips = OfflineAnswerer().answer_now(ivo, "Should our help be a series of two-minute clips?")
+    assert clips.stance == "support" and "behavior-1" in clips.cited_keys

@@ -358,23 +358,24 @@ class OfflineAnswerer:
         side = closer_side(kept, turned)
         if side < 0 and not flipped:
             return (-1 if effect >= 0 else 1), True
-        if side > 0 and flipped:
-            return 0, False
+        # it never turns a line back: the kept half also holds what they do ("plans every
+        # purchase"), which a question about the turned half ("shop from a phone") shares
         return effect, flipped
 
     def _foreign(self, persona: PersonaView, topic: Topic) -> float:
-        """The share of the question's topic words that no line of the profile names,
-        not even by a related word: "gamification badges for buyers" asks about badges and
-        gamification, which a hospital buyer's profile never mentions."""
-        if not topic.size:
+        """The share of the question's topic (by weight: a noun counts fully, a verb or
+        adverb half) that no line of the profile names, not even by a related word:
+        "gamification badges for buyers" asks about badges and gamification, which a
+        hospital buyer's profile never mentions."""
+        if not topic.weight:
             return 0.0
         index = self._index(persona)
         absent = sum(
-            1
-            for s, concept in topic.words
+            weight
+            for (s, concept), weight in zip(topic.words, topic.weights, strict=True)
             if s not in index.vocabulary and (concept is None or concept not in index.concepts)
         )
-        return absent / topic.size
+        return absent / topic.weight
 
     @staticmethod
     def _timed(persona: PersonaView, question: str) -> dict[str, int]:

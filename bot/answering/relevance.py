@@ -39,6 +39,7 @@ class Topic:
 
     words: tuple[tuple[str, str | None], ...]
     weight: float = 0.0  # the topic's size, a word that cannot be a noun counting half
+    weights: tuple[float, ...] = ()  # each word's share of it (1 or `VERB_WEIGHT`)
 
     @property
     def size(self) -> int:
@@ -57,7 +58,7 @@ def topic_of(question: str, drop: frozenset[str] = frozenset()) -> Topic:
 def _topic(ws: list[str], drop: frozenset[str]) -> Topic:
     seen: set[str] = set()
     out: list[tuple[str, str | None]] = []
-    weight = 0.0
+    each: list[float] = []
     for w in ws:
         if w in STOPWORDS or w in CUES or w.isdigit():
             continue
@@ -66,8 +67,8 @@ def _topic(ws: list[str], drop: frozenset[str]) -> Topic:
             continue
         seen.add(s)
         out.append((s, concepts_of(w)))
-        weight += topic_weight(w)
-    return Topic(tuple(out), weight)
+        each.append(topic_weight(w))
+    return Topic(tuple(out), sum(each), tuple(each))
 
 
 def load_lexicon() -> None:
