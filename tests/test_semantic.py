@@ -33,10 +33,8 @@ ROTA_LINES = (
 @pytest.fixture
 def no_model(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(semantic, "model_dir", lambda: None)
-    semantic.reset()
     yield
     monkeypatch.undo()
-    semantic.reset()
 
 
 def test_basic_split_lowercases_strips_accents_and_splits_punctuation() -> None:
@@ -83,7 +81,7 @@ def test_real_vocabulary_splits_unknown_words_into_pieces() -> None:
 def test_encoder_matches_the_published_similarities() -> None:
     """sentence-transformers' semantic search example with all-MiniLM-L6-v2 (sbert.net):
     "A man is eating pasta." scores 0.7035, 0.5272 and 0.1889 against these."""
-    model = semantic.encoder()
+    model = semantic.SentenceModel().encoder()
     assert model is not None
     corpus = [
         "A man is eating food.",
@@ -97,7 +95,7 @@ def test_encoder_matches_the_published_similarities() -> None:
 
 @needs_model
 def test_encoder_ranks_a_paraphrase_above_an_unrelated_sentence() -> None:
-    model = semantic.encoder()
+    model = semantic.SentenceModel().encoder()
     assert model is not None
     a, b, c = model.encode(
         ["How do I reset my password", "I forgot my password", "The weather is lovely today"]
@@ -139,9 +137,9 @@ async def test_without_the_model_the_answerer_matches_words_as_before(
         got = await answerer.answer(persona, question)
         want = OfflineAnswerer(semantic=False).answer_now(persona, question)
         assert got == want
-    assert semantic.encoder() is None
     said = [r for r in caplog.records if "semantic matching off" in r.getMessage()]
-    assert len(said) == 1  # logged once, not per answer
+    assert len(said) == 1  # logged once per answerer, not per answer
+    assert semantic.SentenceModel().encoder() is None
 
 
 VERA = make_persona(

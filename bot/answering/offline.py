@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.answering import semantic, semantic_match
+from bot.answering import semantic_match
 from bot.answering.base import Answer, Reason, without_options
 from bot.answering.bm25 import BM25
 from bot.answering.citable import extra_lines
@@ -62,6 +62,7 @@ from bot.answering.relevance import (
 )
 from bot.answering.remedy import pain_effect
 from bot.answering.segments import closer_side, sides
+from bot.answering.semantic import SentenceModel
 from bot.answering.stages import stage_answer
 from bot.answering.text import CONCEPT_OF, GENERIC, direction, terms
 from bot.answering.timing import times_in, timing_effect
@@ -104,7 +105,7 @@ class _Index:
 _Top = tuple[str, str]  # (label, line text) of the strongest reason or concern
 
 
-def build_index(persona: PersonaView, with_vectors: bool = True) -> _Index:
+def build_index(persona: PersonaView, model: SentenceModel | None = None) -> _Index:
     docs: list[_Doc] = []
     corpus: list[list[str]] = []
     for line in _lines(persona):
@@ -122,9 +123,9 @@ def build_index(persona: PersonaView, with_vectors: bool = True) -> _Index:
             backing.setdefault(e.line_key, []).append(e)
     vectors = None
     halves: dict[str, np.ndarray] = {}
-    if with_vectors:
-        vectors = semantic.embed_lines([semantic_match.line_text(ln) for ln in _lines(persona)])
-        halves = _embedded_halves(persona)
+    if model is not None:
+        vectors = model.embed_lines([semantic_match.line_text(ln) for ln in _lines(persona)])
+        halves = _embedded_halves(persona, model)
     vocabulary = frozenset(t for d in docs for t in d.strong if not t.startswith("@"))
     concepts = frozenset(c for d in docs for c in d.concepts)
     return _Index(
@@ -138,10 +139,10 @@ def build_index(persona: PersonaView, with_vectors: bool = True) -> _Index:
     )
 
 
-def _embedded_halves(persona: PersonaView) -> dict[str, np.ndarray]:
+def _embedded_halves(persona: PersonaView, model: SentenceModel) -> dict[str, np.ndarray]:
     """Line key -> the embeddings of its kept and turned halves (`segments.sides`)."""
     pairs = [(ln.key, pair) for ln in _lines(persona) if (pair := sides(ln.text, ln.kind))]
-    embedded = semantic.embed_lines([text for _, pair in pairs for text in pair])
+    embedded = model.embed_lines([text for _, pair in pairs for text in pair])
     if embedded is None:
         return {}
     return {key: embedded[2 * i : 2 * i + 2] for i, (key, _) in enumerate(pairs)}
@@ -212,18 +213,20 @@ class OfflineAnswerer:
         self._cache: OrderedDict[tuple[object, ...], _Index] = OrderedDict()
         self._cache_size = cache_size
         self._lexicon_loaded = False
-        self._semantic = semantic  # sentence similarity next to BM25 (`semantic_match`)
+        # sentence similarity next to BM25 (`semantic_match`)
+        self._model = SentenceModel() if semantic else None
 
     async def answer(self, persona: PersonaView, question: str) -> Answer:
         if not self._lexicon_loaded:
             # lemminflect reads its dictionary on first use (~0.3 s): off the event loop
             await asyncio.to_thread(load_lexicon)
             self._lexicon_loaded = True
-        if self._semantic:  # the model, a profile's line vectors, the question's: off it too
+        if self._model is not None:  # the model, a profile's vectors, the question's: off it too
             key = _cache_key(persona)
             if key not in self._cache:
-                self._store(key, await asyncio.to_thread(build_index, persona))
-            await asyncio.to_thread(semantic.embed_question, _semantic_question(persona, question))
+                self._store(key, await asyncio.to_thread(build_index, persona, self._model))
+            q = _semantic_question(persona, question)
+            await asyncio.to_thread(self._model.embed_question, q)
         return self.answer_now(persona, question)
 
     async def aclose(self) -> None:
@@ -233,7 +236,7 @@ class OfflineAnswerer:
         key = _cache_key(persona)
         index = self._cache.get(key)
         if index is None:
-            index = build_index(persona, self._semantic)
+            index = build_index(persona, self._model)
             self._store(key, index)
         else:
             self._cache.move_to_end(key)
@@ -248,7 +251,9 @@ class OfflineAnswerer:
         self, index: _Index, persona: PersonaView, question: str, worded: dict[str, float]
     ) -> dict[str, float]:
         """Semantic candidates (line key -> relevance), empty without the model."""
-        cos = semantic.cosines(_semantic_question(persona, question), index.vectors)
+        if self._model is None:
+            return {}
+        cos = self._model.cosines(_semantic_question(persona, question), index.vectors)
         if cos is None:
             return {}
         return semantic_match.candidates([ln.key for ln in _lines(persona)], cos, worded)
@@ -345,13 +350,20 @@ class OfflineAnswerer:
         ]
         return out, kept_evidence
 
-    @staticmethod
     def _by_halves(
-        index: _Index, persona: PersonaView, question: str, key: str, effect: int, flipped: bool
+        self,
+        index: _Index,
+        persona: PersonaView,
+        question: str,
+        key: str,
+        effect: int,
+        flipped: bool,
     ) -> tuple[int, bool]:
         """A line that turns round halfway, met by meaning only: read against the half the
         question is closer to ("from his smartphone" and "…, rarely on a phone")."""
-        vector = semantic.embed_question(_semantic_question(persona, question))
+        if self._model is None:
+            return effect, flipped
+        vector = self._model.embed_question(_semantic_question(persona, question))
         if vector is None:
             return effect, flipped
         kept, turned = (float(x) for x in index.halves[key] @ vector)

