@@ -44,7 +44,7 @@ def _newest(e: EvidenceView) -> tuple[date, int]:
 def suggest(persona: PersonaView, items: list[EvidenceView]) -> list[Suggestion]:
     """The best line for each item by the offline answerer's matching (BM25 over the
     profile's lines with its term folding), the persona's evidence left out of the index."""
-    answerer = OfflineAnswerer(cache_size=1)
+    answerer = OfflineAnswerer(cache_size=1, semantic=False)  # words only: fast, as documented
     lines_only = replace(persona, evidence=())
     keys = {line.key for line in persona.lines}
     out = []
