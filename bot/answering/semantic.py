@@ -12,8 +12,8 @@ Makefile does; see the README). Without it the answerer works on words alone, as
 `SentenceModel` loads the model on first use (a few hundred kB of vocabulary, the weights
 memory-mapped) so an idle server does not carry it; `OfflineAnswerer.answer` does that, and
 each persona's line embeddings, in a worker thread. Each answerer owns its `SentenceModel`
-(no module state); the weights are a memory map of the installed file, so two of them share
-the pages.
+(its question cache is its own); the model itself is read once per process and shared, as
+it never changes.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import threading
+from functools import lru_cache
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -110,10 +111,17 @@ def _load(path: Path | None) -> MiniLM | None:
         )
         return None
     try:
-        model = MiniLM(path)
+        return _read(path)
     except (OSError, ValueError, KeyError) as e:
         log.warning("semantic matching off: cannot read the model in %s: %s", path, e)
         return None
+
+
+@lru_cache(maxsize=2)
+def _read(path: Path) -> MiniLM:
+    """The model in `path`, read once per process: it is immutable (vocabulary and a memory
+    map of the weights), so every answerer's `SentenceModel` can share it."""
+    model = MiniLM(path)
     # One BLAS thread: a question is ~15 tokens, too small to share out, and OpenBLAS's
     # spinning threads on a busy machine turned 15 ms into over a second (measured).
     threadpool_limits(limits=1, user_api="blas")
