@@ -21,9 +21,9 @@ from __future__ import annotations
 import importlib.util
 import logging
 import threading
-from functools import lru_cache
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
