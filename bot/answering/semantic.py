@@ -55,6 +55,7 @@ class SentenceModel:
     def __init__(self, locate: Callable[[], Path | None] | None = None) -> None:
         self._locate = locate
         self._lock = threading.Lock()
+        self._encoding = threading.Lock()
         self._loaded = False
         self._encoder: MiniLM | None = None
         self._questions: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -82,17 +83,28 @@ class SentenceModel:
         model = self.encoder()
         if model is None:
             return None
+        cached = self._cached(text)
+        if cached is not None:
+            return cached
+        # one encoding at a time: a panel's answers ask for the same question at once, and
+        # the first one's vector serves the rest
+        with self._encoding:
+            cached = self._cached(text)
+            if cached is not None:
+                return cached
+            vector = model.encode([text])[0]
+            with self._lock:
+                self._questions[text] = vector
+                if len(self._questions) > QUESTION_CACHE:
+                    self._questions.popitem(last=False)
+        return vector
+
+    def _cached(self, text: str) -> np.ndarray | None:
         with self._lock:
             vector = self._questions.get(text)
             if vector is not None:
                 self._questions.move_to_end(text)
-                return vector
-        vector = model.encode([text])[0]
-        with self._lock:
-            self._questions[text] = vector
-            if len(self._questions) > QUESTION_CACHE:
-                self._questions.popitem(last=False)
-        return vector
+            return vector
 
     def cosines(self, question: str, lines: np.ndarray | None) -> np.ndarray | None:
         """Cosine of the question with each embedded line, or None without the model."""
