@@ -20,7 +20,15 @@ the rules):
   persona's attitude to the topic, so a panel can compare personas either way.
 
 Lines that name the topic as missing or unwanted ("No bulk edit", "instead of five
-spreadsheets", see `bot.answering.negation`) are read the right way round in both.
+spreadsheets", see `bot.answering.negation`) are read the right way round in both; so are
+proposals that deal with a pain (`bot.answering.remedy`) and times a question names against
+a line's "only …" / "never …" windows (`bot.answering.timing`).
+
+Next to BM25, lines close in meaning join the candidates (`bot.answering.semantic_match`,
+a sentence model asked only when no line names the whole topic), and a line met by meaning
+alone is read by the half the question is closer to (`bot.answering.segments`). When most
+of the topic appears nowhere in the profile and no line is close in meaning, there is no
+verdict (`FOREIGN_SHARE`).
 """
 
 from __future__ import annotations
