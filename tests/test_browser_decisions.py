@@ -88,3 +88,28 @@ async def drive(page: Page, base: str, tmp_path: Path) -> Path:
     await decisions.screenshot(path=str(shot))
     assert problems == [], problems
     return shot
+
+
+async def test_what_is_typed_in_a_form_survives_the_pages_poll(
+    server: tuple[str, WebAdapter],  # noqa: F811
+    browser_type_launch_args: dict[str, Any],  # noqa: F811
+) -> None:
+    """The page polls every 3 s and a message it already shows can come back: an unchanged
+    one must not replace itself, or a half-filled form loses what was typed (it did)."""
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(**browser_type_launch_args)
+        try:
+            page = await browser.new_page()
+            await page.goto(server[0] + "/")
+            box = page.get_by_label("Message")
+            await box.fill("ask maya Should we drop the free tier?")
+            await box.press("Enter")
+            answer = page.locator(".msg-bot .card").filter(has_text="Maya").first
+            await expect(answer).to_be_visible(timeout=30_000)
+            await answer.get_by_role("button", name="Log decision").click()
+            decision = page.locator("form.core-form").get_by_label("Decision", exact=True)
+            await decision.fill("Keep the free tier for solo planners")
+            await page.wait_for_timeout(7_000)  # two polls
+            await expect(decision).to_have_value("Keep the free tier for solo planners")
+        finally:
+            await browser.close()

@@ -39,12 +39,16 @@ document.addEventListener("error", (event) => {
 
   // Only the poll advances `seq`: a message streamed back to this page may have a higher
   // seq than a post the clock stored meanwhile, which the next poll must still fetch
-  // (messages seen twice replace themselves in place).
+  // (messages seen twice replace themselves in place, unless they did not change: a form
+  // someone is filling in keeps what they typed).
+  const rendered = new WeakMap();
   const place = (msg) => {
     document.getElementById("empty")?.remove();
     const node = fragment(msg.html);
     const old = document.getElementById(node.id);
+    if (old && rendered.get(old) === msg.html) return old;
     if (old) old.replaceWith(node); else list.append(node);
+    rendered.set(node, msg.html);
     return node;
   };
 
