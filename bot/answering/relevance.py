@@ -6,9 +6,11 @@ modes", "add a free tier" and "a paid add-on"). Each content word of the questio
 stopword, a generic word, a direction cue like "raise" or the persona's name) earns credit
 from a line: 1 when the line has the same word (its stem or lemma), `CONCEPT_CREDIT` when
 only a word of the same concept ("budget" for "price"). A line is *on topic* when its
-credit reaches `ON_TOPIC` and covers at least `COVERAGE` of the question's topic words, or
-when it earns `STRONG` credit outright. Without an on-topic line there is no verdict: the
-answer is "unclear from the profile".
+credit reaches `ON_TOPIC`. Without an on-topic line there is no verdict: the answer is
+"unclear from the profile". (A per-line coverage rule, a line covering half of the topic,
+was measured and dropped: it turned paraphrases into "unclear"; the answerer's "nowhere in
+the profile" share, `offline.FOREIGN_SHARE`, does that job across the whole profile, and
+`coverage` now leads confidence.)
 """
 
 from __future__ import annotations
@@ -27,10 +29,9 @@ LOOSE = frozenset(stem(w) for w in ("mode", "modes", "version", "thing", "way", 
 
 CONCEPT_CREDIT = 0.5
 ON_TOPIC = 0.5
-COVERAGE = 0.5
 STRONG = 2.0
+COVERAGE = 0.5  # a fact answer is confident when its line covers this share of the topic
 VERB_WEIGHT = 0.5
-APPLY_COVERAGE = False
 
 
 @dataclass(frozen=True)
@@ -109,12 +110,6 @@ def coverage(topic: Topic, matches: Sequence[Match]) -> float:
 
 
 def on_topic(topic: Topic, value: float) -> bool:
-    """Whether a line with this credit is on topic. The coverage rule (`COVERAGE` of the
-    topic) is measured but not applied yet: on the evaluation set it turned paraphrased
-    questions into "unclear" while their plain phrasing got a verdict, so fewer phrasing
-    groups kept one answer; until paraphrases match better, any real credit counts."""
-    if value >= STRONG:
-        return True
-    if value < ON_TOPIC or not topic.size:
-        return False
-    return not APPLY_COVERAGE or value / topic.weight >= COVERAGE
+    """Whether a line with this credit is on topic: any real credit counts (`STRONG`
+    credit, such as a timed line, even when the topic has no words left)."""
+    return value >= STRONG or (bool(topic.size) and value >= ON_TOPIC)
